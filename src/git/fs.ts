@@ -1,0 +1,213 @@
+import type { Readable, Writable } from 'node:stream'
+
+/** A stat result as both Node's fs and memfs return it. */
+export interface FsStat {
+  size: number
+  mode: number
+  mtimeMs: number
+  ino: number | bigint
+  isFile(): boolean
+  isDirectory(): boolean
+  isSymbolicLink(): boolean
+}
+
+export interface FsFileHandle {
+  write(data: Uint8Array | string): Promise<unknown>
+  sync(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The file system gmr is given, in the shape of Node's `fs` (and memfs): its
+ * `promises` API, plus streams where the implementation has them. This is the same
+ * object isomorphic-git takes as `fs`, so one value serves both.
+ */
+export interface FsClient {
+  promises: {
+    readFile(path: string, options?: unknown): Promise<unknown>
+    writeFile(path: string, data: Uint8Array | string, options?: unknown): Promise<unknown>
+    mkdir(path: string, options?: unknown): Promise<unknown>
+    readdir(path: string, options?: unknown): Promise<unknown>
+    stat(path: string): Promise<unknown>
+    lstat(path: string): Promise<unknown>
+    rename(from: string, to: string): Promise<unknown>
+    unlink(path: string): Promise<unknown>
+    rmdir(path: string, options?: unknown): Promise<unknown>
+    readlink(path: string): Promise<unknown>
+    symlink(target: string, path: string): Promise<unknown>
+    chmod(path: string, mode: number): Promise<unknown>
+    open(path: string, flags: string, mode?: number): Promise<unknown>
+  }
+  createReadStream?(path: string, options?: unknown): unknown
+  createWriteStream?(path: string, options?: unknown): unknown
+}
+
+export function isErrno(err: unknown, ...codes: string[]): boolean {
+  return typeof err === 'object' && err !== null && codes.includes((err as { code?: string }).code ?? '')
+}
+
+let tempCounter = 0
+
+/** A unique sibling name for `path`, for write-then-rename. */
+export function tempPathFor(path: string): string {
+  tempCounter += 1
+  return `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${tempCounter}`
+}
+
+/**
+ * The one adapter over the injected file system. Nothing else in gmr touches `fs`
+ * directly, so the same code runs on a disk and in memory. Missing files are `null`,
+ * not exceptions, where absence is an ordinary answer.
+ */
+export class FileSystem {
+  readonly client: FsClient
+
+  constructor(client: FsClient) {
+    this.client = client
+  }
+
+  private get p() {
+    return this.client.promises
+  }
+
+  async read(path: string): Promise<Buffer | null> {
+    try {
+      return Buffer.from((await this.p.readFile(path)) as Uint8Array)
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null
+      throw err
+    }
+  }
+
+  async readText(path: string): Promise<string | null> {
+    const data = await this.read(path)
+    return data === null ? null : data.toString('utf8')
+  }
+
+  async stat(path: string): Promise<FsStat | null> {
+    try {
+      return (await this.p.stat(path)) as FsStat
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null
+      throw err
+    }
+  }
+
+  async lstat(path: string): Promise<FsStat | null> {
+    try {
+      return (await this.p.lstat(path)) as FsStat
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null
+      throw err
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await this.lstat(path)) !== null
+  }
+
+  /** Names in a directory, sorted; `null` when it does not exist. */
+  async readdir(path: string): Promise<string[] | null> {
+    try {
+      const names = (await this.p.readdir(path)) as string[]
+      return names.map(String).sort()
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null
+      throw err
+    }
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await this.p.mkdir(path, { recursive: true })
+  }
+
+  async write(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
+    await this.mkdirp(dirname(path))
+    await this.p.writeFile(path, data, mode === undefined ? undefined : { mode })
+  }
+
+  /** Write to a temporary sibling and rename it over `path`: readers see old or new, never half. */
+  async writeAtomic(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
+    await this.mkdirp(dirname(path))
+    const temp = tempPathFor(path)
+    try {
+      await this.p.writeFile(temp, data, mode === undefined ? undefined : { mode })
+      await this.p.rename(temp, path)
+    } catch (err) {
+      await this.remove(temp)
+      throw err
+    }
+  }
+
+  /** Create `path` exclusively (fails with EEXIST when it exists). */
+  async openExclusive(path: string): Promise<FsFileHandle> {
+    return (await this.p.open(path, 'wx', 0o666)) as FsFileHandle
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.p.rename(from, to)
+  }
+
+  /** Remove a file or symlink; absent is fine. */
+  async remove(path: string): Promise<void> {
+    try {
+      await this.p.unlink(path)
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err
+    }
+  }
+
+  /** Remove a directory tree (or a file); absent is fine. */
+  async removeTree(path: string): Promise<void> {
+    const st = await this.lstat(path)
+    if (st === null) return
+    if (!st.isDirectory()) return this.remove(path)
+    for (const name of (await this.readdir(path)) ?? []) await this.removeTree(`${path}/${name}`)
+    await this.p.rmdir(path)
+  }
+
+  /** Remove an empty directory; a directory that is not empty or absent is left. */
+  async removeEmptyDir(path: string): Promise<boolean> {
+    try {
+      await this.p.rmdir(path)
+      return true
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) return false
+      throw err
+    }
+  }
+
+  async readlink(path: string): Promise<string> {
+    return String(await this.p.readlink(path))
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    await this.p.symlink(target, path)
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    await this.p.chmod(path, mode)
+  }
+
+  createReadStream(path: string, options?: { start?: number; end?: number; highWaterMark?: number }): Readable {
+    if (!this.client.createReadStream) throw new Error('this file system has no createReadStream')
+    return this.client.createReadStream(path, options) as Readable
+  }
+
+  createWriteStream(path: string, options?: { flags?: string; mode?: number }): Writable {
+    if (!this.client.createWriteStream) throw new Error('this file system has no createWriteStream')
+    return this.client.createWriteStream(path, options) as Writable
+  }
+}
+
+/** POSIX dirname for the slash-separated paths gmr uses everywhere. */
+export function dirname(path: string): string {
+  const i = path.lastIndexOf('/')
+  if (i < 0) return '.'
+  if (i === 0) return '/'
+  return path.slice(0, i)
+}
+
+export function joinPath(...parts: string[]): string {
+  return parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/')
+}

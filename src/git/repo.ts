@@ -1,0 +1,62 @@
+import { NotAGitRepositoryError } from '../domain/errors.js'
+import { FileSystem, type FsClient } from './fs.js'
+
+/**
+ * Where a repository's git data lives. Everything in src/git/ takes one of these:
+ * the file-system adapter and the path of the `.git` directory.
+ */
+export interface GitDir {
+  fs: FileSystem
+  gitdir: string
+}
+
+/** A repository with a work tree (the usual checkout). */
+export interface Repo extends GitDir {
+  /** Absolute path of the work tree's top folder. */
+  dir: string
+}
+
+export interface OpenRepoOptions {
+  fs: FsClient | FileSystem
+  /** Any folder inside the work tree; the top is found by walking up to `.git`. */
+  dir: string
+  /** The git directory, when it is not `<top>/.git`. */
+  gitdir?: string
+}
+
+export function toFileSystem(fs: FsClient | FileSystem): FileSystem {
+  return fs instanceof FileSystem ? fs : new FileSystem(fs)
+}
+
+/** Find the repository that contains `dir`, as git does: walk up until a `.git` appears. */
+export async function openRepo(options: OpenRepoOptions): Promise<Repo> {
+  const fs = toFileSystem(options.fs)
+  const start = stripTrailingSlash(options.dir)
+  if (options.gitdir !== undefined) return { fs, dir: start, gitdir: stripTrailingSlash(options.gitdir) }
+  let dir = start
+  for (;;) {
+    const dotGit = `${dir === '/' ? '' : dir}/.git`
+    const st = await fs.stat(dotGit)
+    if (st?.isDirectory()) return { fs, dir, gitdir: dotGit }
+    if (st?.isFile()) {
+      // A `.git` file (worktree, submodule) points at the real git directory.
+      const text = (await fs.readText(dotGit)) ?? ''
+      const match = /^gitdir: (.+)$/m.exec(text)
+      if (match) {
+        const target = match[1]!.trim()
+        return { fs, dir, gitdir: target.startsWith('/') ? target : `${dir}/${target}` }
+      }
+    }
+    const parent = dir.slice(0, dir.lastIndexOf('/')) || '/'
+    if (parent === dir) break
+    dir = parent
+  }
+  throw new NotAGitRepositoryError(
+    `not a git repository (or any parent up to /): ${start}; run "git init" first, or cd into a repository`,
+    { dir: start },
+  )
+}
+
+function stripTrailingSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path
+}
