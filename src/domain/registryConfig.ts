@@ -1,0 +1,39 @@
+import { Document } from 'yaml'
+import { manifestDefaults, schemaIds, validateRegistry } from './generated/validators.js'
+import { parseYamlFile, stringifyManifest } from './yamlFile.js'
+
+export const REGISTRY_DIR = 'registry'
+export const REGISTRY_FILE = `${REGISTRY_DIR}/registry.yaml`
+export const DEFAULT_LARGE_FILE_THRESHOLD: number = manifestDefaults.registry.largeFileThreshold
+
+/** `registry/registry.yaml` (DESIGN.md §2.2), with defaults filled in. */
+export interface RegistryConfig {
+  formatVersion: 1
+  registryBranch: string
+  largeFileThreshold: number
+  protectedAliases: string[]
+}
+
+export function parseRegistryConfig(text: string, file = REGISTRY_FILE): RegistryConfig {
+  const { data } = parseYamlFile(text, file, validateRegistry)
+  return {
+    formatVersion: 1,
+    registryBranch: data.registryBranch,
+    largeFileThreshold: data.largeFileThreshold ?? DEFAULT_LARGE_FILE_THRESHOLD,
+    protectedAliases: data.protectedAliases ?? [],
+  }
+}
+
+/** The file `gmr init` writes. */
+export function formatRegistryConfig(config: RegistryConfig): string {
+  const doc = new Document({
+    formatVersion: config.formatVersion,
+    registryBranch: config.registryBranch,
+    largeFileThreshold: config.largeFileThreshold,
+    protectedAliases: config.protectedAliases,
+  })
+  doc.commentBefore =
+    ' gmr registry settings (DESIGN.md §2.2). protectedAliases move only through a reviewed\n' +
+    ' pull request, or with `gmr alias set --force` on the registry branch.'
+  return stringifyManifest(doc, schemaIds.registry)
+}

@@ -1,0 +1,62 @@
+import { parse, stringify } from 'yaml'
+
+/** Where a model came from: the code commit checked out when it was logged. */
+export interface VersionSource {
+  commit: string
+  dirty: boolean
+}
+
+/** What a version commit's message records (DESIGN.md §2.1). */
+export interface VersionMessage {
+  artifact: string
+  version: number
+  metadata: Record<string, unknown>
+  source?: VersionSource
+}
+
+/** Subject `<artifact> v<N>`, a blank line, then a YAML body. */
+export function formatVersionMessage(message: VersionMessage): string {
+  const body: Record<string, unknown> = {
+    artifact: message.artifact,
+    version: message.version,
+    metadata: message.metadata,
+  }
+  if (message.source) body.source = { commit: message.source.commit, dirty: message.source.dirty }
+  return `${message.artifact} v${message.version}\n\n${stringify(body, { lineWidth: 0 })}`
+}
+
+/**
+ * Read a version commit's message back. Commits written by other tools (or damaged by
+ * hand) are read as far as they go: whatever is missing stays undefined, so that
+ * `gmr check` can report it instead of gmr crashing on it.
+ */
+export function parseVersionMessage(text: string): Partial<VersionMessage> & { subject: string } {
+  const newline = text.indexOf('\n')
+  const subject = (newline < 0 ? text : text.slice(0, newline)).trim()
+  const result: Partial<VersionMessage> & { subject: string } = { subject }
+  const subjectMatch = /^(\S+) v(0|[1-9][0-9]*)$/.exec(subject)
+  if (subjectMatch) {
+    result.artifact = subjectMatch[1]
+    result.version = Number(subjectMatch[2])
+  }
+  if (newline < 0) return result
+  let body: unknown
+  try {
+    body = parse(text.slice(newline + 1), { maxAliasCount: 0, uniqueKeys: true })
+  } catch {
+    return result
+  }
+  if (!isRecord(body)) return result
+  if (typeof body.artifact === 'string') result.artifact = body.artifact
+  if (Number.isSafeInteger(body.version)) result.version = body.version as number
+  if (isRecord(body.metadata)) result.metadata = body.metadata
+  const source = body.source
+  if (isRecord(source) && typeof source.commit === 'string') {
+    result.source = { commit: source.commit, dirty: source.dirty === true }
+  }
+  return result
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
