@@ -1,9 +1,8 @@
 import { Document } from 'yaml'
 import { manifestDefaults, schemaIds, validateRegistry } from './generated/validators.js'
+import { REGISTRY_FILE } from './layout.js'
 import { parseYamlFile, stringifyManifest } from './yamlFile.js'
 
-export const REGISTRY_DIR = 'registry'
-export const REGISTRY_FILE = `${REGISTRY_DIR}/registry.yaml`
 export const DEFAULT_LARGE_FILE_THRESHOLD: number = manifestDefaults.registry.largeFileThreshold
 
 /** `registry/registry.yaml` (DESIGN.md §2.2), with defaults filled in. */

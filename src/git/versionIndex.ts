@@ -1,4 +1,5 @@
 import { CorruptObjectError } from '../domain/errors.js'
+import { artifactRef } from '../domain/layout.js'
 import type { VersionSource } from '../domain/versionMessage.js'
 import { decodeCommit, type CommitData } from './commit.js'
 import { readObject } from './objects.js'
@@ -36,9 +37,6 @@ interface IndexHeader {
 
 const FORMAT = 1
 
-export function artifactRef(artifact: string): string {
-  return `refs/heads/artifacts/${artifact}`
-}
 
 function indexPath(repo: GitDir, artifact: string): string {
   return `${repo.gitdir}/gmr/versions/${artifact}.ndjson`

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm run bench`: every figure is measured in this run, next to its baseline.
+// Usage: node bench/run.mjs [--runs N] [scenario-name ...]
+import { lookups, logSmallFiles } from './scenarios/foundation.mjs'
+
+const SCENARIOS = { logSmallFiles, lookups }
+
+const args = process.argv.slice(2)
+const runsAt = args.indexOf('--runs')
+const runs = runsAt >= 0 ? Number(args.splice(runsAt, 2)[1]) : 5
+const chosen = args.length > 0 ? args : Object.keys(SCENARIOS)
+
+const rows = []
+for (const name of chosen) {
+  const scenario = SCENARIOS[name]
+  if (!scenario) {
+    console.error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`)
+    process.exit(2)
+  }
+  process.stderr.write(`running ${name} (${runs} runs)...\n`)
+  rows.push(...scenario(runs))
+}
+
+const header = ['scenario', 'gmr', 'baseline', 'ratio', 'goal', '']
+const body = rows.map((r) => [
+  r.scenario,
+  r.gmr,
+  r.baseline,
+  `${r.ratio.toFixed(2)}x`,
+  `<= ${r.goal}x`,
+  r.ratio <= r.goal ? 'ok' : 'MISSED',
+])
+const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)))
+const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
+console.log(line(header))
+console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`)
+for (const row of body) console.log(line(row))

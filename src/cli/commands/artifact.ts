@@ -1,0 +1,55 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { examples } from '../options.js'
+import { isoDate, json, table } from '../render.js'
+
+export function registerArtifact(program: Command, io: CliIo): void {
+  const artifact = program.command('artifact').description('manage model artifacts')
+  artifact
+    .command('create')
+    .description('declare an artifact (writes and commits registry/artifacts/<artifact>.yaml)')
+    .argument('<artifact>', 'artifact name')
+    .option('--type <type>', 'artifact type', 'model')
+    .option('--description <text>', 'what this artifact is')
+    .option('--no-commit', 'only write the manifest; do not commit it')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('gmr artifact create churn --description "churn classifier"'))
+    .action(async (name: string, opts: { type: string; description?: string; commit: boolean; json?: boolean }) => {
+      const { createArtifact } = await import('../../ops/createArtifact.js')
+      const result = await createArtifact({
+        ...repoOptions(io),
+        name,
+        type: opts.type,
+        ...(opts.description !== undefined && { description: opts.description }),
+        noCommit: !opts.commit,
+      })
+      if (opts.json) return io.stdout(json(result))
+      io.stdout(`created artifact ${name} (${result.path}${result.commit ? `, commit ${result.commit.slice(0, 10)}` : ', not committed'})\n`)
+    })
+
+  program
+    .command('artifacts')
+    .description('list model artifacts')
+    .option('--json', 'print the list as JSON')
+    .addHelpText('after', examples('gmr artifacts', 'gmr artifacts --json | jq -r ".[].name"'))
+    .action(async (opts: { json?: boolean }) => {
+      const { listArtifacts } = await import('../../ops/listArtifacts.js')
+      const artifacts = await listArtifacts(repoOptions(io))
+      if (opts.json) return io.stdout(json(artifacts))
+      if (artifacts.length === 0) return io.stdout('no artifacts yet: log one with "gmr log <artifact> <path>"\n')
+      io.stdout(
+        table(
+          ['NAME', 'TYPE', 'VERSIONS', 'LATEST', 'LOGGED', 'DESCRIPTION'],
+          artifacts.map((a) => [
+            a.name,
+            a.type,
+            String(a.versions),
+            a.latest ? `v${a.latest.version}` : '-',
+            a.latest ? isoDate(a.latest.time) : '-',
+            a.description,
+          ]),
+        ),
+      )
+    })
+}

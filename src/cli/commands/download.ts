@@ -1,0 +1,40 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { collect, examples } from '../options.js'
+import { json } from '../render.js'
+
+interface DownloadFlags {
+  to?: string
+  include: string[]
+  force?: boolean
+  json?: boolean
+}
+
+export function registerDownload(program: Command, io: CliIo): void {
+  program
+    .command('download')
+    .description("write a version's files into a folder")
+    .argument('<ref>', '<name>[:<selector>]')
+    .option('--to <dir>', 'target folder (default ./<name>-v<N>); must be new or empty unless --force')
+    .option('--include <glob>', 'only files matching this gitignore-style glob (repeatable)', collect, [])
+    .option('--force', 'overwrite differing files in a non-empty folder (other files are left alone)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      examples('gmr download churn:v3', 'gmr download churn:latest --to ./serving', "gmr download churn --include '*.json'"),
+    )
+    .action(async (ref: string, opts: DownloadFlags) => {
+      const { download } = await import('../../ops/download.js')
+      const result = await download({
+        ...repoOptions(io),
+        ref,
+        include: opts.include,
+        force: opts.force ?? false,
+        ...(opts.to !== undefined && { to: opts.to }),
+      })
+      if (opts.json) return io.stdout(json(result))
+      const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
+      io.stdout(`${result.name}:v${result.version} -> ${result.dir} (${result.files} ${result.files === 1 ? 'file' : 'files'}: ${what})\n`)
+    })
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { examples } from '../options.js'
+import { humanSize, inlineMetadata, isoDate, json, table } from '../render.js'
+
+export function registerShow(program: Command, io: CliIo): void {
+  program
+    .command('show')
+    .description('describe an artifact, or one version and its files')
+    .argument('<ref>', '<name> for the artifact, <name>:<selector> for a version')
+    .option('--json', 'print the description as JSON')
+    .addHelpText('after', examples('gmr show churn', 'gmr show churn:v2', 'gmr show churn:latest --json'))
+    .action(async (ref: string, opts: { json?: boolean }) => {
+      const { show } = await import('../../ops/show.js')
+      const result = await show({ ...repoOptions(io), ref })
+      if (opts.json) {
+        return io.stdout(json(result.kind === 'artifact' ? result.artifact : { ...result.version, files: result.files }))
+      }
+      if (result.kind === 'artifact') {
+        const a = result.artifact
+        const aliases = Object.entries(a.aliases).map(([k, v]) => `${k}=v${v}`)
+        io.stdout(
+          [
+            `artifact:    ${a.name}`,
+            `type:        ${a.type}`,
+            ...(a.description ? [`description: ${a.description}`] : []),
+            `versions:    ${a.versions}${a.latest ? ` (latest v${a.latest.version}, ${isoDate(a.latest.time)})` : ''}`,
+            ...(aliases.length > 0 ? [`aliases:     ${aliases.join(' ')}`] : []),
+          ].join('\n') + '\n',
+        )
+        return
+      }
+      const { version: v, files } = result
+      const r = v.record
+      io.stdout(
+        [
+          `version:  ${v.artifact}:v${v.version}`,
+          `commit:   ${v.commit}`,
+          `logged:   ${isoDate(r.time)} by ${r.author}`,
+          ...(r.source ? [`source:   ${r.source.commit}${r.source.dirty ? ' (dirty)' : ''}`] : []),
+          ...(Object.keys(r.metadata).length > 0 ? [`metadata: ${inlineMetadata(r.metadata)}`] : []),
+          `files:    ${files.length}, ${humanSize(files.reduce((n, f) => n + f.size, 0))}`,
+        ].join('\n') + '\n\n',
+      )
+      io.stdout(table(['PATH', 'SIZE', 'KIND'], files.map((f) => [f.path, humanSize(f.size), f.kind])))
+    })
+}

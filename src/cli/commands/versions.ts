@@ -1,0 +1,32 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { examples } from '../options.js'
+import { inlineMetadata, isoDate, json, shortOid, table } from '../render.js'
+
+export function registerVersions(program: Command, io: CliIo): void {
+  program
+    .command('versions')
+    .description("list an artifact's versions, oldest first")
+    .argument('<artifact>', 'artifact name')
+    .option('--json', 'print the versions as JSON')
+    .addHelpText('after', examples('gmr versions churn', 'gmr versions churn --json | jq ".versions[-1].metadata"'))
+    .action(async (artifact: string, opts: { json?: boolean }) => {
+      const { listVersions } = await import('../../ops/listVersions.js')
+      const result = await listVersions({ ...repoOptions(io), artifact })
+      if (opts.json) return io.stdout(json(result))
+      if (result.versions.length === 0) return io.stdout(`${artifact} has no versions yet\n`)
+      io.stdout(
+        table(
+          ['VERSION', 'COMMIT', 'LOGGED', 'AUTHOR', 'METADATA'],
+          result.versions.map((v) => [
+            `v${v.version}`,
+            shortOid(v.commit),
+            isoDate(v.time),
+            v.author.replace(/ <.*>$/, ''),
+            inlineMetadata(v.metadata),
+          ]),
+        ),
+      )
+    })
+}

@@ -1,0 +1,7 @@
+import type { RepoOptions } from '../ops/context.js'
+import type { CliIo } from './io.js'
+
+/** The options every operation takes, from the process's io and the global `-C`. */
+export function repoOptions(io: CliIo): RepoOptions {
+  return { fs: io.fs, dir: io.cwd, env: io.env }
+}

@@ -1,0 +1,16 @@
+import type { Env } from '../git/config.js'
+import type { FsClient } from '../git/fs.js'
+
+/**
+ * Everything a command may touch of the outside world. The real process passes its
+ * own; tests pass buffers, so every command runs in-process.
+ */
+export interface CliIo {
+  stdout(text: string): void
+  stderr(text: string): void
+  cwd: string
+  env: Env
+  fs: FsClient
+  /** Whether stderr is a terminal (progress is drawn only then). */
+  stderrIsTTY: boolean
+}

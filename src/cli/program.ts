@@ -1,0 +1,83 @@
+import { Command, CommanderError } from 'commander'
+import { GmrError } from '../domain/errors.js'
+import { registerArtifact } from './commands/artifact.js'
+import { registerDownload } from './commands/download.js'
+import { registerInit } from './commands/init.js'
+import { registerLog } from './commands/log.js'
+import { registerResolve } from './commands/resolve.js'
+import { registerShow } from './commands/show.js'
+import { registerVersions } from './commands/versions.js'
+import type { CliIo } from './io.js'
+import { VERSION } from './version.js'
+
+export const EXIT_OK = 0
+export const EXIT_ERROR = 1
+export const EXIT_USAGE = 2
+
+const OVERVIEW = `
+gmr keeps model versions, registered models and aliases in the git repository
+your code already lives in (see DESIGN.md for the storage format).
+
+Quick tour:
+  $ gmr init
+  $ gmr log churn ./out --metadata accuracy=0.93      # prints churn:v0
+  $ gmr versions churn
+  $ gmr show churn:v0
+  $ gmr download churn:latest --to ./serving
+
+References: <name>[:<selector>], selector v<N>, latest (the default) or an alias.
+Every read command takes --json. Exit codes: 0 ok, 1 error, 2 usage.
+`
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('gmr')
+  program
+    .description('a model registry that lives inside an ordinary git repository')
+    .version(VERSION, '--version', 'print the gmr version')
+    .option('-C <path>', 'run as if gmr was started in <path>')
+    .option('--debug', 'print stack traces for errors')
+    .exitOverride()
+    .showHelpAfterError('(run "gmr help <command>" for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .addHelpText('after', OVERVIEW)
+    .hook('preAction', (thisCommand) => {
+      const dir = thisCommand.opts<{ C?: string }>().C
+      if (dir !== undefined) io.cwd = dir.startsWith('/') ? dir : `${io.cwd}/${dir}`
+    })
+  registerInit(program, io)
+  registerLog(program, io)
+  registerArtifact(program, io)
+  registerVersions(program, io)
+  registerShow(program, io)
+  registerResolve(program, io)
+  registerDownload(program, io)
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+  }
+  return program
+}
+
+/**
+ * Run one gmr command line and return its exit code. Nothing here exits the process,
+ * so tests call it in-process with their own io.
+ */
+export async function run(argv: readonly string[], processIo: CliIo): Promise<number> {
+  const io: CliIo = { ...processIo }
+  const debug = argv.includes('--debug')
+  const program = buildProgram(io)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return EXIT_OK
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE
+    if (err instanceof GmrError) {
+      io.stderr(`error: ${err.message}\n`)
+      if (debug && err.stack) io.stderr(`${err.stack}\n`)
+      return EXIT_ERROR
+    }
+    const message = err instanceof Error ? err.message : String(err)
+    io.stderr(`error: ${message.split('\n')[0]}${debug ? '' : ' (unexpected; run again with --debug for details)'}\n`)
+    if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`)
+    return EXIT_ERROR
+  }
+}

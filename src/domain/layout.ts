@@ -1,0 +1,26 @@
+/**
+ * Where things live in a registry (DESIGN.md §2). A module of its own so that the
+ * paths can be known without loading the YAML library behind the manifest modules.
+ */
+export const REGISTRY_DIR = 'registry'
+export const REGISTRY_FILE = `${REGISTRY_DIR}/registry.yaml`
+export const ARTIFACT_BRANCH_PREFIX = 'refs/heads/artifacts/'
+export const ALIAS_REF_PREFIX = 'refs/aliases/'
+
+export type NameKind = 'artifact' | 'model'
+
+export function manifestDir(kind: NameKind): string {
+  return `${REGISTRY_DIR}/${kind === 'artifact' ? 'artifacts' : 'models'}`
+}
+
+export function manifestPath(kind: NameKind, name: string): string {
+  return `${manifestDir(kind)}/${name}.yaml`
+}
+
+export function artifactRef(artifact: string): string {
+  return `${ARTIFACT_BRANCH_PREFIX}${artifact}`
+}
+
+export function aliasRef(name: string, alias: string): string {
+  return `${ALIAS_REF_PREFIX}${name}/${alias}`
+}

@@ -1,0 +1,23 @@
+import { assertName } from '../domain/names.js'
+import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
+import { kindOfName, unknownName } from './catalog.js'
+import { openRegistryContext, type RepoOptions } from './context.js'
+
+export interface ListVersionsOptions extends RepoOptions {
+  artifact: string
+}
+
+export interface ListVersionsResult {
+  artifact: string
+  tip: string | null
+  versions: VersionRecord[]
+}
+
+export async function listVersions(options: ListVersionsOptions): Promise<ListVersionsResult> {
+  assertName(options.artifact, 'artifact name')
+  const { repo } = await openRegistryContext(options)
+  const kind = await kindOfName(repo, options.artifact)
+  if (kind !== 'artifact') throw await unknownName(repo, options.artifact)
+  const { tip, versions } = await loadVersions(repo, options.artifact)
+  return { artifact: options.artifact, tip, versions }
+}

@@ -1,0 +1,135 @@
+import { sleep } from '../domain/async.js'
+import { GmrError, InvalidMetadataError } from '../domain/errors.js'
+import { mergeMetadata, parseMetadataDocument, type Metadata } from '../domain/metadata.js'
+import { assertName } from '../domain/names.js'
+import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
+import { collectFiles } from '../git/collectFiles.js'
+import { encodeCommit, formatIdentity } from '../git/commit.js'
+import { writeLooseObject } from '../git/objects.js'
+import { readRef, updateRef } from '../git/refs.js'
+import type { Repo } from '../git/repo.js'
+import { snapshotFiles, type SnapshotEntry } from '../git/snapshot.js'
+import { isWorkTreeDirty } from '../git/status.js'
+import { artifactRef } from '../domain/layout.js'
+import { appendVersion, loadVersions, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
+import { assertNameFree } from './catalog.js'
+import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+
+export interface LogVersionOptions extends RepoOptions {
+  artifact: string
+  /** Files and folders to log; relative paths are taken from `cwd` (default: `dir`). */
+  paths: readonly string[]
+  cwd?: string
+  /** User metadata: metrics, framework, hyper-parameters. */
+  metadata?: Metadata
+  /** A JSON or YAML file of metadata; `metadata` wins key by key. */
+  metadataFile?: string
+}
+
+export interface LogVersionResult {
+  artifact: string
+  version: number
+  commit: string
+  tree: string
+  /** True when an existing version already had exactly these files: nothing was written. */
+  unchanged: boolean
+  files: SnapshotEntry[]
+  objectsWritten: number
+}
+
+const MAX_ATTEMPTS = 200
+
+/**
+ * Log a new version of an artifact: one commit on `refs/heads/artifacts/<artifact>`,
+ * built from objects, so the user's index, work tree and HEAD are never touched.
+ * Several processes may log to one artifact at once: a lost compare-and-swap is
+ * retried on top of the new tip, so every version is kept and numbers stay contiguous.
+ */
+export async function logVersion(options: LogVersionOptions): Promise<LogVersionResult> {
+  assertName(options.artifact, 'artifact name')
+  const ctx = await openRegistryContext(options)
+  const { repo } = ctx
+  await assertNameFree(repo, options.artifact, 'artifact')
+  const cwd = options.cwd ?? options.dir
+  const inputs = options.paths.map((p) => (p.startsWith('/') ? p : `${cwd}/${p}`).replace(/\/+$/, '') || '/')
+  const metadata = await readMetadata(ctx, options, cwd)
+  const files = await collectFiles(repo.fs, inputs)
+  const snapshot = await snapshotFiles(repo, files)
+  const ref = artifactRef(options.artifact)
+
+  let known = await loadVersions(repo, options.artifact)
+  const same = known.versions.find((v) => v.tree === snapshot.tree)
+  if (same) return unchangedResult(options.artifact, same, snapshot.entries)
+
+  const objectsWritten = await snapshot.write()
+  const [identities, source] = await Promise.all([commitIdentities(ctx), readSource(repo)])
+  for (let attempt = 1; ; attempt++) {
+    const version = known.versions.length
+    const message = formatVersionMessage({ artifact: options.artifact, version, metadata, ...(source && { source }) })
+    const commit = {
+      tree: snapshot.tree,
+      parents: known.tip === null ? [] : [known.tip],
+      ...identities,
+      message,
+    }
+    const oid = await writeLooseObject(repo, 'commit', encodeCommit(commit))
+    try {
+      await updateRef(repo, ref, oid, known.tip, {
+        reflog: { message: `gmr log: ${options.artifact} v${version}`, identity: formatIdentity(identities.committer) },
+      })
+      await appendVersion(repo, options.artifact, known, await versionRecord(version, oid, commit))
+      return {
+        artifact: options.artifact,
+        version,
+        commit: oid,
+        tree: snapshot.tree,
+        unchanged: false,
+        files: snapshot.entries,
+        objectsWritten,
+      }
+    } catch (err) {
+      if (!(err instanceof GmrError && err.code === 'RefConflictError') || attempt >= MAX_ATTEMPTS) throw err
+    }
+    // Another writer got there first: number on top of its version, unless it logged these very files.
+    await sleep(Math.random() * Math.min(50, attempt * 5))
+    known = await loadVersions(repo, options.artifact)
+    const raced = known.versions.find((v) => v.tree === snapshot.tree)
+    if (raced) return unchangedResult(options.artifact, raced, snapshot.entries)
+  }
+}
+
+function unchangedResult(
+  artifact: string,
+  version: ArtifactVersions['versions'][number],
+  files: SnapshotEntry[],
+): LogVersionResult {
+  return {
+    artifact,
+    version: version.version,
+    commit: version.commit,
+    tree: version.tree,
+    unchanged: true,
+    files,
+    objectsWritten: 0,
+  }
+}
+
+async function readMetadata(ctx: RegistryContext, options: LogVersionOptions, cwd: string): Promise<Metadata> {
+  let fromFile: Metadata = {}
+  if (options.metadataFile !== undefined) {
+    const file = options.metadataFile.startsWith('/') ? options.metadataFile : `${cwd}/${options.metadataFile}`
+    const text = await ctx.repo.fs.readText(file).catch(() => null)
+    if (text === null) {
+      throw new InvalidMetadataError(`metadata file not found or unreadable: ${options.metadataFile}`, { file })
+    }
+    fromFile = parseMetadataDocument(text, options.metadataFile)
+  }
+  return mergeMetadata(fromFile, options.metadata ?? {})
+}
+
+/** The code commit the model came from; none when the repository has no commits yet. */
+async function readSource(repo: Repo): Promise<VersionSource | undefined> {
+  const head = await readRef(repo, 'HEAD')
+  if (head === null) return undefined
+  return { commit: head, dirty: await isWorkTreeDirty(repo) }
+}

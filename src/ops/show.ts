@@ -1,0 +1,52 @@
+import { parseReference } from '../domain/reference.js'
+import { readObject } from '../git/objects.js'
+import type { Repo } from '../git/repo.js'
+import { listTreeFiles } from '../git/treeWalk.js'
+import { kindOfName, unknownName } from './catalog.js'
+import { openRegistryContext, type RepoOptions } from './context.js'
+import { listArtifacts, type ArtifactSummary } from './listArtifacts.js'
+import { resolveReference, type ResolvedVersion } from './resolve.js'
+
+export interface ShowOptions extends RepoOptions {
+  ref: string
+}
+
+/** A file of a version as `gmr show` lists it. */
+export interface VersionFile {
+  path: string
+  /** `file`, `executable` or `symlink`. */
+  kind: 'file' | 'executable' | 'symlink' | 'submodule'
+  size: number
+  oid: string
+}
+
+export type ShowResult =
+  | { kind: 'artifact'; artifact: ArtifactSummary }
+  | { kind: 'version'; version: ResolvedVersion; files: VersionFile[] }
+
+/** `gmr show <name>` describes the artifact; `gmr show <name>:<selector>` one version and its files. */
+export async function show(options: ShowOptions): Promise<ShowResult> {
+  const reference = parseReference(options.ref)
+  const { repo } = await openRegistryContext(options)
+  if (!options.ref.includes(':')) {
+    const kind = await kindOfName(repo, reference.name)
+    if (kind === null) throw await unknownName(repo, reference.name)
+    const artifact = (await listArtifacts(options)).find((a) => a.name === reference.name)!
+    return { kind: 'artifact', artifact }
+  }
+  const version = await resolveReference(repo, reference)
+  return { kind: 'version', version, files: await versionFiles(repo, version.record.tree) }
+}
+
+const KINDS = { '100644': 'file', '100755': 'executable', '120000': 'symlink', '160000': 'submodule' } as const
+
+export async function versionFiles(repo: Repo, tree: string): Promise<VersionFile[]> {
+  const cache = {}
+  const out: VersionFile[] = []
+  for (const file of await listTreeFiles(repo, tree, cache)) {
+    const kind = KINDS[file.mode as keyof typeof KINDS] ?? 'file'
+    const size = kind === 'submodule' ? 0 : (await readObject(repo, file.oid, { cache })).content.length
+    out.push({ path: file.path, kind, size, oid: file.oid })
+  }
+  return out
+}
