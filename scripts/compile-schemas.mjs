@@ -3,6 +3,7 @@
 // (~70 ms) at every start. `node scripts/compile-schemas.mjs` writes the file;
 // `--check` only reports whether the committed file is stale (exit 1 when it is).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import Ajv2020 from 'ajv/dist/2020.js'
@@ -122,6 +123,7 @@ export function generateValidators(schemas = loadSchemas()) {
     '  tags?: string[]',
     '  versions?: ModelLinkYaml[]',
     '  aliases?: Record<string, number>',
+    '  nextVersion?: number',
     '}',
     '',
     '/** What an identifier must match and the `not` rules it must also pass, as phrases. */',
@@ -132,6 +134,9 @@ export function generateValidators(schemas = loadSchemas()) {
     '}',
     '',
     `export const schemaIds = ${JSON.stringify(ids)} as const`,
+    '',
+    '/** Changes whenever any schema changes: caches of validated manifests are keyed by it. */',
+    `export const schemaFingerprint = '${createHash('sha1').update(JSON.stringify(schemas)).digest('hex').slice(0, 12)}'`,
     '',
     '/** The `default` (or `const`) of each top-level manifest field that has one. */',
     `export const manifestDefaults = ${JSON.stringify(defaults)} as const`,

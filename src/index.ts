@@ -3,6 +3,7 @@
  * one options object. Every operation takes `{ fs, dir }`: Node's `fs` for a repository
  * on disk, or a memfs volume for one in memory.
  */
+export { openRegistry, type Registry, type UseModelOptions, type UseModelResult } from './ops/openRegistry.js'
 export { init, type InitOptions, type InitResult } from './ops/init.js'
 export { logVersion, type LogVersionOptions, type LogVersionResult } from './ops/logVersion.js'
 export { createArtifact, type CreateArtifactOptions, type CreateArtifactResult } from './ops/createArtifact.js'
@@ -11,6 +12,18 @@ export { listVersions, type ListVersionsOptions, type ListVersionsResult } from 
 export { resolve, type ResolveOptions, type ResolvedVersion } from './ops/resolve.js'
 export { show, type ShowOptions, type ShowResult, type VersionFile } from './ops/show.js'
 export { download, type DownloadOptions, type DownloadResult } from './ops/download.js'
+export { createModel, type CreateModelOptions, type CreateModelResult } from './ops/createModel.js'
+export { listModels, type ListModelsOptions, type ModelSummary } from './ops/listModels.js'
+export { linkModel, type LinkModelOptions, type LinkModelResult } from './ops/link.js'
+export { unlinkModel, type UnlinkModelOptions, type UnlinkModelResult } from './ops/unlink.js'
+export { setAlias, removeAlias, listAliases, type SetAliasOptions, type SetAliasResult, type RemoveAliasOptions, type RemoveAliasResult, type AliasInfo } from './ops/aliases.js'
+export { addTags, removeTags, type TagsOptions, type TagsResult } from './ops/tags.js'
+export { history, type HistoryOptions, type HistoryResult, type HistoryEntry } from './ops/history.js'
+export { resolveAt, type ResolveAtOptions } from './ops/resolveAt.js'
+export { sync, type SyncOptions, type SyncResult } from './ops/sync.js'
+export type { MutationOptions, MutationResult } from './ops/mutate.js'
+export type { ManifestEvent } from './domain/manifestEvents.js'
+export type { ModelYaml, ArtifactYaml, ModelLinkYaml } from './domain/manifests.js'
 export type { RepoOptions } from './ops/context.js'
 export type { VersionRecord } from './git/versionIndex.js'
 export type { FsClient } from './git/fs.js'

@@ -1,11 +1,17 @@
 import { Command, CommanderError } from 'commander'
 import { GmrError } from '../domain/errors.js'
+import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerDownload } from './commands/download.js'
+import { registerHistory } from './commands/history.js'
 import { registerInit } from './commands/init.js'
+import { registerLink } from './commands/link.js'
 import { registerLog } from './commands/log.js'
+import { registerModel } from './commands/model.js'
 import { registerResolve } from './commands/resolve.js'
 import { registerShow } from './commands/show.js'
+import { registerSync } from './commands/sync.js'
+import { registerTag } from './commands/tag.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
 import { VERSION } from './version.js'
@@ -22,8 +28,10 @@ Quick tour:
   $ gmr init
   $ gmr log churn ./out --metadata accuracy=0.93      # prints churn:v0
   $ gmr versions churn
-  $ gmr show churn:v0
-  $ gmr download churn:latest --to ./serving
+  $ gmr model create churn-model
+  $ gmr link churn:v0 churn-model --alias staging     # prints churn-model:v0
+  $ gmr download churn-model:staging --to ./serving
+  $ gmr history churn-model
 
 References: <name>[:<selector>], selector v<N>, latest (the default) or an alias.
 Every read command takes --json. Exit codes: 0 ok, 1 error, 2 usage.
@@ -48,12 +56,20 @@ export function buildProgram(io: CliIo): Command {
   registerLog(program, io)
   registerArtifact(program, io)
   registerVersions(program, io)
+  registerModel(program, io)
+  registerLink(program, io)
+  registerAlias(program, io)
+  registerTag(program, io)
   registerShow(program, io)
   registerResolve(program, io)
   registerDownload(program, io)
-  for (const command of program.commands) {
+  registerHistory(program, io)
+  registerSync(program, io)
+  const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    command.commands.forEach(configure)
   }
+  program.commands.forEach(configure)
   return program
 }
 

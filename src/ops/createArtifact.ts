@@ -1,55 +1,38 @@
 import { NameTakenError } from '../domain/errors.js'
-import { formatArtifactManifest, parseArtifactManifest, type ArtifactManifest } from '../domain/artifactManifest.js'
-import { assertName } from '../domain/names.js'
-import { commitFiles } from '../git/commitFiles.js'
 import { manifestPath } from '../domain/layout.js'
+import type { ArtifactYaml } from '../domain/manifests.js'
+import { assertName } from '../domain/names.js'
 import { assertNameFree } from './catalog.js'
-import { commitIdentities, openRegistryContext, type RepoOptions } from './context.js'
+import { openRegistryContext, type RepoOptions } from './context.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
 
-export interface CreateArtifactOptions extends RepoOptions {
+export interface CreateArtifactOptions extends RepoOptions, MutationOptions {
   name: string
   type?: string
   description?: string
-  /** Leave the manifest in the work tree without committing it. */
-  noCommit?: boolean
 }
 
-export interface CreateArtifactResult {
-  manifest: ArtifactManifest
+export interface CreateArtifactResult extends MutationResult {
+  manifest: ArtifactYaml
   path: string
-  commit: string | null
 }
 
 /** Declare an artifact before (or after) its first version: writes and commits its manifest. */
 export async function createArtifact(options: CreateArtifactOptions): Promise<CreateArtifactResult> {
   assertName(options.name, 'artifact name')
   const ctx = await openRegistryContext(options)
-  const { repo } = ctx
-  await assertNameFree(repo, options.name, 'artifact')
+  const { newArtifactManifest } = await import('../domain/manifests.js')
+  const manifest = newArtifactManifest(options.name, options.type, options.description)
   const path = manifestPath('artifact', options.name)
-  if (await repo.fs.exists(`${repo.dir}/${path}`)) {
-    throw new NameTakenError(`artifact "${options.name}" already exists (${path})`, { name: options.name })
-  }
-  const manifest: ArtifactManifest = {
-    name: options.name,
-    type: options.type ?? 'model',
-    description: options.description ?? '',
-    aliases: {},
-  }
-  const text = formatArtifactManifest(manifest)
-  // Validate what we are about to write with the same rules as every reader.
-  parseArtifactManifest(text, path)
-  await repo.fs.write(`${repo.dir}/${path}`, text)
-  if (options.noCommit) return { manifest, path, commit: null }
-  try {
-    const { commit } = await commitFiles(repo, {
-      paths: [path],
+  const result = await mutateRegistry(ctx, options, async (store) => {
+    await assertNameFree(ctx.repo, options.name, 'artifact')
+    if (await store.read('artifact', options.name)) {
+      throw new NameTakenError(`artifact "${options.name}" already exists (${path})`, { name: options.name })
+    }
+    return {
+      edits: [{ kind: 'artifact', name: options.name, before: null, after: manifest }],
       message: `gmr: create artifact ${options.name}`,
-      ...(await commitIdentities(ctx)),
-    })
-    return { manifest, path, commit }
-  } catch (err) {
-    await repo.fs.remove(`${repo.dir}/${path}`)
-    throw err
-  }
+    }
+  })
+  return { ...result, manifest, path }
 }

@@ -1,8 +1,9 @@
-import { parseArtifactManifest } from '../domain/artifactManifest.js'
+import { manifestDefaults } from '../domain/generated/validators.js'
+import type { ArtifactYaml } from '../domain/manifests.js'
 import { loadVersions } from '../git/versionIndex.js'
-import { manifestPath } from '../domain/layout.js'
 import { listArtifactNames } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
+import { ManifestStore } from './manifestStore.js'
 
 export interface ArtifactSummary {
   name: string
@@ -19,21 +20,26 @@ export type ListArtifactsOptions = RepoOptions
 
 export async function listArtifacts(options: ListArtifactsOptions): Promise<ArtifactSummary[]> {
   const { repo } = await openRegistryContext(options)
+  const store = new ManifestStore(repo)
   const out: ArtifactSummary[] = []
   for (const name of await listArtifactNames(repo)) {
-    const path = manifestPath('artifact', name)
-    const text = await repo.fs.readText(`${repo.dir}/${path}`)
-    const manifest = text === null ? null : parseArtifactManifest(text, path)
-    const { versions } = await loadVersions(repo, name)
-    const last = versions[versions.length - 1]
-    out.push({
-      name,
-      type: manifest?.type ?? 'model',
-      description: manifest?.description ?? '',
-      versions: versions.length,
-      latest: last ? { version: last.version, commit: last.commit, time: last.time } : null,
-      aliases: manifest?.aliases ?? {},
-    })
+    out.push(summarise(name, (await store.read('artifact', name))?.data ?? null, await loadVersions(repo, name)))
   }
   return out
+}
+
+function summarise(
+  name: string,
+  manifest: ArtifactYaml | null,
+  { versions }: Awaited<ReturnType<typeof loadVersions>>,
+): ArtifactSummary {
+  const last = versions[versions.length - 1]
+  return {
+    name,
+    type: manifest?.type ?? manifestDefaults.artifact.type,
+    description: manifest?.description ?? '',
+    versions: versions.length,
+    latest: last ? { version: last.version, commit: last.commit, time: last.time } : null,
+    aliases: manifest?.aliases ?? {},
+  }
 }

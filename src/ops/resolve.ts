@@ -1,23 +1,29 @@
-import { UnknownVersionError } from '../domain/errors.js'
+import { ManifestError, UnknownVersionError } from '../domain/errors.js'
+import { manifestPath } from '../domain/layout.js'
+import type { ModelLinkYaml } from '../domain/manifests.js'
 import { formatReference, formatSelector, parseReference, type Reference } from '../domain/reference.js'
 import type { Repo } from '../git/repo.js'
 import { loadVersion, loadVersions, type VersionRecord } from '../git/versionIndex.js'
-import { manifestPath } from '../domain/layout.js'
 import { describeChoices, kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
+import { ManifestStore } from './manifestStore.js'
 
 /** A reference pinned to one version. */
 export interface ResolvedVersion {
   /** The reference as given, normalised (`churn:latest`). */
   reference: string
-  kind: 'artifact'
+  kind: 'artifact' | 'model'
   name: string
-  /** The artifact whose branch holds the version. */
-  artifact: string
-  /** The artifact version number. */
+  /** The number in the name's own numbering: the link number of a model, the version of an artifact. */
   version: number
+  /** The artifact whose branch holds the version, and its version number there. */
+  artifact: string
+  artifactVersion: number
   commit: string
+  /** The version as the artifact branch records it (tree, time, author, metadata, source). */
   record: VersionRecord
+  /** For a registered model, the link that was followed. */
+  link?: ModelLinkYaml
 }
 
 export interface ResolveOptions extends RepoOptions {
@@ -31,22 +37,58 @@ export async function resolve(options: ResolveOptions): Promise<ResolvedVersion>
 }
 
 /** Pin `<name>:<selector>` to a version; unknown names and selectors say what exists. */
-export async function resolveReference(repo: Repo, reference: Reference): Promise<ResolvedVersion> {
+export async function resolveReference(
+  repo: Repo,
+  reference: Reference,
+  store = new ManifestStore(repo),
+): Promise<ResolvedVersion> {
   const kind = await kindOfName(repo, reference.name)
   if (kind === null) throw await unknownName(repo, reference.name)
-  const record = await resolveArtifactVersion(repo, reference)
+  if (kind === 'model') {
+    const model = await store.read('model', reference.name)
+    const { selectLink } = await import('../domain/manifests.js')
+    const link = selectLink(model!.data, reference.selector)
+    const record = await linkedVersion(repo, reference.name, link)
+    return {
+      reference: formatReference(reference),
+      kind,
+      name: reference.name,
+      version: link.version,
+      artifact: link.artifact,
+      artifactVersion: link.artifactVersion,
+      commit: link.commit,
+      record,
+      link,
+    }
+  }
+  const record = await resolveArtifactVersion(repo, reference, store)
   return {
     reference: formatReference(reference),
-    kind: 'artifact',
+    kind,
     name: reference.name,
-    artifact: reference.name,
     version: record.version,
+    artifact: reference.name,
+    artifactVersion: record.version,
     commit: record.commit,
     record,
   }
 }
 
-async function resolveArtifactVersion(repo: Repo, reference: Reference): Promise<VersionRecord> {
+/** The artifact version a link points at; a link that disagrees with the branch is damage. */
+export async function linkedVersion(repo: Repo, model: string, link: ModelLinkYaml): Promise<VersionRecord> {
+  const record = await loadVersion(repo, link.artifact, link.artifactVersion)
+  if (record?.commit !== link.commit) {
+    const path = manifestPath('model', model)
+    const actual = record ? `it is ${record.commit}` : `${link.artifact} has no such version here`
+    throw new ManifestError(
+      `${path}: link v${link.version} says ${link.artifact}:v${link.artifactVersion} is ${link.commit}, but ${actual}; fetch the artifact branch or fix the link (gmr check lists every such problem)`,
+      { file: path, version: link.version },
+    )
+  }
+  return record
+}
+
+async function resolveArtifactVersion(repo: Repo, reference: Reference, store: ManifestStore): Promise<VersionRecord> {
   const { name, selector } = reference
   if (selector.kind === 'number') {
     const record = await loadVersion(repo, name, selector.number)
@@ -59,7 +101,7 @@ async function resolveArtifactVersion(repo: Repo, reference: Reference): Promise
     if (last) return last
     throw new UnknownVersionError(`${name} has no versions yet: log one with "gmr log ${name} <path>"`, { name })
   }
-  const aliases = await artifactAliases(repo, name)
+  const aliases = (await store.read('artifact', name))?.data.aliases ?? {}
   const number = aliases[selector.alias]
   if (number === undefined) {
     throw new UnknownVersionError(
@@ -72,20 +114,10 @@ async function resolveArtifactVersion(repo: Repo, reference: Reference): Promise
   throw await unknownVersion(repo, { name, selector: { kind: 'number', number } })
 }
 
-async function artifactAliases(repo: Repo, name: string): Promise<Record<string, number>> {
-  const path = manifestPath('artifact', name)
-  const text = await repo.fs.readText(`${repo.dir}/${path}`)
-  if (text === null) return {}
-  const { parseArtifactManifest } = await import('../domain/artifactManifest.js')
-  return parseArtifactManifest(text, path).aliases
-}
-
 async function unknownVersion(repo: Repo, reference: Reference): Promise<UnknownVersionError> {
   const { versions } = await loadVersions(repo, reference.name)
   const known =
-    versions.length === 0
-      ? `${reference.name} has no versions yet`
-      : `${reference.name} has v0 to v${versions.length - 1}`
+    versions.length === 0 ? `${reference.name} has no versions yet` : `${reference.name} has v0 to v${versions.length - 1}`
   return new UnknownVersionError(`no version ${formatSelector(reference.selector)} of ${reference.name}: ${known}`, {
     name: reference.name,
     selector: formatSelector(reference.selector),

@@ -18,15 +18,21 @@ describe('help and documentation say the same thing', () => {
   it('gmr --help lists every command and exits 0', async () => {
     const result = await gmr(ROOT, env, ['--help'])
     expect(result.code).toBe(0)
-    expect(await commandNames()).toEqual(['init', 'log', 'artifact', 'artifacts', 'versions', 'show', 'resolve', 'download'])
+    expect(await commandNames()).toEqual([
+      'init', 'log', 'artifact', 'artifacts', 'versions', 'model', 'models', 'link', 'unlink',
+      'alias', 'aliases', 'tag', 'show', 'resolve', 'download', 'history', 'sync',
+    ])
   })
 
-  it('every command has help with examples', async () => {
-    for (const name of await commandNames()) {
-      const args = name === 'artifact' ? ['artifact', 'create', '--help'] : [name, '--help']
-      const result = await gmr(ROOT, env, args)
-      expect(result.code, name).toBe(0)
-      expect(result.stdout, name).toContain('Examples:\n  $ gmr ')
+  it('every command and subcommand has help with examples', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js')
+    const program = buildProgram({ stdout: () => {}, stderr: () => {}, cwd: ROOT, env, fs: {} as never, stderrIsTTY: false })
+    const leaves = program.commands.flatMap((c) => (c.commands.length === 0 ? [[c.name()]] : c.commands.map((s) => [c.name(), s.name()])))
+    expect(leaves.length).toBeGreaterThan(15)
+    for (const path of leaves) {
+      const result = await gmr(ROOT, env, [...path, '--help'])
+      expect(result.code, path.join(' ')).toBe(0)
+      expect(result.stdout, path.join(' ')).toContain('Examples:\n  $ gmr ')
     }
   })
 

@@ -100,7 +100,7 @@ describe('parseYamlFile: schema problems with their positions', () => {
   it('points at the key of an unknown field and lists the allowed ones', () => {
     const f = failure('name: churn\nowner: data-team\n')
     expect(f.message).toBe(
-      `${MODEL_FILE}:2:1: unknown field "owner" (allowed: name, description, tags, versions, aliases)`,
+      `${MODEL_FILE}:2:1: unknown field "owner" (allowed: name, description, tags, versions, aliases, nextVersion)`,
     )
   })
 

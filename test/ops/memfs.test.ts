@@ -5,6 +5,7 @@ import { download } from '../../src/ops/download.js'
 import { init } from '../../src/ops/init.js'
 import { listVersions } from '../../src/ops/listVersions.js'
 import { logVersion } from '../../src/ops/logVersion.js'
+import { openRegistry } from '../../src/ops/openRegistry.js'
 import { resolve } from '../../src/ops/resolve.js'
 
 const env = { GIT_AUTHOR_NAME: 'Mem', GIT_AUTHOR_EMAIL: 'mem@example.com', GIT_COMMITTER_NAME: 'Mem', GIT_COMMITTER_EMAIL: 'mem@example.com' }
@@ -46,5 +47,20 @@ describe('the library on memfs', () => {
     expect(result.written).toBe(2)
     expect(vol.readFileSync('/out/model.bin', 'utf8')).toBe('weights')
     expect(vol.readFileSync('/out/cfg/params.json', 'utf8')).toBe('{"lr":0.1}')
+  })
+
+  it('registered models, aliases, history and sync in memory', async () => {
+    const { fs, vol } = memoryRepo()
+    const registry = openRegistry({ fs, dir: '/repo', env })
+    await registry.init()
+    const logged = await registry.logModel({ artifact: 'm', paths: ['/input'] })
+    await registry.createModel({ name: 'model', tags: ['mem'] })
+    await registry.linkModel({ artifactRef: 'm:v0', model: 'model', aliases: ['staging'] })
+    expect(vol.readFileSync('/repo/registry/models/model.yaml', 'utf8')).toContain('aliases:\n  staging: 0\n')
+    expect(vol.readFileSync('/repo/.git/refs/aliases/model/staging', 'utf8')).toBe(`${logged.commit}\n`)
+    expect((await registry.resolve({ ref: 'model:staging' })).commit).toBe(logged.commit)
+    const { entries } = await registry.history({ name: 'model' })
+    expect(entries.map((e) => e.events.map((x) => x.type))).toEqual([['linked', 'alias-set'], ['created', 'tag-added']])
+    expect((await registry.sync()).changes).toEqual([])
   })
 })

@@ -7,13 +7,25 @@ import { json } from '../render.js'
 export function registerResolve(program: Command, io: CliIo): void {
   program
     .command('resolve')
-    .description('print the commit id a reference names')
+    .description('print the commit id a reference names (or named at a past moment, with --at)')
     .argument('<ref>', '<name>[:<selector>], selector v<N>, latest (default) or an alias')
+    .option('--at <date>', 'what the reference meant then: YYYY-MM-DD (end of that day, UTC) or an ISO date-time')
     .option('--json', 'print the resolved version as JSON')
-    .addHelpText('after', examples('gmr resolve churn:v3', 'gmr resolve churn', 'git show $(gmr resolve churn:latest)'))
-    .action(async (ref: string, opts: { json?: boolean }) => {
-      const { resolve } = await import('../../ops/resolve.js')
-      const result = await resolve({ ...repoOptions(io), ref })
+    .addHelpText(
+      'after',
+      examples(
+        'gmr resolve churn:v3',
+        'gmr resolve churn-model:production',
+        'gmr resolve churn-model:production --at 2026-11-01',
+        'git show $(gmr resolve churn:latest)',
+      ),
+    )
+    .action(async (ref: string, opts: { at?: string; json?: boolean }) => {
+      const options = { ...repoOptions(io), ref }
+      const result =
+        opts.at === undefined
+          ? await (await import('../../ops/resolve.js')).resolve(options)
+          : await (await import('../../ops/resolveAt.js')).resolveAt({ ...options, at: opts.at })
       if (opts.json) {
         const { record, ...rest } = result
         return io.stdout(json({ ...rest, tree: record.tree, time: record.time, metadata: record.metadata }))

@@ -43,6 +43,7 @@ export interface ModelYaml {
   tags?: string[]
   versions?: ModelLinkYaml[]
   aliases?: Record<string, number>
+  nextVersion?: number
 }
 
 /** What an identifier must match and the `not` rules it must also pass, as phrases. */
@@ -53,6 +54,9 @@ export interface NameRule {
 }
 
 export const schemaIds = {"defs":"https://gmr.dev/schemas/defs.schema.json","registry":"https://gmr.dev/schemas/registry.schema.json","artifact":"https://gmr.dev/schemas/artifact.schema.json","model":"https://gmr.dev/schemas/model.schema.json"} as const
+
+/** Changes whenever any schema changes: caches of validated manifests are keyed by it. */
+export const schemaFingerprint = '618db6028bb0'
 
 /** The `default` (or `const`) of each top-level manifest field that has one. */
 export const manifestDefaults = {"registry":{"formatVersion":1,"largeFileThreshold":1048576},"artifact":{"type":"model"},"model":{}} as const
@@ -1415,7 +1419,7 @@ return errors === 0;
 }
 validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema43 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/model.schema.json","title":"gmr registered model manifest (registry/models/<model>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"description":{"type":"string"},"tags":{"type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/tag"},"uniqueItems":true},"versions":{"description":"Links to artifact versions in link order; each link's `version` is its number (v<K>), and numbers are never reused.","type":"array","items":{"$ref":"#/$defs/link"}},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"}},"required":["name"],"additionalProperties":false,"$defs":{"link":{"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false}}};
+const schema43 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/model.schema.json","title":"gmr registered model manifest (registry/models/<model>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"description":{"type":"string"},"tags":{"type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/tag"},"uniqueItems":true},"versions":{"description":"Links to artifact versions in link order; each link's `version` is its number (v<K>), and numbers are never reused.","type":"array","items":{"$ref":"#/$defs/link"}},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"nextVersion":{"description":"The number the next link gets, written only after the highest link was unlinked, so that numbers are never reused. Absent: one more than the highest link's number.","$ref":"defs.schema.json#/$defs/versionNumber"}},"required":["name"],"additionalProperties":false,"$defs":{"link":{"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false}}};
 const schema46 = {"title":"tag","description":"A keyword on a registered model.","type":"string","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$"};
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1900,7 +1904,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "name") || (key0 === "description")) || (key0 === "tags")) || (key0 === "versions")) || (key0 === "aliases"))){
+if(!((((((key0 === "name") || (key0 === "description")) || (key0 === "tags")) || (key0 === "versions")) || (key0 === "aliases")) || (key0 === "nextVersion"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -2033,14 +2037,49 @@ vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+if(data.nextVersion !== undefined){
+let data7 = data.nextVersion;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err9 = {instancePath:instancePath+"/nextVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.type,parentSchema:schema42,data:data7};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 9007199254740991 || isNaN(data7)){
+const err10 = {instancePath:instancePath+"/nextVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema42,data:data7};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(data7 < 0 || isNaN(data7)){
+const err11 = {instancePath:instancePath+"/nextVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42,data:data7};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }

@@ -1,0 +1,28 @@
+import type { Command } from 'commander'
+import { describeEvent } from '../../domain/manifestEvents.js'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { examples } from '../options.js'
+import { isoDate, json, shortOid } from '../render.js'
+
+export function registerHistory(program: Command, io: CliIo): void {
+  program
+    .command('history')
+    .description("who changed a registered model's or an artifact's manifest, what and when (registry branch), newest first")
+    .argument('<name>', 'a registered model or an artifact')
+    .option('--json', 'print the history as JSON')
+    .addHelpText('after', examples('gmr history churn-model', 'gmr resolve churn-model:production --at 2026-11-01'))
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const { history } = await import('../../ops/history.js')
+      const result = await history({ ...repoOptions(io), name })
+      if (opts.json) return io.stdout(json(result))
+      if (result.entries.length === 0) {
+        return io.stdout(`${name} has no history on the registry branch (${result.registryBranch}) yet\n`)
+      }
+      for (const entry of result.entries) {
+        const merged = entry.mergedBy ? `, merged by ${entry.mergedBy.name} in ${shortOid(entry.commit)}` : ''
+        io.stdout(`${isoDate(entry.time)}  ${shortOid(entry.origin ?? entry.commit)}  ${entry.author.name} <${entry.author.email}>${merged}\n`)
+        for (const event of entry.events) io.stdout(`    ${describeEvent(event)}\n`)
+      }
+    })
+}

@@ -1,0 +1,62 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { reportMutation, type MutationFlags } from '../mutation.js'
+import { collect, examples } from '../options.js'
+import { json, table } from '../render.js'
+
+export function registerModel(program: Command, io: CliIo): void {
+  const model = program.command('model').description('manage registered models')
+  model
+    .command('create')
+    .description('register a model (writes and commits registry/models/<model>.yaml)')
+    .argument('<model>', 'model name (one namespace with artifacts)')
+    .option('--description <text>', 'what this model is for')
+    .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('--no-commit', 'only write the manifest; do not commit it')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('gmr model create churn-model --description "customer churn" --tag tabular'))
+    .action(async (name: string, opts: MutationFlags & { description?: string; tag: string[] }) => {
+      const { createModel } = await import('../../ops/createModel.js')
+      const result = await createModel({
+        ...repoOptions(io),
+        name,
+        tags: opts.tag,
+        noCommit: !opts.commit,
+        ...(opts.description !== undefined && { description: opts.description }),
+      })
+      if (opts.json) return io.stdout(json(result))
+      io.stdout(`created model ${name} (${result.path})\n`)
+      reportMutation(io, result)
+    })
+
+  program
+    .command('models')
+    .description('list registered models')
+    .option('--tag <tag>', 'only models with this tag (repeatable: all must match)', collect, [])
+    .option('--query <text>', 'only models whose name or description contains this text')
+    .option('--json', 'print the list as JSON')
+    .addHelpText('after', examples('gmr models', 'gmr models --tag vision --tag production-ready', 'gmr models --query churn --json'))
+    .action(async (opts: { tag: string[]; query?: string; json?: boolean }) => {
+      const { listModels } = await import('../../ops/listModels.js')
+      const models = await listModels({ ...repoOptions(io), tags: opts.tag, ...(opts.query !== undefined && { query: opts.query }) })
+      if (opts.json) return io.stdout(json(models))
+      if (models.length === 0) {
+        const filtered = opts.tag.length > 0 || opts.query !== undefined
+        return io.stdout(filtered ? 'no registered model matches\n' : 'no registered models yet: create one with "gmr model create <model>"\n')
+      }
+      io.stdout(
+        table(
+          ['NAME', 'LINKS', 'LATEST', 'ALIASES', 'TAGS', 'DESCRIPTION'],
+          models.map((m) => [
+            m.name,
+            String(m.links),
+            m.latest === null ? '-' : `v${m.latest}`,
+            Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`).join(' ') || '-',
+            m.tags.join(',') || '-',
+            m.description,
+          ]),
+        ),
+      )
+    })
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { reportMutation, type MutationFlags } from '../mutation.js'
+import { examples } from '../options.js'
+import { json } from '../render.js'
+
+export function registerTag(program: Command, io: CliIo): void {
+  const tag = program.command('tag').description('add or remove tags of a registered model')
+  for (const action of ['add', 'rm'] as const) {
+    tag
+      .command(action)
+      .description(action === 'add' ? 'add tags (kept unique and sorted)' : 'remove tags')
+      .argument('<model>', 'the registered model')
+      .argument('<tag...>', 'tags, e.g. vision or team:search')
+      .option('--no-commit', 'only edit the manifest; do not commit it')
+      .option('--json', 'print the result as JSON')
+      .addHelpText('after', examples(`gmr tag ${action} churn-model tabular team:growth`))
+      .action(async (model: string, tags: string[], opts: MutationFlags) => {
+        const ops = await import('../../ops/tags.js')
+        const run = action === 'add' ? ops.addTags : ops.removeTags
+        const result = await run({ ...repoOptions(io), model, tags, noCommit: !opts.commit })
+        if (opts.json) return io.stdout(json(result))
+        io.stdout(`${model} tags: ${result.tags.join(', ') || '(none)'}${result.changed ? '' : ' (unchanged)'}\n`)
+        reportMutation(io, result)
+      })
+  }
+}

@@ -1,0 +1,191 @@
+import { Document } from 'yaml'
+import { InvalidInputError, ManifestError, UnknownVersionError } from './errors.js'
+import {
+  manifestDefaults,
+  schemaIds,
+  validateArtifact,
+  validateModel,
+  type ArtifactYaml,
+  type ModelLinkYaml,
+  type ModelYaml,
+} from './generated/validators.js'
+import type { NameKind } from './layout.js'
+import { updateDocument } from './manifestDocument.js'
+import type { Selector } from './reference.js'
+import { parseYamlFile, stringifyManifest } from './yamlFile.js'
+
+export type { ArtifactYaml, ModelLinkYaml, ModelYaml }
+export type ManifestYaml = ArtifactYaml | ModelYaml
+
+/**
+ * Manifests as plain data, in the shape the YAML file has (optional fields stay
+ * absent), so that an edit changes only what it means to change. The transformations
+ * below are pure; reading, writing and committing happen in src/ops.
+ */
+export interface ParsedManifest<T extends ManifestYaml> {
+  data: T
+  doc: Document.Parsed
+}
+
+export function parseManifest(kind: 'artifact', text: string, file: string): ParsedManifest<ArtifactYaml>
+export function parseManifest(kind: 'model', text: string, file: string): ParsedManifest<ModelYaml>
+export function parseManifest(kind: NameKind, text: string, file: string): ParsedManifest<ManifestYaml>
+export function parseManifest(kind: NameKind, text: string, file: string): ParsedManifest<ManifestYaml> {
+  const parsed =
+    kind === 'model' ? parseYamlFile(text, file, validateModel) : parseYamlFile(text, file, validateArtifact)
+  const expected = file.slice(file.lastIndexOf('/') + 1).replace(/\.yaml$/, '')
+  if (parsed.data.name !== expected) {
+    throw new ManifestError(
+      `${file}:1:1: name "${parsed.data.name}" does not match the file name; rename the file or set name: ${expected}`,
+      { file, line: 1, col: 1 },
+    )
+  }
+  return parsed
+}
+
+/** The text of a manifest: an edit of `doc` when there is one (keeping comments), else a new file. */
+export function renderManifest(kind: NameKind, data: ManifestYaml, doc?: Document): string {
+  const target = doc ?? new Document()
+  if (doc) updateDocument(doc, data as unknown as Record<string, unknown>)
+  else target.contents = target.createNode(data) as typeof target.contents
+  return stringifyManifest(target, kind === 'model' ? schemaIds.model : schemaIds.artifact)
+}
+
+export function newArtifactManifest(name: string, type?: string, description?: string): ArtifactYaml {
+  return { name, type: type ?? manifestDefaults.artifact.type, description: description ?? '', aliases: {} }
+}
+
+export function newModelManifest(name: string, description = '', tags: readonly string[] = []): ModelYaml {
+  return { name, description, tags: sortedUnique(tags), versions: [], aliases: {} }
+}
+
+// --- links -------------------------------------------------------------------
+
+/** The number the next link gets: one past the highest ever, never a reused one. */
+export function nextLinkNumber(model: ModelYaml): number {
+  const highest = Math.max(-1, ...(model.versions ?? []).map((link) => link.version))
+  return Math.max(highest + 1, model.nextVersion ?? 0)
+}
+
+export interface LinkTarget {
+  artifact: string
+  artifactVersion: number
+  commit: string
+}
+
+/** Append a link to `target`, or find the link that already points at its commit. */
+export function addLink(
+  model: ModelYaml,
+  target: LinkTarget,
+  linkedAt: string,
+): { model: ModelYaml; link: ModelLinkYaml; existed: boolean } {
+  const existing = (model.versions ?? []).find((link) => link.commit === target.commit)
+  if (existing) return { model, link: existing, existed: true }
+  const link: ModelLinkYaml = { version: nextLinkNumber(model), ...target, linkedAt }
+  const { nextVersion: _dropped, ...rest } = model
+  return { model: { ...rest, versions: [...(model.versions ?? []), link] }, link, existed: false }
+}
+
+/** Remove link `version`; an alias still on it must be moved or removed first. */
+export function removeLink(model: ModelYaml, version: number): { model: ModelYaml; link: ModelLinkYaml } {
+  const link = findLink(model, version)
+  const holding = aliasesOn(model, version)
+  if (holding.length > 0) {
+    throw new InvalidInputError(
+      `cannot unlink ${model.name}:v${version}: alias ${holding.join(', ')} names it; move it first with "gmr alias set ${model.name} ${holding[0]} v<N>" or remove it with "gmr alias rm ${model.name} ${holding[0]}"`,
+      { name: model.name, version, aliases: holding },
+    )
+  }
+  const next = nextLinkNumber(model)
+  const versions = (model.versions ?? []).filter((l) => l.version !== version)
+  const rest: ModelYaml = { ...model, versions }
+  delete rest.nextVersion
+  // Only when the highest number went away does the next number need writing down.
+  if (nextLinkNumber(rest) !== next) rest.nextVersion = next
+  return { model: rest, link }
+}
+
+export function findLink(model: ModelYaml, version: number): ModelLinkYaml {
+  const link = (model.versions ?? []).find((l) => l.version === version)
+  if (!link) {
+    const numbers = (model.versions ?? []).map((l) => `v${l.version}`)
+    throw new UnknownVersionError(
+      `${model.name} has no link v${version}; ${numbers.length === 0 ? 'it has no links yet: link one with "gmr link <artifact>:<version> ' + model.name + '"' : `links: ${numbers.join(', ')}`}`,
+      { name: model.name, version, known: numbers },
+    )
+  }
+  return link
+}
+
+// --- aliases -----------------------------------------------------------------
+
+export function aliasesOn(manifest: ManifestYaml, version: number): string[] {
+  return Object.entries(manifest.aliases ?? {})
+    .filter(([, v]) => v === version)
+    .map(([alias]) => alias)
+    .sort()
+}
+
+/** Point `alias` at `version` (moving it if another version held it). */
+export function setAlias<T extends ManifestYaml>(manifest: T, alias: string, version: number): T {
+  return { ...manifest, aliases: { ...(manifest.aliases ?? {}), [alias]: version } }
+}
+
+export function removeAlias<T extends ManifestYaml>(manifest: T, alias: string): T {
+  const aliases = { ...(manifest.aliases ?? {}) }
+  if (!(alias in aliases)) {
+    const known = Object.keys(aliases).sort()
+    throw new UnknownVersionError(
+      `${manifest.name} has no alias "${alias}"; ${known.length === 0 ? 'it has no aliases' : `aliases: ${known.join(', ')}`}`,
+      { name: manifest.name, alias, known },
+    )
+  }
+  delete aliases[alias]
+  return { ...manifest, aliases }
+}
+
+// --- tags --------------------------------------------------------------------
+
+export function addTags(model: ModelYaml, tags: readonly string[]): ModelYaml {
+  return { ...model, tags: sortedUnique([...(model.tags ?? []), ...tags]) }
+}
+
+export function removeTags(model: ModelYaml, tags: readonly string[]): ModelYaml {
+  const missing = tags.filter((tag) => !(model.tags ?? []).includes(tag))
+  if (missing.length > 0) {
+    throw new InvalidInputError(
+      `${model.name} has no tag ${missing.map((t) => `"${t}"`).join(', ')}; tags: ${(model.tags ?? []).join(', ') || 'none'}`,
+      { name: model.name, missing },
+    )
+  }
+  return { ...model, tags: (model.tags ?? []).filter((tag) => !tags.includes(tag)) }
+}
+
+function sortedUnique(items: readonly string[]): string[] {
+  return [...new Set(items)].sort()
+}
+
+/** The link a selector names in a registered model: vK, latest (highest number) or an alias. */
+export function selectLink(model: ModelYaml, selector: Selector): ModelLinkYaml {
+  const links = model.versions ?? []
+  if (selector.kind === 'number') return findLink(model, selector.number)
+  if (selector.kind === 'latest') {
+    const latest = links.reduce<ModelLinkYaml | undefined>((best, l) => (!best || l.version > best.version ? l : best), undefined)
+    if (!latest) {
+      throw new UnknownVersionError(
+        `${model.name} has no links yet: link a version with "gmr link <artifact>:<version> ${model.name}"`,
+        { name: model.name },
+      )
+    }
+    return latest
+  }
+  const version = (model.aliases ?? {})[selector.alias]
+  if (version === undefined) {
+    const known = Object.keys(model.aliases ?? {}).sort()
+    throw new UnknownVersionError(
+      `${model.name} has no alias "${selector.alias}"; ${known.length === 0 ? 'it has no aliases yet' : `aliases: ${known.join(', ')}`}`,
+      { name: model.name, alias: selector.alias, known },
+    )
+  }
+  return findLink(model, version)
+}

@@ -1,0 +1,39 @@
+import { NameTakenError } from '../domain/errors.js'
+import { manifestPath } from '../domain/layout.js'
+import type { ModelYaml } from '../domain/manifests.js'
+import { assertName, assertTag } from '../domain/names.js'
+import { assertNameFree } from './catalog.js'
+import { openRegistryContext, type RepoOptions } from './context.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+
+export interface CreateModelOptions extends RepoOptions, MutationOptions {
+  name: string
+  description?: string
+  tags?: readonly string[]
+}
+
+export interface CreateModelResult extends MutationResult {
+  manifest: ModelYaml
+  path: string
+}
+
+/** Register a model: writes and commits `registry/models/<model>.yaml` with no links yet. */
+export async function createModel(options: CreateModelOptions): Promise<CreateModelResult> {
+  assertName(options.name, 'model name')
+  for (const tag of options.tags ?? []) assertTag(tag)
+  const ctx = await openRegistryContext(options)
+  const { newModelManifest } = await import('../domain/manifests.js')
+  const manifest = newModelManifest(options.name, options.description, options.tags)
+  const path = manifestPath('model', options.name)
+  const result = await mutateRegistry(ctx, options, async (store) => {
+    await assertNameFree(ctx.repo, options.name, 'model')
+    if (await store.read('model', options.name)) {
+      throw new NameTakenError(`registered model "${options.name}" already exists (${path})`, { name: options.name })
+    }
+    return {
+      edits: [{ kind: 'model', name: options.name, before: null, after: manifest }],
+      message: `gmr: create model ${options.name}`,
+    }
+  })
+  return { ...result, manifest, path }
+}

@@ -1,0 +1,99 @@
+import { InvalidInputError } from '../domain/errors.js'
+import { manifestPath, type NameKind } from '../domain/layout.js'
+import { manifestEvents, type ManifestEvent } from '../domain/manifestEvents.js'
+import type { ManifestYaml } from '../domain/manifests.js'
+import { assertName } from '../domain/names.js'
+import { loadRegistryLog, type RegistryLogEntry, type Signature } from '../git/registryLog.js'
+import { kindOfName, unknownName } from './catalog.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { ManifestStore } from './manifestStore.js'
+
+export interface HistoryOptions extends RepoOptions {
+  name: string
+}
+
+/** One commit's changes to one manifest, on the registry branch. */
+export interface HistoryEntry {
+  commit: string
+  /** When the change reached the registry branch. */
+  time: number
+  /** Who made the change (for a merged pull request: the commit on the merged branch). */
+  author: Signature
+  /** The commit on the merged branch that made the change, when it arrived by merge. */
+  origin?: string
+  /** For a merge: who merged it. */
+  mergedBy?: Signature
+  subject: string
+  kind: NameKind
+  events: ManifestEvent[]
+}
+
+export interface HistoryResult {
+  name: string
+  registryBranch: string
+  /** Newest first. */
+  entries: HistoryEntry[]
+}
+
+/** Every change to a name's manifest on the registry branch, newest first. */
+export async function history(options: HistoryOptions): Promise<HistoryResult> {
+  assertName(options.name)
+  const ctx = await openRegistryContext(options)
+  const { registryBranch } = await ctx.config()
+  const timeline = await manifestTimeline(ctx, options.name)
+  if (timeline.states.length === 0 && (await kindOfName(ctx.repo, options.name)) === null) {
+    throw await unknownName(ctx.repo, options.name)
+  }
+  const entries: HistoryEntry[] = []
+  let previous: ManifestYaml | null = null
+  for (const { entry, kind, data } of timeline.states) {
+    const origin = entry.origins?.[manifestPath(kind, options.name)]
+    entries.push({
+      commit: entry.commit,
+      time: entry.time,
+      author: origin?.author ?? entry.author,
+      ...(origin && { origin: origin.commit, mergedBy: entry.author }),
+      subject: entry.subject,
+      kind,
+      events: manifestEvents(previous, data),
+    })
+    previous = data
+  }
+  return { name: options.name, registryBranch, entries: entries.reverse() }
+}
+
+/** The manifest of `name` after each registry-branch commit that changed it, oldest first. */
+export async function manifestTimeline(
+  ctx: RegistryContext,
+  name: string,
+): Promise<{ states: Array<{ entry: RegistryLogEntry; kind: NameKind; data: ManifestYaml | null }> }> {
+  const { registryBranch } = await ctx.config()
+  const log = await loadRegistryLog(ctx.repo, `refs/heads/${registryBranch}`)
+  const store = new ManifestStore(ctx.repo)
+  const paths: Array<[NameKind, string]> = [
+    ['model', manifestPath('model', name)],
+    ['artifact', manifestPath('artifact', name)],
+  ]
+  const states: Array<{ entry: RegistryLogEntry; kind: NameKind; data: ManifestYaml | null }> = []
+  for (const entry of log) {
+    for (const [kind, path] of paths) {
+      if (!(path in entry.changes)) continue
+      const oid = entry.changes[path]!
+      states.push({ entry, kind, data: oid === null ? null : (await store.readBlob(path, oid)).data })
+    }
+  }
+  return { states }
+}
+
+/** `--at` dates: an ISO date-time, or a date meaning the end of that day (UTC). */
+export function parseAtDate(text: string): number {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text)
+  const ms = Date.parse(dateOnly ? `${text}T23:59:59Z` : text)
+  if (Number.isNaN(ms)) {
+    throw new InvalidInputError(`cannot read the date "${text}": use YYYY-MM-DD or an ISO date-time like 2026-11-01T12:00:00Z`, {
+      date: text,
+    })
+  }
+  return Math.floor(ms / 1000)
+}
+

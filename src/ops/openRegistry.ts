@@ -1,0 +1,79 @@
+import { setAlias as setAliasOp, removeAlias as removeAliasOp, listAliases, type RemoveAliasOptions, type SetAliasOptions } from './aliases.js'
+import type { RepoOptions } from './context.js'
+import { createArtifact, type CreateArtifactOptions } from './createArtifact.js'
+import { createModel, type CreateModelOptions } from './createModel.js'
+import { download, type DownloadOptions, type DownloadResult } from './download.js'
+import { history, type HistoryOptions } from './history.js'
+import { init, type InitOptions } from './init.js'
+import { linkModel, type LinkModelOptions } from './link.js'
+import { listArtifacts } from './listArtifacts.js'
+import { listModels, type ListModelsOptions } from './listModels.js'
+import { listVersions, type ListVersionsOptions } from './listVersions.js'
+import { logVersion, type LogVersionOptions } from './logVersion.js'
+import { resolve, type ResolveOptions, type ResolvedVersion } from './resolve.js'
+import { resolveAt } from './resolveAt.js'
+import { show, type ShowOptions } from './show.js'
+import { sync, type SyncOptions } from './sync.js'
+import { addTags as addTagsOp, removeTags as removeTagsOp, type TagsOptions } from './tags.js'
+import { unlinkModel, type UnlinkModelOptions } from './unlink.js'
+
+/** An operation's own options, without the repository ones `openRegistry` already has. */
+type Own<T> = Omit<T, keyof RepoOptions>
+
+export interface UseModelOptions extends Own<DownloadOptions> {
+  /** Resolve as of a past moment (`YYYY-MM-DD` or ISO date-time) instead of now. */
+  at?: string
+}
+
+export interface UseModelResult extends DownloadResult {
+  resolved: ResolvedVersion
+}
+
+/**
+ * A registry bound to one repository: the operations of the command line, named as
+ * W&B's registry names them (logModel, useModel, linkModel), each taking its own
+ * options object and returning a typed result. Errors are GmrError subclasses.
+ *
+ *   const registry = openRegistry({ fs, dir: '/work/project' })
+ *   const { version } = await registry.logModel({ artifact: 'churn', paths: ['out'] })
+ *   await registry.linkModel({ artifactRef: `churn:v${version}`, model: 'churn-model', aliases: ['staging'] })
+ *   await registry.useModel({ ref: 'churn-model:staging', to: '/srv/model' })
+ */
+export function openRegistry(repo: RepoOptions) {
+  const bind =
+    <O, R>(op: (options: O) => Promise<R>) =>
+    (options: Own<O>): Promise<R> =>
+      op({ ...repo, ...options } as O)
+  return {
+    init: (options: Own<InitOptions> = {}) => init({ ...repo, ...options }),
+    logModel: bind<LogVersionOptions, Awaited<ReturnType<typeof logVersion>>>(logVersion),
+    createArtifact: bind<CreateArtifactOptions, Awaited<ReturnType<typeof createArtifact>>>(createArtifact),
+    createModel: bind<CreateModelOptions, Awaited<ReturnType<typeof createModel>>>(createModel),
+    linkModel: bind<LinkModelOptions, Awaited<ReturnType<typeof linkModel>>>(linkModel),
+    unlinkModel: bind<UnlinkModelOptions, Awaited<ReturnType<typeof unlinkModel>>>(unlinkModel),
+    setAlias: bind<SetAliasOptions, Awaited<ReturnType<typeof setAliasOp>>>(setAliasOp),
+    removeAlias: bind<RemoveAliasOptions, Awaited<ReturnType<typeof removeAliasOp>>>(removeAliasOp),
+    addTags: bind<TagsOptions, Awaited<ReturnType<typeof addTagsOp>>>(addTagsOp),
+    removeTags: bind<TagsOptions, Awaited<ReturnType<typeof removeTagsOp>>>(removeTagsOp),
+    listArtifacts: () => listArtifacts(repo),
+    listVersions: bind<ListVersionsOptions, Awaited<ReturnType<typeof listVersions>>>(listVersions),
+    listModels: (options: Own<ListModelsOptions> = {}) => listModels({ ...repo, ...options }),
+    listAliases: (options: { name: string }) => listAliases({ ...repo, ...options }),
+    resolve: (options: Own<ResolveOptions> & { at?: string }) =>
+      options.at === undefined ? resolve({ ...repo, ...options }) : resolveAt({ ...repo, ...options, at: options.at }),
+    show: bind<ShowOptions, Awaited<ReturnType<typeof show>>>(show),
+    history: bind<HistoryOptions, Awaited<ReturnType<typeof history>>>(history),
+    sync: (options: Own<SyncOptions> = {}) => sync({ ...repo, ...options }),
+    /** Resolve a reference and materialise its files: what a deployment does. */
+    async useModel(options: UseModelOptions): Promise<UseModelResult> {
+      const resolved = await (options.at === undefined
+        ? resolve({ ...repo, ref: options.ref })
+        : resolveAt({ ...repo, ref: options.ref, at: options.at }))
+      const { at: _at, ...rest } = options
+      const result = await download({ ...repo, ...rest, ref: options.at === undefined ? options.ref : `${resolved.name}:v${resolved.version}` })
+      return { ...result, resolved }
+    },
+  }
+}
+
+export type Registry = ReturnType<typeof openRegistry>

@@ -1,0 +1,76 @@
+import type { AliasRefChange } from '../domain/aliasSync.js'
+import { planAliasSync } from '../domain/aliasSync.js'
+import { UnsupportedStateError } from '../domain/errors.js'
+import { manifestDir } from '../domain/layout.js'
+import { formatIdentity } from '../git/commit.js'
+import { withLock } from '../git/lock.js'
+import { readRef } from '../git/refs.js'
+import type { Repo } from '../git/repo.js'
+import { commitTree, entryAt, readTreeEntries } from '../git/treePath.js'
+import { applyAliasChanges, currentAliasRefs, desiredAliasRefs, type DanglingAlias } from './aliasRefs.js'
+import { commitIdentities, openRegistryContext, type RepoOptions } from './context.js'
+import { ManifestStore, type ManifestRecord } from './manifestStore.js'
+
+export interface SyncOptions extends RepoOptions {
+  /** Only say what would change. */
+  dryRun?: boolean
+}
+
+export interface SyncResult {
+  registryBranch: string
+  /** The registry branch commit whose manifests the refs now follow. */
+  commit: string
+  changes: AliasRefChange[]
+  /** Aliases the manifests declare that name no version (no ref is made for them). */
+  dangling: DanglingAlias[]
+  dryRun: boolean
+}
+
+/**
+ * Move `refs/aliases/**` to match the manifests at the registry branch's tip: create,
+ * move and delete, each a compare-and-swap, under the registry lock. This is what CI
+ * runs on the registry branch after a pull request is merged.
+ */
+export async function sync(options: SyncOptions): Promise<SyncResult> {
+  const ctx = await openRegistryContext(options)
+  const { repo } = ctx
+  const { registryBranch } = await ctx.config()
+  const run = async (): Promise<SyncResult> => {
+    const tip = await readRef(repo, `refs/heads/${registryBranch}`)
+    if (tip === null) {
+      throw new UnsupportedStateError(`the registry branch ${registryBranch} does not exist here; fetch it first`, {
+        registryBranch,
+      })
+    }
+    const dangling: DanglingAlias[] = []
+    const desired = new Map<string, string>()
+    for (const record of await manifestsAt(repo, tip)) {
+      for (const [ref, commit] of await desiredAliasRefs(repo, record, dangling)) desired.set(ref, commit)
+    }
+    const changes = planAliasSync(desired, await currentAliasRefs(repo))
+    if (!options.dryRun && changes.length > 0) {
+      const identity = formatIdentity((await commitIdentities(ctx)).committer)
+      await applyAliasChanges(repo, changes, { message: `gmr sync: ${registryBranch} ${tip.slice(0, 10)}`, identity })
+    }
+    return { registryBranch, commit: tip, changes, dangling, dryRun: options.dryRun ?? false }
+  }
+  return options.dryRun ? run() : withLock(repo, 'registry', run)
+}
+
+/** Every manifest in a commit's tree. */
+export async function manifestsAt(repo: Repo, commit: string): Promise<ManifestRecord[]> {
+  const cache = {}
+  const store = new ManifestStore(repo)
+  const tree = await commitTree(repo, commit, cache)
+  const out: ManifestRecord[] = []
+  for (const kind of ['artifact', 'model'] as const) {
+    const dir = manifestDir(kind)
+    const entry = await entryAt(repo, tree, dir, cache)
+    if (!entry || entry.mode !== '40000') continue
+    for (const file of await readTreeEntries(repo, entry.oid, cache)) {
+      if (file.mode === '40000' || !file.name.endsWith('.yaml')) continue
+      out.push(await store.readBlob(`${dir}/${file.name}`, file.oid))
+    }
+  }
+  return out
+}

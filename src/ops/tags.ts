@@ -1,0 +1,48 @@
+import { InvalidInputError, UnknownNameError } from '../domain/errors.js'
+import { assertName, assertTag } from '../domain/names.js'
+import { openRegistryContext, type RepoOptions } from './context.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+
+export interface TagsOptions extends RepoOptions, MutationOptions {
+  model: string
+  tags: readonly string[]
+}
+
+export interface TagsResult extends MutationResult {
+  model: string
+  tags: string[]
+}
+
+/** Add tags to a registered model; the manifest keeps them unique and sorted. */
+export function addTags(options: TagsOptions): Promise<TagsResult> {
+  return changeTags(options, 'add')
+}
+
+export function removeTags(options: TagsOptions): Promise<TagsResult> {
+  return changeTags(options, 'rm')
+}
+
+async function changeTags(options: TagsOptions, action: 'add' | 'rm'): Promise<TagsResult> {
+  assertName(options.model, 'model name')
+  if (options.tags.length === 0) throw new InvalidInputError('give at least one tag')
+  for (const tag of options.tags) assertTag(tag)
+  const ctx = await openRegistryContext(options)
+  const manifests = await import('../domain/manifests.js')
+  let tags: string[] = []
+  const result = await mutateRegistry(ctx, options, async (store) => {
+    const current = await store.read('model', options.model)
+    if (!current) {
+      throw new UnknownNameError(`no registered model named "${options.model}"; tags belong to registered models (see "gmr models")`, {
+        name: options.model,
+      })
+    }
+    const after = action === 'add' ? manifests.addTags(current.data, options.tags) : manifests.removeTags(current.data, options.tags)
+    tags = after.tags ?? []
+    const sign = action === 'add' ? '+' : '-'
+    return {
+      edits: [{ kind: 'model', name: options.model, before: current.data, after }],
+      message: `gmr: tag ${options.model} ${options.tags.map((t) => `${sign}${t}`).join(' ')}`,
+    }
+  })
+  return { ...result, model: options.model, tags }
+}
