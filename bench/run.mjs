@@ -2,8 +2,9 @@
 // `npm run bench`: every figure is measured in this run, next to its baseline.
 // Usage: node bench/run.mjs [--runs N] [scenario-name ...]
 import { lookups, logSmallFiles } from './scenarios/foundation.mjs'
+import { registry } from './scenarios/registry.mjs'
 
-const SCENARIOS = { logSmallFiles, lookups }
+const SCENARIOS = { logSmallFiles, lookups, registry }
 
 const args = process.argv.slice(2)
 const runsAt = args.indexOf('--runs')

@@ -12,7 +12,8 @@ import {
 import type { NameKind } from './layout.js'
 import { updateDocument } from './manifestDocument.js'
 import type { Selector } from './reference.js'
-import { parseYamlFile, stringifyManifest } from './yamlFile.js'
+import { parsePlainYaml } from './fastYaml.js'
+import { MAX_MANIFEST_BYTES, parseYamlFile, stringifyManifest } from './yamlFile.js'
 
 export type { ArtifactYaml, ModelLinkYaml, ModelYaml }
 export type ManifestYaml = ArtifactYaml | ModelYaml
@@ -41,6 +42,19 @@ export function parseManifest(kind: NameKind, text: string, file: string): Parse
     )
   }
   return parsed
+}
+
+/**
+ * A manifest's validated data, as cheaply as it can be had: the plain-YAML reader when
+ * it is sure and the data passes the schema, else the full parser (which also gives
+ * every problem its line and column).
+ */
+export function readManifestData(kind: NameKind, text: string, file: string): ManifestYaml {
+  const validate = kind === 'model' ? validateModel : validateArtifact
+  const quick = text.length <= MAX_MANIFEST_BYTES ? parsePlainYaml(text) : undefined
+  const expected = file.slice(file.lastIndexOf('/') + 1).replace(/\.yaml$/, '')
+  if (quick !== undefined && validate(quick) && quick.name === expected) return quick
+  return parseManifest(kind, text, file).data
 }
 
 /** The text of a manifest: an edit of `doc` when there is one (keeping comments), else a new file. */

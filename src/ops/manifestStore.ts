@@ -64,8 +64,8 @@ export class ManifestStore {
     const oid = hashObject('blob', text)
     const cached = await this.cache.get<ManifestYaml>(oid)
     if (cached !== undefined) return { kind, name, path, oid, data: cached }
-    const { parseManifest } = await import('../domain/manifests.js')
-    const { data } = parseManifest(kind, text.toString('utf8'), path)
+    const { readManifestData } = await import('../domain/manifests.js')
+    const data = readManifestData(kind, text.toString('utf8'), path)
     await this.cache.put(oid, data)
     return { kind, name, path, oid, data }
   }
