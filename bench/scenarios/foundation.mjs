@@ -14,7 +14,7 @@ function smallFiles(dir) {
   }
 }
 
-function newRegistry(root) {
+export function newRegistry(root) {
   const repo = join(root, 'repo')
   mkdirSync(repo)
   sh('git', ['init', '-q', '-b', 'main'], { cwd: repo })

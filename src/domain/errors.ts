@@ -65,3 +65,9 @@ export class CorruptObjectError extends GmrError {}
 
 /** The operation would need git state gmr cannot work with (detached HEAD, …). */
 export class UnsupportedStateError extends GmrError {}
+
+/** The repository's storage cannot be written: disk full, no permission, read-only. */
+export class StorageError extends GmrError {}
+
+/** A Git LFS object a version needs is not in `.git/lfs/objects`. */
+export class MissingLfsObjectError extends GmrError {}

@@ -129,3 +129,11 @@ export async function guard<T>(path: string, fn: () => Promise<T>): Promise<T> {
     throw err
   }
 }
+
+/** A file whose size or modification time moved between being listed and being read. */
+export function changedWhileLogging(source: string): InvalidInputError {
+  return new InvalidInputError(
+    `${source} changed while it was being logged; wait until it is written completely and log again`,
+    { path: source },
+  )
+}

@@ -5,6 +5,8 @@ export interface FsStat {
   size: number
   mode: number
   mtimeMs: number
+  /** Changes on every write, chmod and rename, and cannot be set back (the LFS stat cache keys on it). */
+  ctimeMs?: number
   ino: number | bigint
   isFile(): boolean
   isDirectory(): boolean
@@ -14,6 +16,14 @@ export interface FsStat {
 export interface FsFileHandle {
   write(data: Uint8Array | string): Promise<unknown>
   sync(): Promise<void>
+  close(): Promise<void>
+}
+
+/** An open file read or written at explicit positions, for streaming large files through fixed buffers. */
+export interface FsStreamHandle {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>
+  stat(): Promise<FsStat>
   close(): Promise<void>
 }
 
@@ -166,6 +176,11 @@ export class FileSystem {
   /** Create `path` exclusively (fails with EEXIST when it exists). */
   async openExclusive(path: string): Promise<FsFileHandle> {
     return (await this.p.open(path, 'wx', 0o666)) as FsFileHandle
+  }
+
+  /** Open for streaming: `r` to read, `wx` to create a new file (fails with EEXIST). */
+  async open(path: string, flags: 'r' | 'wx', mode = 0o666): Promise<FsStreamHandle> {
+    return (await this.p.open(path, flags, mode)) as FsStreamHandle
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -1,11 +1,15 @@
 import { mapLimit } from '../domain/async.js'
-import { InvalidInputError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
+import { InvalidInputError, MissingLfsObjectError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
 import { pathFilter } from '../domain/glob.js'
+import type { LfsPointer } from '../domain/lfsPointer.js'
 import { parseReference } from '../domain/reference.js'
 import { symlinkEscapes, unsafePathReason } from '../domain/safePath.js'
 import { tempPathFor, type FileSystem } from '../git/fs.js'
+import { findLfsPointers } from '../git/lfsFiles.js'
+import { hashFile, LfsStore, type LfsProgressCallback } from '../git/lfsStore.js'
 import { hashObject, readObject } from '../git/objects.js'
-import type { Repo } from '../git/repo.js'
+import type { GitDir } from '../git/repo.js'
+import { StatCache } from '../git/statCache.js'
 import { listTreeFiles, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
@@ -20,6 +24,8 @@ export interface DownloadOptions extends RepoOptions {
   include?: readonly string[]
   /** Overwrite files in a non-empty target that differ from the version. */
   force?: boolean
+  /** Called as Git LFS files are written out or compared (every chunk; throttle to taste). */
+  onProgress?: LfsProgressCallback
 }
 
 export interface DownloadResult {
@@ -38,9 +44,47 @@ export interface DownloadResult {
 interface PlannedFile extends TreeFile {
   /** Symlink target, read up front so every link can be checked before anything is written. */
   linkTarget?: string
+  /** Set for a file checked out from the Git LFS store. */
+  pointer?: LfsPointer
 }
 
 type FileState = 'missing' | 'same' | 'different'
+
+/** What writing needs besides the repository: the LFS store and what is known of files on disk. */
+interface Writer {
+  repo: GitDir
+  store: LfsStore
+  statCache: StatCache
+  cache: object
+  onProgress: LfsProgressCallback | undefined
+  /** How the version is named in errors (`churn:v3`). */
+  label: string
+  /** What to do about a missing LFS object, for its error message. */
+  missingHint: string
+}
+
+export interface MaterialiseOptions {
+  /** Where the version's objects are: a repository, or a bare cache of a remote. */
+  repo: GitDir
+  /** The version's tree. */
+  tree: string
+  /** How errors name the version (`churn:v3`). */
+  label: string
+  /** The folder to write, absolute. */
+  target: string
+  include?: readonly string[]
+  force?: boolean
+  onProgress?: LfsProgressCallback
+  /** What to do about a missing LFS object (default: fetch it with git lfs fetch). */
+  missingHint?: string
+}
+
+export interface MaterialiseResult {
+  dir: string
+  files: number
+  written: number
+  unchanged: number
+}
 
 const IO_CONCURRENCY = 16
 
@@ -56,18 +100,43 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const { repo } = await openRegistryContext(options)
   const resolved = await resolveReference(repo, reference)
   const cwd = options.cwd ?? options.dir
-  const target = absolute(options.to ?? `${resolved.name}-v${displayVersion(resolved)}`, cwd)
-  const files = await planFiles(repo, resolved, options.include ?? [])
-  const result = await materialise(repo, files, target, options.force ?? false)
+  const result = await materialiseVersion({
+    repo,
+    tree: resolved.record.tree,
+    label: resolved.reference,
+    target: absolute(options.to ?? `${resolved.name}-v${displayVersion(resolved)}`, cwd),
+    include: options.include ?? [],
+    force: options.force ?? false,
+    missingHint: `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
+    ...(options.onProgress && { onProgress: options.onProgress }),
+  })
   return {
     reference: resolved.reference,
     name: resolved.name,
     artifact: resolved.artifact,
     version: displayVersion(resolved),
     commit: resolved.commit,
-    dir: target,
-    files: files.length,
     ...result,
+  }
+}
+
+/** Write the files of the version with tree `tree` into `target` (the step `download` and remote downloads share). */
+export async function materialiseVersion(options: MaterialiseOptions): Promise<MaterialiseResult> {
+  const files = await planFiles(options.repo, options.tree, options.label, options.include ?? [])
+  const writer: Writer = {
+    repo: options.repo,
+    store: new LfsStore(options.repo),
+    statCache: await StatCache.open(options.repo),
+    cache: {},
+    onProgress: options.onProgress,
+    label: options.label,
+    missingHint: options.missingHint ?? 'fetch it ("git lfs fetch") and download again',
+  }
+  try {
+    const result = await materialise(writer, files, options.target, options.force ?? false)
+    return { dir: options.target, files: files.length, ...result }
+  } finally {
+    await writer.statCache.save()
   }
 }
 
@@ -80,20 +149,20 @@ function absolute(path: string, cwd: string): string {
   return full.replace(/\/+$/, '') || '/'
 }
 
-async function planFiles(repo: Repo, resolved: ResolvedVersion, include: readonly string[]): Promise<PlannedFile[]> {
+async function planFiles(repo: GitDir, tree: string, label: string, include: readonly string[]): Promise<PlannedFile[]> {
   const cache = {}
-  const all: PlannedFile[] = await listTreeFiles(repo, resolved.record.tree, cache)
+  const all: PlannedFile[] = await listTreeFiles(repo, tree, cache)
   for (const file of all) {
     const reason = unsafePathReason(file.path)
     if (reason !== null) {
       throw new UnsafePathError(
-        `refusing to download ${resolved.reference}: the version holds the path "${file.path}" and ${reason}`,
+        `refusing to download ${label}: the version holds the path "${file.path}" and ${reason}`,
         { path: file.path },
       )
     }
     if (file.mode === '160000') {
       throw new UnsafePathError(
-        `refusing to download ${resolved.reference}: "${file.path}" is a submodule link, which a version cannot hold`,
+        `refusing to download ${label}: "${file.path}" is a submodule link, which a version cannot hold`,
         { path: file.path },
       )
     }
@@ -103,7 +172,7 @@ async function planFiles(repo: Repo, resolved: ResolvedVersion, include: readonl
   for (const [path, target] of links) {
     if (symlinkEscapes(path, target, links)) {
       throw new UnsafePathError(
-        `refusing to download ${resolved.reference}: symlink "${path}" -> "${target}" points outside the target folder`,
+        `refusing to download ${label}: symlink "${path}" -> "${target}" points outside the target folder`,
         { path, target },
       )
     }
@@ -112,38 +181,46 @@ async function planFiles(repo: Repo, resolved: ResolvedVersion, include: readonl
   const chosen = all.filter((file) => wanted(file.path))
   if (chosen.length === 0 && include.length > 0) {
     throw new InvalidInputError(
-      `no file of ${resolved.reference} matches --include ${include.join(' ')}; ${describeChoices(all.map((f) => f.path), 'files')}`,
+      `no file of ${label} matches --include ${include.join(' ')}; ${describeChoices(all.map((f) => f.path), 'files')}`,
     )
+  }
+  // Whether a file is in LFS depends on the whole version's .gitattributes, not just the chosen files.
+  const pointers = await findLfsPointers(repo, all, cache)
+  for (const file of chosen) {
+    const pointer = pointers.get(file.path)
+    if (pointer) file.pointer = pointer
   }
   return chosen
 }
 
 async function materialise(
-  repo: Repo,
+  writer: Writer,
   files: readonly PlannedFile[],
   target: string,
   force: boolean,
 ): Promise<{ written: number; unchanged: number }> {
-  const { fs } = repo
-  const cache = {}
+  const { fs } = writer.repo
   const st = await fs.stat(target)
   if (st === null) {
+    await assertLfsObjects(writer, files)
     // All or nothing: fill a sibling folder, then rename it into place.
     const staging = tempPathFor(target)
+    const started = Date.now()
     try {
       await fs.mkdirp(staging)
-      await mapLimit(files, IO_CONCURRENCY, (file) => writeFile(repo, staging, file, cache))
+      await writeFiles(writer, staging, files)
       await fs.rename(staging, target)
     } catch (err) {
       await fs.removeTree(staging)
       throw err
     }
+    await recordWritten(writer, target, files, started)
     return { written: files.length, unchanged: 0 }
   }
   if (!st.isDirectory()) {
     throw new TargetNotEmptyError(`${target} exists and is not a folder; choose another --to`, { dir: target })
   }
-  const states = await mapLimit(files, IO_CONCURRENCY, (file) => compareFile(fs, target, file))
+  const states = await mapFiles(files, (file) => compareFile(writer, target, file))
   if (!force) {
     const wanted = new Set(files.map((f) => f.path))
     const extra = (await listExisting(fs, target)).find((path) => !wanted.has(path))
@@ -157,11 +234,90 @@ async function materialise(
     }
   }
   const toWrite = files.filter((_, i) => states[i] !== 'same')
-  await mapLimit(toWrite, IO_CONCURRENCY, (file) => writeFile(repo, target, file, cache))
+  await assertLfsObjects(writer, toWrite)
+  const started = Date.now()
+  await writeFiles(writer, target, toWrite)
+  await recordWritten(writer, target, toWrite, started)
   return { written: toWrite.length, unchanged: files.length - toWrite.length }
 }
 
-async function compareFile(fs: FileSystem, root: string, file: PlannedFile): Promise<FileState> {
+/**
+ * Run `fn` over the files, keeping input order: ordinary files several at a time, LFS
+ * files one at a time, since each streams a large file through its own buffers.
+ */
+async function mapFiles<R>(files: readonly PlannedFile[], fn: (file: PlannedFile) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(files.length)
+  const indexed = files.map((file, index) => ({ file, index }))
+  await mapLimit(
+    indexed.filter(({ file }) => file.pointer === undefined),
+    IO_CONCURRENCY,
+    async ({ file, index }) => void (results[index] = await fn(file)),
+  )
+  for (const { file, index } of indexed) if (file.pointer !== undefined) results[index] = await fn(file)
+  return results
+}
+
+/**
+ * LFS files go first, into temporary files beside their places, and are renamed in only
+ * after every other file is written: a corrupt object stops the download before anything
+ * in the folder changed.
+ */
+async function writeFiles(writer: Writer, root: string, files: readonly PlannedFile[]): Promise<void> {
+  const { fs } = writer.repo
+  const staged: Array<{ temp: string; path: string }> = []
+  const created: string[] = []
+  try {
+    for (const file of files) {
+      if (!file.pointer) continue
+      created.push(...(await ensureRealDirs(fs, root, file.path)))
+      const path = `${root}/${file.path}`
+      const temp = tempPathFor(path)
+      staged.push({ temp, path })
+      const mode = fileMode(file)
+      await writer.store.copyOut(file.pointer, temp, { label: file.path, mode, ...(writer.onProgress && { onProgress: writer.onProgress }) })
+      await fs.chmod(temp, mode)
+    }
+    await mapLimit(files.filter((file) => !file.pointer), IO_CONCURRENCY, (file) => writeFile(writer, root, file))
+    for (const { temp, path } of staged) {
+      if ((await fs.lstat(path))?.isDirectory()) await fs.removeTree(path)
+      await fs.rename(temp, path)
+    }
+  } catch (err) {
+    for (const { temp } of staged) await fs.remove(temp)
+    for (const dir of created.reverse()) await fs.removeEmptyDir(dir)
+    throw err
+  }
+}
+
+function fileMode(file: PlannedFile): number {
+  return file.mode === '100755' ? 0o755 : 0o644
+}
+
+/** Every LFS object the files need must be in the store before the first byte is written. */
+async function assertLfsObjects(writer: Writer, files: readonly PlannedFile[]): Promise<void> {
+  const missing: PlannedFile[] = []
+  for (const file of files) if (file.pointer && !(await writer.store.has(file.pointer))) missing.push(file)
+  if (missing.length === 0) return
+  const first = missing[0]!
+  const more = missing.length > 1 ? ` and ${missing.length - 1} more` : ''
+  throw new MissingLfsObjectError(
+    `cannot download ${writer.label}: the Git LFS object of ${first.path} (${first.pointer!.oid})${more} is not in ${writer.store.root}/objects; ${writer.missingHint}`,
+    { path: first.path, oid: first.pointer!.oid, missing: missing.length },
+  )
+}
+
+/** Remember the hashes of the LFS files just written, so that the next download need not read them. */
+async function recordWritten(writer: Writer, root: string, files: readonly PlannedFile[], started: number): Promise<void> {
+  for (const file of files) {
+    if (!file.pointer) continue
+    const path = `${root}/${file.path}`
+    const st = await writer.repo.fs.stat(path)
+    if (st?.isFile()) writer.statCache.record(path, st, file.pointer.oid, started)
+  }
+}
+
+async function compareFile(writer: Writer, root: string, file: PlannedFile): Promise<FileState> {
+  const { fs } = writer.repo
   const path = `${root}/${file.path}`
   const st = await fs.lstat(path)
   if (st === null) return 'missing'
@@ -169,8 +325,24 @@ async function compareFile(fs: FileSystem, root: string, file: PlannedFile): Pro
     return st.isSymbolicLink() && (await fs.readlink(path)) === file.linkTarget ? 'same' : 'different'
   }
   if (!st.isFile() || (file.mode === '100755') !== ((st.mode & 0o100) !== 0)) return 'different'
+  if (file.pointer) return compareLfsFile(writer, path, st.size, file)
   const content = await fs.read(path)
   return content !== null && hashObject('blob', content) === file.oid ? 'same' : 'different'
+}
+
+/** Size first, then the stat cache, and only then the bytes. */
+async function compareLfsFile(writer: Writer, path: string, size: number, file: PlannedFile): Promise<FileState> {
+  const pointer = file.pointer!
+  if (size !== pointer.size) return 'different'
+  const st = await writer.repo.fs.stat(path)
+  const known = st && writer.statCache.lookup(path, st)
+  if (known) return known === pointer.oid ? 'same' : 'different'
+  const hashed = await hashFile(writer.repo, path, {
+    label: file.path,
+    ...(writer.onProgress && { onProgress: writer.onProgress }),
+  })
+  if (hashed.stat) writer.statCache.record(path, hashed.stat, hashed.pointer.oid, hashed.verifiedAt)
+  return hashed.pointer.oid === pointer.oid && hashed.pointer.size === pointer.size ? 'same' : 'different'
 }
 
 /** Files and links below `root` (not folders), as relative paths. */
@@ -185,8 +357,8 @@ async function listExisting(fs: FileSystem, root: string, prefix = ''): Promise<
   return out
 }
 
-async function writeFile(repo: Repo, root: string, file: PlannedFile, cache: object): Promise<void> {
-  const { fs } = repo
+async function writeFile(writer: Writer, root: string, file: PlannedFile): Promise<void> {
+  const { fs } = writer.repo
   await ensureRealDirs(fs, root, file.path)
   const path = `${root}/${file.path}`
   const existing = await fs.lstat(path)
@@ -196,12 +368,12 @@ async function writeFile(repo: Repo, root: string, file: PlannedFile, cache: obj
     await fs.symlink(file.linkTarget, path)
     return
   }
-  const { content } = await readObject(repo, file.oid, { cache })
+  const { content } = await readObject(writer.repo, file.oid, { cache: writer.cache })
   // Write beside and rename: never write through a link that happens to sit at `path`.
   const temp = tempPathFor(path)
   try {
-    await fs.write(temp, content, file.mode === '100755' ? 0o755 : 0o644)
-    await fs.chmod(temp, file.mode === '100755' ? 0o755 : 0o644)
+    await fs.write(temp, content, fileMode(file))
+    await fs.chmod(temp, fileMode(file))
     await fs.rename(temp, path)
   } catch (err) {
     await fs.remove(temp)
@@ -210,7 +382,8 @@ async function writeFile(repo: Repo, root: string, file: PlannedFile, cache: obj
 }
 
 /** Make each folder on the way to `path` a real folder inside `root`, replacing links or files there. */
-async function ensureRealDirs(fs: FileSystem, root: string, path: string): Promise<void> {
+async function ensureRealDirs(fs: FileSystem, root: string, path: string): Promise<string[]> {
+  const created: string[] = []
   let dir = root
   for (const part of path.split('/').slice(0, -1)) {
     dir = `${dir}/${part}`
@@ -218,5 +391,7 @@ async function ensureRealDirs(fs: FileSystem, root: string, path: string): Promi
     if (st?.isDirectory()) continue
     if (st !== null) await fs.remove(dir)
     await fs.mkdirp(dir)
+    created.push(dir)
   }
+  return created
 }

@@ -1,14 +1,16 @@
 import { sleep } from '../domain/async.js'
-import { GmrError, InvalidMetadataError } from '../domain/errors.js'
+import { GmrError, InvalidInputError, InvalidMetadataError } from '../domain/errors.js'
 import { mergeMetadata, parseMetadataDocument, type Metadata } from '../domain/metadata.js'
 import { assertName } from '../domain/names.js'
 import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
 import { collectFiles } from '../git/collectFiles.js'
+import type { LfsProgressCallback } from '../git/lfsStore.js'
 import { encodeCommit, formatIdentity } from '../git/commit.js'
 import { writeLooseObject } from '../git/objects.js'
 import { readRef, updateRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
-import { snapshotFiles, type SnapshotEntry } from '../git/snapshot.js'
+import { snapshotFiles, type Snapshot, type SnapshotEntry } from '../git/snapshot.js'
+import { StatCache } from '../git/statCache.js'
 import { isWorkTreeDirty } from '../git/status.js'
 import { artifactRef } from '../domain/layout.js'
 import { appendVersion, loadVersions, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
@@ -24,6 +26,10 @@ export interface LogVersionOptions extends RepoOptions {
   metadata?: Metadata
   /** A JSON or YAML file of metadata; `metadata` wins key by key. */
   metadataFile?: string
+  /** Files of at least this many bytes go to Git LFS; default: `largeFileThreshold` in registry.yaml. */
+  largeFileThreshold?: number
+  /** Called as large files are hashed into the LFS store (every chunk; throttle to taste). */
+  onProgress?: LfsProgressCallback
 }
 
 export interface LogVersionResult {
@@ -34,7 +40,10 @@ export interface LogVersionResult {
   /** True when an existing version already had exactly these files: nothing was written. */
   unchanged: boolean
   files: SnapshotEntry[]
+  /** New git objects written. */
   objectsWritten: number
+  /** New objects written to the Git LFS store. */
+  lfsObjectsWritten: number
 }
 
 const MAX_ATTEMPTS = 200
@@ -53,15 +62,37 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
   const cwd = options.cwd ?? options.dir
   const inputs = options.paths.map((p) => (p.startsWith('/') ? p : `${cwd}/${p}`).replace(/\/+$/, '') || '/')
   const metadata = await readMetadata(ctx, options, cwd)
+  const threshold = options.largeFileThreshold ?? (await ctx.config()).largeFileThreshold
+  assertThreshold(threshold)
   const files = await collectFiles(repo.fs, inputs)
-  const snapshot = await snapshotFiles(repo, files)
-  const ref = artifactRef(options.artifact)
+  const statCache = await StatCache.open(repo)
+  const snapshot = await snapshotFiles(repo, files, {
+    largeFileThreshold: threshold,
+    statCache,
+    ...(options.onProgress && { onProgress: options.onProgress }),
+  })
+  try {
+    return await commitSnapshot(ctx, options, snapshot, metadata)
+  } finally {
+    await snapshot.discard()
+    await statCache.save()
+  }
+}
 
+async function commitSnapshot(
+  ctx: RegistryContext,
+  options: LogVersionOptions,
+  snapshot: Snapshot,
+  metadata: Metadata,
+): Promise<LogVersionResult> {
+  const { repo } = ctx
+  const ref = artifactRef(options.artifact)
   let known = await loadVersions(repo, options.artifact)
   const same = known.versions.find((v) => v.tree === snapshot.tree)
-  if (same) return unchangedResult(options.artifact, same, snapshot.entries)
+  // An unchanged version writes nothing, unless its LFS objects had gone missing from the store.
+  if (same) return unchangedResult(options.artifact, same, snapshot.entries, await snapshot.writeLfs())
 
-  const objectsWritten = await snapshot.write()
+  const written = await snapshot.write()
   const [identities, source] = await Promise.all([commitIdentities(ctx), readSource(repo)])
   for (let attempt = 1; ; attempt++) {
     const version = known.versions.length
@@ -85,7 +116,8 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
         tree: snapshot.tree,
         unchanged: false,
         files: snapshot.entries,
-        objectsWritten,
+        objectsWritten: written.objects,
+        lfsObjectsWritten: written.lfsObjects,
       }
     } catch (err) {
       if (!(err instanceof GmrError && err.code === 'RefConflictError') || attempt >= MAX_ATTEMPTS) throw err
@@ -94,7 +126,16 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
     await sleep(Math.random() * Math.min(50, attempt * 5))
     known = await loadVersions(repo, options.artifact)
     const raced = known.versions.find((v) => v.tree === snapshot.tree)
-    if (raced) return unchangedResult(options.artifact, raced, snapshot.entries)
+    if (raced) return unchangedResult(options.artifact, raced, snapshot.entries, 0)
+  }
+}
+
+function assertThreshold(threshold: number): void {
+  if (!Number.isSafeInteger(threshold) || threshold < 1) {
+    throw new InvalidInputError(
+      `largeFileThreshold must be a whole number of bytes, at least 1 (got ${String(threshold)})`,
+      { largeFileThreshold: threshold },
+    )
   }
 }
 
@@ -102,6 +143,7 @@ function unchangedResult(
   artifact: string,
   version: ArtifactVersions['versions'][number],
   files: SnapshotEntry[],
+  lfsObjectsWritten: number,
 ): LogVersionResult {
   return {
     artifact,
@@ -111,6 +153,7 @@ function unchangedResult(
     unchanged: true,
     files,
     objectsWritten: 0,
+    lfsObjectsWritten,
   }
 }
 

@@ -1,4 +1,5 @@
 import { parseReference } from '../domain/reference.js'
+import { findLfsPointers } from '../git/lfsFiles.js'
 import { readObject } from '../git/objects.js'
 import type { Repo } from '../git/repo.js'
 import { listTreeFiles } from '../git/treeWalk.js'
@@ -16,8 +17,14 @@ export interface VersionFile {
   path: string
   /** `file`, `executable` or `symlink`. */
   kind: 'file' | 'executable' | 'symlink' | 'submodule'
+  /** Bytes; for a file in Git LFS, the size its pointer records. */
   size: number
+  /** The blob in the tree (for a file in Git LFS, its pointer's). */
   oid: string
+  /** Whether the file is stored in Git LFS. */
+  lfs: boolean
+  /** The SHA-256 of a file in Git LFS. */
+  lfsOid?: string
 }
 
 export type ShowResult =
@@ -43,10 +50,17 @@ const KINDS = { '100644': 'file', '100755': 'executable', '120000': 'symlink', '
 export async function versionFiles(repo: Repo, tree: string): Promise<VersionFile[]> {
   const cache = {}
   const out: VersionFile[] = []
-  for (const file of await listTreeFiles(repo, tree, cache)) {
+  const files = await listTreeFiles(repo, tree, cache)
+  const pointers = await findLfsPointers(repo, files, cache)
+  for (const file of files) {
     const kind = KINDS[file.mode as keyof typeof KINDS] ?? 'file'
+    const pointer = pointers.get(file.path)
+    if (pointer) {
+      out.push({ path: file.path, kind, size: pointer.size, oid: file.oid, lfs: true, lfsOid: pointer.oid })
+      continue
+    }
     const size = kind === 'submodule' ? 0 : (await readObject(repo, file.oid, { cache })).content.length
-    out.push({ path: file.path, kind, size, oid: file.oid })
+    out.push({ path: file.path, kind, size, oid: file.oid, lfs: false })
   }
   return out
 }

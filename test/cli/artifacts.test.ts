@@ -277,8 +277,8 @@ describe('reading versions', () => {
     const shown = JSON.parse((await run('show', 'churn:v1', '--json')).stdout)
     expect(shown.commit).toBe(tip)
     expect(shown.files).toEqual([
-      { path: 'model.bin', kind: 'file', size: 10, oid: repo.git('rev-parse', 'artifacts/churn:model.bin').trim() },
-      { path: 'run.sh', kind: 'executable', size: 1, oid: repo.git('rev-parse', 'artifacts/churn:run.sh').trim() },
+      { path: 'model.bin', kind: 'file', size: 10, oid: repo.git('rev-parse', 'artifacts/churn:model.bin').trim(), lfs: false },
+      { path: 'run.sh', kind: 'executable', size: 1, oid: repo.git('rev-parse', 'artifacts/churn:run.sh').trim(), lfs: false },
     ])
     const text = (await run('show', 'churn:v1')).stdout
     expect(text).toContain(`commit:   ${tip}\n`)

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
+import { progressDisplay } from '../progress.js'
 import { json } from '../render.js'
 
 interface DownloadFlags {
@@ -26,13 +27,15 @@ export function registerDownload(program: Command, io: CliIo): void {
     )
     .action(async (ref: string, opts: DownloadFlags) => {
       const { download } = await import('../../ops/download.js')
+      const progress = progressDisplay(io)
       const result = await download({
         ...repoOptions(io),
         ref,
         include: opts.include,
         force: opts.force ?? false,
         ...(opts.to !== undefined && { to: opts.to }),
-      })
+        ...(progress && { onProgress: progress.onProgress }),
+      }).finally(() => progress?.end())
       if (opts.json) return io.stdout(json(result))
       const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
       io.stdout(`${result.name}:v${result.version} -> ${result.dir} (${result.files} ${result.files === 1 ? 'file' : 'files'}: ${what})\n`)

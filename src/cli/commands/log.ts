@@ -1,12 +1,14 @@
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
+import { progressDisplay } from '../progress.js'
 import { json } from '../render.js'
 
 interface LogFlags {
   metadata: string[]
   metadataFile?: string
+  largeFileThreshold?: number
   json?: boolean
 }
 
@@ -18,6 +20,11 @@ export function registerLog(program: Command, io: CliIo): void {
     .argument('<path...>', 'files and folders (a folder contributes its contents)')
     .option('-m, --metadata <key=value>', 'metadata; values are YAML scalars, dotted keys nest (repeatable)', collect, [])
     .option('--metadata-file <file>', 'JSON or YAML file of metadata (--metadata wins)')
+    .option(
+      '--large-file-threshold <bytes>',
+      'store files of at least this many bytes in Git LFS (default: largeFileThreshold in registry/registry.yaml, 1 MiB)',
+      byteCount,
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -25,22 +32,37 @@ export function registerLog(program: Command, io: CliIo): void {
         'gmr log churn ./out',
         'gmr log churn ./out/model.onnx ./out/config.json --metadata accuracy=0.93 --metadata framework=onnx',
         'gmr log churn ./out --metadata-file metrics.json --metadata metrics.auc=0.97',
-      ) + '\nLogging files identical to an existing version writes nothing and prints "<artifact>:v<N> (unchanged)".\n',
+        'gmr log churn ./out --large-file-threshold 10485760',
+      ) +
+        '\nLogging files identical to an existing version writes nothing and prints "<artifact>:v<N> (unchanged)".\n' +
+        'Large files go to .git/lfs/objects as Git LFS does it; the version holds their pointers and a .gitattributes.\n',
     )
     .action(async (artifact: string, paths: string[], opts: LogFlags) => {
       const { parseMetadataPairs } = await import('../../domain/metadata.js')
       const { logVersion } = await import('../../ops/logVersion.js')
+      const progress = progressDisplay(io)
       const result = await logVersion({
         ...repoOptions(io),
         artifact,
         paths,
         metadata: parseMetadataPairs(opts.metadata),
         ...(opts.metadataFile !== undefined && { metadataFile: opts.metadataFile }),
-      })
+        ...(opts.largeFileThreshold !== undefined && { largeFileThreshold: opts.largeFileThreshold }),
+        ...(progress && { onProgress: progress.onProgress }),
+      }).finally(() => progress?.end())
       if (opts.json) {
         const { files, ...rest } = result
-        return io.stdout(json({ ...rest, files: files.length }))
+        return io.stdout(json({ ...rest, files: files.length, lfsFiles: files.filter((f) => f.lfs).length }))
       }
       io.stdout(`${result.artifact}:v${result.version}${result.unchanged ? ' (unchanged)' : ''}\n`)
     })
+}
+
+/** A whole number of bytes, at least 1. */
+function byteCount(value: string): number {
+  const n = Number(value)
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('give a whole number of bytes, at least 1 (e.g. 1048576 for 1 MiB).')
+  }
+  return n
 }

@@ -43,6 +43,6 @@ export function registerShow(program: Command, io: CliIo): void {
           `files:    ${files.length}, ${humanSize(files.reduce((n, f) => n + f.size, 0))}`,
         ].join('\n') + '\n\n',
       )
-      io.stdout(table(['PATH', 'SIZE', 'KIND'], files.map((f) => [f.path, humanSize(f.size), f.kind])))
+      io.stdout(table(['PATH', 'SIZE', 'KIND', 'LFS'], files.map((f) => [f.path, humanSize(f.size), f.kind, f.lfs ? 'yes' : ''])))
     })
 }

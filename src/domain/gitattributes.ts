@@ -1,0 +1,329 @@
+/**
+ * The `.gitattributes` files of a tree, read the way git reads them (gitattributes(5),
+ * git's attr.c and wildmatch.c): enough to answer "what is attribute X of path P",
+ * which gmr needs to know which files git and git-lfs will treat as `filter=lfs`.
+ * Covers quoting, `-attr` / `!attr` / `attr=value`, macros defined in the top-level
+ * file (and the built-in `binary`), and precedence: a deeper file over a shallower one,
+ * a later line over an earlier one. The repository's own `.git/info/attributes` and the
+ * user's global attributes are not part of a tree and are not considered.
+ */
+
+/** `true` set, `false` unset (`-attr`), a string value, or `undefined` (unspecified). */
+export type AttributeState = true | false | string | undefined
+
+export interface AttributesFile {
+  /** The folder holding the file, relative to the tree's top: '' for the top itself. */
+  dir: string
+  text: string
+}
+
+interface Assignment {
+  name: string
+  state: AttributeState
+}
+
+interface Rule {
+  /** Matches a path relative to the top, as latin1 bytes. */
+  matches(path: string): boolean
+  assignments: Assignment[]
+}
+
+interface ParsedFile {
+  dir: string
+  rules: Rule[]
+}
+
+// git ignores attribute lines at least this long (attr.c, ATTR_MAX_LINE_LENGTH).
+export const ATTR_MAX_LINE_LENGTH = 2048
+const BLANK = ' \t\r\n'
+const MACRO_PREFIX = '[attr]'
+const BUILTIN_MACROS: ReadonlyArray<[string, Assignment[]]> = [
+  [
+    'binary',
+    [
+      { name: 'diff', state: false },
+      { name: 'merge', state: false },
+      { name: 'text', state: false },
+    ],
+  ],
+]
+
+export class GitAttributes {
+  private readonly files: ParsedFile[]
+  private readonly macros = new Map<string, Assignment[]>(BUILTIN_MACROS)
+
+  constructor(files: readonly AttributesFile[]) {
+    this.files = files
+      .map((file) => ({ dir: file.dir, rules: this.parseFile(file) }))
+      // Deepest first: git consults the most specific file first.
+      .sort((a, b) => depth(b.dir) - depth(a.dir) || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))
+  }
+
+  /** The state of attribute `name` for the file at `path` (slash-separated, relative to the top). */
+  get(path: string, name: string): AttributeState {
+    const bytes = toBytes(path)
+    const decided = new Set<string>()
+    for (const file of this.files) {
+      if (file.dir !== '' && !path.startsWith(`${file.dir}/`)) continue
+      for (let i = file.rules.length - 1; i >= 0; i--) {
+        const rule = file.rules[i]!
+        if (!rule.matches(bytes)) continue
+        const found = this.fill(rule.assignments, name, decided)
+        if (found !== NOT_FOUND) return found as AttributeState
+      }
+    }
+    return undefined
+  }
+
+  // git fills a line's attributes from the last to the first; a macro set to true
+  // fills its own attributes where nothing more specific decided them yet.
+  private fill(assignments: readonly Assignment[], name: string, decided: Set<string>): AttributeState | typeof NOT_FOUND {
+    for (let i = assignments.length - 1; i >= 0; i--) {
+      const { name: attr, state } = assignments[i]!
+      if (decided.has(attr)) continue
+      decided.add(attr)
+      if (attr === name) return state
+      const macro = this.macros.get(attr)
+      if (macro && state === true) {
+        const found = this.fill(macro, name, decided)
+        if (found !== NOT_FOUND) return found
+      }
+    }
+    return NOT_FOUND
+  }
+
+  private parseFile(file: AttributesFile): Rule[] {
+    const rules: Rule[] = []
+    const base = file.dir === '' ? '' : toBytes(file.dir)
+    for (const line of file.text.replace(/^\uFEFF/, '').split('\n')) {
+      const parsed = parseLine(line)
+      if (parsed === null) continue
+      if (parsed.macro !== undefined) {
+        // Macros may be defined only at the top (git says "not allowed" elsewhere).
+        if (file.dir === '') this.macros.set(parsed.macro, parsed.assignments)
+        continue
+      }
+      const matches = compilePattern(parsed.pattern, base)
+      if (matches !== null) rules.push({ matches, assignments: parsed.assignments })
+    }
+    return rules
+  }
+}
+
+const NOT_FOUND = Symbol('not found')
+
+function depth(dir: string): number {
+  return dir === '' ? 0 : dir.split('/').length
+}
+
+/** Paths and patterns are compared as bytes, as git does: `?` is one byte, not one character. */
+function toBytes(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1')
+}
+
+interface ParsedLine {
+  pattern: string
+  macro?: string
+  assignments: Assignment[]
+}
+
+function parseLine(line: string): ParsedLine | null {
+  if (Buffer.byteLength(line) >= ATTR_MAX_LINE_LENGTH) return null
+  let rest = skipBlank(line, 0)
+  if (rest >= line.length || line[rest] === '#') return null
+  let pattern: string
+  const quoted = line[rest] === '"' ? unquoteC(line, rest) : null
+  if (quoted) {
+    pattern = quoted.value
+    rest = quoted.end
+  } else {
+    const end = nextBlank(line, rest)
+    pattern = line.slice(rest, end)
+    rest = end
+  }
+  let macro: string | undefined
+  if (pattern.startsWith(MACRO_PREFIX) && pattern.length > MACRO_PREFIX.length) {
+    macro = pattern.slice(MACRO_PREFIX.length)
+    if (!validAttributeName(macro)) return null
+  }
+  const assignments: Assignment[] = []
+  for (let pos = skipBlank(line, rest); pos < line.length; pos = skipBlank(line, pos)) {
+    const end = nextBlank(line, pos)
+    const word = line.slice(pos, end)
+    pos = end
+    const assignment = parseAssignment(word)
+    // One invalid attribute name makes git drop the whole line.
+    if (assignment === null) return null
+    assignments.push(assignment)
+  }
+  return { pattern, ...(macro !== undefined && { macro }), assignments }
+}
+
+function parseAssignment(word: string): Assignment | null {
+  const equals = word.indexOf('=')
+  const key = equals < 0 ? word : word.slice(0, equals)
+  if (key.startsWith('-') || key.startsWith('!')) {
+    const name = key.slice(1)
+    return validAttributeName(name) ? { name, state: key[0] === '-' ? false : undefined } : null
+  }
+  if (!validAttributeName(key)) return null
+  return { name: key, state: equals < 0 ? true : word.slice(equals + 1) }
+}
+
+function validAttributeName(name: string): boolean {
+  return /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(name)
+}
+
+function skipBlank(line: string, pos: number): number {
+  while (pos < line.length && BLANK.includes(line[pos]!)) pos++
+  return pos
+}
+
+function nextBlank(line: string, pos: number): number {
+  while (pos < line.length && !BLANK.includes(line[pos]!)) pos++
+  return pos
+}
+
+const C_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"' }
+
+/** git's unquote_c_style: `"…"` with C escapes and octal bytes; null when malformed. */
+function unquoteC(line: string, start: number): { value: string; end: number } | null {
+  const bytes: number[] = []
+  for (let i = start + 1; i < line.length; i++) {
+    const c = line[i]!
+    if (c === '"') return { value: Buffer.from(bytes).toString('utf8'), end: i + 1 }
+    if (c !== '\\') {
+      bytes.push(...Buffer.from(c, 'utf8'))
+      continue
+    }
+    const next = line[++i]
+    if (next === undefined) return null
+    if (C_ESCAPES[next] !== undefined) bytes.push(C_ESCAPES[next]!.charCodeAt(0))
+    else if (/^[0-3][0-7][0-7]$/.test(line.slice(i, i + 3))) {
+      bytes.push(parseInt(line.slice(i, i + 3), 8))
+      i += 2
+    } else return null
+  }
+  return null
+}
+
+/**
+ * A matcher for one attribute pattern read from the file in folder `base` (latin1),
+ * or null when git would never match it (negative patterns, which git ignores in
+ * attributes; folder-only patterns, since attributes apply to files; malformed globs).
+ */
+function compilePattern(rawPattern: string, base: string): ((path: string) => boolean) | null {
+  let pattern = toBytes(rawPattern)
+  if (pattern === '' || pattern.startsWith('!') || pattern.endsWith('/')) return null
+  if (!pattern.includes('/')) {
+    // No slash: matches the base name at any depth below the file's folder.
+    const re = wildmatchRegExp(pattern)
+    return re && ((path) => re.test(path.slice(path.lastIndexOf('/') + 1)))
+  }
+  if (pattern.startsWith('/')) pattern = pattern.slice(1)
+  const re = wildmatchRegExp(pattern)
+  const prefix = base === '' ? '' : `${base}/`
+  return re && ((path) => path.startsWith(prefix) && re.test(path.slice(prefix.length)))
+}
+
+const CLASSES: Record<string, string> = {
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  blank: ' \\t',
+  cntrl: '\\x00-\\x1f\\x7f',
+  digit: '0-9',
+  graph: '\\x21-\\x7e',
+  lower: 'a-z',
+  print: '\\x20-\\x7e',
+  punct: '!-\\/:-@\\[-`{-~',
+  // git's own isspace: tab, newline, carriage return and space (not \v or \f).
+  space: '\\t\\n\\r ',
+  upper: 'A-Z',
+  xdigit: '0-9A-Fa-f',
+}
+
+function byteRe(ch: string): string {
+  return /[A-Za-z0-9]/.test(ch) ? ch : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`
+}
+
+/** git's wildmatch with WM_PATHNAME, as an anchored RegExp over latin1 bytes; null if malformed. */
+export function wildmatchRegExp(pattern: string): RegExp | null {
+  let source = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!
+    if (c === '\\') {
+      // A trailing backslash never matches anything.
+      if (i + 1 >= pattern.length) return null
+      source += byteRe(pattern[++i]!)
+    } else if (c === '?') {
+      source += '[^/]'
+    } else if (c === '*') {
+      let j = i
+      while (pattern[j + 1] === '*') j++
+      const atSegmentStart = i === 0 || pattern[i - 1] === '/'
+      const next = pattern.slice(j + 1, j + 3)
+      if (j > i && atSegmentStart && (next === '' || next[0] === '/' || next === '\\/')) {
+        if (next === '') source += '.*'
+        else {
+          source += '(?:.*/)?'
+          j += next[0] === '/' ? 1 : 2
+        }
+      } else source += '[^/]*'
+      i = j
+    } else if (c === '[') {
+      const bracket = compileBracket(pattern, i)
+      if (bracket === null) return null
+      source += bracket.source
+      i = bracket.end
+    } else source += byteRe(c)
+  }
+  return new RegExp(`^${source}$`, 's')
+}
+
+/** A `[...]` expression starting at `start`; its RegExp and the index of its `]`. */
+function compileBracket(pattern: string, start: number): { source: string; end: number } | null {
+  let i = start + 1
+  const negated = pattern[i] === '!' || pattern[i] === '^'
+  if (negated) i++
+  const items: string[] = []
+  let prev: string | null = null
+  for (let first = true; first || pattern[i] !== ']'; first = false, i++) {
+    let c = pattern[i]
+    if (c === undefined) return null
+    if (c === '\\') {
+      c = pattern[++i]
+      if (c === undefined) return null
+      items.push(byteRe(c))
+      prev = c
+    } else if (c === '-' && prev !== null && pattern[i + 1] !== undefined && pattern[i + 1] !== ']') {
+      let hi = pattern[++i]!
+      if (hi === '\\') {
+        hi = pattern[++i]!
+        if (hi === undefined) return null
+      }
+      // A reversed range matches nothing in git; a RegExp would reject it.
+      if (hi >= prev) items.push(`${byteRe(prev)}-${byteRe(hi)}`)
+      prev = null
+    } else if (c === '[' && pattern[i + 1] === ':') {
+      const close = pattern.indexOf(']', i + 2)
+      if (close < 0) return null
+      if (pattern[close - 1] !== ':' || close - 1 < i + 2) {
+        // No ":]": an ordinary "[" in the set.
+        items.push(byteRe('['))
+        prev = '['
+        continue
+      }
+      const cls = CLASSES[pattern.slice(i + 2, close - 1)]
+      if (cls === undefined) return null
+      items.push(cls)
+      i = close
+      prev = null
+    } else {
+      items.push(byteRe(c))
+      prev = c
+    }
+  }
+  // With WM_PATHNAME a bracket never matches "/".
+  const body = items.join('')
+  return { source: negated ? `[^/${body}]` : `(?!/)[${body}]`, end: i }
+}
