@@ -2,9 +2,11 @@
 // `npm run bench`: every figure is measured in this run, next to its baseline.
 // Usage: node bench/run.mjs [--runs N] [scenario-name ...]
 import { lookups, logSmallFiles } from './scenarios/foundation.mjs'
+import { lfsLargeFile } from './scenarios/lfs.mjs'
 import { registry } from './scenarios/registry.mjs'
+import { review } from './scenarios/review.mjs'
 
-const SCENARIOS = { logSmallFiles, lookups, registry }
+const SCENARIOS = { logSmallFiles, lookups, registry, lfsLargeFile, review }
 
 const args = process.argv.slice(2)
 const runsAt = args.indexOf('--runs')

@@ -1,0 +1,113 @@
+import { checkRegistry, type AliasRefState } from '../domain/checkRegistry.js'
+import { countFindings, filesToLocate, locateFindings, type Finding } from '../domain/checkFindings.js'
+import { GmrError } from '../domain/errors.js'
+import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
+import { manifestsByPath, validModels, versionUses, type RegistrySnapshot } from '../domain/registrySnapshot.js'
+import { listRefs, readRef, readSymbolicRef } from '../git/refs.js'
+import { openRegistryContext, type RepoOptions } from './context.js'
+import { SnapshotLoader, WORK_TREE, type LfsPresence, type SnapshotSource } from './loadSnapshot.js'
+
+export interface CheckOptions extends RepoOptions {
+  /** Check the registry as committed at this revision instead of the work tree. */
+  rev?: string
+  /** The state the checked one is proposed against: enables the append-only history rules. */
+  base?: string
+  /** Where LFS objects are looked for (default: the local store, `.git/lfs/objects`); false: not at all. */
+  lfs?: LfsPresence | false
+}
+
+export interface CheckResult {
+  head: { label: string; commit: string | null }
+  base: { label: string; commit: string } | null
+  /** Every problem, in file and line order. */
+  findings: Finding[]
+  errors: number
+  warnings: number
+  /** What was looked at, so a clean result says how much it covers. */
+  checked: {
+    manifests: number
+    links: number
+    artifactBranches: number
+    versions: number
+    lfsObjects: number
+    /** The registry branch whose manifests the alias refs were compared with; null when they were not. */
+    aliasRefs: string | null
+  }
+}
+
+/** `gmr check` found errors; the findings were printed, this is the one line that ends it. */
+export class CheckFailedError extends GmrError {}
+
+/**
+ * Validate a registry state: every manifest, link, version number, alias and LFS object,
+ * the alias refs when on the registry branch, and with `base` the append-only rules.
+ * Collects every problem; throws only for bad input (an unknown revision, say).
+ */
+export async function check(options: CheckOptions): Promise<CheckResult> {
+  const ctx = await openRegistryContext(options)
+  const loader = new SnapshotLoader(ctx.repo)
+  const source: SnapshotSource = options.rev === undefined ? WORK_TREE : await loader.resolve(options.rev)
+  const baseSource = options.base === undefined ? null : await loader.resolve(options.base)
+
+  const head = await loader.load(await loader.files(source))
+  const base = baseSource === null ? undefined : await loader.load(await loader.files(baseSource))
+  if (options.lfs !== false) head.lfs = await loader.lfsFiles(head, lfsToLookUp(head, base), options.lfs)
+  const aliasRefs = await aliasRefState(loader, source, head)
+
+  const unlocated = checkRegistry({ head, ...(base && { base }), ...(aliasRefs && { aliasRefs }) })
+  const texts = new Map<string, string>()
+  const byPath = manifestsByPath(head)
+  for (const path of filesToLocate(unlocated)) {
+    const oid = byPath.get(path)?.oid ?? aliasRefs?.registry.manifests.find((m) => m.path === path)?.oid
+    const text = oid === undefined ? null : await loader.text(oid)
+    if (text !== null) texts.set(path, text)
+  }
+  const findings = locateFindings(unlocated, texts)
+  const versions = [...head.branches.values()].reduce((n, b) => n + (b.versions?.length ?? 0), 0)
+  return {
+    head: { label: head.label, commit: head.commit },
+    base: base ? { label: base.label, commit: base.commit! } : null,
+    findings,
+    ...countFindings(findings),
+    checked: {
+      manifests: head.manifests.length,
+      links: validModels(head).reduce((n, m) => n + (m.data.versions?.length ?? 0), 0),
+      artifactBranches: head.branches.size,
+      versions,
+      lfsObjects: head.lfs?.length ?? 0,
+      aliasRefs: aliasRefs?.registryBranch ?? null,
+    },
+  }
+}
+
+/**
+ * The versions whose LFS objects are looked up: every one the manifests name, or with a
+ * base only those the change newly names (the others were looked up when they were
+ * proposed), which keeps a pull request's check fast however large the registry.
+ */
+function lfsToLookUp(head: RegistrySnapshot, base: RegistrySnapshot | undefined): string[] {
+  const named = [...versionUses(head).keys()]
+  if (!base) return named
+  const before = versionUses(base)
+  return named.filter((commit) => !before.has(commit))
+}
+
+/**
+ * On the registry branch, the refs and the manifests they must follow: those of the
+ * branch's tip, which is what `gmr sync` reads (uncommitted edits move no ref).
+ */
+async function aliasRefState(loader: SnapshotLoader, source: SnapshotSource, head: RegistrySnapshot): Promise<AliasRefState | undefined> {
+  const { repo } = loader
+  const registryBranch = head.config.data?.registryBranch
+  if (registryBranch === undefined) return undefined
+  const branchRef = `refs/heads/${registryBranch}`
+  const tip = await readRef(repo, branchRef)
+  if (tip === null) return undefined
+  const onBranch = source.kind === 'worktree' ? (await readSymbolicRef(repo, 'HEAD')) === branchRef : source.commit === tip
+  if (!onBranch) return undefined
+  const registry =
+    source.kind === 'commit'
+      ? head
+      : await loader.load(await loader.files({ kind: 'commit', label: registryBranch, commit: tip, branchPrefix: ARTIFACT_BRANCH_PREFIX }))
+  return { registryBranch, registry, current: await listRefs(repo, ALIAS_REF_PREFIX) }
+}

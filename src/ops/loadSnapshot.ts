@@ -1,0 +1,325 @@
+import { mapLimit } from '../domain/async.js'
+import { CorruptObjectError } from '../domain/errors.js'
+import { ARTIFACT_BRANCH_PREFIX, manifestDir, REGISTRY_FILE, type NameKind } from '../domain/layout.js'
+import type { ModelYaml } from '../domain/manifests.js'
+import {
+  readSnapshotConfig,
+  readSnapshotManifest,
+  type RegistrySnapshot,
+  type SnapshotBranch,
+  type SnapshotLfsFile,
+  type SnapshotManifest,
+  type SnapshotVersion,
+} from '../domain/registrySnapshot.js'
+import { decodeCommit } from '../git/commit.js'
+import { findLfsPointers } from '../git/lfsFiles.js'
+import { LfsStore } from '../git/lfsStore.js'
+import { ManifestCache } from '../git/manifestCache.js'
+import { hashObject, readObject } from '../git/objects.js'
+import { PackedObjects } from '../git/packedObjects.js'
+import { listRefs } from '../git/refs.js'
+import type { Repo } from '../git/repo.js'
+import { resolveRevision } from '../git/revParse.js'
+import { commitTree, entryAt, readTreeEntries } from '../git/treePath.js'
+import { listTreeFiles } from '../git/treeWalk.js'
+import { loadVersions, versionRecord, type VersionRecord } from '../git/versionIndex.js'
+
+/** Where a snapshot comes from: the work tree, or a commit (named by `label`). */
+export type SnapshotSource =
+  | { kind: 'worktree'; label: string }
+  | {
+      kind: 'commit'
+      label: string
+      commit: string
+      /**
+       * Where its artifact branches are: `refs/remotes/<remote>/artifacts/` for a state
+       * named by a remote-tracking branch (what the remote has), else the local ones.
+       */
+      branchPrefix: string
+    }
+
+/** One file in a manifest folder, before its content is read. */
+export interface ManifestFile {
+  kind: NameKind
+  name: string
+  path: string
+  oid: string
+}
+
+export interface SnapshotFiles {
+  source: SnapshotSource
+  manifests: ManifestFile[]
+  strays: string[]
+  /** Artifact branch tips as seen from this state. */
+  tips: Map<string, string>
+}
+
+export interface LoadSnapshotOptions {
+  /** The manifests, already read with `readManifests`; default all of them, read now. */
+  manifests?: SnapshotManifest[]
+  /** Whose version lists to read; default all. Tips are always there. */
+  versions?: ReadonlySet<string>
+}
+
+/** Whether the LFS store (local or, later, a remote) holds an object. */
+export type LfsPresence = (pointer: { oid: string; size: number }) => Promise<boolean>
+
+/**
+ * Loads registry snapshots from git for `gmr check` and `gmr diff`: the thin IO
+ * around their pure rules. One loader serves every snapshot of an operation, so what
+ * two states share (validated manifests, version lists, objects) is read once.
+ */
+export class SnapshotLoader {
+  private readonly objectCache = {}
+  private readonly objects: PackedObjects
+  private readonly manifests: ManifestCache
+  /** Manifests read by this loader, by kind and content: two states share most of them. */
+  private readonly read = new Map<string, SnapshotManifest>()
+  private readonly workTreeTexts = new Map<string, string>()
+  private readonly localVersions = new Map<string, Promise<VersionRecord[]>>()
+
+  constructor(readonly repo: Repo) {
+    this.manifests = new ManifestCache(repo)
+    this.objects = new PackedObjects(repo, this.objectCache)
+  }
+
+  /** A revision as a snapshot source; one naming a remote-tracking branch sees that remote's artifact branches. */
+  async resolve(rev: string): Promise<SnapshotSource> {
+    const { commit, ref } = await resolveRevision(this.repo, rev, this.objectCache)
+    return { kind: 'commit', label: rev, commit, branchPrefix: await this.branchPrefixFor(ref) }
+  }
+
+  /** `refs/remotes/<remote>/artifacts/` when `ref` is that remote's and it has artifact branches. */
+  async branchPrefixFor(ref: string | null): Promise<string> {
+    const remote = ref?.startsWith('refs/remotes/') ? ref.split('/')[2] : undefined
+    if (remote === undefined) return ARTIFACT_BRANCH_PREFIX
+    const prefix = `refs/remotes/${remote}/artifacts/`
+    return (await listRefs(this.repo, prefix)).size > 0 ? prefix : ARTIFACT_BRANCH_PREFIX
+  }
+
+  /** The manifest files and branch tips of a state, without reading any manifest's content. */
+  async files(source: SnapshotSource): Promise<SnapshotFiles> {
+    const manifests: ManifestFile[] = []
+    const strays: string[] = []
+    const tree = source.kind === 'commit' ? await commitTree(this.repo, source.commit, this.objectCache) : null
+    for (const kind of ['artifact', 'model'] as const) {
+      const dir = manifestDir(kind)
+      const entries = tree === null ? await this.workTreeEntries(dir) : await this.treeEntries(tree, dir)
+      for (const entry of entries) {
+        const path = `${dir}/${entry.name}`
+        if (entry.name.startsWith('.')) continue
+        if (entry.type === 'folder') strays.push(`${path}/`)
+        else if (entry.type !== 'file' || !entry.name.endsWith('.yaml')) strays.push(path)
+        else manifests.push({ kind, name: entry.name.slice(0, -'.yaml'.length), path, oid: entry.oid! })
+      }
+    }
+    const prefix = source.kind === 'commit' ? source.branchPrefix : ARTIFACT_BRANCH_PREFIX
+    const tips = new Map([...(await listRefs(this.repo, prefix))].map(([ref, tip]) => [ref.slice(prefix.length), tip]))
+    return { source, manifests, strays, tips }
+  }
+
+  /** Read a state into a snapshot: its config, manifests (problems captured), branches and their versions. */
+  async load(files: SnapshotFiles, options: LoadSnapshotOptions = {}): Promise<RegistrySnapshot> {
+    const { source } = files
+    const manifests = options.manifests ?? (await this.readManifests(files))
+    const prefix = source.kind === 'commit' ? source.branchPrefix : ARTIFACT_BRANCH_PREFIX
+    // Reading version lists waits mostly on the file system (and, for a branch not indexed
+    // yet, on walking it): several at once.
+    const loaded = await mapLimit([...files.tips], BRANCH_READ_CONCURRENCY, async ([artifact, tip]): Promise<SnapshotBranch> => {
+      const wanted = options.versions === undefined || options.versions.has(artifact)
+      return { artifact, ref: `${prefix}${artifact}`, tip, versions: wanted ? await this.versionsAt(artifact, tip) : null }
+    })
+    const branches = new Map(loaded.map((branch) => [branch.artifact, branch]))
+    const snapshot: RegistrySnapshot = {
+      label: source.label,
+      commit: source.kind === 'commit' ? source.commit : null,
+      config: readSnapshotConfig(REGISTRY_FILE, await this.configText(source)),
+      manifests,
+      strays: options.manifests ? [] : files.strays,
+      branches,
+    }
+    snapshot.offBranchObjects = await this.offBranchObjects(snapshot)
+    return snapshot
+  }
+
+  /** The manifests of a state (only those at `paths`, when given), problems captured. */
+  async readManifests(files: SnapshotFiles, paths?: ReadonlySet<string>): Promise<SnapshotManifest[]> {
+    const out: SnapshotManifest[] = []
+    for (const file of files.manifests) if (!paths || paths.has(file.path)) out.push(await this.manifest(file))
+    return out
+  }
+
+  /** The text a manifest had, for placing findings on its lines. */
+  async text(oid: string): Promise<string | null> {
+    const kept = this.workTreeTexts.get(oid)
+    if (kept !== undefined) return kept
+    try {
+      return (await this.objects.read(oid)).content.toString('utf8')
+    } catch (err) {
+      if (err instanceof CorruptObjectError) return null
+      throw err
+    }
+  }
+
+  /**
+   * The Git LFS pointers of every version the snapshot's manifests name, and whether
+   * `has` finds each object (default: the local store, `.git/lfs/objects`).
+   */
+  async lfsFiles(snapshot: RegistrySnapshot, commits: Iterable<string>, has?: LfsPresence): Promise<SnapshotLfsFile[]> {
+    const store = new LfsStore(this.repo)
+    const present = has ?? ((pointer) => store.has(pointer))
+    const trees = new Map<string, string>()
+    for (const branch of snapshot.branches.values()) for (const v of branch.versions ?? []) trees.set(v.commit, v.tree)
+    const wanted = [...commits].filter((commit) => trees.has(commit))
+    // Reading a version's tree is mostly waiting on the file system: keep several in flight.
+    const perVersion = await mapLimit(wanted, LFS_READ_CONCURRENCY, async (commit) => {
+      const files = await listTreeFiles(this.repo, trees.get(commit)!, this.objectCache, (oid) => this.objects.read(oid))
+      return { commit, pointers: await findLfsPointers(this.repo, files, this.objectCache) }
+    })
+    const out: SnapshotLfsFile[] = []
+    const seen = new Map<string, boolean>()
+    for (const { commit, pointers } of perVersion) {
+      for (const [path, pointer] of pointers) {
+        const key = `${pointer.oid}:${pointer.size}`
+        if (!seen.has(key)) seen.set(key, await present(pointer))
+        out.push({ commit, path, oid: pointer.oid, size: pointer.size, present: seen.get(key)! })
+      }
+    }
+    return out
+  }
+
+  /**
+   * Validated data from the cache other commands fill, else parsed here. Not written
+   * back: in a fresh clone (a CI job) writing a thousand cache files costs several times
+   * what parsing them does, and the job never reads them again.
+   */
+  private async manifest(file: ManifestFile): Promise<SnapshotManifest> {
+    const key = `${file.kind} ${file.oid}`
+    const known = this.read.get(key)
+    if (known) return { ...file, data: known.data, problems: known.problems }
+    const cached = await this.manifests.get<SnapshotManifest['data']>(file.oid)
+    const read =
+      cached !== undefined && cached !== null
+        ? { ...file, data: cached, problems: [] }
+        : readSnapshotManifest(file.kind, file.path, file.oid, (await this.text(file.oid)) ?? '')
+    this.read.set(key, read)
+    return read
+  }
+
+  private async configText(source: SnapshotSource): Promise<string | null> {
+    if (source.kind === 'worktree') return this.repo.fs.readText(`${this.repo.dir}/${REGISTRY_FILE}`)
+    const tree = await commitTree(this.repo, source.commit, this.objectCache)
+    const entry = await entryAt(this.repo, tree, REGISTRY_FILE, this.objectCache)
+    if (!entry || entry.mode === '40000') return null
+    return this.text(entry.oid)
+  }
+
+  private async workTreeEntries(dir: string): Promise<DirEntry[]> {
+    const { fs } = this.repo
+    const full = `${this.repo.dir}/${dir}`
+    const out: DirEntry[] = []
+    for (const name of (await fs.readdir(full)) ?? []) {
+      const st = await fs.lstat(`${full}/${name}`)
+      if (st === null) continue
+      if (st.isDirectory()) out.push({ name, type: 'folder' })
+      else if (!st.isFile()) out.push({ name, type: 'other' })
+      else {
+        const bytes = (await fs.read(`${full}/${name}`)) ?? Buffer.alloc(0)
+        const oid = hashObject('blob', bytes)
+        if (name.endsWith('.yaml')) this.workTreeTexts.set(oid, bytes.toString('utf8'))
+        out.push({ name, type: 'file', oid })
+      }
+    }
+    return out
+  }
+
+  private async treeEntries(tree: string, dir: string): Promise<DirEntry[]> {
+    const entry = await entryAt(this.repo, tree, dir, this.objectCache)
+    if (!entry || entry.mode !== '40000') return []
+    return (await readTreeEntries(this.repo, entry.oid, this.objectCache)).map((e) => ({
+      name: e.name,
+      type: e.mode === '40000' ? 'folder' : e.mode === '100644' || e.mode === '100755' ? 'file' : 'other',
+      oid: e.oid,
+    }))
+  }
+
+  /**
+   * The versions of the chain ending at `tip`: the local branch's (from its index) when
+   * `tip` is on it; otherwise the local ones it shares, plus the commits only it has.
+   */
+  private async versionsAt(artifact: string, tip: string): Promise<SnapshotVersion[]> {
+    const local = await this.local(artifact)
+    const at = local.findIndex((v) => v.commit === tip)
+    if (at >= 0) return local.slice(0, at + 1).map(toSnapshotVersion)
+    const known = new Map(local.map((v, i) => [v.commit, i]))
+    const fresh: Array<{ oid: string; commit: ReturnType<typeof decodeCommit> }> = []
+    let oid: string | undefined = tip
+    let shared = -1
+    while (oid !== undefined) {
+      const index = known.get(oid)
+      if (index !== undefined) {
+        shared = index
+        break
+      }
+      const commit = decodeCommit((await readObject(this.repo, oid, { cache: this.objectCache })).content)
+      fresh.push({ oid, commit })
+      oid = commit.parents[0]
+    }
+    fresh.reverse()
+    const start = shared + 1
+    const records = await Promise.all(fresh.map((f, i) => versionRecord(start + i, f.oid, f.commit)))
+    return [...local.slice(0, start), ...records].map(toSnapshotVersion)
+  }
+
+  private local(artifact: string): Promise<VersionRecord[]> {
+    let versions = this.localVersions.get(artifact)
+    if (!versions) {
+      versions = loadVersions(this.repo, artifact).then((v) => v.versions)
+      this.localVersions.set(artifact, versions)
+    }
+    return versions
+  }
+
+  /** What each linked commit that is on no branch read is: missing, or some object. */
+  private async offBranchObjects(snapshot: RegistrySnapshot): Promise<Map<string, 'missing' | 'commit' | 'tree' | 'blob' | 'tag'>> {
+    const onBranches = new Set<string>()
+    for (const branch of snapshot.branches.values()) for (const v of branch.versions ?? []) onBranches.add(v.commit)
+    const out = new Map<string, 'missing' | 'commit' | 'tree' | 'blob' | 'tag'>()
+    for (const manifest of snapshot.manifests) {
+      if (manifest.kind !== 'model' || manifest.data === null) continue
+      for (const link of (manifest.data as ModelYaml).versions ?? []) {
+        if (onBranches.has(link.commit) || out.has(link.commit) || snapshot.branches.get(link.artifact)?.versions === null) continue
+        try {
+          out.set(link.commit, (await readObject(this.repo, link.commit, { cache: this.objectCache })).type)
+        } catch (err) {
+          if (!(err instanceof CorruptObjectError)) throw err
+          out.set(link.commit, 'missing')
+        }
+      }
+    }
+    return out
+  }
+}
+
+interface DirEntry {
+  name: string
+  type: 'file' | 'folder' | 'other'
+  oid?: string
+}
+
+function toSnapshotVersion(record: VersionRecord): SnapshotVersion {
+  return {
+    version: record.version,
+    commit: record.commit,
+    tree: record.tree,
+    messageVersion: record.messageVersion,
+    metadata: record.metadata,
+    time: record.time,
+  }
+}
+
+const LFS_READ_CONCURRENCY = 16
+const BRANCH_READ_CONCURRENCY = 8
+
+/** The work tree as a snapshot source. */
+export const WORK_TREE: SnapshotSource = { kind: 'worktree', label: 'work tree' }
