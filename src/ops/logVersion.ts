@@ -1,13 +1,13 @@
 import { sleep } from '../domain/async.js'
 import { GmrError, InvalidInputError, InvalidMetadataError } from '../domain/errors.js'
 import { mergeMetadata, parseMetadataDocument, type Metadata } from '../domain/metadata.js'
-import { assertName } from '../domain/names.js'
+import { assertAlias, assertName } from '../domain/names.js'
 import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
 import { collectFiles } from '../git/collectFiles.js'
 import type { LfsProgressCallback } from '../git/lfsStore.js'
 import { encodeCommit, formatIdentity } from '../git/commit.js'
 import { writeLooseObject } from '../git/objects.js'
-import { readRef, updateRef } from '../git/refs.js'
+import { readRef, readSymbolicRef, updateRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { snapshotFiles, type Snapshot, type SnapshotEntry } from '../git/snapshot.js'
 import { StatCache } from '../git/statCache.js'
@@ -15,6 +15,7 @@ import { isWorkTreeDirty } from '../git/status.js'
 import { artifactRef } from '../domain/layout.js'
 import { appendVersion, loadVersions, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
 import { assertNameFree } from './catalog.js'
+import { ProtectedAliasError } from './mutate.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 
 export interface LogVersionOptions extends RepoOptions {
@@ -30,6 +31,10 @@ export interface LogVersionOptions extends RepoOptions {
   largeFileThreshold?: number
   /** Called as large files are hashed into the LFS store (every chunk; throttle to taste). */
   onProgress?: LfsProgressCallback
+  /** Aliases to point at the version (in the artifact's manifest, committed after the version). */
+  aliases?: readonly string[]
+  /** Allow moving a protected alias on the registry branch. */
+  force?: boolean
 }
 
 export interface LogVersionResult {
@@ -55,6 +60,34 @@ const MAX_ATTEMPTS = 200
  * retried on top of the new tip, so every version is kept and numbers stay contiguous.
  */
 export async function logVersion(options: LogVersionOptions): Promise<LogVersionResult> {
+  const aliases = options.aliases ?? []
+  for (const alias of aliases) assertAlias(alias)
+  if (aliases.length > 0 && !options.force) await assertMayMoveAliases(options, aliases)
+  const result = await logFiles(options)
+  if (aliases.length > 0) {
+    const { setAlias } = await import('./aliases.js')
+    for (const alias of aliases) {
+      await setAlias({ ...options, name: options.artifact, alias, version: `v${result.version}`, force: options.force ?? false })
+    }
+  }
+  return result
+}
+
+/** Refuse before anything is written when a protected alias would move on the registry branch. */
+async function assertMayMoveAliases(options: LogVersionOptions, aliases: readonly string[]): Promise<void> {
+  const ctx = await openRegistryContext(options)
+  const { registryBranch, protectedAliases } = await ctx.config()
+  const onRegistryBranch = (await readSymbolicRef(ctx.repo, 'HEAD')) === `refs/heads/${registryBranch}`
+  const guarded = aliases.find((alias) => protectedAliases.includes(alias))
+  if (onRegistryBranch && guarded !== undefined) {
+    throw new ProtectedAliasError(
+      `"${guarded}" is a protected alias: on the registry branch (${registryBranch}) it changes only with --force; log without it and propose the alias on a branch`,
+      { name: options.artifact, alias: guarded },
+    )
+  }
+}
+
+async function logFiles(options: LogVersionOptions): Promise<LogVersionResult> {
   assertName(options.artifact, 'artifact name')
   const ctx = await openRegistryContext(options)
   const { repo } = ctx

@@ -4,6 +4,7 @@ import { readObject } from '../git/objects.js'
 import type { Repo } from '../git/repo.js'
 import { listTreeFiles } from '../git/treeWalk.js'
 import { kindOfName, unknownName } from './catalog.js'
+import { describeModel, type ModelDescription } from './describeModel.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { listArtifacts, type ArtifactSummary } from './listArtifacts.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
@@ -29,15 +30,20 @@ export interface VersionFile {
 
 export type ShowResult =
   | { kind: 'artifact'; artifact: ArtifactSummary }
+  | { kind: 'model'; model: ModelDescription }
   | { kind: 'version'; version: ResolvedVersion; files: VersionFile[] }
 
-/** `gmr show <name>` describes the artifact; `gmr show <name>:<selector>` one version and its files. */
+/**
+ * `gmr show <name>` describes the artifact or registered model (links, aliases, tags);
+ * `gmr show <name>:<selector>` one version and its files.
+ */
 export async function show(options: ShowOptions): Promise<ShowResult> {
   const reference = parseReference(options.ref)
   const { repo } = await openRegistryContext(options)
   if (!options.ref.includes(':')) {
     const kind = await kindOfName(repo, reference.name)
     if (kind === null) throw await unknownName(repo, reference.name)
+    if (kind === 'model') return { kind: 'model', model: (await describeModel(repo, reference.name))! }
     const artifact = (await listArtifacts(options)).find((a) => a.name === reference.name)!
     return { kind: 'artifact', artifact }
   }

@@ -410,3 +410,19 @@ describe('concurrent registry edits', () => {
     fsck(repo)
   })
 })
+
+describe('gmr log --alias', () => {
+  it('logs the version and points the artifact alias at it; a protected alias is refused before anything is written', async () => {
+    const dir = join(repo.scratch, 'out')
+    repo.write(join(dir, 'model.bin'), 'w0')
+    expect(await ok('log', 'churn', dir, '--alias', 'best')).toBe('churn:v0\n')
+    expect(repo.read('registry/artifacts/churn.yaml')).toContain('aliases:\n  best: 0\n')
+    expect(repo.git('rev-parse', 'refs/aliases/churn/best').trim()).toBe(repo.git('rev-parse', 'artifacts/churn').trim())
+    repo.write(join(dir, 'model.bin'), 'w1')
+    const before = repoFingerprint(repo.dir)
+    const refused = await run('log', 'churn', dir, '--alias', 'production')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^error: "production" is a protected alias: on the registry branch \(main\) it changes only with --force/)
+    expect(repoFingerprint(repo.dir)).toEqual(before)
+  })
+})

@@ -6,6 +6,8 @@ import { progressDisplay } from '../progress.js'
 import { json } from '../render.js'
 
 interface LogFlags {
+  alias: string[]
+  force?: boolean
   metadata: string[]
   metadataFile?: string
   largeFileThreshold?: number
@@ -25,6 +27,8 @@ export function registerLog(program: Command, io: CliIo): void {
       'store files of at least this many bytes in Git LFS (default: largeFileThreshold in registry/registry.yaml, 1 MiB)',
       byteCount,
     )
+    .option('--alias <alias>', "point this alias of the artifact at the version (repeatable; committed in the artifact's manifest)", collect, [])
+    .option('--force', 'allow moving a protected alias on the registry branch')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -32,6 +36,7 @@ export function registerLog(program: Command, io: CliIo): void {
         'gmr log churn ./out',
         'gmr log churn ./out/model.onnx ./out/config.json --metadata accuracy=0.93 --metadata framework=onnx',
         'gmr log churn ./out --metadata-file metrics.json --metadata metrics.auc=0.97',
+        'gmr log churn ./out --alias best',
         'gmr log churn ./out --large-file-threshold 10485760',
       ) +
         '\nLogging files identical to an existing version writes nothing and prints "<artifact>:v<N> (unchanged)".\n' +
@@ -49,6 +54,8 @@ export function registerLog(program: Command, io: CliIo): void {
         ...(opts.metadataFile !== undefined && { metadataFile: opts.metadataFile }),
         ...(opts.largeFileThreshold !== undefined && { largeFileThreshold: opts.largeFileThreshold }),
         ...(progress && { onProgress: progress.onProgress }),
+        aliases: opts.alias,
+        force: opts.force ?? false,
       }).finally(() => progress?.end())
       if (opts.json) {
         const { files, ...rest } = result

@@ -7,15 +7,36 @@ import { humanSize, inlineMetadata, isoDate, json, table } from '../render.js'
 export function registerShow(program: Command, io: CliIo): void {
   program
     .command('show')
-    .description('describe an artifact, or one version and its files')
-    .argument('<ref>', '<name> for the artifact, <name>:<selector> for a version')
+    .description('describe an artifact or registered model, or one version and its files')
+    .argument('<ref>', '<name> for the artifact or model, <name>:<selector> for a version')
     .option('--json', 'print the description as JSON')
-    .addHelpText('after', examples('gmr show churn', 'gmr show churn:v2', 'gmr show churn:latest --json'))
+    .addHelpText('after', examples('gmr show churn', 'gmr show churn:v2', 'gmr show churn-model', 'gmr show churn-model:production --json'))
     .action(async (ref: string, opts: { json?: boolean }) => {
       const { show } = await import('../../ops/show.js')
       const result = await show({ ...repoOptions(io), ref })
       if (opts.json) {
-        return io.stdout(json(result.kind === 'artifact' ? result.artifact : { ...result.version, files: result.files }))
+        if (result.kind === 'version') return io.stdout(json({ ...result.version, files: result.files }))
+        return io.stdout(json(result.kind === 'artifact' ? result.artifact : result.model))
+      }
+      if (result.kind === 'model') {
+        const m = result.model
+        io.stdout(
+          [
+            `model:       ${m.name}`,
+            ...(m.description ? [`description: ${m.description}`] : []),
+            `tags:        ${m.tags.join(', ') || '-'}`,
+            `aliases:     ${Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}${m.refs[a] === null ? ' (no ref yet)' : ''}`).join(' ') || '-'}`,
+            '',
+          ].join('\n') + '\n',
+        )
+        if (m.links.length === 0) return io.stdout('no links yet: gmr link <artifact>:<version> ' + m.name + '\n')
+        io.stdout(
+          table(
+            ['LINK', 'VERSION', 'COMMIT', 'LINKED', 'ALIASES'],
+            m.links.map((l) => [`v${l.version}`, `${l.artifact}:v${l.artifactVersion}`, l.commit.slice(0, 10), l.linkedAt, l.aliases.join(' ')]),
+          ),
+        )
+        return
       }
       if (result.kind === 'artifact') {
         const a = result.artifact
@@ -35,7 +56,7 @@ export function registerShow(program: Command, io: CliIo): void {
       const r = v.record
       io.stdout(
         [
-          `version:  ${v.artifact}:v${v.version}`,
+          `version:  ${v.kind === 'model' ? `${v.name}:v${v.version} (${v.artifact}:v${v.artifactVersion})` : `${v.artifact}:v${v.version}`}`,
           `commit:   ${v.commit}`,
           `logged:   ${isoDate(r.time)} by ${r.author}`,
           ...(r.source ? [`source:   ${r.source.commit}${r.source.dirty ? ' (dirty)' : ''}`] : []),
