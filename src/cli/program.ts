@@ -2,12 +2,15 @@ import { Command, CommanderError } from 'commander'
 import { GmrError } from '../domain/errors.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
+import { registerCheck } from './commands/check.js'
+import { registerDiff } from './commands/diff.js'
 import { registerDownload } from './commands/download.js'
 import { registerHistory } from './commands/history.js'
 import { registerInit } from './commands/init.js'
 import { registerLink } from './commands/link.js'
 import { registerLog } from './commands/log.js'
 import { registerModel } from './commands/model.js'
+import { registerRemote } from './commands/remote.js'
 import { registerResolve } from './commands/resolve.js'
 import { registerShow } from './commands/show.js'
 import { registerSync } from './commands/sync.js'
@@ -65,6 +68,9 @@ export function buildProgram(io: CliIo): Command {
   registerDownload(program, io)
   registerHistory(program, io)
   registerSync(program, io)
+  registerCheck(program, io)
+  registerDiff(program, io)
+  registerRemote(program, io)
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     command.commands.forEach(configure)

@@ -50,15 +50,28 @@ function indexPath(repo: GitDir, artifact: string): string {
  * branch when anything else happened. Deleting it is always safe.
  */
 export async function loadVersions(repo: GitDir, artifact: string): Promise<ArtifactVersions> {
-  const tip = await readRef(repo, artifactRef(artifact))
+  return loadVersionsOf(repo, artifact, artifactRef(artifact), artifact)
+}
+
+/**
+ * The versions on any ref holding an artifact's chain (a remote-tracking branch, say),
+ * indexed under `indexName` (default: the ref itself).
+ */
+export async function loadVersionsOf(
+  repo: GitDir,
+  artifact: string,
+  ref: string,
+  indexName = ref,
+): Promise<ArtifactVersions> {
+  const tip = await readRef(repo, ref)
   if (tip === null) return { artifact, tip, versions: [] }
-  const cached = await readIndex(repo, artifact)
+  const cached = await readIndex(repo, indexName)
   if (cached && cached.header.tip === tip) {
     return { artifact, tip, versions: cached.lines.map((line) => JSON.parse(line) as VersionRecord) }
   }
   const known = cached ? cached.lines.map((line) => JSON.parse(line) as VersionRecord) : []
   const versions = await walkNewVersions(repo, tip, known)
-  await writeIndex(repo, artifact, tip, versions)
+  await writeIndex(repo, indexName, tip, versions)
   return { artifact, tip, versions }
 }
 

@@ -12,7 +12,7 @@ import type { GitDir } from '../git/repo.js'
 import { StatCache } from '../git/statCache.js'
 import { listTreeFiles, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
 
 export interface DownloadOptions extends RepoOptions {
@@ -61,6 +61,7 @@ interface Writer {
   label: string
   /** What to do about a missing LFS object, for its error message. */
   missingHint: string
+  fetchLfs: LfsFetcher | undefined
 }
 
 export interface MaterialiseOptions {
@@ -77,7 +78,12 @@ export interface MaterialiseOptions {
   onProgress?: LfsProgressCallback
   /** What to do about a missing LFS object (default: fetch it with git lfs fetch). */
   missingHint?: string
+  /** Fetch LFS objects the store lacks (from a remote) before giving up on them. */
+  fetchLfs?: LfsFetcher
 }
+
+/** Brings missing LFS objects into the store; `path` names the file each is for. */
+export type LfsFetcher = (objects: ReadonlyArray<LfsPointer & { path: string }>) => Promise<void>
 
 export interface MaterialiseResult {
   dir: string
@@ -97,7 +103,8 @@ const IO_CONCURRENCY = 16
  */
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
   const reference = parseReference(options.ref)
-  const { repo } = await openRegistryContext(options)
+  const ctx = await openRegistryContext(options)
+  const { repo } = ctx
   const resolved = await resolveReference(repo, reference)
   const cwd = options.cwd ?? options.dir
   const result = await materialiseVersion({
@@ -109,6 +116,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     force: options.force ?? false,
     missingHint: `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
     ...(options.onProgress && { onProgress: options.onProgress }),
+    fetchLfs: (objects) => fetchFromRemote(ctx, objects),
   })
   return {
     reference: resolved.reference,
@@ -118,6 +126,15 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     commit: resolved.commit,
     ...result,
   }
+}
+
+/** Inside a clone, large files the store lacks come from the registry's remote, on demand. */
+async function fetchFromRemote(ctx: RegistryContext, objects: Parameters<LfsFetcher>[0]): Promise<void> {
+  const { remoteInfo } = await import('./remotes.js')
+  const remote = await remoteInfo(ctx.repo, ctx.env, undefined, (await ctx.config()).registryBranch).catch(() => null)
+  if (remote === null) return
+  const { fetchLfsObjects } = await import('./lfsRemote.js')
+  await fetchLfsObjects(ctx.repo, remote.lfsUrl, ctx.env, objects)
 }
 
 /** Write the files of the version with tree `tree` into `target` (the step `download` and remote downloads share). */
@@ -131,6 +148,7 @@ export async function materialiseVersion(options: MaterialiseOptions): Promise<M
     onProgress: options.onProgress,
     label: options.label,
     missingHint: options.missingHint ?? 'fetch it ("git lfs fetch") and download again',
+    fetchLfs: options.fetchLfs,
   }
   try {
     const result = await materialise(writer, files, options.target, options.force ?? false)
@@ -293,10 +311,21 @@ function fileMode(file: PlannedFile): number {
   return file.mode === '100755' ? 0o755 : 0o644
 }
 
-/** Every LFS object the files need must be in the store before the first byte is written. */
+/**
+ * Every LFS object the files need must be in the store before the first byte is
+ * written; missing ones are fetched first when a fetcher is given.
+ */
 async function assertLfsObjects(writer: Writer, files: readonly PlannedFile[]): Promise<void> {
-  const missing: PlannedFile[] = []
-  for (const file of files) if (file.pointer && !(await writer.store.has(file.pointer))) missing.push(file)
+  const lacking = async () => {
+    const out: PlannedFile[] = []
+    for (const file of files) if (file.pointer && !(await writer.store.has(file.pointer))) out.push(file)
+    return out
+  }
+  let missing = await lacking()
+  if (missing.length > 0 && writer.fetchLfs) {
+    await writer.fetchLfs(missing.map((file) => ({ ...file.pointer!, path: file.path })))
+    missing = await lacking()
+  }
   if (missing.length === 0) return
   const first = missing[0]!
   const more = missing.length > 1 ? ` and ${missing.length - 1} more` : ''

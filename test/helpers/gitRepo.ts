@@ -94,3 +94,20 @@ export function gmrProcess(cwd: string, env: Record<string, string>, args: strin
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
   })
 }
+
+/**
+ * git without blocking the event loop: tests whose servers run in this process must
+ * never call git synchronously (the server could not answer it).
+ */
+export function gitAsync(cwd: string, env: Record<string, string>, args: string[], input?: string): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env, stdio: 'pipe' })
+    child.stdin.end(input)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}

@@ -15,17 +15,24 @@ interface DownloadFlags {
 export function registerDownload(program: Command, io: CliIo): void {
   program
     .command('download')
-    .description("write a version's files into a folder")
-    .argument('<ref>', '<name>[:<selector>]')
+    .description("write a version's files into a folder; from a remote registry with <git-url>#<name>:<selector>")
+    .argument('<ref>', '<name>[:<selector>], or <git-url>#<name>[:<selector>] with no checkout needed')
     .option('--to <dir>', 'target folder (default ./<name>-v<N>); must be new or empty unless --force')
     .option('--include <glob>', 'only files matching this gitignore-style glob (repeatable)', collect, [])
     .option('--force', 'overwrite differing files in a non-empty folder (other files are left alone)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      examples('gmr download churn:v3', 'gmr download churn:latest --to ./serving', "gmr download churn --include '*.json'"),
+      examples(
+        'gmr download churn:v3',
+        'gmr download churn:latest --to ./serving',
+        "gmr download churn --include '*.json'",
+        'gmr download https://git.example.com/org/models.git#churn-model:production --to ./model',
+      ) +
+        '\nA remote download fetches that one version (depth 1) and its large files into a cache\n($XDG_CACHE_HOME/gmr); downloading it again transfers nothing. Inside a clone, large files\nmissing locally are fetched from the remote on demand.\n',
     )
     .action(async (ref: string, opts: DownloadFlags) => {
+      if (ref.includes('#')) return downloadFromRemote(io, ref, opts)
       const { download } = await import('../../ops/download.js')
       const progress = progressDisplay(io)
       const result = await download({
@@ -40,4 +47,21 @@ export function registerDownload(program: Command, io: CliIo): void {
       const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
       io.stdout(`${result.name}:v${result.version} -> ${result.dir} (${result.files} ${result.files === 1 ? 'file' : 'files'}: ${what})\n`)
     })
+}
+
+async function downloadFromRemote(io: CliIo, ref: string, opts: DownloadFlags): Promise<void> {
+  const { downloadRemote } = await import('../../ops/remoteDownload.js')
+  const result = await downloadRemote({
+    fs: io.fs,
+    ref,
+    cwd: io.cwd,
+    env: io.env,
+    include: opts.include,
+    force: opts.force ?? false,
+    ...(opts.to !== undefined && { to: opts.to }),
+  })
+  if (opts.json) return io.stdout(json(result))
+  const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
+  const version = result.artifactVersion === null ? result.selector : `${result.selector}, artifact v${result.artifactVersion}`
+  io.stdout(`${result.name} (${version}) -> ${result.dir} (${result.files} ${result.files === 1 ? 'file' : 'files'}: ${what})\n`)
 }

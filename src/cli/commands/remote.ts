@@ -1,0 +1,102 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { examples } from '../options.js'
+import { humanSize, json, shortOid } from '../render.js'
+import type { ArtifactSync } from '../../ops/replayVersions.js'
+
+/** git's progress lines, passed through to a terminal only. */
+function progress(io: CliIo): ((line: string) => void) | undefined {
+  return io.stderrIsTTY ? (line) => io.stderr(`${line}\r`) : undefined
+}
+
+function describeArtifacts(artifacts: readonly ArtifactSync[]): string[] {
+  const lines: string[] = []
+  for (const a of artifacts) {
+    if (a.relation === 'new-remote') lines.push(`${a.artifact}: new from the remote`)
+    else if (a.relation === 'behind') lines.push(`${a.artifact}: fast-forwarded to ${shortOid(a.remoteTip!)}`)
+    else if (a.relation === 'ahead') lines.push(`${a.artifact}: local versions not pushed yet (gmr push)`)
+    else if (a.relation === 'diverged' && a.replayed.length === 0) lines.push(`${a.artifact}: both sides have new versions; run gmr pull`)
+    for (const r of a.replayed) lines.push(`${a.artifact}: your v${r.fromVersion} is now v${r.version}${r.commit === r.fromCommit ? '' : ` (${shortOid(r.commit)})`}`)
+  }
+  return lines
+}
+
+export function registerRemote(program: Command, io: CliIo): void {
+  program
+    .command('clone')
+    .description('clone a registry: registry branch, artifact branches and alias refs (large files on demand)')
+    .argument('<url>', 'the git remote (https://, ssh, or a path)')
+    .argument('[dir]', 'target folder (default: the repository name)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('gmr clone https://git.example.com/org/models.git', 'gmr clone git@git.example.com:org/models.git models'))
+    .action(async (url: string, dir: string | undefined, opts: { json?: boolean }) => {
+      const { clone } = await import('../../ops/clone.js')
+      const onProgress = progress(io)
+      const result = await clone({ fs: io.fs, url, cwd: io.cwd, env: io.env, ...(dir !== undefined && { dir }), ...(onProgress && { onProgress }) })
+      if (opts.json) return io.stdout(json(result))
+      io.stdout(`cloned into ${result.dir} (registry branch ${result.registryBranch}, ${result.artifacts.length} artifacts, ${result.aliases} alias refs)\n`)
+    })
+
+  program
+    .command('fetch')
+    .description('fetch branches, artifact versions and alias refs from a remote; fast-forward artifact branches')
+    .argument('[remote]', 'remote name (default: the registry branch upstream, or origin)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples('gmr fetch', 'gmr fetch upstream'))
+    .action(async (remote: string | undefined, opts: { json?: boolean }) => {
+      const { fetchRegistry } = await import('../../ops/fetch.js')
+      const onProgress = progress(io)
+      const result = await fetchRegistry({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
+      if (opts.json) return io.stdout(json(result))
+      const lines = describeArtifacts(result.artifacts)
+      io.stdout(lines.length === 0 ? `up to date with ${result.remote}\n` : `${lines.join('\n')}\n`)
+    })
+
+  program
+    .command('pull')
+    .description('fetch, replay local-only versions after the remote ones, relink, and merge the current branch')
+    .argument('[remote]', 'remote name (default: the registry branch upstream, or origin)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      examples('gmr pull') +
+        '\nWhen someone pushed versions of an artifact you also logged to, your new versions are\nrenumbered after theirs and your unpushed links follow; manifests are merged by meaning.\n',
+    )
+    .action(async (remote: string | undefined, opts: { json?: boolean }) => {
+      const { pull } = await import('../../ops/pull.js')
+      const onProgress = progress(io)
+      const result = await pull({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
+      if (opts.json) return io.stdout(json(result))
+      const lines = describeArtifacts(result.artifacts)
+      if (result.relinked.length > 0) lines.push(`relinked ${result.relinked.join(', ')} to the renumbered versions`)
+      const branch = {
+        'up-to-date': 'current branch up to date',
+        'fast-forward': 'current branch fast-forwarded',
+        merged: 'current branch merged (manifests merged by meaning)',
+        ahead: 'current branch has commits to push',
+        'no-upstream': 'current branch is not on the remote yet',
+      }[result.branch]
+      io.stdout(`${[...lines, branch].join('\n')}\n`)
+    })
+
+  program
+    .command('push')
+    .description('push new versions (large files first), the current branch and alias refs, atomically')
+    .argument('[remote]', 'remote name (default: the registry branch upstream, or origin)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      examples('gmr push', 'gmr sync && gmr push   # CI on the registry branch, after a merge') +
+        '\nAlias refs are pushed with a lease on the value last fetched: if someone moved one since,\nthe push is refused and nothing changes on the remote.\n',
+    )
+    .action(async (remote: string | undefined, opts: { json?: boolean }) => {
+      const { push } = await import('../../ops/push.js')
+      const onProgress = progress(io)
+      const result = await push({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
+      if (opts.json) return io.stdout(json(result))
+      if (result.updates.length === 0) return io.stdout(`everything up to date on ${result.remote}\n`)
+      for (const u of result.updates) io.stdout(`${u.src === '' ? 'deleted' : 'pushed'} ${u.dst}\n`)
+      if (result.lfs.objects > 0) io.stdout(`uploaded ${result.lfs.objects} large files (${humanSize(result.lfs.bytes)})\n`)
+    })
+}

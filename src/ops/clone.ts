@@ -1,0 +1,105 @@
+import { GmrError, InvalidInputError } from '../domain/errors.js'
+import { REGISTRY_FILE } from '../domain/layout.js'
+import { redactUrl } from '../domain/remoteUrl.js'
+import type { Env } from '../git/config.js'
+import { toFileSystem } from '../git/repo.js'
+import type { FileSystem, FsClient } from '../git/fs.js'
+import { runGit } from '../remote/gitCli.js'
+import { fetchRefs, transportError } from '../remote/remoteGit.js'
+import { openRegistryContext } from './context.js'
+import { integrateArtifacts } from './fetch.js'
+import { fetchRefspecs, remoteInfo, workspace } from './remotes.js'
+
+export interface CloneOptions {
+  fs: FsClient | FileSystem
+  url: string
+  /** Target folder (default: the repository's name, as git clone picks it), relative to `cwd`. */
+  dir?: string
+  cwd: string
+  env?: Env
+  onProgress?: (line: string) => void
+}
+
+export interface CloneResult {
+  dir: string
+  registryBranch: string
+  artifacts: string[]
+  aliases: number
+}
+
+/**
+ * Clone a registry: git clones the repository, gmr adds the alias refspecs to
+ * `.git/config` (so a plain `git fetch` keeps aliases current as well), fetches them,
+ * creates the local artifact branches and checks out the registry branch. Large files
+ * stay on the server until a download needs them.
+ */
+export async function clone(options: CloneOptions): Promise<CloneResult> {
+  const fs = toFileSystem(options.fs)
+  const env = options.env ?? {}
+  const name = options.dir ?? defaultDir(options.url)
+  const dir = name.startsWith('/') ? name : `${options.cwd}/${name}`
+  if ((await fs.readdir(dir))?.length) {
+    throw new InvalidInputError(`cannot clone into ${dir}: it exists and is not empty; choose another folder`, { dir })
+  }
+  const run = await runGit(['clone', '-q', '--origin', 'origin', options.url, dir], {
+    cwd: options.cwd,
+    env,
+    ...(options.onProgress && { onStderr: options.onProgress }),
+  })
+  if (run.code !== 0) throw transportError('clone', options.url, run)
+  try {
+    for (const spec of fetchRefspecs('origin').slice(1)) {
+      await runGit(['config', '--add', 'remote.origin.fetch', spec], { cwd: dir, env })
+    }
+    if (!(await fs.exists(`${dir}/${REGISTRY_FILE}`))) await checkoutRegistryBranch(dir, env, options.url)
+    const ctx = await openRegistryContext({ fs, dir, env })
+    const { registryBranch } = await ctx.config()
+    const remote = await remoteInfo(ctx.repo, env, 'origin')
+    await fetchRefs(workspace(ctx.repo, env, options.onProgress), 'origin', fetchRefspecs('origin'))
+    const current = (await runGit(['symbolic-ref', '--short', 'HEAD'], { cwd: dir, env })).stdout.trim()
+    if (current !== registryBranch) {
+      const checkout = await runGit(['checkout', '-q', registryBranch], { cwd: dir, env })
+      if (checkout.code !== 0) throw new GmrError(`cannot check out the registry branch ${registryBranch}: ${checkout.stderr.trim()}`)
+    }
+    const artifacts = await integrateArtifacts(ctx, remote, { replay: false })
+    const aliases = (await runGit(['for-each-ref', '--format=%(refname)', 'refs/aliases/'], { cwd: dir, env })).stdout
+    return {
+      dir,
+      registryBranch,
+      artifacts: artifacts.map((a) => a.artifact),
+      aliases: aliases.split('\n').filter(Boolean).length,
+    }
+  } catch (err) {
+    await fs.removeTree(dir)
+    throw err
+  }
+}
+
+/**
+ * The remote's HEAD may name a branch that is not the registry (or none at all, as a
+ * fresh bare repository's does): check out the branch that holds registry.yaml,
+ * preferring main and master.
+ */
+async function checkoutRegistryBranch(dir: string, env: Env, url: string): Promise<void> {
+  const git = (args: string[]) => runGit(args, { cwd: dir, env })
+  const branches = (await git(['for-each-ref', '--format=%(refname:strip=3)', 'refs/remotes/origin/'])).stdout
+    .split('\n')
+    .filter((b) => b !== '' && b !== 'HEAD' && !b.startsWith('artifacts/'))
+    .sort((a, b) => rank(a) - rank(b))
+  for (const branch of branches) {
+    if ((await git(['cat-file', '-e', `refs/remotes/origin/${branch}:${REGISTRY_FILE}`])).code !== 0) continue
+    const run = await git(['checkout', '-q', '-B', branch, '--track', `origin/${branch}`])
+    if (run.code === 0) return
+  }
+  throw new GmrError(`${redactUrl(url)} is a git repository but not a gmr registry (no branch has ${REGISTRY_FILE})`)
+}
+
+function rank(branch: string): number {
+  return branch === 'main' ? 0 : branch === 'master' ? 1 : 2
+}
+
+/** git's own choice: the last path component without `.git`. */
+function defaultDir(url: string): string {
+  const last = url.replace(/[/\\]+$/, '').split(/[/:\\]/).pop() ?? 'registry'
+  return last.replace(/\.git$/, '') || 'registry'
+}

@@ -1,0 +1,176 @@
+import { GmrError } from '../domain/errors.js'
+import { manifestDir, type NameKind } from '../domain/layout.js'
+import { mergeManifests, rewriteLinks, type ReplayedVersion } from '../domain/manifestMerge.js'
+import type { ManifestYaml } from '../domain/manifests.js'
+import { currentBranch } from '../git/commitFiles.js'
+import { withLock } from '../git/lock.js'
+import { readRef } from '../git/refs.js'
+import type { Repo } from '../git/repo.js'
+import { runGit } from '../remote/gitCli.js'
+import { fetchRefs } from '../remote/remoteGit.js'
+import { syncAliasRefsOf } from './aliasRefs.js'
+import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { integrateArtifacts } from './fetch.js'
+import { ManifestStore } from './manifestStore.js'
+import { mutateRegistry } from './mutate.js'
+import type { ArtifactSync } from './replayVersions.js'
+import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './remotes.js'
+
+/** Both sides changed the same manifest in ways that do not combine. */
+export class MergeConflictError extends GmrError {}
+
+export interface PullOptions extends RepoOptions {
+  remote?: string
+  onProgress?: (line: string) => void
+}
+
+export interface PullResult {
+  remote: string
+  artifacts: ArtifactSync[]
+  /** Local links pointed at renumbered versions (a commit on the current branch). */
+  relinked: string[]
+  /** What happened to the current branch: up to date, fast-forwarded, merged, or only local. */
+  branch: 'up-to-date' | 'fast-forward' | 'merged' | 'ahead' | 'no-upstream'
+}
+
+/**
+ * Fetch, then make the local registry agree with the remote without losing anything:
+ * local-only versions are replayed after the remote's with the next numbers, local
+ * links are rewritten to follow them, and the current branch takes the remote's
+ * commits — by fast-forward, or by a merge in which registry manifests are merged by
+ * meaning (both sides' links kept, ours renumbered) rather than by line.
+ */
+export async function pull(options: PullOptions): Promise<PullResult> {
+  const ctx = await openRegistryContext(options)
+  const { repo, env } = ctx
+  const { registryBranch } = await ctx.config()
+  const remote = await remoteInfo(repo, env, options.remote, registryBranch)
+  await fetchRefs(workspace(repo, env, options.onProgress), remote.name, fetchRefspecs(remote.name))
+  const artifacts = await integrateArtifacts(ctx, remote, { replay: true })
+  const replayed = artifacts.flatMap((a) => a.replayed)
+  const relinked = await relinkManifests(ctx, replayed)
+  const branch = await integrateBranch(ctx, remote, replayed)
+  return { remote: remote.name, artifacts, relinked, branch }
+}
+
+/** Rewrite work-tree links that point at versions the pull renumbered, as one commit. */
+async function relinkManifests(ctx: RegistryContext, replayed: readonly ReplayedVersion[]): Promise<string[]> {
+  if (replayed.length === 0) return []
+  const names: string[] = []
+  await mutateRegistry(ctx, {}, async (store) => {
+    const edits = []
+    for (const record of await store.list('model')) {
+      const after = rewriteLinks(record.data, replayed)
+      if (after !== record.data) {
+        edits.push({ kind: 'model' as NameKind, name: record.name, before: record.data, after })
+        names.push(record.name)
+      }
+    }
+    return { edits, message: `gmr pull: relink ${names.join(', ')} to renumbered versions` }
+  })
+  return names
+}
+
+async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replayed: readonly ReplayedVersion[]): Promise<PullResult['branch']> {
+  const { repo, env } = ctx
+  const branch = await currentBranch(repo)
+  const name = branch.slice('refs/heads/'.length)
+  const theirs = await readRef(repo, `${remote.trackingPrefix}${name}`)
+  const ours = await readRef(repo, branch)
+  if (theirs === null) return 'no-upstream'
+  if (theirs === ours) return 'up-to-date'
+  const git = (args: string[]) => runGit(args, { cwd: repo.dir, env })
+  const base = (await git(['merge-base', ours ?? theirs, theirs])).stdout.trim()
+  if (base === theirs) return 'ahead'
+  if (base === ours) {
+    const run = await git(['merge', '--ff-only', '-q', theirs])
+    if (run.code !== 0) throw new GmrError(`cannot fast-forward ${name}: ${lastLine(run.stderr)}; commit or stash your changes and run gmr pull again`)
+    return 'fast-forward'
+  }
+  return withLock(repo, 'registry', async (): Promise<PullResult['branch']> => {
+    const run = await git(['merge', '--no-ff', '--no-commit', '-q', theirs])
+    const conflicted = (await git(['diff', '--name-only', '--diff-filter=U'])).stdout.split('\n').filter(Boolean)
+    if (run.code !== 0 && conflicted.length === 0) {
+      throw new GmrError(`cannot merge ${remote.name}/${name}: ${lastLine(run.stderr)}; commit or stash your changes and run gmr pull again`)
+    }
+    const manifests = conflicted.filter(isManifest)
+    const problems: string[] = []
+    const merged: Array<{ kind: NameKind; name: string; data: ManifestYaml }> = []
+    for (const path of manifests) {
+      const outcome = await mergeManifestFile(repo, env, path, base, theirs, replayed)
+      if (Array.isArray(outcome)) problems.push(...outcome)
+      else if (outcome !== null) merged.push(outcome)
+    }
+    const others = conflicted.filter((path) => !isManifest(path))
+    if (problems.length > 0 || others.length > 0) {
+      await git(['merge', '--abort'])
+      const what = [...problems, ...others.map((p) => `${p} changed on both sides`)].join('; ')
+      throw new MergeConflictError(
+        `cannot merge ${remote.name}/${name} by itself: ${what}; merge with git (git merge ${remote.name}/${name}), resolve, and commit`,
+        { conflicts: [...problems, ...others] },
+      )
+    }
+    const { author, committer } = await commitIdentities(ctx)
+    const commitEnv = {
+      ...env,
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: committer.name,
+      GIT_COMMITTER_EMAIL: committer.email,
+    }
+    const done = await runGit(['commit', '-q', '--no-edit', '-m', `gmr pull: merge ${remote.name}/${name}`], { cwd: repo.dir, env: commitEnv })
+    if (done.code !== 0) throw new GmrError(`cannot commit the merge of ${remote.name}/${name}: ${lastLine(done.stderr)}`)
+    // On the registry branch the alias refs follow the merged manifests, as after any registry commit.
+    const { registryBranch } = await ctx.config()
+    if (name === registryBranch) for (const record of merged) await syncAliasRefsOf(repo, record)
+    return 'merged'
+  })
+}
+
+function isManifest(path: string): boolean {
+  return (path.startsWith(`${manifestDir('model')}/`) || path.startsWith(`${manifestDir('artifact')}/`)) && path.endsWith('.yaml')
+}
+
+/**
+ * Merge one conflicted manifest by meaning and stage the result: the merged manifest
+ * (null when it was deleted), or the list of what did not combine.
+ */
+async function mergeManifestFile(
+  repo: Repo,
+  env: RegistryContext['env'],
+  path: string,
+  base: string,
+  theirs: string,
+  replayed: readonly ReplayedVersion[],
+): Promise<string[] | { kind: NameKind; name: string; data: ManifestYaml } | null> {
+  const store = new ManifestStore(repo)
+  const at = async (rev: string): Promise<ManifestYaml | null> => {
+    const run = await runGit(['rev-parse', '-q', '--verify', `${rev}:${path}`], { cwd: repo.dir, env })
+    const oid = run.stdout.trim()
+    return run.code === 0 && oid !== '' ? (await store.readBlob(path, oid)).data : null
+  }
+  const ours = await at('HEAD')
+  const result = mergeManifests(await at(base), ours === null ? null : rewriteLinks(ours, replayed), await at(theirs))
+  if (result.conflicts.length > 0) return result.conflicts
+  const kind: NameKind = path.startsWith(manifestDir('model')) ? 'model' : 'artifact'
+  const full = `${repo.dir}/${path}`
+  if (result.merged === null) {
+    await repo.fs.remove(full)
+    await runGit(['rm', '-q', '--cached', path], { cwd: repo.dir, env })
+    return null
+  }
+  const { renderManifest } = await import('../domain/manifests.js')
+  await repo.fs.writeAtomic(full, renderManifest(kind, result.merged))
+  await runGit(['add', path], { cwd: repo.dir, env })
+  return { kind, name: result.merged.name, data: result.merged }
+}
+
+function lastLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.replace(/^(fatal|error): /, '').trim())
+      .filter(Boolean)
+      .pop() ?? 'git failed'
+  )
+}

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto'
+import { UnknownVersionError } from '../domain/errors.js'
+import { ALIAS_REF_PREFIX, artifactRef, manifestPath } from '../domain/layout.js'
+import { formatSelector, parseRemoteReference, type Reference } from '../domain/reference.js'
+import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
+import { parseVersionMessage } from '../domain/versionMessage.js'
+import { decodeCommit } from '../git/commit.js'
+import type { Env } from '../git/config.js'
+import { toFileSystem } from '../git/repo.js'
+import type { FileSystem, FsClient } from '../git/fs.js'
+import { readObject } from '../git/objects.js'
+import { readRef } from '../git/refs.js'
+import type { GitDir } from '../git/repo.js'
+import { readTextAt } from '../git/treePath.js'
+import { ensureBareRepo, gitBinarySource, isomorphicSource, type FetchSource } from '../remote/fetchSource.js'
+import { hasGit } from '../remote/gitCli.js'
+import { materialiseVersion, type MaterialiseResult } from './download.js'
+import { fetchLfsObjects, lfsObjectsOf } from './lfsRemote.js'
+
+export interface RemoteDownloadOptions {
+  fs: FsClient | FileSystem
+  /** `<git-url>#<name>[:<selector>]`. */
+  ref: string
+  to?: string
+  cwd: string
+  include?: readonly string[]
+  force?: boolean
+  env?: Env
+  /** Where fetched versions are kept (default `$XDG_CACHE_HOME/gmr`, else `~/.cache/gmr`). */
+  cacheDir?: string
+}
+
+export interface RemoteDownloadResult extends MaterialiseResult {
+  url: string
+  name: string
+  selector: string
+  commit: string
+  /** The artifact version number, from the version commit's own message. */
+  artifactVersion: number | null
+  /** What moved over the network: git objects fetched (0 when the cache had it) and LFS objects. */
+  transfer: { fetched: boolean; lfsObjects: number; lfsBytes: number }
+  transport: 'git' | 'isomorphic-git'
+}
+
+/**
+ * Deploy without a checkout: fetch exactly one version of a remote registry — one ref,
+ * depth 1 — plus its large files into a cache, and write its files into a folder. A
+ * version the cache already holds is not fetched again, so a repeat transfers nothing
+ * but the ref listing. Uses the git binary when there is one, else isomorphic-git.
+ */
+export async function downloadRemote(options: RemoteDownloadOptions): Promise<RemoteDownloadResult> {
+  const parsed = parseRemoteReference(options.ref)!
+  const { url, reference } = parsed
+  const fs = toFileSystem(options.fs)
+  const env = options.env ?? {}
+  const cacheRoot = options.cacheDir ?? `${env.XDG_CACHE_HOME || `${env.HOME ?? options.cwd}/.cache`}/gmr`
+  const key = createHash('sha256').update(redactUrl(url)).digest('hex').slice(0, 16)
+  const cache: GitDir = { fs, gitdir: `${cacheRoot}/repos/${key}.git` }
+  const useGit = await hasGit(env)
+  await ensureBareRepo(fs, cache.gitdir, useGit, env)
+  const source = useGit ? gitBinarySource(cache, url, env) : isomorphicSource(cache, url, env)
+
+  const { commit, fetched } = await fetchVersion(cache, source, reference, url)
+  const object = decodeCommit((await readObject(cache, commit)).content)
+  const message = parseVersionMessage(object.message)
+  const needed = await lfsObjectsOf(cache, object.tree)
+  const lfs = needed.length > 0 ? await fetchLfsObjects(cache, lfsEndpointFor(url), env, needed) : { objects: 0, bytes: 0 }
+  const number = reference.selector.kind === 'number' ? reference.selector.number : message.version
+  const defaultDir = `${reference.name}-${number === undefined ? formatSelector(reference.selector) : `v${number}`}`
+  const result = await materialiseVersion({
+    repo: cache,
+    tree: object.tree,
+    label: `${reference.name}:${formatSelector(reference.selector)}`,
+    target: absolute(options.to ?? defaultDir, options.cwd),
+    include: options.include ?? [],
+    force: options.force ?? false,
+  })
+  return {
+    ...result,
+    url: redactUrl(url),
+    name: reference.name,
+    selector: formatSelector(reference.selector),
+    commit,
+    artifactVersion: message.version ?? null,
+    transfer: { fetched, lfsObjects: lfs.objects, lfsBytes: lfs.bytes },
+    transport: source.kind,
+  }
+}
+
+function absolute(path: string, cwd: string): string {
+  return (path.startsWith('/') ? path : `${cwd}/${path}`).replace(/\/+$/, '') || '/'
+}
+
+/** The ref gmr keeps a fetched version under in the cache, so it is never pruned. */
+function keepRef(reference: Reference, what: string): string {
+  return `refs/gmr/cache/${reference.name}/${what}`
+}
+
+/**
+ * Find the one commit a remote reference names and make sure the cache has it: an alias
+ * is its ref; an artifact's latest is its branch; an artifact's vN is walked back from
+ * the branch tip (fetching just deep enough); a registered model's link is read from the
+ * manifest on the remote's default branch.
+ */
+async function fetchVersion(cache: GitDir, source: FetchSource, reference: Reference, url: string): Promise<{ commit: string; fetched: boolean }> {
+  const { name, selector } = reference
+  const refs = await source.refs([`${ALIAS_REF_PREFIX}${name}/`, 'refs/heads/', 'HEAD'])
+  const isArtifact = refs.has(artifactRef(name))
+  const have = async (oid: string) => readObject(cache, oid).then(() => true, () => false)
+  const get = async (ref: string, keep: string): Promise<{ commit: string; fetched: boolean }> => {
+    const oid = refs.get(ref)
+    if (oid !== undefined && (await have(oid)) && (await readRef(cache, keep)) === oid) return { commit: oid, fetched: false }
+    return { commit: await source.fetch(ref, 1, keep), fetched: true }
+  }
+  /** The commit `back` first parents below `tip` on `ref`, fetching deeper only if the cache lacks it. */
+  const below = async (ref: string, tip: string, back: number, keep: string): Promise<{ commit: string; fetched: boolean }> => {
+    const walk = async (): Promise<string | null> => {
+      let oid = tip
+      for (let i = 0; i < back; i++) {
+        const parent = await readObject(cache, oid).then((o) => decodeCommit(o.content).parents[0], () => undefined)
+        if (parent === undefined || !(await have(parent))) return null
+        oid = parent
+      }
+      return oid
+    }
+    const cached = await walk()
+    if (cached !== null) return { commit: cached, fetched: false }
+    await source.fetch(ref, back + 1, keep)
+    const deepened = await walk()
+    if (deepened === null) throw new UnknownVersionError(`${redactUrl(url)} did not send the history of ${ref} that was asked for`)
+    return { commit: deepened, fetched: true }
+  }
+
+  if (selector.kind === 'alias') {
+    const ref = `${ALIAS_REF_PREFIX}${name}/${selector.alias}`
+    if (!refs.has(ref)) {
+      const aliases = [...refs.keys()].filter((r) => r.startsWith(`${ALIAS_REF_PREFIX}${name}/`)).map((r) => r.split('/').pop())
+      throw new UnknownVersionError(
+        `${redactUrl(url)} has no alias ${selector.alias} for ${name}; ${aliases.length > 0 ? `aliases there: ${aliases.join(', ')}` : isArtifact ? 'it has no aliases' : `no alias refs for ${name} there (is the name right, and has "gmr sync" run on the registry branch?)`}`,
+        { name, alias: selector.alias },
+      )
+    }
+    return get(ref, keepRef(reference, selector.alias))
+  }
+
+  if (isArtifact) {
+    const tip = await get(artifactRef(name), keepRef(reference, 'latest'))
+    if (selector.kind === 'latest') return tip
+    const tipVersion = parseVersionMessage(decodeCommit((await readObject(cache, tip.commit)).content).message).version ?? 0
+    if (selector.number > tipVersion) {
+      throw new UnknownVersionError(`${redactUrl(url)} has no version v${selector.number} of ${name}: it has v0 to v${tipVersion}`, { name })
+    }
+    const found = await below(artifactRef(name), tip.commit, tipVersion - selector.number, keepRef(reference, 'latest'))
+    return { commit: found.commit, fetched: found.fetched || tip.fetched }
+  }
+
+  // A registered model: its manifest, from the remote's registry (default) branch.
+  const headOid = refs.get('HEAD')
+  const branch = [...refs].find(([r, oid]) => r.startsWith('refs/heads/') && !r.startsWith(artifactRef('')) && oid === headOid)?.[0]
+  if (!branch) throw new UnknownVersionError(`${redactUrl(url)} has no artifact or registered model named ${name}`, { name })
+  const head = await get(branch, 'refs/gmr/cache/registry')
+  const tree = decodeCommit((await readObject(cache, head.commit)).content).tree
+  const text = await readTextAt(cache, tree, manifestPath('model', name))
+  if (text === null) throw new UnknownVersionError(`${redactUrl(url)} has no artifact or registered model named ${name}`, { name })
+  const { readManifestData, selectLink } = await import('../domain/manifests.js')
+  const link = selectLink(readManifestData('model', text, manifestPath('model', name)) as never, selector)
+  if (await have(link.commit)) return { commit: link.commit, fetched: head.fetched }
+  const keep = `refs/gmr/cache/${link.artifact}/latest`
+  const artifactTip = await get(artifactRef(link.artifact), keep)
+  const tipVersion = parseVersionMessage(decodeCommit((await readObject(cache, artifactTip.commit)).content).message).version ?? 0
+  const found = await below(artifactRef(link.artifact), artifactTip.commit, tipVersion - link.artifactVersion, keep)
+  if (found.commit !== link.commit) {
+    throw new UnknownVersionError(`${name}'s link v${link.version} names ${link.commit}, but ${link.artifact}:v${link.artifactVersion} on ${redactUrl(url)} is ${found.commit}`, { name })
+  }
+  return { commit: link.commit, fetched: true }
+}

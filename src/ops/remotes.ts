@@ -1,0 +1,53 @@
+import { InvalidInputError } from '../domain/errors.js'
+import { configValue } from '../domain/gitConfig.js'
+import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
+import { readGitConfig, type Env } from '../git/config.js'
+import type { Repo } from '../git/repo.js'
+import type { GitWorkspace } from '../remote/remoteGit.js'
+
+/** A configured remote: its name, URL, and the LFS endpoint git-lfs would use for it. */
+export interface RemoteInfo {
+  name: string
+  url: string
+  lfsUrl: string
+  /** Where its branches are tracked: `refs/remotes/<name>/`. */
+  trackingPrefix: string
+}
+
+/**
+ * The remote to talk to: the one named, else the registry branch's upstream
+ * (`branch.<registryBranch>.remote`), else `origin`. The LFS endpoint follows git-lfs:
+ * `remote.<name>.lfsurl`, then `lfs.url`, then derived from the URL.
+ */
+export async function remoteInfo(repo: Repo, env: Env, name?: string, registryBranch?: string): Promise<RemoteInfo> {
+  const config = await readGitConfig(repo, env)
+  const chosen =
+    name ?? (registryBranch !== undefined ? configValue(config, `branch.${registryBranch}.remote`) : undefined) ?? 'origin'
+  const url = configValue(config, `remote.${chosen}.url`)
+  if (url === undefined) {
+    const known = [...config.keys()].filter((k) => /^remote\..+\.url$/.test(k)).map((k) => k.slice(7, -4))
+    throw new InvalidInputError(
+      `no remote named "${chosen}"; ${known.length > 0 ? `remotes: ${known.join(', ')}` : 'add one with "git remote add origin <url>"'}`,
+      { remote: chosen },
+    )
+  }
+  const lfsUrl = configValue(config, `remote.${chosen}.lfsurl`) ?? configValue(config, 'lfs.url') ?? lfsEndpointFor(url)
+  return { name: chosen, url, lfsUrl, trackingPrefix: `refs/remotes/${chosen}/` }
+}
+
+export function workspace(repo: Repo, env: Env, onProgress?: (line: string) => void): GitWorkspace {
+  return { gitdir: repo.gitdir, env, ...(onProgress && { onProgress }) }
+}
+
+/** The refspecs gmr fetches (and writes into .git/config at clone, so plain `git fetch` does too). */
+export function fetchRefspecs(remote: string): string[] {
+  return [
+    `+refs/heads/*:refs/remotes/${remote}/*`,
+    '+refs/aliases/*:refs/aliases/*',
+    `+refs/aliases/*:refs/remotes/${remote}/aliases/*`,
+  ]
+}
+
+export function describeRemote(remote: RemoteInfo): string {
+  return `${remote.name} (${redactUrl(remote.url)})`
+}

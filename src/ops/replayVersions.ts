@@ -1,0 +1,88 @@
+import { artifactRef } from '../domain/layout.js'
+import type { ReplayedVersion } from '../domain/manifestMerge.js'
+import { formatVersionMessage } from '../domain/versionMessage.js'
+import { decodeCommit, encodeCommit, formatIdentity, type GitIdentity } from '../git/commit.js'
+import { readObject, writeLooseObject } from '../git/objects.js'
+import { updateRef } from '../git/refs.js'
+import type { GitDir } from '../git/repo.js'
+import { loadVersions, loadVersionsOf, type VersionRecord } from '../git/versionIndex.js'
+
+/** How a local artifact branch relates to the remote's. */
+export type BranchRelation = 'same' | 'behind' | 'ahead' | 'diverged' | 'new-remote' | 'local-only'
+
+export interface ArtifactSync {
+  artifact: string
+  relation: BranchRelation
+  localTip: string | null
+  remoteTip: string | null
+  /** Versions renumbered on top of the remote's (only when they had diverged). */
+  replayed: ReplayedVersion[]
+}
+
+/**
+ * Bring a local artifact branch up to date with the remote-tracking one: create or
+ * fast-forward it, or — when both sides logged new versions — replay the local-only
+ * versions on top of the remote tip with the next numbers. A local version whose files
+ * the remote already has maps to that remote version instead of being copied. The
+ * branch moves by compare-and-swap; nothing is lost.
+ */
+export async function integrateArtifact(
+  repo: GitDir,
+  artifact: string,
+  remoteRef: string,
+  committer: GitIdentity,
+  options: { replay: boolean },
+): Promise<ArtifactSync> {
+  const local = await loadVersions(repo, artifact)
+  const remote = await loadVersionsOf(repo, artifact, remoteRef)
+  const result: ArtifactSync = { artifact, relation: 'same', localTip: local.tip, remoteTip: remote.tip, replayed: [] }
+  if (remote.tip === null) return { ...result, relation: local.tip === null ? 'same' : 'local-only' }
+  if (local.tip === null) {
+    await updateRef(repo, artifactRef(artifact), remote.tip, null)
+    return { ...result, relation: 'new-remote' }
+  }
+  if (local.tip === remote.tip) return result
+  const base = commonPrefix(local.versions, remote.versions)
+  if (base === local.versions.length) {
+    await updateRef(repo, artifactRef(artifact), remote.tip, local.tip)
+    return { ...result, relation: 'behind' }
+  }
+  if (base === remote.versions.length) return { ...result, relation: 'ahead' }
+  if (!options.replay) return { ...result, relation: 'diverged' }
+
+  const replayed: ReplayedVersion[] = []
+  const byTree = new Map(remote.versions.map((v) => [v.tree, v]))
+  let tip = remote.tip
+  let number = remote.versions.length
+  for (const version of local.versions.slice(base)) {
+    const existing = byTree.get(version.tree)
+    if (existing) {
+      replayed.push({ artifact, fromCommit: version.commit, fromVersion: version.version, commit: existing.commit, version: existing.version })
+      continue
+    }
+    const original = decodeCommit((await readObject(repo, version.commit)).content)
+    const message = formatVersionMessage({
+      artifact,
+      version: number,
+      metadata: version.metadata,
+      ...(version.source && { source: version.source }),
+    })
+    const commit = { tree: version.tree, parents: [tip], author: original.author, committer, message }
+    const oid = await writeLooseObject(repo, 'commit', encodeCommit(commit))
+    replayed.push({ artifact, fromCommit: version.commit, fromVersion: version.version, commit: oid, version: number })
+    byTree.set(version.tree, { ...version, commit: oid, version: number })
+    tip = oid
+    number++
+  }
+  await updateRef(repo, artifactRef(artifact), tip, local.tip, {
+    reflog: { message: `gmr pull: replay ${replayed.length} version(s) of ${artifact} on ${remoteRef}`, identity: formatIdentity(committer) },
+  })
+  return { ...result, relation: 'diverged', replayed }
+}
+
+/** How many versions, from v0, two chains share. */
+function commonPrefix(a: readonly VersionRecord[], b: readonly VersionRecord[]): number {
+  let i = 0
+  while (i < a.length && i < b.length && a[i]!.commit === b[i]!.commit) i++
+  return i
+}

@@ -1,0 +1,123 @@
+import { redactUrl } from '../domain/remoteUrl.js'
+import type { Env } from '../git/config.js'
+import { PushRejectedError, RemoteAuthError, RemoteNotFoundError, RemoteTransferError } from './errors.js'
+import { runGit, type GitRun } from './gitCli.js'
+
+/** A repository on disk that git commands run in. */
+export interface GitWorkspace {
+  /** `--git-dir` for git. */
+  gitdir: string
+  env: Env
+  onProgress?: (line: string) => void
+}
+
+async function git(ws: GitWorkspace, args: string[], input?: string): Promise<GitRun> {
+  return runGit(['--git-dir', ws.gitdir, ...args], {
+    env: ws.env,
+    ...(input !== undefined && { input }),
+    ...(ws.onProgress && { onStderr: ws.onProgress }),
+  })
+}
+
+export interface FetchOptions {
+  depth?: number
+  /** Write FETCH_HEAD only; refspecs may then name bare refs or object ids. */
+  prune?: boolean
+}
+
+/** `git fetch` of the given refspecs; a failure says why in one line and moves no ref. */
+export async function fetchRefs(ws: GitWorkspace, remote: string, refspecs: readonly string[], options: FetchOptions = {}): Promise<void> {
+  const args = ['fetch', '--no-tags', '--no-write-fetch-head', ...(options.prune ? ['--prune'] : [])]
+  if (options.depth !== undefined) args.push(`--depth=${options.depth}`)
+  const run = await git(ws, [...args, remote, ...refspecs])
+  if (run.code !== 0) throw transportError('fetch from', remote, run)
+}
+
+/** The refs a remote advertises, by name (`git ls-remote`). */
+export async function listRemoteRefs(ws: GitWorkspace | { env: Env }, remote: string, patterns: readonly string[] = []): Promise<Map<string, string>> {
+  const run =
+    'gitdir' in ws
+      ? await git(ws, ['ls-remote', remote, ...patterns])
+      : await runGit(['ls-remote', remote, ...patterns], { env: ws.env })
+  if (run.code !== 0) throw transportError('reach', remote, run)
+  const refs = new Map<string, string>()
+  for (const line of run.stdout.split('\n')) {
+    const [oid, name] = line.split('\t')
+    if (oid && name && !name.endsWith('^{}')) refs.set(name, oid)
+  }
+  return refs
+}
+
+export interface PushUpdate {
+  /** Local ref or object id to send (empty string deletes the remote ref). */
+  src: string
+  /** Remote ref to update. */
+  dst: string
+  /** The value the remote must still have (null: must not exist) — a lease; omit for a plain fast-forward push. */
+  expect?: string | null
+}
+
+/**
+ * One atomic push: every ref moves or none does. Leases make a ref that someone else
+ * moved since our fetch refuse the whole push instead of overwriting their change.
+ */
+export async function pushRefs(ws: GitWorkspace, remote: string, updates: readonly PushUpdate[]): Promise<void> {
+  if (updates.length === 0) return
+  const args = ['push', '--atomic', '--porcelain']
+  for (const update of updates) {
+    if (update.expect !== undefined) args.push(`--force-with-lease=${update.dst}:${update.expect ?? ''}`)
+  }
+  // No "+" on leased refs: a forcing "+" would override the lease.
+  args.push(remote, ...updates.map((u) => `${u.src}:${u.dst}`))
+  const run = await git(ws, args)
+  if (run.code === 0) return
+  const rejected = [...run.stdout.matchAll(/^!\t[^\t]*:(\S+)\t\[rejected\] \((.+)\)$/gm)].map((m) => ({ ref: m[1]!, why: m[2]! }))
+  const stale = [...run.stdout.matchAll(/^!\t[^\t]*:(\S+)\t\[rejected\] \(stale info\)$/gm)].map((m) => m[1]!)
+  if (stale.length > 0) {
+    throw new PushRejectedError(
+      `push refused: ${stale.join(', ')} moved on ${redactUrl(remote)} since your last fetch; run "gmr pull" and push again (nothing was changed on the remote)`,
+      { refs: stale },
+    )
+  }
+  const behind = rejected.filter((r) => /fetch first|non-fast-forward/.test(r.why)).map((r) => r.ref)
+  if (behind.length > 0) {
+    throw new PushRejectedError(
+      `push refused: ${redactUrl(remote)} has commits on ${behind.join(', ')} that you do not have (someone pushed first); run "gmr pull" to take them and renumber your new versions, then push again (nothing was changed on the remote)`,
+      { refs: behind },
+    )
+  }
+  throw transportError('push to', remote, run)
+}
+
+/** Turn git's stderr into one line that says what went wrong and what to do. */
+export function transportError(what: string, remote: string, run: GitRun): Error {
+  const text = `${run.stderr}\n${run.stdout}`
+  const where = redactUrl(remote)
+  if (/Authentication failed|could not read Username|could not read Password|HTTP Basic: Access denied|\b401\b|\b403\b|Permission denied \(publickey/i.test(text)) {
+    return new RemoteAuthError(
+      `cannot ${what} ${where}: authentication failed; put credentials in a credential helper (git config credential.helper) or in the URL`,
+      { remote: where },
+    )
+  }
+  if (/not found|does not appear to be a git repository|does not exist|\b404\b|No such file or directory|couldn't find remote ref/i.test(text)) {
+    const ref = /couldn't find remote ref (\S+)/.exec(text)?.[1]
+    return new RemoteNotFoundError(
+      ref ? `${where} has no ${ref}` : `cannot ${what} ${where}: no repository there; check the URL`,
+      { remote: where, ...(ref && { ref }) },
+    )
+  }
+  if (/Could not resolve host|Failed to connect|Connection refused|Couldn't connect|unable to access/i.test(text)) {
+    return new RemoteTransferError(`cannot ${what} ${where}: the host cannot be reached; check the URL and your network`, {
+      remote: where,
+    })
+  }
+  const last = text
+    .split('\n')
+    .map((l) => l.replace(/^(fatal|error): /, '').trim())
+    .filter((l) => l !== '' && !/^(To|From) /.test(l))
+    .pop()
+  return new RemoteTransferError(
+    `cannot ${what} ${where}: ${last ?? `git exited with ${run.code}`}; nothing was changed locally, try again`,
+    { remote: where, code: run.code },
+  )
+}
