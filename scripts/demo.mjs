@@ -12,6 +12,7 @@ const root = mkdtempSync(join(tmpdir(), 'gmr-demo-'))
 const repo = join(root, 'ml-project')
 const env = {
   ...process.env,
+  XDG_CACHE_HOME: join(root, 'cache'),
   GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? 'Demo User',
   GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? 'demo@example.com',
   GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? 'Demo User',
@@ -41,7 +42,8 @@ const quote = (arg) => (/^[\w./:=@+-]+$/.test(arg) ? arg : `'${arg}'`)
 
 function writeModel(weights, accuracy) {
   mkdirSync(join(repo, 'out', 'tokenizer'), { recursive: true })
-  writeFileSync(join(repo, 'out', 'model.bin'), weights)
+  // 2 MiB of weights: above the 1 MiB largeFileThreshold, so stored Git-LFS style.
+  writeFileSync(join(repo, 'out', 'model.bin'), Buffer.alloc(2 * 1024 * 1024, weights))
   writeFileSync(join(repo, 'out', 'tokenizer', 'vocab.json'), '{"hello": 0, "world": 1}\n')
   writeFileSync(join(repo, 'out', 'serve.sh'), '#!/bin/sh\nexec python serve.py "$@"\n')
   chmodSync(join(repo, 'out', 'serve.sh'), 0o755)
@@ -62,11 +64,11 @@ try {
   git('log', '--oneline')
 
   say('Training wrote a model to ./out. Log it as version v0 of the artifact "churn".')
-  writeModel('weights after epoch 1', 0.81)
+  writeModel('1', 0.81)
   gmr('log', 'churn', 'out', '--metadata-file', 'metrics.json', '--metadata', 'framework=pytorch')
 
   say('Train again: new weights, new version.')
-  writeModel('weights after epoch 2', 0.87)
+  writeModel('2', 0.87)
   gmr('log', 'churn', 'out', '--metadata-file', 'metrics.json', '--metadata', 'framework=pytorch')
 
   say('Logging the same files again creates nothing new.')
@@ -75,20 +77,51 @@ try {
   say('Each version is a commit on the orphan branch artifacts/churn; your branch, index and work tree are untouched.')
   git('log', '--format=%h %s', 'artifacts/churn')
   git('status', '--short')
+  say('model.bin is over 1 MiB, so the tree holds a Git LFS pointer and the bytes are in .git/lfs/objects.')
+  git('show', 'artifacts/churn:model.bin')
 
-  gmr('artifacts')
   gmr('versions', 'churn')
   gmr('show', 'churn:v1')
-  gmr('resolve', 'churn:v0')
 
   say('Bad input is one clear line and exit code 1; nothing is written.')
   gmr('resolve', 'churn:v9')
   gmr('log', 'bad name', 'out')
 
-  say('Materialise a version into a folder; doing it again writes nothing.')
-  gmr('download', 'churn:v1', '--to', 'serving')
-  gmr('download', 'churn:v1', '--to', 'serving')
-  gmr('download', 'churn:v0', '--include', 'tokenizer')
+  say('Register a model and link versions to it; an alias names exactly one version.')
+  gmr('model', 'create', 'churn-model', '--description', 'customer churn classifier', '--tag', 'tabular')
+  gmr('link', 'churn:v0', 'churn-model', '--alias', 'production', '--force')
+  gmr('link', 'churn:v1', 'churn-model', '--alias', 'staging')
+  gmr('models')
+  gmr('show', 'churn-model')
+
+  say('Promoting v1 to production is a proposal on a branch, reviewed like code.')
+  git('switch', '-q', '-c', 'promote-v1')
+  gmr('alias', 'set', 'churn-model', 'production', 'v1')
+  gmr('diff')
+  gmr('check', '--base', 'main')
+  say('After review the branch is merged, and gmr sync (CI does it) moves the alias refs.')
+  git('switch', '-q', 'main')
+  git('merge', '-q', '--no-ff', '-m', 'Merge promote-v1', 'promote-v1')
+  gmr('aliases', 'churn-model')
+  gmr('sync')
+  gmr('history', 'churn-model')
+
+  say('Share it: push to a git server (here a bare repository on disk); large files go first.')
+  execFileSync('git', ['init', '-q', '--bare', join(root, 'server.git')], { env })
+  git('remote', 'add', 'origin', join(root, 'server.git'))
+  gmr('push')
+
+  say('Deploy from the server with no checkout: one version, its large files, into a folder.')
+  const deploy = (to) => sh(`gmr download ${join(root, 'server.git')}#churn-model:production --to ${to}`, process.execPath, [
+    bin, 'download', `${join(root, 'server.git')}#churn-model:production`, '--to', join(root, to),
+  ])
+  deploy('deploy')
+  say('The same version again comes from the cache: nothing is transferred.')
+  deploy('deploy-again')
+
+  say('Or materialise a version locally; doing it again writes nothing.')
+  gmr('download', 'churn-model:staging', '--to', 'serving')
+  gmr('download', 'churn-model:staging', '--to', 'serving')
   sh('ls -lR serving', 'ls', ['-lR', '--time-style=+', 'serving'])
 
   say('Everything gmr wrote passes git fsck --strict.')

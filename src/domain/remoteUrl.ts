@@ -20,9 +20,11 @@ export function urlCredentials(url: string): { username: string; password: strin
  * The LFS API endpoint git-lfs derives from a remote URL: `<url>.git/info/lfs`, or
  * `<url>/info/lfs` when it already ends in `.git`. SSH remotes (`git@host:org/repo`,
  * `ssh://git@host/org/repo`) map to HTTPS on the same host, as git-lfs does when the
- * server offers no `git-lfs-authenticate`.
+ * server offers no `git-lfs-authenticate`. A local path stays the path.
  */
 export function lfsEndpointFor(remoteUrl: string): string {
+  // A repository on this machine keeps its objects itself (git-lfs's standalone transfer).
+  if (isLocalRemote(remoteUrl)) return remoteUrl
   let url = remoteUrl.replace(/\/+$/, '')
   const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(url)
   if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `https://${scp[1]}/${scp[2]}`

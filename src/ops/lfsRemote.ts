@@ -6,6 +6,7 @@ import { listTreeFiles } from '../git/treeWalk.js'
 import type { Env } from '../git/config.js'
 import { CredentialSource } from '../remote/credentials.js'
 import { LfsClient } from '../remote/lfsClient.js'
+import { LocalLfsTransfer } from '../remote/lfsLocal.js'
 
 /** An LFS object a version needs, with the file it is for. */
 export interface NeededObject extends LfsPointer {
@@ -27,13 +28,18 @@ export async function lfsObjectsOf(repo: GitDir, tree: string, cache: object = {
   return out
 }
 
-export function lfsClient(endpoint: string, env: Env): LfsClient {
-  return new LfsClient(endpoint, new CredentialSource(env))
+/** Moves LFS objects between this repository's store and a remote's. */
+export type LfsTransport = Pick<LfsClient, 'upload' | 'download'>
+
+/** The Batch API for an HTTP(S) endpoint; a direct copy for a remote that is a local path. */
+export async function lfsTransport(repo: GitDir, endpoint: string, env: Env): Promise<LfsTransport> {
+  if (/^https?:\/\//i.test(endpoint)) return new LfsClient(endpoint, new CredentialSource(env))
+  return LocalLfsTransfer.open(repo.fs, endpoint)
 }
 
 /** Download what the store lacks of `objects` from `endpoint`. */
 export async function fetchLfsObjects(repo: GitDir, endpoint: string, env: Env, objects: readonly NeededObject[]) {
   const store = new LfsStore(repo)
   const labels = new Map(objects.map((o) => [o.oid, o.path]))
-  return lfsClient(endpoint, env).download(store, objects, labels)
+  return (await lfsTransport(repo, endpoint, env)).download(store, objects, labels)
 }

@@ -6,7 +6,7 @@ import { listRefs, readRef, updateRef, deleteRef } from '../git/refs.js'
 import { loadVersions, loadVersionsOf } from '../git/versionIndex.js'
 import { pushRefs, type PushUpdate } from '../remote/remoteGit.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
-import { lfsClient, lfsObjectsOf, type NeededObject } from './lfsRemote.js'
+import { lfsObjectsOf, lfsTransport, type NeededObject } from './lfsRemote.js'
 import { remoteInfo, workspace } from './remotes.js'
 
 export interface PushOptions extends RepoOptions {
@@ -79,7 +79,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
       { oid: first.oid, path: first.path, missing: missing.length },
     )
   }
-  const lfs = needed.length > 0 ? await lfsClient(remote.lfsUrl, env).upload(store, needed) : { objects: 0, bytes: 0 }
+  const lfs = needed.length > 0 ? await (await lfsTransport(repo, remote.lfsUrl, env)).upload(store, needed) : { objects: 0, bytes: 0 }
   await pushRefs(workspace(repo, env, options.onProgress), remote.name, updates)
 
   // The remote now has what we sent: record it as the last-known remote state.

@@ -1,0 +1,48 @@
+import type { LfsPointer } from '../domain/lfsPointer.js'
+import type { FileSystem } from '../git/fs.js'
+import { LfsStore } from '../git/lfsStore.js'
+import { RemoteNotFoundError } from './errors.js'
+import type { LfsTransferResult } from './lfsClient.js'
+
+/**
+ * Git LFS for a remote that is a path on this machine (a bare repository on a shared
+ * disk, or in tests): objects are copied between the two stores, as git-lfs's
+ * standalone file transfer does, each checked by the store that receives it.
+ */
+export class LocalLfsTransfer {
+  constructor(private readonly remote: LfsStore) {}
+
+  /** The store of the repository at `remotePath` (bare or not; a `file://` URL or an LFS endpoint path works too). */
+  static async open(fs: FileSystem, remotePath: string): Promise<LocalLfsTransfer> {
+    const path = remotePath.replace(/^file:\/\//i, '').replace(/\/info\/lfs\/?$/, '').replace(/\/+$/, '')
+    const bare = (await fs.exists(`${path}/HEAD`)) && (await fs.exists(`${path}/objects`))
+    return new LocalLfsTransfer(new LfsStore({ fs, gitdir: bare ? path : `${path}/.git` }))
+  }
+
+  async upload(store: LfsStore, objects: readonly LfsPointer[]): Promise<LfsTransferResult> {
+    return copy(store, this.remote, objects, new Map())
+  }
+
+  async download(store: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string> = new Map()): Promise<LfsTransferResult> {
+    return copy(this.remote, store, objects, labels)
+  }
+}
+
+async function copy(from: LfsStore, to: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string>): Promise<LfsTransferResult> {
+  const result: LfsTransferResult = { objects: 0, bytes: 0 }
+  for (const object of new Map(objects.map((o) => [o.oid, o])).values()) {
+    if (await to.has(object)) continue
+    const label = labels.get(object.oid)
+    if (!(await from.has(object))) {
+      throw new RemoteNotFoundError(
+        `the remote has no LFS object ${object.oid}${label ? ` (${label})` : ''}: it was never uploaded; push it from a clone that has it (gmr push)`,
+        { oid: object.oid },
+      )
+    }
+    const staged = await to.stageStream(from.repo.fs.createReadStream(from.objectPath(object.oid)), object, label ?? object.oid)
+    await to.commit([staged])
+    result.objects++
+    result.bytes += object.size
+  }
+  return result
+}
