@@ -1,41 +1,13 @@
-import { execFileSync } from 'node:child_process'
 import * as nodeFs from 'node:fs'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CorruptObjectError } from '../../src/domain/errors.js'
 import { decodeCommit, encodeCommit, formatIdentity, type GitIdentity } from '../../src/git/commit.js'
-import { FileSystem, type FsClient } from '../../src/git/fs.js'
 import { hashObject, readObject, writeLooseObject } from '../../src/git/objects.js'
-import type { GitDir } from '../../src/git/repo.js'
 import { encodeTree } from '../../src/git/tree.js'
+import { diskRepos } from '../helpers/diskRepo.js'
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test Author',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_COMMITTER_NAME: 'Test Committer',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-}
-
-const cleanups: string[] = []
-afterEach(() => {
-  for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-type Git = (args: string[], options?: { input?: string | Uint8Array; env?: Record<string, string> }) => Buffer
-
-function diskRepo(): { dir: string; repo: GitDir; git: Git } {
-  const dir = mkdtempSync(join(tmpdir(), 'gmr-commit-'))
-  cleanups.push(dir)
-  const git: Git = (args, options = {}) =>
-    execFileSync('git', args, { cwd: dir, env: { ...GIT_ENV, ...options.env }, input: options.input, stdio: 'pipe' })
-  git(['init', '-q', '-b', 'main'])
-  return { dir, repo: { fs: new FileSystem(nodeFs as unknown as FsClient), gitdir: join(dir, '.git') }, git }
-}
+const { diskRepo } = diskRepos('commit')
 
 const text = (b: Buffer) => b.toString().trim()
 

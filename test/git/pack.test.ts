@@ -1,44 +1,18 @@
-import { execFileSync } from 'node:child_process'
 import * as nodeFs from 'node:fs'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import * as isogit from 'isomorphic-git'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CorruptObjectError } from '../../src/domain/errors.js'
 import { decodeCommit, encodeCommit, type GitIdentity } from '../../src/git/commit.js'
-import { FileSystem, type FsClient } from '../../src/git/fs.js'
 import { hashObject, hasObjects, ObjectWriter, readObject, type ObjectType } from '../../src/git/objects.js'
 import { buildPack, encodePackIndex, PackIndex, packEntryHeader } from '../../src/git/pack.js'
 import type { GitDir } from '../../src/git/repo.js'
 import { encodeTree, type TreeEntry } from '../../src/git/tree.js'
+import { diskRepos, type Git } from '../helpers/diskRepo.js'
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test Author',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_COMMITTER_NAME: 'Test Committer',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-}
-
-const cleanups: string[] = []
-afterEach(() => {
-  for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-type Git = (args: string[], input?: Uint8Array | string) => Buffer
-
-function diskRepo(): { dir: string; repo: GitDir; git: Git } {
-  const dir = mkdtempSync(join(tmpdir(), 'gmr-pack-'))
-  cleanups.push(dir)
-  const git: Git = (args, input) =>
-    execFileSync('git', args, { cwd: dir, env: GIT_ENV, input, stdio: 'pipe', maxBuffer: 512 * 1024 * 1024 })
-  git(['init', '-q', '-b', 'main'])
-  return { dir, repo: { fs: new FileSystem(nodeFs as unknown as FsClient), gitdir: join(dir, '.git') }, git }
-}
+const { diskRepo } = diskRepos('pack')
 
 const IDENTITY: GitIdentity = { name: 'Gmr Test', email: 'gmr@example.com', timestamp: 1_700_000_000, timezoneOffset: -60 }
 
@@ -194,8 +168,7 @@ describe('a pack of 10,000 blobs written by ObjectWriter', () => {
   let snapshot: Snapshot
 
   beforeAll(async () => {
-    ;({ dir, repo, git } = diskRepo())
-    cleanups.splice(cleanups.indexOf(dir), 1) // kept for every test in this block
+    ;({ dir, repo, git } = diskRepo({ keep: true })) // shared by every test in this block
     const writer = new ObjectWriter(repo)
     snapshot = addSnapshot(writer)
     expect(await writer.flush()).toEqual({ written: 10_000 + 101 + 1, packed: true })

@@ -1,43 +1,14 @@
 import { execFileSync } from 'node:child_process'
 import * as nodeFs from 'node:fs'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CorruptObjectError } from '../../src/domain/errors.js'
 import { encodeCommit } from '../../src/git/commit.js'
-import { FileSystem, type FsClient } from '../../src/git/fs.js'
 import { hashObject, writeLooseObject } from '../../src/git/objects.js'
-import type { GitDir } from '../../src/git/repo.js'
 import { decodeTree, encodeTree, type TreeEntry } from '../../src/git/tree.js'
+import { diskRepos, GIT_ENV } from '../helpers/diskRepo.js'
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Test Author',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_COMMITTER_NAME: 'Test Committer',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-}
-
-const cleanups: string[] = []
-afterEach(() => {
-  for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gmr-tree-'))
-  cleanups.push(dir)
-  return dir
-}
-
-function diskRepo(): { dir: string; repo: GitDir; git: (args: string[], input?: Uint8Array | string) => Buffer } {
-  const dir = tempDir()
-  const git = (args: string[], input?: Uint8Array | string) => execFileSync('git', args, { cwd: dir, env: GIT_ENV, input, stdio: 'pipe' })
-  git(['init', '-q', '-b', 'main'])
-  return { dir, repo: { fs: new FileSystem(nodeFs as unknown as FsClient), gitdir: join(dir, '.git') }, git }
-}
+const { diskRepo, tempDir } = diskRepos('tree')
 
 const IDENTITY = { name: 'Gmr Test', email: 'gmr@example.com', timestamp: 1_700_000_000, timezoneOffset: -60 }
 
