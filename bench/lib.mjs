@@ -1,6 +1,6 @@
 // Timing helpers for the benchmarks: wall time of whole processes, medians over runs,
 // and peak RSS read by /usr/bin/time from outside the process.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -42,6 +42,27 @@ export function time(file, args, options = {}) {
     throw new Error(`${file} ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
   }
   return seconds
+}
+
+/**
+ * One run of a command without blocking the event loop, for scenarios whose server runs
+ * in this process: wall seconds and stdout; a non-zero exit throws.
+ */
+export function runAsync(file, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint()
+    const child = spawn(file, args, { env, ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9
+      if (code === 0) resolve({ seconds, stdout })
+      else reject(new Error(`${file} ${args.join(' ')} failed (${code}): ${stderr}`))
+    })
+  })
 }
 
 /** Median of `runs` timings, each after an optional untimed `before()` step. */

@@ -61,6 +61,9 @@ export class LfsClient {
           body: store.repo.fs.createReadStream(store.objectPath(object.oid)),
         })
         await this.expectOk(response, `upload LFS object ${object.oid}`)
+        // Read every answer to its end: an unread body holds its keep-alive socket, and the
+        // process then waits for the server to hang up (seconds, or minutes) before exiting.
+        await readBody(response.body)
         const verify = object.actions?.verify
         if (verify) {
           const checked = await request({
@@ -70,6 +73,7 @@ export class LfsClient {
             body: JSON.stringify({ oid: object.oid, size: object.size }),
           })
           await this.expectOk(checked, `verify LFS object ${object.oid}`)
+          await readBody(checked.body)
         }
         result.objects++
         result.bytes += object.size

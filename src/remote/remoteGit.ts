@@ -93,6 +93,13 @@ export async function pushRefs(ws: GitWorkspace, remote: string, updates: readon
 export function transportError(what: string, remote: string, run: GitRun): Error {
   const text = `${run.stderr}\n${run.stdout}`
   const where = redactUrl(remote)
+  // Credentials that were accepted but do not allow this (a read-only account pushing).
+  if (/The requested URL returned error: 403\b/.test(text)) {
+    return new RemoteAuthError(
+      `cannot ${what} ${where}: the server refused access (403); check that your account may read or write this repository`,
+      { remote: where, status: 403 },
+    )
+  }
   if (/Authentication failed|could not read Username|could not read Password|HTTP Basic: Access denied|\b401\b|\b403\b|Permission denied \(publickey/i.test(text)) {
     return new RemoteAuthError(
       `cannot ${what} ${where}: authentication failed; put credentials in a credential helper (git config credential.helper) or in the URL`,
@@ -111,11 +118,22 @@ export function transportError(what: string, remote: string, run: GitRun): Error
       remote: where,
     })
   }
-  const last = text
-    .split('\n')
-    .map((l) => l.replace(/^(fatal|error): /, '').trim())
-    .filter((l) => l !== '' && !/^(To|From) /.test(l))
-    .pop()
+  // The connection died mid-transfer (a server killed, a proxy timeout): git's own lines
+  // ("unpack-objects failed", "the remote end hung up") do not say so.
+  if (/RPC failed|unexpected disconnect|remote end hung up|early EOF/i.test(run.stderr)) {
+    const cause = /RPC failed; (.+)/.exec(run.stderr)?.[1]?.trim()
+    return new RemoteTransferError(
+      `cannot ${what} ${where}: the connection broke mid-transfer${cause ? ` (${cause})` : ''}; nothing was changed locally, try again`,
+      { remote: where, code: run.code },
+    )
+  }
+  // git's last word on stderr; --porcelain's stdout ends with a bare "Done", which explains nothing.
+  const meaningful = (output: string) =>
+    output
+      .split('\n')
+      .map((l) => l.replace(/^(fatal|error): /, '').trim())
+      .filter((l) => l !== '' && l !== 'Done' && !/^(To|From) /.test(l))
+  const last = meaningful(run.stderr).pop() ?? meaningful(run.stdout).pop()
   return new RemoteTransferError(
     `cannot ${what} ${where}: ${last ?? `git exited with ${run.code}`}; nothing was changed locally, try again`,
     { remote: where, code: run.code },

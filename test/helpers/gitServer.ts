@@ -69,6 +69,8 @@ export interface GitServerOptions {
   }
   /** Extra server-side git config (`-c` style), e.g. `{ 'uploadpack.allowAnySHA1InWant': 'true' }`. */
   gitConfig?: Record<string, string>
+  /** How long an idle keep-alive connection stays open, in ms (Node's default 5 s; real hosts often keep them longer). */
+  keepAliveTimeout?: number
 }
 
 export type RequestClass = 'upload-pack' | 'receive-pack' | 'git-other' | 'lfs-batch' | 'lfs-object' | 'lfs-verify' | 'lfs-other'
@@ -206,6 +208,7 @@ export class GitServer {
   }
 
   async start(): Promise<this> {
+    if (this.options.keepAliveTimeout !== undefined) this.http.keepAliveTimeout = this.options.keepAliveTimeout
     await new Promise<void>((done, fail) => {
       this.http.once('error', fail)
       this.http.listen(0, '127.0.0.1', () => done())
@@ -409,9 +412,13 @@ export class GitServer {
 
   /** The request body, counted; with `drop`, the socket is destroyed once that many came in. */
   private meterRequest(req: IncomingMessage, res: ServerResponse, record: RequestRecord, drop: DropPoint | undefined): Readable {
+    let cut = false
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
+        // Chunks already queued when the socket was destroyed never arrived, as far as anyone knows.
+        if (cut) return callback()
         if (drop && record.bytesIn + chunk.length > drop.bytes && drop.dropNow()) {
+          cut = true
           record.bytesIn = drop.bytes
           req.socket.destroy()
           return callback()
