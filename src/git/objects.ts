@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { deflateSync } from 'node:zlib'
+import { deflateSync, inflateSync } from 'node:zlib'
 import { CorruptObjectError } from '../domain/errors.js'
 import type { FsClient } from './fs.js'
 import { buildPack, deflateOptions, PackIndex } from './pack.js'
@@ -249,13 +249,34 @@ async function writePack(
   return packSha
 }
 
+/** A loose object, inflated and checked against its header; null when it is not loose. */
+async function readLooseObject(repo: GitDir, oid: string): Promise<ReadObjectResult | null> {
+  const data = await repo.fs.read(looseObjectPath(repo.gitdir, oid))
+  if (data === null) return null
+  let raw: Buffer
+  try {
+    raw = inflateSync(data)
+  } catch {
+    throw new CorruptObjectError(`loose object ${oid} is not valid zlib data; run "git fsck"`, { oid })
+  }
+  const nul = raw.indexOf(0)
+  const header = /^(blob|tree|commit|tag) (\d+)$/.exec(raw.toString('latin1', 0, nul < 0 ? 0 : nul))
+  if (!header || Number(header[2]) !== raw.length - nul - 1) {
+    throw new CorruptObjectError(`loose object ${oid} has a damaged header; run "git fsck"`, { oid })
+  }
+  return { type: header[1] as ObjectType, content: raw.subarray(nul + 1) }
+}
+
 export async function readObject(
   repo: GitDir,
   oid: string,
   options: ReadObjectOptions = {},
 ): Promise<ReadObjectResult> {
   assertOid(oid)
-  // Loaded on first use: importing isomorphic-git costs ~100 ms, which every CLI start would pay.
+  const loose = await readLooseObject(repo, oid)
+  if (loose !== null) return loose
+  // Packed objects go through isomorphic-git, loaded on first use: importing it costs
+  // ~100 ms, which every CLI start (and every small read of loose objects) would pay.
   const git = await import('isomorphic-git')
   type IsoFs = Parameters<typeof git.readObject>[0]['fs']
   let result: Awaited<ReturnType<typeof git.readObject>>

@@ -228,3 +228,16 @@ describe('readObject', () => {
     expect((err as CorruptObjectError).data.oid).toBe(oid)
   })
 })
+
+describe('readObject of loose objects', () => {
+  it('reads what git wrote loose, and refuses a damaged one', async () => {
+    const { dir, repo, git } = diskRepo()
+    const oid = git(['hash-object', '-w', '--stdin'], 'loose content\n').toString().trim()
+    const read = await readObject(repo, oid)
+    expect(read.type).toBe('blob')
+    expect(read.content.toString()).toBe('loose content\n')
+    nodeFs.chmodSync(join(dir, '.git/objects', oid.slice(0, 2), oid.slice(2)), 0o644)
+    nodeFs.writeFileSync(join(dir, '.git/objects', oid.slice(0, 2), oid.slice(2)), 'not zlib')
+    await expect(readObject(repo, oid)).rejects.toThrow(`loose object ${oid} is not valid zlib data; run "git fsck"`)
+  })
+})
