@@ -3,8 +3,9 @@ import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
-import { gitAsync, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
+import { mustSucceed } from '../helpers/runners.js'
 
 /**
  * A registry pushed to a real git host (git http-backend) with a spec-following LFS
@@ -18,16 +19,7 @@ let url: string
 const weights = randomBytes(3 * 1024 * 1024)
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const result = await gitAsync(cwd, env, args)
-  if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
-}
-async function ok(cwd: string, ...args: string[]): Promise<string> {
-  const result = await gmr(cwd, env, args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { git, ok } = mustSucceed(() => env)
 
 beforeAll(async () => {
   server = await startGitServer({ auth: { username: 'ada', password: 's3cret' }, lfs: { enabled: true, verify: true } })

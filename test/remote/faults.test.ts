@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { gmr, type CliResult } from '../helpers/cli.js'
 import { transportError } from '../../src/remote/remoteGit.js'
-import { gitAsync, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
 import { sha256 } from '../helpers/lfs.js'
+import { mustSucceed } from '../helpers/runners.js'
 
 /**
  * Issue 6, faults and bad input: a server that dies mid-push and mid-fetch, refusals
@@ -23,16 +24,7 @@ let url: string
 let bobDir: string
 const PORT = String.raw`127\.0\.0\.1:\d+`
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const result = await gitAsync(cwd, env, args)
-  if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
-}
-async function ok(cwd: string, ...args: string[]): Promise<string> {
-  const result = await gmr(cwd, env, args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { git, ok } = mustSucceed(() => env)
 /** A gmr command that must fail the way a user wants: exit 1 and exactly one line on stderr, matching `message`. */
 async function fails(cwd: string, args: string[], message: RegExp, extraEnv: Record<string, string> = {}): Promise<CliResult> {
   const result = await gmr(cwd, { ...env, ...extraEnv }, args)

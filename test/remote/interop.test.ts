@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { gmr } from '../helpers/cli.js'
-import { gitAsync, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
 import { MiB, sha256 } from '../helpers/lfs.js'
+import { mustSucceed } from '../helpers/runners.js'
 
 /**
  * Issue 6, interoperability: large files that the real git-lfs pushed are downloaded by
@@ -20,16 +20,7 @@ let env: Record<string, string>
 let url: string
 const weights = randomBytes(3 * MiB)
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const result = await gitAsync(cwd, env, args)
-  if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
-}
-async function ok(cwd: string, ...args: string[]): Promise<string> {
-  const result = await gmr(cwd, env, args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { git, ok } = mustSucceed(() => env)
 const fileSha = (path: string) => sha256(fs.readFileSync(path))
 /** A fresh folder under the scratch space. */
 function folder(name: string): string {

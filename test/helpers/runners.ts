@@ -1,0 +1,22 @@
+import { expect } from 'vitest'
+import { gmr } from './cli.js'
+import { gitAsync } from './gitRepo.js'
+
+/**
+ * `git` and `gmr` that must succeed, for tests whose server runs in this process (so
+ * git runs asynchronously). `env` is read at call time: tests set it in beforeAll.
+ */
+export function mustSucceed(env: () => Record<string, string>) {
+  return {
+    async git(cwd: string, ...args: string[]): Promise<string> {
+      const result = await gitAsync(cwd, env(), args)
+      if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`)
+      return result.stdout
+    },
+    async ok(cwd: string, ...args: string[]): Promise<string> {
+      const result = await gmr(cwd, env(), args)
+      expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
+      return result.stdout
+    },
+  }
+}
