@@ -1,3 +1,4 @@
+import { mapLimit } from '../domain/async.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { LfsStore } from '../git/lfsStore.js'
@@ -7,6 +8,8 @@ import { readBody, request, type HttpRequest, type HttpResponse } from './http.j
 
 const LFS_JSON = 'application/vnd.git-lfs+json'
 const BATCH_SIZE = 100
+/** Objects moved at once, as git-lfs's default `lfs.concurrenttransfers` (3). */
+const PARALLEL_TRANSFERS = 3
 
 interface Action {
   href: string
@@ -50,36 +53,41 @@ export class LfsClient {
   async upload(store: LfsStore, objects: readonly LfsPointer[]): Promise<LfsTransferResult> {
     const result: LfsTransferResult = { objects: 0, bytes: 0 }
     for (const batch of chunks(unique(objects), BATCH_SIZE)) {
-      for (const object of await this.batch('upload', batch)) {
-        if (object.error) throw this.objectError('upload', object)
-        const upload = object.actions?.upload
-        if (!upload) continue // the server has it already
-        const response = await request({
-          url: upload.href,
-          method: 'PUT',
-          headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
-          body: store.repo.fs.createReadStream(store.objectPath(object.oid)),
-        })
-        await this.expectOk(response, `upload LFS object ${object.oid}`)
-        // Read every answer to its end: an unread body holds its keep-alive socket, and the
-        // process then waits for the server to hang up (seconds, or minutes) before exiting.
-        await readBody(response.body)
-        const verify = object.actions?.verify
-        if (verify) {
-          const checked = await request({
-            url: verify.href,
-            method: 'POST',
-            headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON, ...verify.header },
-            body: JSON.stringify({ oid: object.oid, size: object.size }),
-          })
-          await this.expectOk(checked, `verify LFS object ${object.oid}`)
-          await readBody(checked.body)
-        }
+      const answered = await this.batch('upload', batch)
+      for (const object of answered) if (object.error) throw this.objectError('upload', object)
+      // Objects without an upload action are on the server already.
+      const todo = answered.filter((object) => object.actions?.upload)
+      await mapLimit(todo, PARALLEL_TRANSFERS, async (object) => {
+        await this.uploadOne(store, object)
         result.objects++
         result.bytes += object.size
-      }
+      })
     }
     return result
+  }
+
+  private async uploadOne(store: LfsStore, object: BatchObject): Promise<void> {
+    const upload = object.actions!.upload!
+    const response = await request({
+      url: upload.href,
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
+      body: store.repo.fs.createReadStream(store.objectPath(object.oid)),
+    })
+    await this.expectOk(response, `upload LFS object ${object.oid}`)
+    // Read every answer to its end: an unread body holds its keep-alive socket, and the
+    // process then waits for the server to hang up (seconds, or minutes) before exiting.
+    await readBody(response.body)
+    const verify = object.actions?.verify
+    if (!verify) return
+    const checked = await request({
+      url: verify.href,
+      method: 'POST',
+      headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON, ...verify.header },
+      body: JSON.stringify({ oid: object.oid, size: object.size }),
+    })
+    await this.expectOk(checked, `verify LFS object ${object.oid}`)
+    await readBody(checked.body)
   }
 
   /**
@@ -91,18 +99,24 @@ export class LfsClient {
     const wanted: LfsPointer[] = []
     for (const object of unique(objects)) if (!(await store.has(object))) wanted.push(object)
     for (const batch of chunks(wanted, BATCH_SIZE)) {
-      for (const object of await this.batch('download', batch)) {
+      const answered = await this.batch('download', batch)
+      for (const object of answered) {
         const label = labels.get(object.oid)
         if (object.error) throw this.objectError('download', object, label)
-        const action = object.actions?.download
-        if (!action) throw this.objectError('download', { ...object, error: { code: 404, message: 'no download action' } }, label)
+        if (!object.actions?.download) {
+          throw this.objectError('download', { ...object, error: { code: 404, message: 'no download action' } }, label)
+        }
+      }
+      await mapLimit(answered, PARALLEL_TRANSFERS, async (object) => {
+        const label = labels.get(object.oid)
+        const action = object.actions!.download!
         const response = await request({ url: action.href, headers: action.header ?? {} })
         await this.expectOk(response, `download LFS object ${object.oid}${label ? ` (${label})` : ''}`)
         const staged = await store.stageStream(response.body, { oid: object.oid, size: object.size }, label ?? object.oid)
         await store.commit([staged])
         result.objects++
         result.bytes += object.size
-      }
+      })
     }
     return result
   }
