@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { GmrError } from '../domain/errors.js'
+import { resolvePath } from '../domain/paths.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerCheck } from './commands/check.js'
@@ -53,7 +54,7 @@ export function buildProgram(io: CliIo): Command {
     .addHelpText('after', OVERVIEW)
     .hook('preAction', (thisCommand) => {
       const dir = thisCommand.opts<{ C?: string }>().C
-      if (dir !== undefined) io.cwd = dir.startsWith('/') ? dir : `${io.cwd}/${dir}`
+      if (dir !== undefined) io.cwd = resolvePath(dir, io.cwd)
     })
   registerInit(program, io)
   registerLog(program, io)

@@ -1,5 +1,5 @@
 import { UnknownVersionError } from '../domain/errors.js'
-import type { NameKind } from '../domain/layout.js'
+import { aliasRef, type NameKind } from '../domain/layout.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { assertAlias, assertName } from '../domain/names.js'
 import { parseSelector } from '../domain/reference.js'
@@ -121,7 +121,7 @@ export async function listAliases(options: ListAliasesOptions): Promise<AliasInf
     } catch (err) {
       if (!(err instanceof UnknownVersionError)) throw err
     }
-    const ref = refs.get(`refs/aliases/${options.name}/${alias}`) ?? null
+    const ref = refs.get(aliasRef(options.name, alias)) ?? null
     out.push({ alias, version, commit, ref, inSync: ref !== null && ref === commit })
   }
   return out

@@ -1,5 +1,6 @@
 import { GmrError, InvalidInputError } from '../domain/errors.js'
 import { REGISTRY_FILE } from '../domain/layout.js'
+import { resolvePath } from '../domain/paths.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
 import { toFileSystem } from '../git/repo.js'
@@ -37,7 +38,7 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
   const fs = toFileSystem(options.fs)
   const env = options.env ?? {}
   const name = options.dir ?? defaultDir(options.url)
-  const dir = name.startsWith('/') ? name : `${options.cwd}/${name}`
+  const dir = resolvePath(name, options.cwd)
   if ((await fs.readdir(dir))?.length) {
     throw new InvalidInputError(`cannot clone into ${dir}: it exists and is not empty; choose another folder`, { dir })
   }

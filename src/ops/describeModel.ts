@@ -1,3 +1,4 @@
+import { aliasRef } from '../domain/layout.js'
 import type { ModelLinkYaml } from '../domain/manifests.js'
 import { aliasesOn } from '../domain/manifests.js'
 import type { Repo } from '../git/repo.js'
@@ -19,6 +20,6 @@ export async function describeModel(repo: Repo, name: string): Promise<ModelDesc
   return {
     ...rest,
     links: versions.map((link) => ({ ...link, aliases: aliasesOn(record.data, link.version) })),
-    refs: Object.fromEntries(Object.keys(rest.aliases).map((alias) => [alias, refs.get(`refs/aliases/${name}/${alias}`) ?? null])),
+    refs: Object.fromEntries(Object.keys(rest.aliases).map((alias) => [alias, refs.get(aliasRef(name, alias)) ?? null])),
   }
 }

@@ -2,6 +2,7 @@ import { mapLimit } from '../domain/async.js'
 import { InvalidInputError, MissingLfsObjectError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
 import { pathFilter } from '../domain/glob.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
+import { resolvePath } from '../domain/paths.js'
 import { parseReference } from '../domain/reference.js'
 import { symlinkEscapes, unsafePathReason } from '../domain/safePath.js'
 import { tempPathFor, type FileSystem } from '../git/fs.js'
@@ -13,7 +14,7 @@ import { StatCache } from '../git/statCache.js'
 import { listTreeFiles, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import { resolveReference, type ResolvedVersion } from './resolve.js'
+import { resolveReference } from './resolve.js'
 
 export interface DownloadOptions extends RepoOptions {
   ref: string
@@ -111,7 +112,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     repo,
     tree: resolved.record.tree,
     label: resolved.reference,
-    target: absolute(options.to ?? `${resolved.name}-v${displayVersion(resolved)}`, cwd),
+    target: resolvePath(options.to ?? `${resolved.name}-v${resolved.version}`, cwd),
     include: options.include ?? [],
     force: options.force ?? false,
     missingHint: `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
@@ -122,7 +123,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     reference: resolved.reference,
     name: resolved.name,
     artifact: resolved.artifact,
-    version: displayVersion(resolved),
+    version: resolved.version,
     commit: resolved.commit,
     ...result,
   }
@@ -158,14 +159,7 @@ export async function materialiseVersion(options: MaterialiseOptions): Promise<M
   }
 }
 
-function displayVersion(resolved: ResolvedVersion): number {
-  return resolved.version
-}
 
-function absolute(path: string, cwd: string): string {
-  const full = path.startsWith('/') ? path : `${cwd}/${path}`
-  return full.replace(/\/+$/, '') || '/'
-}
 
 async function planFiles(repo: GitDir, tree: string, label: string, include: readonly string[]): Promise<PlannedFile[]> {
   const cache = {}

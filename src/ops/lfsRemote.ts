@@ -1,6 +1,6 @@
-import { parseLfsPointer, type LfsPointer } from '../domain/lfsPointer.js'
+import type { LfsPointer } from '../domain/lfsPointer.js'
+import { findLfsPointers } from '../git/lfsFiles.js'
 import { LfsStore } from '../git/lfsStore.js'
-import { readObject } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
 import { listTreeFiles } from '../git/treeWalk.js'
 import type { Env } from '../git/config.js'
@@ -13,19 +13,10 @@ export interface NeededObject extends LfsPointer {
   path: string
 }
 
-const POINTER_MAX = 1024
-
-/** The LFS pointers in a version's tree (small blobs that parse as canonical pointers). */
+/** The LFS objects a version's files need, by the rule git-lfs checks out with (and download uses). */
 export async function lfsObjectsOf(repo: GitDir, tree: string, cache: object = {}): Promise<NeededObject[]> {
-  const out: NeededObject[] = []
-  for (const file of await listTreeFiles(repo, tree, cache)) {
-    if (file.mode !== '100644' && file.mode !== '100755') continue
-    const { content } = await readObject(repo, file.oid, { cache })
-    if (content.length > POINTER_MAX) continue
-    const pointer = parseLfsPointer(content)
-    if (pointer) out.push({ ...pointer, path: file.path })
-  }
-  return out
+  const pointers = await findLfsPointers(repo, await listTreeFiles(repo, tree, cache), cache)
+  return [...pointers].map(([path, pointer]) => ({ ...pointer, path }))
 }
 
 /** Moves LFS objects between this repository's store and a remote's. */

@@ -1,5 +1,6 @@
 import { manifestDefaults } from '../domain/generated/validators.js'
 import type { ArtifactYaml } from '../domain/manifests.js'
+import type { Repo } from '../git/repo.js'
 import { loadVersions } from '../git/versionIndex.js'
 import { listArtifactNames } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
@@ -22,17 +23,14 @@ export async function listArtifacts(options: ListArtifactsOptions): Promise<Arti
   const { repo } = await openRegistryContext(options)
   const store = new ManifestStore(repo)
   const out: ArtifactSummary[] = []
-  for (const name of await listArtifactNames(repo)) {
-    out.push(summarise(name, (await store.read('artifact', name))?.data ?? null, await loadVersions(repo, name)))
-  }
+  for (const name of await listArtifactNames(repo)) out.push(await summariseArtifact(repo, store, name))
   return out
 }
 
-function summarise(
-  name: string,
-  manifest: ArtifactYaml | null,
-  { versions }: Awaited<ReturnType<typeof loadVersions>>,
-): ArtifactSummary {
+/** One artifact's summary: its manifest (if any) and its version list. */
+export async function summariseArtifact(repo: Repo, store: ManifestStore, name: string): Promise<ArtifactSummary> {
+  const manifest: ArtifactYaml | null = (await store.read('artifact', name))?.data ?? null
+  const { versions } = await loadVersions(repo, name)
   const last = versions[versions.length - 1]
   return {
     name,

@@ -2,6 +2,7 @@ import { sleep } from '../domain/async.js'
 import { GmrError, InvalidInputError, InvalidMetadataError } from '../domain/errors.js'
 import { mergeMetadata, parseMetadataDocument, type Metadata } from '../domain/metadata.js'
 import { assertAlias, assertName } from '../domain/names.js'
+import { resolvePath } from '../domain/paths.js'
 import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
 import { collectFiles } from '../git/collectFiles.js'
 import type { LfsProgressCallback } from '../git/lfsStore.js'
@@ -93,7 +94,7 @@ async function logFiles(options: LogVersionOptions): Promise<LogVersionResult> {
   const { repo } = ctx
   await assertNameFree(repo, options.artifact, 'artifact')
   const cwd = options.cwd ?? options.dir
-  const inputs = options.paths.map((p) => (p.startsWith('/') ? p : `${cwd}/${p}`).replace(/\/+$/, '') || '/')
+  const inputs = options.paths.map((p) => resolvePath(p, cwd))
   const metadata = await readMetadata(ctx, options, cwd)
   const threshold = options.largeFileThreshold ?? (await ctx.config()).largeFileThreshold
   assertThreshold(threshold)
@@ -193,7 +194,7 @@ function unchangedResult(
 async function readMetadata(ctx: RegistryContext, options: LogVersionOptions, cwd: string): Promise<Metadata> {
   let fromFile: Metadata = {}
   if (options.metadataFile !== undefined) {
-    const file = options.metadataFile.startsWith('/') ? options.metadataFile : `${cwd}/${options.metadataFile}`
+    const file = resolvePath(options.metadataFile, cwd)
     const text = await ctx.repo.fs.readText(file).catch(() => null)
     if (text === null) {
       throw new InvalidMetadataError(`metadata file not found or unreadable: ${options.metadataFile}`, { file })

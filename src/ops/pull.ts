@@ -7,7 +7,7 @@ import { withLock } from '../git/lock.js'
 import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { runGit } from '../remote/gitCli.js'
-import { fetchRefs } from '../remote/remoteGit.js'
+import { fetchRefs, lastWord } from '../remote/remoteGit.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { integrateArtifacts } from './fetch.js'
@@ -84,14 +84,14 @@ async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replaye
   if (base === theirs) return 'ahead'
   if (base === ours) {
     const run = await git(['merge', '--ff-only', '-q', theirs])
-    if (run.code !== 0) throw new GmrError(`cannot fast-forward ${name}: ${lastLine(run.stderr)}; commit or stash your changes and run gmr pull again`)
+    if (run.code !== 0) throw new GmrError(`cannot fast-forward ${name}: ${lastWord(run) ?? 'git failed'}; commit or stash your changes and run gmr pull again`)
     return 'fast-forward'
   }
   return withLock(repo, 'registry', async (): Promise<PullResult['branch']> => {
     const run = await git(['merge', '--no-ff', '--no-commit', '-q', theirs])
     const conflicted = (await git(['diff', '--name-only', '--diff-filter=U'])).stdout.split('\n').filter(Boolean)
     if (run.code !== 0 && conflicted.length === 0) {
-      throw new GmrError(`cannot merge ${remote.name}/${name}: ${lastLine(run.stderr)}; commit or stash your changes and run gmr pull again`)
+      throw new GmrError(`cannot merge ${remote.name}/${name}: ${lastWord(run) ?? 'git failed'}; commit or stash your changes and run gmr pull again`)
     }
     const manifests = conflicted.filter(isManifest)
     const problems: string[] = []
@@ -119,7 +119,7 @@ async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replaye
       GIT_COMMITTER_EMAIL: committer.email,
     }
     const done = await runGit(['commit', '-q', '--no-edit', '-m', `gmr pull: merge ${remote.name}/${name}`], { cwd: repo.dir, env: commitEnv })
-    if (done.code !== 0) throw new GmrError(`cannot commit the merge of ${remote.name}/${name}: ${lastLine(done.stderr)}`)
+    if (done.code !== 0) throw new GmrError(`cannot commit the merge of ${remote.name}/${name}: ${lastWord(done) ?? 'git failed'}`)
     // On the registry branch the alias refs follow the merged manifests, as after any registry commit.
     const { registryBranch } = await ctx.config()
     if (name === registryBranch) for (const record of merged) await syncAliasRefsOf(repo, record)
@@ -163,14 +163,4 @@ async function mergeManifestFile(
   await repo.fs.writeAtomic(full, renderManifest(kind, result.merged))
   await runGit(['add', path], { cwd: repo.dir, env })
   return { kind, name: result.merged.name, data: result.merged }
-}
-
-function lastLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.replace(/^(fatal|error): /, '').trim())
-      .filter(Boolean)
-      .pop() ?? 'git failed'
-  )
 }

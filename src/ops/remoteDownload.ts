@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { UnknownVersionError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, artifactRef, manifestPath } from '../domain/layout.js'
+import { resolvePath } from '../domain/paths.js'
 import { formatSelector, parseRemoteReference, type Reference } from '../domain/reference.js'
 import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
 import { parseVersionMessage } from '../domain/versionMessage.js'
@@ -71,7 +72,7 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
     repo: cache,
     tree: object.tree,
     label: `${reference.name}:${formatSelector(reference.selector)}`,
-    target: absolute(options.to ?? defaultDir, options.cwd),
+    target: resolvePath(options.to ?? defaultDir, options.cwd),
     include: options.include ?? [],
     force: options.force ?? false,
   })
@@ -87,9 +88,6 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
   }
 }
 
-function absolute(path: string, cwd: string): string {
-  return (path.startsWith('/') ? path : `${cwd}/${path}`).replace(/\/+$/, '') || '/'
-}
 
 /** The ref gmr keeps a fetched version under in the cache, so it is never pruned. */
 function keepRef(reference: Reference, what: string): string {

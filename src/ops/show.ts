@@ -6,7 +6,8 @@ import { listTreeFiles } from '../git/treeWalk.js'
 import { kindOfName, unknownName } from './catalog.js'
 import { describeModel, type ModelDescription } from './describeModel.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
-import { listArtifacts, type ArtifactSummary } from './listArtifacts.js'
+import { summariseArtifact, type ArtifactSummary } from './listArtifacts.js'
+import { ManifestStore } from './manifestStore.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
 
 export interface ShowOptions extends RepoOptions {
@@ -44,8 +45,7 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
     const kind = await kindOfName(repo, reference.name)
     if (kind === null) throw await unknownName(repo, reference.name)
     if (kind === 'model') return { kind: 'model', model: (await describeModel(repo, reference.name))! }
-    const artifact = (await listArtifacts(options)).find((a) => a.name === reference.name)!
-    return { kind: 'artifact', artifact }
+    return { kind: 'artifact', artifact: await summariseArtifact(repo, new ManifestStore(repo), reference.name) }
   }
   const version = await resolveReference(repo, reference)
   return { kind: 'version', version, files: await versionFiles(repo, version.record.tree) }

@@ -89,6 +89,16 @@ export async function pushRefs(ws: GitWorkspace, remote: string, updates: readon
   throw transportError('push to', remote, run)
 }
 
+/** git's last meaningful line: stderr first; --porcelain's stdout ends with a bare "Done", which explains nothing. */
+export function lastWord(run: Pick<GitRun, 'stderr' | 'stdout'>): string | undefined {
+  const meaningful = (output: string) =>
+    output
+      .split('\n')
+      .map((l) => l.replace(/^(fatal|error): /, '').trim())
+      .filter((l) => l !== '' && l !== 'Done' && !/^(To|From) /.test(l))
+  return meaningful(run.stderr).pop() ?? meaningful(run.stdout).pop()
+}
+
 /** Turn git's stderr into one line that says what went wrong and what to do. */
 export function transportError(what: string, remote: string, run: GitRun): Error {
   const text = `${run.stderr}\n${run.stdout}`
@@ -127,13 +137,7 @@ export function transportError(what: string, remote: string, run: GitRun): Error
       { remote: where, code: run.code },
     )
   }
-  // git's last word on stderr; --porcelain's stdout ends with a bare "Done", which explains nothing.
-  const meaningful = (output: string) =>
-    output
-      .split('\n')
-      .map((l) => l.replace(/^(fatal|error): /, '').trim())
-      .filter((l) => l !== '' && l !== 'Done' && !/^(To|From) /.test(l))
-  const last = meaningful(run.stderr).pop() ?? meaningful(run.stdout).pop()
+  const last = lastWord(run)
   return new RemoteTransferError(
     `cannot ${what} ${where}: ${last ?? `git exited with ${run.code}`}; nothing was changed locally, try again`,
     { remote: where, code: run.code },
