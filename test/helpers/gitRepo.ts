@@ -82,10 +82,11 @@ export interface ProcessResult {
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gmr.js')
 
-/** Run the real `gmr` binary (the built dist) as a separate process. */
-export function gmrProcess(cwd: string, env: Record<string, string>, args: string[]): Promise<ProcessResult> {
+/** Run a program without blocking the event loop, capturing its output. */
+function run(file: string, args: string[], cwd: string, env: Record<string, string>, input?: string): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(file, args, { cwd, env, stdio: 'pipe' })
+    child.stdin.end(input)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -95,19 +96,15 @@ export function gmrProcess(cwd: string, env: Record<string, string>, args: strin
   })
 }
 
+/** Run the real `gmr` binary (the built dist) as a separate process. */
+export function gmrProcess(cwd: string, env: Record<string, string>, args: string[]): Promise<ProcessResult> {
+  return run(process.execPath, [BIN, ...args], cwd, env)
+}
+
 /**
  * git without blocking the event loop: tests whose servers run in this process must
  * never call git synchronously (the server could not answer it).
  */
 export function gitAsync(cwd: string, env: Record<string, string>, args: string[], input?: string): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env, stdio: 'pipe' })
-    child.stdin.end(input)
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
+  return run('git', args, cwd, env, input)
 }
