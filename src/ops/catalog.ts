@@ -3,7 +3,6 @@ import { ARTIFACT_BRANCH_PREFIX, artifactRef, manifestDir, manifestPath, type Na
 import { listRefs, readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 
-
 async function manifestNames(repo: Repo, kind: NameKind): Promise<string[]> {
   const dir = `${repo.dir}/${manifestDir(kind)}`
   const names = (await repo.fs.readdir(dir)) ?? []

@@ -1,12 +1,11 @@
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { planAliasSync } from '../domain/aliasSync.js'
 import { UnsupportedStateError } from '../domain/errors.js'
-import { manifestDir } from '../domain/layout.js'
 import { formatIdentity } from '../git/commit.js'
 import { withLock } from '../git/lock.js'
 import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
-import { commitTree, entryAt, readTreeEntries } from '../git/treePath.js'
+import { ManifestTreeReader } from '../git/registryLog.js'
 import { applyAliasChanges, currentAliasRefs, desiredAliasRefs, type DanglingAlias } from './aliasRefs.js'
 import { commitIdentities, openRegistryContext, type RepoOptions } from './context.js'
 import { ManifestStore, type ManifestRecord } from './manifestStore.js'
@@ -59,18 +58,8 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
 
 /** Every manifest in a commit's tree. */
 export async function manifestsAt(repo: Repo, commit: string): Promise<ManifestRecord[]> {
-  const cache = {}
   const store = new ManifestStore(repo)
-  const tree = await commitTree(repo, commit, cache)
   const out: ManifestRecord[] = []
-  for (const kind of ['artifact', 'model'] as const) {
-    const dir = manifestDir(kind)
-    const entry = await entryAt(repo, tree, dir, cache)
-    if (!entry || entry.mode !== '40000') continue
-    for (const file of await readTreeEntries(repo, entry.oid, cache)) {
-      if (file.mode === '40000' || !file.name.endsWith('.yaml')) continue
-      out.push(await store.readBlob(`${dir}/${file.name}`, file.oid))
-    }
-  }
+  for (const [path, oid] of await new ManifestTreeReader(repo).manifests(commit)) out.push(await store.readBlob(path, oid))
   return out
 }
