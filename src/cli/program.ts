@@ -26,7 +26,8 @@ export const EXIT_USAGE = 2
 
 const OVERVIEW = `
 gmr keeps model versions, registered models and aliases in the git repository
-your code already lives in (see DESIGN.md for the storage format).
+your code already lives in. The storage format, the reference grammar and the
+architecture are in docs/ (shipped with gmr: docs/storage-format.md).
 
 Quick tour:
   $ gmr init

@@ -14,7 +14,7 @@ interface DesiredRef {
 }
 
 /**
- * On the registry branch the refs must say what its manifests say (DESIGN.md §2.3):
+ * On the registry branch the refs must say what its manifests say (docs/storage-format.md, Alias refs):
  * every ref `gmr sync` would create, move or delete is a finding whose message names
  * that command. Aliases that name no version are the alias-target rule's to report.
  */

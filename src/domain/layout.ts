@@ -1,5 +1,5 @@
 /**
- * Where things live in a registry (DESIGN.md §2). A module of its own so that the
+ * Where things live in a registry (docs/storage-format.md). A module of its own so that the
  * paths can be known without loading the YAML library behind the manifest modules.
  */
 export const REGISTRY_DIR = 'registry'

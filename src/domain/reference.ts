@@ -7,7 +7,7 @@ export type Selector =
   | { kind: 'number'; number: number }
   | { kind: 'alias'; alias: string }
 
-/** `<name>[:<selector>]` (DESIGN.md §3). */
+/** `<name>[:<selector>]` (docs/references.md). */
 export interface Reference {
   name: string
   selector: Selector

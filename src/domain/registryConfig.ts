@@ -5,7 +5,7 @@ import { parseYamlFile, stringifyManifest } from './yamlFile.js'
 
 export const DEFAULT_LARGE_FILE_THRESHOLD: number = manifestDefaults.registry.largeFileThreshold
 
-/** `registry/registry.yaml` (DESIGN.md §2.2), with defaults filled in. */
+/** `registry/registry.yaml` (docs/storage-format.md, Manifests), with defaults filled in. */
 export interface RegistryConfig {
   formatVersion: 1
   registryBranch: string
@@ -32,7 +32,8 @@ export function formatRegistryConfig(config: RegistryConfig): string {
     protectedAliases: config.protectedAliases,
   })
   doc.commentBefore =
-    ' gmr registry settings (DESIGN.md §2.2). protectedAliases move only through a reviewed\n' +
-    ' pull request, or with `gmr alias set --force` on the registry branch.'
+    " gmr registry settings, described in gmr's docs/storage-format.md. protectedAliases\n" +
+    ' move only through a reviewed pull request, or with `gmr alias set --force` on the\n' +
+    ' registry branch.'
   return stringifyManifest(doc, schemaIds.registry)
 }

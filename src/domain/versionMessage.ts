@@ -6,7 +6,7 @@ export interface VersionSource {
   dirty: boolean
 }
 
-/** What a version commit's message records (DESIGN.md §2.1). */
+/** What a version commit's message records (docs/storage-format.md, Version commits). */
 export interface VersionMessage {
   artifact: string
   version: number

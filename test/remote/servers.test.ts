@@ -122,7 +122,7 @@ describe('git smart HTTP through git http-backend', () => {
     expect(sha256(fs.readFileSync(join(clone, 'weights.dat')))).toBe(sha256(big))
     await ok(clone, 'fsck', '--strict', '--no-progress')
 
-    // Workflow 3 of DESIGN.md: one ref, depth 1, nothing else.
+    // The plain-git deploy of docs/storage-format.md: one ref, depth 1, nothing else.
     const deploy = folder('deploy')
     await ok(deploy, 'init', '-q')
     server.resetStats()
