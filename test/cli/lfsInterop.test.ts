@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
 import { fsck, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { bytes, MiB, sha256 } from '../helpers/lfs.js'
+import { hasTool } from '../helpers/tools.js'
 
 let repo: TempRepo
 const gmrRun = (...args: string[]) => gmr(repo.dir, repo.env, args)
@@ -33,7 +34,7 @@ function tree(dir: string, prefix = ''): Record<string, string> {
   return out
 }
 
-describe('interop with plain git and git-lfs', () => {
+describe.skipIf(!hasTool('git-lfs'))('interop with plain git and git-lfs', () => {
   it('a version gmr logged checks out byte-identical with git + git-lfs, and git lfs fsck and git fsck --strict are clean', async () => {
     const model = join(repo.scratch, 'model')
     const files: Array<[string, Buffer, number?]> = [

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitAttributes } from '../../src/domain/gitattributes.js'
 import { escapeAttributePattern } from '../../src/domain/lfsAttributes.js'
@@ -10,15 +10,20 @@ beforeEach(() => {
 })
 afterEach(() => repo.cleanup())
 
-/** What real git says attribute `filter` is for each path (git check-attr reads the work tree). */
-function gitFilter(paths: string[]): Map<string, string> {
-  const out = execFileSync('git', ['check-attr', '--stdin', '-z', 'filter'], {
+/**
+ * What real git says attribute `filter` is for each path (git check-attr reads the work
+ * tree), and the warnings it printed: they are captured so the test can assert them
+ * instead of letting them spill into the suite's output.
+ */
+function gitFilter(paths: string[]): Map<string, string> & { warnings: string } {
+  const run = spawnSync('git', ['check-attr', '--stdin', '-z', 'filter'], {
     cwd: repo.dir,
     env: repo.env,
     input: paths.map((p) => `${p}\0`).join(''),
-  }).toString('utf8')
-  const fields = out.split('\0')
-  const result = new Map<string, string>()
+  })
+  if (run.status !== 0) throw new Error(`git check-attr failed: ${run.stderr.toString('utf8')}`)
+  const fields = run.stdout.toString('utf8').split('\0')
+  const result = Object.assign(new Map<string, string>(), { warnings: run.stderr.toString('utf8') })
   for (let i = 0; i + 2 < fields.length; i += 3) result.set(fields[i]!, fields[i + 2]!)
   return result
 }
@@ -57,6 +62,9 @@ describe('gmr reads .gitattributes as git does', () => {
     const attributes = new GitAttributes(Object.entries(files).map(([dir, text]) => ({ dir, text })))
     const git = gitFilter(paths)
     expect(Object.fromEntries(paths.map((p) => [p, ours(attributes, p)]))).toEqual(Object.fromEntries(paths.map((p) => [p, git.get(p)])))
+    // git ignores the negative pattern and the macro defined below the top level, and says so.
+    expect(git.warnings).toMatch(/Negative patterns are ignored in git attributes/)
+    expect(git.warnings).toMatch(/\[attr\]ignored filter=never not allowed: sub\/\.gitattributes:2/)
   })
 
   it('agrees with git check-attr on every escaped name it writes', () => {
