@@ -8,6 +8,7 @@ interface Tool {
 
 const TOOLS = {
   'git-lfs': { probe: ['git', 'lfs', 'version'], install: 'apt-get install git-lfs' },
+  chromium: { probe: ['chromium', '--version'], install: 'apt-get install chromium' },
 } satisfies Record<string, Tool>
 
 const seen = new Map<string, boolean>()
