@@ -16,6 +16,7 @@ import { registerResolve } from './commands/resolve.js'
 import { registerShow } from './commands/show.js'
 import { registerSync } from './commands/sync.js'
 import { registerTag } from './commands/tag.js'
+import { registerVerify } from './commands/verify.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
 import { VERSION } from './version.js'
@@ -73,6 +74,7 @@ export function buildProgram(io: CliIo): Command {
   registerCheck(program, io)
   registerDiff(program, io)
   registerRemote(program, io)
+  registerVerify(program, io)
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     command.commands.forEach(configure)

@@ -6,7 +6,7 @@ import { resolvePath } from '../domain/paths.js'
 import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
 import { collectFiles } from '../git/collectFiles.js'
 import type { LfsProgressCallback } from '../git/lfsStore.js'
-import { encodeCommit, formatIdentity } from '../git/commit.js'
+import { formatIdentity } from '../git/commit.js'
 import { writeLooseObject } from '../git/objects.js'
 import { readRef, readSymbolicRef, updateRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
@@ -15,6 +15,7 @@ import { StatCache } from '../git/statCache.js'
 import { isWorkTreeDirty } from '../git/status.js'
 import { artifactRef } from '../domain/layout.js'
 import { appendVersion, loadVersions, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
+import { commitSigner, encodeSignedCommit } from '../git/signing.js'
 import { assertNameFree } from './catalog.js'
 import { ProtectedAliasError } from './mutate.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
@@ -36,6 +37,8 @@ export interface LogVersionOptions extends RepoOptions {
   aliases?: readonly string[]
   /** Allow moving a protected alias on the registry branch. */
   force?: boolean
+  /** Sign the version commit (true) or not (false); default: git's `commit.gpgsign`. */
+  sign?: boolean
 }
 
 export interface LogVersionResult {
@@ -126,6 +129,7 @@ async function commitSnapshot(
   // An unchanged version writes nothing, unless its LFS objects had gone missing from the store.
   if (same) return unchangedResult(options.artifact, same, snapshot.entries, await snapshot.writeLfs())
 
+  const signer = await commitSigner(repo, ctx.env, options.sign)
   const written = await snapshot.write()
   const [identities, source] = await Promise.all([commitIdentities(ctx), readSource(repo)])
   for (let attempt = 1; ; attempt++) {
@@ -137,7 +141,7 @@ async function commitSnapshot(
       ...identities,
       message,
     }
-    const oid = await writeLooseObject(repo, 'commit', encodeCommit(commit))
+    const oid = await writeLooseObject(repo, 'commit', await encodeSignedCommit(commit, signer))
     try {
       await updateRef(repo, ref, oid, known.tip, {
         reflog: { message: `gmr log: ${options.artifact} v${version}`, identity: formatIdentity(identities.committer) },

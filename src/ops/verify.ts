@@ -1,0 +1,224 @@
+import { GmrError } from '../domain/errors.js'
+import type { ModelYaml } from '../domain/manifests.js'
+import { parseReference } from '../domain/reference.js'
+import { decodeCommit } from '../git/commit.js'
+import type { Env } from '../git/config.js'
+import { hashFile } from '../git/lfsStore.js'
+import { findLfsPointers } from '../git/lfsFiles.js'
+import { hashObject, readObject } from '../git/objects.js'
+import type { Repo } from '../git/repo.js'
+import { decodeTree } from '../git/tree.js'
+import { listTreeFiles } from '../git/treeWalk.js'
+import { hasGit, runGit } from '../remote/gitCli.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { manifestTimeline } from './history.js'
+import { resolveReference } from './resolve.js'
+
+/** `gmr verify` found a problem; the result lists every one. */
+export class VerificationFailedError extends GmrError {}
+
+export interface VerifyOptions extends RepoOptions {
+  ref: string
+}
+
+/** What git's configured trust says of one commit's signature. */
+export interface SignatureCheck {
+  commit: string
+  /** good: git verify-commit accepts it; unsigned: no signature; bad: a signature git rejects (bad, unknown or untrusted key). */
+  status: 'good' | 'unsigned' | 'bad'
+  /** Who signed, as git names them (the allowed-signers principal, or the key's user id). */
+  signer: string | null
+  /** git's own words about the signature. */
+  detail: string
+}
+
+/** A manifest commit on the registry branch that made the reference mean this version. */
+export interface RegistryCommitCheck {
+  role: 'link' | 'alias'
+  /** The alias, for role alias. */
+  alias?: string
+  signature: SignatureCheck
+}
+
+export interface VerifyResult {
+  reference: string
+  kind: 'artifact' | 'model'
+  name: string
+  version: number
+  artifact: string
+  artifactVersion: number
+  commit: string
+  signature: SignatureCheck
+  /** Every object of the version's tree, read and hashed again. */
+  objectCount: number
+  /** Every Git LFS object the version needs, hashed again in .git/lfs/objects. */
+  largeFileCount: number
+  largeFileBytes: number
+  /** For a registered model: the commits that linked the version and last moved the alias. */
+  registryCommits: RegistryCommitCheck[]
+  /** One line per problem; empty when everything verified. */
+  problems: string[]
+}
+
+/**
+ * Prove that a version is what was reviewed: the version commit's signature against
+ * git's configured trust (`git verify-commit`: gpg.ssh.allowedSignersFile or the
+ * keyring), every object of its tree hashed again, every large file's SHA-256 and size
+ * checked in the LFS store; for a registered model also the signatures of the registry
+ * commits that linked the version and that last moved the alias. Problems are collected,
+ * not thrown: the result names each one.
+ */
+export async function verify(options: VerifyOptions): Promise<VerifyResult> {
+  const reference = parseReference(options.ref)
+  const ctx = await openRegistryContext(options)
+  const { repo, env } = ctx
+  const resolved = await resolveReference(repo, reference)
+  const problems: string[] = []
+
+  const signature = await checkSignature(repo, env, resolved.commit)
+  if (signature.status !== 'good') problems.push(describeSignatureProblem(`version commit of ${resolved.artifact}:v${resolved.artifactVersion}`, signature))
+
+  const files = await listTreeFiles(repo, resolved.record.tree)
+  const objectCount = await rehashTree(repo, resolved.record.tree, problems)
+  let largeFileCount = 0
+  let largeFileBytes = 0
+  const pointers = await findLfsPointers(repo, files)
+  for (const [path, pointer] of pointers) {
+    const stored = `${repo.gitdir}/lfs/objects/${pointer.oid.slice(0, 2)}/${pointer.oid.slice(2, 4)}/${pointer.oid}`
+    if (!(await repo.fs.exists(stored))) {
+      problems.push(`${path}: Git LFS object ${pointer.oid} is not in .git/lfs/objects; fetch it (gmr download or git lfs fetch) and verify again`)
+      continue
+    }
+    const { pointer: actual } = await hashFile(repo, stored)
+    if (actual.oid !== pointer.oid || actual.size !== pointer.size) {
+      problems.push(
+        `${path}: the stored Git LFS object does not match the version's pointer (sha256 ${actual.oid}, ${actual.size} bytes; expected ${pointer.oid}, ${pointer.size} bytes); delete ${stored} and fetch it again`,
+      )
+      continue
+    }
+    largeFileCount++
+    largeFileBytes += pointer.size
+  }
+
+  const registryCommits: RegistryCommitCheck[] = []
+  if (resolved.kind === 'model') {
+    const selector = reference.selector.kind === 'alias' ? reference.selector.alias : undefined
+    for (const found of await registryCommitsOf(ctx, resolved.name, resolved.version, selector, problems)) {
+      const check = await checkSignature(repo, env, found.commit)
+      registryCommits.push({ role: found.role, ...(found.alias !== undefined && { alias: found.alias }), signature: check })
+      const what = found.role === 'link' ? `registry commit that linked ${resolved.name}:v${resolved.version}` : `registry commit that moved ${resolved.name}:${found.alias}`
+      if (check.status !== 'good') problems.push(describeSignatureProblem(what, check))
+    }
+  }
+
+  return {
+    reference: resolved.reference,
+    kind: resolved.kind,
+    name: resolved.name,
+    version: resolved.version,
+    artifact: resolved.artifact,
+    artifactVersion: resolved.artifactVersion,
+    commit: resolved.commit,
+    signature,
+    objectCount,
+    largeFileCount,
+    largeFileBytes,
+    registryCommits,
+    problems,
+  }
+}
+
+function describeSignatureProblem(what: string, check: SignatureCheck): string {
+  const short = check.commit.slice(0, 10)
+  if (check.status === 'unsigned') return `the ${what} (${short}) is not signed`
+  return `the ${what} (${short}) has a signature git does not accept: ${check.detail}`
+}
+
+/**
+ * Ask `git verify-commit` about one commit, so that the trust is exactly git's: the
+ * allowed signers file for ssh, the keyring and gpg.minTrustLevel for openpgp.
+ */
+export async function checkSignature(repo: Repo, env: Env, commit: string): Promise<SignatureCheck> {
+  const { headers } = decodeCommit((await readObject(repo, commit)).content)
+  if (headers.gpgsig === undefined && headers['gpgsig-sha256'] === undefined) {
+    return { commit, status: 'unsigned', signer: null, detail: 'no signature' }
+  }
+  if (!(await hasGit(env))) {
+    throw new VerificationFailedError('verifying signatures needs the git binary (git verify-commit); install git and run gmr verify again', {
+      commit,
+    })
+  }
+  const run = await runGit(['verify-commit', '--raw', commit], { cwd: repo.dir, env: { ...env, GIT_DIR: repo.gitdir } })
+  const lines = run.stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '')
+  const ssh = /^Good "git" signature for (.+?) with /.exec(lines.find((line) => line.startsWith('Good "git" signature for')) ?? '')
+  const gpg = /^\[GNUPG:\] GOODSIG \S+ (.+)$/.exec(lines.find((line) => line.startsWith('[GNUPG:] GOODSIG')) ?? '')
+  const signer = ssh?.[1] ?? gpg?.[1] ?? null
+  if (run.code === 0) return { commit, status: 'good', signer, detail: lines.find((l) => !l.startsWith('[GNUPG:]')) ?? lines[0] ?? 'good signature' }
+  return { commit, status: 'bad', signer, detail: explainRejection(lines) }
+}
+
+/** git's reason in a few words: gpg's status lines are terse, ssh-keygen's plain. */
+function explainRejection(lines: readonly string[]): string {
+  const status = (word: string) => lines.find((line) => line.startsWith(`[GNUPG:] ${word}`))
+  if (status('BADSIG')) return 'the signature does not match the commit (BADSIG)'
+  const missing = status('NO_PUBKEY')
+  if (missing) return `signed by key ${missing.split(' ')[2]}, which is not in your keyring`
+  if (status('EXPKEYSIG')) return 'signed by an expired key'
+  if (status('REVKEYSIG')) return 'signed by a revoked key'
+  if (status('TRUST_UNDEFINED') || status('TRUST_NEVER')) return 'signed by a key you have not marked as trusted (gpg.minTrustLevel)'
+  const plain = lines.filter((line) => !line.startsWith('[GNUPG:]'))
+  if (plain.some((line) => /No principal matched/.test(line))) {
+    return `${plain.find((line) => line.startsWith('Good')) ?? 'signed'}, but no principal in gpg.ssh.allowedSignersFile matches that key`
+  }
+  if (plain.some((line) => /allowedSignersFile needs to be configured/.test(line))) {
+    return 'gpg.ssh.allowedSignersFile is not configured, so no ssh signature can be trusted; set it with git config gpg.ssh.allowedSignersFile <file>'
+  }
+  return plain[plain.length - 1] ?? 'git verify-commit rejected it'
+}
+
+/** Re-read every object below `tree` and hash it again; a mismatch is a problem. */
+async function rehashTree(repo: Repo, tree: string, problems: string[]): Promise<number> {
+  let count = 0
+  const visit = async (oid: string): Promise<void> => {
+    const object = await readObject(repo, oid)
+    count++
+    if (hashObject(object.type, object.content) !== oid) {
+      problems.push(`object ${oid} hashes to ${hashObject(object.type, object.content)}: the object store is damaged; run git fsck`)
+    }
+    if (object.type !== 'tree') return
+    for (const entry of decodeTree(object.content)) if (entry.mode !== '160000') await visit(entry.oid)
+  }
+  await visit(tree)
+  return count
+}
+
+/**
+ * The registry-branch commits behind a model reference: the one that added link
+ * `version`, and for an alias the last one that moved it to that link.
+ */
+async function registryCommitsOf(
+  ctx: RegistryContext,
+  name: string,
+  version: number,
+  alias: string | undefined,
+  problems: string[],
+): Promise<Array<{ role: 'link' | 'alias'; alias?: string; commit: string }>> {
+  const { states } = await manifestTimeline(ctx, name)
+  const found: Array<{ role: 'link' | 'alias'; alias?: string; commit: string }> = []
+  const models = states.filter((s) => s.kind === 'model')
+  const linked = models.find((s) => (s.data as ModelYaml | null)?.versions?.some((link) => link.version === version))
+  if (linked) found.push({ role: 'link', commit: linked.entry.commit })
+  else problems.push(`link v${version} of ${name} is not on the registry branch yet; verify after it is merged`)
+  if (alias !== undefined) {
+    let moved: string | undefined
+    let previous: number | undefined
+    for (const state of models) {
+      const now = (state.data as ModelYaml | null)?.aliases?.[alias]
+      if (now !== previous && now === version) moved = state.entry.commit
+      previous = now
+    }
+    if (moved) found.push({ role: 'alias', alias, commit: moved })
+    else problems.push(`alias ${alias} of ${name} does not name v${version} on the registry branch; run gmr sync or merge the change first`)
+  }
+  return found
+}

@@ -1,0 +1,129 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { gmr } from '../helpers/cli.js'
+import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+
+let repo: TempRepo
+let key: string
+let allowed: string
+
+/** An ssh signing key made for this test, trusted through gpg.ssh.allowedSignersFile. */
+function useSshSigning(): void {
+  key = join(repo.scratch, 'id_ed25519')
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ada', '-f', key])
+  allowed = join(repo.scratch, 'allowed_signers')
+  fs.writeFileSync(allowed, `ada@example.com ${fs.readFileSync(`${key}.pub`, 'utf8')}`)
+  repo.git('config', 'gpg.format', 'ssh')
+  repo.git('config', 'user.signingkey', key)
+  repo.git('config', 'gpg.ssh.allowedSignersFile', allowed)
+  repo.git('config', 'commit.gpgsign', 'true')
+}
+
+function logModel(weights: Buffer): void {
+  const out = join(repo.scratch, 'out')
+  fs.mkdirSync(out, { recursive: true })
+  fs.writeFileSync(join(out, 'model.bin'), weights)
+  fs.writeFileSync(join(out, 'config.json'), '{"layers": 3}\n')
+}
+
+beforeEach(async () => {
+  repo = makeRepo()
+  expect((await gmr(repo.dir, repo.env, ['init'])).code).toBe(0)
+})
+afterEach(() => repo.cleanup())
+
+describe('signed versions', () => {
+  it('gmr log signs the version commit when git is configured to sign; git verify-commit and gmr verify accept it', async () => {
+    useSshSigning()
+    logModel(randomBytes(2 * 1024 * 1024))
+    const logged = await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])
+    expect(logged.stderr).toBe('')
+    expect(logged.code).toBe(0)
+
+    const gitSays = spawnSync('git', ['verify-commit', 'artifacts/churn'], { cwd: repo.dir, env: repo.env, encoding: 'utf8' })
+    expect(gitSays.status).toBe(0)
+    expect(gitSays.stderr).toMatch(/Good "git" signature for ada@example.com/)
+    expect(execFileSync('git', ['fsck', '--strict'], { cwd: repo.dir, env: repo.env, encoding: 'utf8', stdio: 'pipe' })).toBe('')
+
+    const verified = await gmr(repo.dir, repo.env, ['verify', 'churn:v0'])
+    expect(verified.stderr).toBe('')
+    expect(verified.code).toBe(0)
+    expect(verified.stdout).toMatch(/version commit +good signature by ada@example.com/)
+    expect(verified.stdout).toMatch(/large files +1 checked \(2\.0 MiB\)/)
+    expect(verified.stdout.trimEnd().split('\n').pop()).toBe('verified')
+
+    const json = JSON.parse((await gmr(repo.dir, repo.env, ['verify', 'churn:v0', '--json'])).stdout)
+    expect(json).toMatchObject({ reference: 'churn:v0', signature: { status: 'good', signer: 'ada@example.com' }, largeFileCount: 1, problems: [] })
+  })
+
+  it('an unsigned version does not verify: one line naming the commit, exit 1', async () => {
+    logModel(Buffer.from('small weights\n'))
+    expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
+    const commit = repo.git('rev-parse', 'artifacts/churn').trim()
+    const result = await gmr(repo.dir, repo.env, ['verify', 'churn'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`error: churn:latest does not verify: the version commit of churn:v0 (${commit.slice(0, 10)}) is not signed\n`)
+    expect(result.stdout).toMatch(/version commit +not signed/)
+  })
+
+  it('a key that is not in the allowed signers file is rejected with git\'s reason', async () => {
+    useSshSigning()
+    logModel(Buffer.from('small weights\n'))
+    expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
+    fs.writeFileSync(allowed, '') // nobody is trusted any more
+    const result = await gmr(repo.dir, repo.env, ['verify', 'churn:v0'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^error: churn:v0 does not verify: the version commit of churn:v0 \([0-9a-f]{10}\) has a signature git does not accept: .*no principal in gpg\.ssh\.allowedSignersFile matches that key\n$/)
+  })
+
+  it('a large file swapped in the store for other bytes of the same size is caught', async () => {
+    useSshSigning()
+    const weights = randomBytes(2 * 1024 * 1024)
+    logModel(weights)
+    expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
+    const oid = execFileSync('sha256sum', [join(repo.scratch, 'out', 'model.bin')], { encoding: 'utf8' }).split(' ')[0]!
+    const stored = join(repo.dir, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid)
+    fs.chmodSync(stored, 0o644)
+    fs.writeFileSync(stored, randomBytes(weights.length))
+    const result = await gmr(repo.dir, repo.env, ['verify', 'churn:v0'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^error: churn:v0 does not verify: model\.bin: the stored Git LFS object does not match the version's pointer \(sha256 [0-9a-f]{64}, 2097152 bytes; expected [0-9a-f]{64}, 2097152 bytes\); delete .* and fetch it again\n$/)
+    expect(result.stdout).toMatch(/version commit +good signature/)
+  })
+
+  it('signing that cannot work fails before anything is written, with one line', async () => {
+    repo.git('config', 'gpg.format', 'ssh')
+    repo.git('config', 'commit.gpgsign', 'true')
+    logModel(Buffer.from('small weights\n'))
+    const result = await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe('error: signing with ssh needs a key: run git config user.signingkey ~/.ssh/id_ed25519.pub (or pass --no-sign)\n')
+    expect(spawnSync('git', ['rev-parse', '--verify', '-q', 'artifacts/churn'], { cwd: repo.dir, env: repo.env }).status).toBe(1)
+
+    repo.git('config', 'user.signingkey', join(repo.scratch, 'no-such-key'))
+    const missing = await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^error: cannot sign the commit with ssh-keygen \(ssh key .*no-such-key\).*; check user\.signingkey and gpg\.format, or pass --no-sign\n$/)
+    expect(spawnSync('git', ['rev-parse', '--verify', '-q', 'artifacts/churn'], { cwd: repo.dir, env: repo.env }).status).toBe(1)
+  })
+})
+
+describe.skipIf(spawnSync('gpg', ['--version']).status !== 0)('with GnuPG', () => {
+  it('an openpgp-signed version verifies against the keyring', async () => {
+    const gnupg = join(repo.scratch, 'gnupg')
+    fs.mkdirSync(gnupg, { mode: 0o700 })
+    const env = { ...repo.env, GNUPGHOME: gnupg }
+    execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'Ada Lovelace <ada@example.com>', 'ed25519', 'sign', 'never'], { env, stdio: 'ignore' })
+    repo.git('config', 'commit.gpgsign', 'true')
+    logModel(Buffer.from('small weights\n'))
+    expect((await gmr(repo.dir, env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
+    expect(spawnSync('git', ['verify-commit', 'artifacts/churn'], { cwd: repo.dir, env }).status).toBe(0)
+    const verified = await gmr(repo.dir, env, ['verify', 'churn:v0'])
+    spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env }) // the agent gpg started for this keyring
+    expect(verified.stderr).toBe('')
+    expect(verified.stdout).toMatch(/version commit +good signature by Ada Lovelace <ada@example.com>/)
+  })
+})
