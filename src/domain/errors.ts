@@ -57,6 +57,9 @@ export class TargetNotEmptyError extends GmrError {}
 /** A ref changed between reading it and updating it (lost compare-and-swap). */
 export class RefConflictError extends GmrError {}
 
+/** A ref would point at an object that is missing, or of the wrong type (an alias or branch at a non-commit). */
+export class RefTargetError extends GmrError {}
+
 /** A ref's `.lock` file is held by another process for too long. */
 export class RefLockedError extends GmrError {}
 

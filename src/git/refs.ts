@@ -5,10 +5,12 @@ import {
   NameTakenError,
   NotAGitRepositoryError,
   RefConflictError,
+  RefTargetError,
   RefLockedError,
   UnsupportedStateError,
 } from '../domain/errors.js'
 import { dirname, isErrno, type FsFileHandle } from './fs.js'
+import { readObject } from './objects.js'
 import type { GitDir } from './repo.js'
 
 /** The all-zero object id git uses for "no value" (a created ref's old value in a reflog). */
@@ -116,6 +118,7 @@ export async function updateRef(
   const lock = await lockRef(repo, ref, options.lockTimeoutMs)
   let done = false
   try {
+    await assertRefTarget(repo, ref, newOid)
     const packed = packedRefsOnce(repo)
     const actual = await currentValue(repo, ref, packed)
     if (actual !== expected) throw conflictError(ref, expected, actual)
@@ -524,6 +527,29 @@ function assertWritableName(ref: string): void {
 function assertOid(oid: string, what: string, ref: string): void {
   if (OID_PATTERN.test(oid)) return
   throw new InvalidInputError(`${what} for ref '${ref}' is not a 40-hex lower-case object id: '${oid}'`, { ref, oid })
+}
+
+/** Refs that must name a commit: branches (git's rule) and alias refs (gmr's: an alias names a version). */
+const COMMIT_REFS = ['refs/heads/', 'refs/remotes/', 'refs/aliases/']
+
+/**
+ * Every ref write passes here, so no caller can point a ref at an object that is not in
+ * the repository, or a branch or alias at anything but a commit (after which git fsck
+ * and git for-each-ref fail).
+ */
+async function assertRefTarget(repo: GitDir, ref: string, oid: string): Promise<void> {
+  let type: string
+  try {
+    type = (await readObject(repo, oid)).type
+  } catch (err) {
+    if (!(err instanceof CorruptObjectError)) throw err
+    throw new RefTargetError(
+      `refusing to point ${ref} at ${oid}: no such object in this repository; fetch it, or fix whatever named it (gmr check lists such problems)`,
+      { ref, oid, type: null },
+    )
+  }
+  if (type === 'commit' || !COMMIT_REFS.some((prefix) => ref.startsWith(prefix))) return
+  throw new RefTargetError(`refusing to point ${ref} at ${oid}: it is a ${type}, and that ref must name a commit`, { ref, oid, type })
 }
 
 function normaliseExpected(expected: string | null, ref: string): string | null {

@@ -3,6 +3,7 @@ import nodeFs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { deflateSync } from 'node:zlib'
 import { Volume, createFsFromVolume } from 'memfs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -13,8 +14,10 @@ import {
   NotAGitRepositoryError,
   RefConflictError,
   RefLockedError,
+  RefTargetError,
 } from '../../src/domain/errors.js'
 import { FileSystem, type FsClient } from '../../src/git/fs.js'
+import { hashObject, objectHeader } from '../../src/git/objects.js'
 import {
   ZERO_OID,
   deleteRef,
@@ -29,6 +32,7 @@ import type { GitDir } from '../../src/git/repo.js'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const WRITER = path.join(ROOT, 'test/git/fixtures/ref-writer.mjs')
 const IDENTITY = 'Gmr Test <gmr@example.com> 1700000000 +0000'
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 
 const GIT_ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
@@ -532,6 +536,40 @@ describe('updating refs in a real repository', () => {
   })
 })
 
+describe('what a ref may point at', () => {
+  it('refuses a missing object or a non-commit for branches and alias refs, leaving git clean', async () => {
+    const t = makeRepo()
+    const a = t.commit('a')
+    await updateRef(t.repo, 'refs/aliases/m/prod', a, null)
+    const blob = t.git('hash-object', '-w', '--stdin')
+    const tree = t.git('write-tree')
+    const before = t.forEachRef('refs/')
+    const missing = await rejection(updateRef(t.repo, 'refs/aliases/m/prod', '0123456789012345678901234567890123456789', a))
+    expect(missing).toBeInstanceOf(RefTargetError)
+    expect(missing.message).toBe(
+      'refusing to point refs/aliases/m/prod at 0123456789012345678901234567890123456789: no such object in this repository; fetch it, or fix whatever named it (gmr check lists such problems)',
+    )
+    for (const [ref, oid, type] of [
+      ['refs/aliases/m/prod', blob, 'blob'],
+      ['refs/aliases/m/new', tree, 'tree'],
+      ['refs/heads/artifacts/x', blob, 'blob'],
+      ['refs/remotes/origin/main', tree, 'tree'],
+    ] as const) {
+      const err = await rejection(updateRef(t.repo, ref, oid, ref === 'refs/aliases/m/prod' ? a : null))
+      expect(err).toBeInstanceOf(RefTargetError)
+      expect(err.message).toBe(`refusing to point ${ref} at ${oid}: it is a ${type}, and that ref must name a commit`)
+      expect(err.data).toEqual({ ref, oid, type })
+    }
+    expect(t.forEachRef('refs/')).toEqual(before)
+    expect(t.lockFiles()).toEqual([])
+    expect(t.exists('refs/heads/artifacts')).toBe(false)
+    t.fsck()
+    // Other refs (tags) may name any object, as long as it exists.
+    await updateRef(t.repo, 'refs/tags/weights', blob, null)
+    expect(t.revParse('refs/tags/weights')).toBe(blob)
+  })
+})
+
 describe('deleting refs in a real repository', () => {
   it('deletes a loose ref, its reflog and its emptied folders', async () => {
     const t = makeRepo()
@@ -628,6 +666,8 @@ describe('concurrent writers in separate processes', () => {
       { cwd: ROOT, stdio: 'pipe' },
     )
     nodeFs.writeFileSync(path.join(compiled, 'package.json'), '{"type":"module"}\n')
+    // refs.ts reads objects (a ref is only pointed at one that exists), packed ones through isomorphic-git.
+    nodeFs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(compiled, 'node_modules'))
   })
 
   afterAll(() => {
@@ -745,9 +785,9 @@ describe('concurrent writers in separate processes', () => {
 })
 
 describe('in memory (memfs)', () => {
-  const A = 'a'.repeat(40)
-  const B = 'b'.repeat(40)
-  const C = 'c'.repeat(40)
+  // Commits stored in the volume: a ref is only ever pointed at an object that exists.
+  const COMMITS = ['a', 'b', 'c'].map((m) => Buffer.from(`tree ${EMPTY_TREE}\nauthor ${IDENTITY}\ncommitter ${IDENTITY}\n\n${m}\n`))
+  const [A, B, C] = COMMITS.map((content) => hashObject('commit', content)) as [string, string, string]
   const T = 'd'.repeat(40)
   const HEADER = '# pack-refs with: peeled fully-peeled sorted \n'
 
@@ -759,6 +799,11 @@ describe('in memory (memfs)', () => {
       '/repo/.git/packed-refs':
         HEADER + `${B} refs/aliases/m/prod\n${C} refs/aliases/m50/x\n${T} refs/tags/v1\n^${A}\n`,
     })
+    for (const content of COMMITS) {
+      const oid = hashObject('commit', content)
+      vol.mkdirSync(`/repo/.git/objects/${oid.slice(0, 2)}`, { recursive: true })
+      vol.writeFileSync(`/repo/.git/objects/${oid.slice(0, 2)}/${oid.slice(2)}`, deflateSync(Buffer.concat([objectHeader('commit', content.length), content])))
+    }
     const fs = new FileSystem(createFsFromVolume(vol) as unknown as FsClient)
     return { repo: { fs, gitdir: '/repo/.git' }, vol }
   }
