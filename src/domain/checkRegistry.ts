@@ -2,6 +2,7 @@ import { checkAliasRefs } from './checkAliasRefs.js'
 import { error, inFile, short, warning, type Finding } from './checkFindings.js'
 import { checkHistory } from './checkHistory.js'
 import type { ModelLinkYaml, ModelYaml } from './manifests.js'
+import { chainRepair } from './versionChain.js'
 import {
   commitIndex,
   validModels,
@@ -44,6 +45,7 @@ export function checkRegistry(input: CheckInput): Finding[] {
     ...namespaceRule(head),
     ...linkRules(head),
     ...versionNumberRule(head),
+    ...branchShapeRule(head),
     ...aliasTargetRule(head),
     ...lfsRule(head),
   ]
@@ -210,6 +212,24 @@ function versionNumberRule(snapshot: RegistrySnapshot): Finding[] {
       const rest = wrong.slice(VERSION_PROBLEMS_SHOWN)
       const severity = rest.some((v) => v.messageVersion !== null) ? error : warning
       findings.push(severity('version-number', `artifacts/${branch.artifact}: ${rest.length} more versions whose message number disagrees with their depth`))
+    }
+  }
+  return findings
+}
+
+/** Merge commits and messages naming another artifact (the number is versionNumberRule's). */
+function branchShapeRule(snapshot: RegistrySnapshot): Finding[] {
+  const findings: Finding[] = []
+  for (const branch of snapshot.branches.values()) {
+    const versions = branch.versions ?? []
+    const broken = versions.filter((v) => v.problem !== undefined)
+    for (const v of broken.slice(0, VERSION_PROBLEMS_SHOWN)) {
+      const which = `${branch.artifact}:v${v.version} (commit ${short(v.commit)} on artifacts/${branch.artifact})`
+      const repair = chainRepair(branch.artifact, versions, { version: v.version, commit: v.commit, problem: v.problem! }, branch.tip)
+      findings.push(error('branch-shape', `${which}: ${v.problem}; ${repair}`))
+    }
+    if (broken.length > VERSION_PROBLEMS_SHOWN) {
+      findings.push(error('branch-shape', `artifacts/${branch.artifact}: ${broken.length - VERSION_PROBLEMS_SHOWN} more versions that break the branch's shape`))
     }
   }
   return findings

@@ -57,6 +57,12 @@ export class TargetNotEmptyError extends GmrError {}
 /** A ref changed between reading it and updating it (lost compare-and-swap). */
 export class RefConflictError extends GmrError {}
 
+/** A registry write would build on state that breaks a rule of `gmr check` (a link to a missing commit, an alias naming no version, …). */
+export class BrokenStateError extends GmrError {}
+
+/** A protected alias was about to move on the registry branch without --force. */
+export class ProtectedAliasError extends GmrError {}
+
 /** A ref would point at an object that is missing, or of the wrong type (an alias or branch at a non-commit). */
 export class RefTargetError extends GmrError {}
 

@@ -60,6 +60,8 @@ export interface SnapshotVersion {
   tree: string
   /** The number the commit message claims (null: it names none). */
   messageVersion: number | null
+  /** What else breaks the branch's shape at this commit (see versionChain.ts); absent when nothing. */
+  problem?: string
   metadata: Record<string, unknown>
   /** Committer time, seconds since the epoch. */
   time: number

@@ -18,6 +18,8 @@ export interface VersionRecord {
   author: string
   /** The number the commit message claims; differs from `version` only in a damaged branch. */
   messageVersion: number | null
+  /** What breaks the branch's shape at this commit besides its number (a merge, another artifact's message); absent when nothing. */
+  problem?: string
   metadata: Record<string, unknown>
   source: VersionSource | null
 }
@@ -30,12 +32,12 @@ export interface ArtifactVersions {
 }
 
 interface IndexHeader {
-  format: 1
+  format: typeof FORMAT
   tip: string
   count: number
 }
 
-const FORMAT = 1
+const FORMAT = 2
 
 
 function indexPath(repo: GitDir, artifact: string): string {
@@ -70,7 +72,7 @@ export async function loadVersionsOf(
     return { artifact, tip, versions: parseRecords(cached.lines) }
   }
   const known = cached ? parseRecords(cached.lines) : []
-  const versions = await walkNewVersions(repo, tip, known)
+  const versions = await walkNewVersions(repo, artifact, tip, known)
   await writeIndex(repo, indexName, tip, versions)
   return { artifact, tip, versions }
 }
@@ -112,9 +114,13 @@ export async function appendVersion(
  * YAML library under it) loads only here, off the path of a cached lookup, because
  * loading it costs more than the whole of `gmr resolve` otherwise.
  */
-export async function versionRecord(version: number, oid: string, commit: CommitData): Promise<VersionRecord> {
-  const { parseVersionMessage } = await import('../domain/versionMessage.js')
-  const parsed = parseVersionMessage(commit.message)
+export async function versionRecord(artifact: string, version: number, oid: string, commit: CommitData): Promise<VersionRecord> {
+  const [{ readVersionMessage }, { versionShapeProblem }] = await Promise.all([
+    import('../domain/versionMessage.js'),
+    import('../domain/versionChain.js'),
+  ])
+  const { message: parsed, said } = readVersionMessage(commit.message)
+  const problem = versionShapeProblem(artifact, commit.parents.length, said)
   return {
     version,
     commit: oid,
@@ -122,12 +128,13 @@ export async function versionRecord(version: number, oid: string, commit: Commit
     time: commit.committer.timestamp,
     author: `${commit.author.name} <${commit.author.email}>`,
     messageVersion: parsed.version ?? null,
+    ...(problem !== null && { problem }),
     metadata: parsed.metadata ?? {},
     source: parsed.source ?? null,
   }
 }
 
-async function walkNewVersions(repo: GitDir, tip: string, known: VersionRecord[]): Promise<VersionRecord[]> {
+async function walkNewVersions(repo: GitDir, artifact: string, tip: string, known: VersionRecord[]): Promise<VersionRecord[]> {
   const knownTip = known.length > 0 ? known[known.length - 1]!.commit : null
   const fresh: Array<{ oid: string; commit: CommitData }> = []
   const cache = {}
@@ -148,7 +155,7 @@ async function walkNewVersions(repo: GitDir, tip: string, known: VersionRecord[]
   }
   const base = reachedKnown ? known : []
   fresh.reverse()
-  const records = await Promise.all(fresh.map((entry, i) => versionRecord(base.length + i, entry.oid, entry.commit)))
+  const records = await Promise.all(fresh.map((entry, i) => versionRecord(artifact, base.length + i, entry.oid, entry.commit)))
   return [...base, ...records]
 }
 

@@ -1,7 +1,10 @@
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { planAliasSync } from '../domain/aliasSync.js'
+import { ProtectedAliasError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, aliasRef } from '../domain/layout.js'
-import type { ModelYaml } from '../domain/manifests.js'
+import { manifestEvents } from '../domain/manifestEvents.js'
+import type { ManifestYaml, ModelYaml } from '../domain/manifests.js'
+import type { RegistryConfig } from '../domain/registryConfig.js'
 import { deleteRef, listRefs, updateRef, type ReflogEntry } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
 import { loadVersion } from '../git/versionIndex.js'
@@ -61,4 +64,38 @@ export async function applyAliasChanges(
       await updateRef(repo, change.ref, change.to, from, reflog === undefined ? {} : { reflog })
     }
   }
+}
+
+/**
+ * The one protected-alias rule: on the registry branch a protected alias changes (in a
+ * manifest or as a ref) only with --force; the intended way is a reviewed pull request.
+ */
+export function assertUnprotected(
+  config: Pick<RegistryConfig, 'registryBranch' | 'protectedAliases'>,
+  name: string,
+  aliases: Iterable<string>,
+): void {
+  for (const alias of aliases) {
+    if (!config.protectedAliases.includes(alias)) continue
+    throw new ProtectedAliasError(
+      `"${alias}" is a protected alias: on the registry branch (${config.registryBranch}) it changes only with --force; propose the change on a branch and merge it through a pull request`,
+      { name, alias },
+    )
+  }
+}
+
+/**
+ * The aliases a manifest edit changes: those whose value in the manifest changes, and
+ * those whose ref would be created, moved or deleted to follow the edited manifest
+ * (a ref out of step with its manifest moves too).
+ */
+export async function aliasesTouched(
+  repo: GitDir,
+  edit: Pick<ManifestRecord, 'kind' | 'name'> & { before: ManifestYaml | null; after: ManifestYaml },
+): Promise<string[]> {
+  const inManifest = manifestEvents(edit.before, edit.after).flatMap((event) => ('alias' in event ? [event.alias] : []))
+  const desired = await desiredAliasRefs(repo, { kind: edit.kind, name: edit.name, data: edit.after })
+  const prefix = aliasRef(edit.name, '')
+  const asRefs = planAliasSync(desired, await currentAliasRefs(repo, edit.name)).map((change) => change.ref.slice(prefix.length))
+  return [...new Set([...inManifest, ...asRefs])]
 }

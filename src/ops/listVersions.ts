@@ -1,7 +1,8 @@
 import { assertName } from '../domain/names.js'
-import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
+import type { VersionRecord } from '../git/versionIndex.js'
 import { kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
+import { loadSoundVersions } from './soundState.js'
 
 export interface ListVersionsOptions extends RepoOptions {
   artifact: string
@@ -18,6 +19,6 @@ export async function listVersions(options: ListVersionsOptions): Promise<ListVe
   const { repo } = await openRegistryContext(options)
   const kind = await kindOfName(repo, options.artifact)
   if (kind !== 'artifact') throw await unknownName(repo, options.artifact)
-  const { tip, versions } = await loadVersions(repo, options.artifact)
+  const { tip, versions } = await loadSoundVersions(repo, options.artifact)
   return { artifact: options.artifact, tip, versions }
 }

@@ -267,7 +267,7 @@ export class SnapshotLoader {
     }
     fresh.reverse()
     const start = shared + 1
-    const records = await Promise.all(fresh.map((f, i) => versionRecord(start + i, f.oid, f.commit)))
+    const records = await Promise.all(fresh.map((f, i) => versionRecord(artifact, start + i, f.oid, f.commit)))
     return [...local.slice(0, start), ...records].map(toSnapshotVersion)
   }
 
@@ -313,6 +313,7 @@ function toSnapshotVersion(record: VersionRecord): SnapshotVersion {
     commit: record.commit,
     tree: record.tree,
     messageVersion: record.messageVersion,
+    ...(record.problem !== undefined && { problem: record.problem }),
     metadata: record.metadata,
     time: record.time,
   }

@@ -14,10 +14,11 @@ import { snapshotFiles, type Snapshot, type SnapshotEntry } from '../git/snapsho
 import { StatCache } from '../git/statCache.js'
 import { isWorkTreeDirty } from '../git/status.js'
 import { artifactRef } from '../domain/layout.js'
-import { appendVersion, loadVersions, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
+import { appendVersion, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
 import { commitSigner, encodeSignedCommit } from '../git/signing.js'
 import { assertNameFree } from './catalog.js'
-import { ProtectedAliasError } from './mutate.js'
+import { assertUnprotected } from './aliasRefs.js'
+import { loadSoundVersions } from './soundState.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 
 export interface LogVersionOptions extends RepoOptions {
@@ -80,15 +81,9 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
 /** Refuse before anything is written when a protected alias would move on the registry branch. */
 async function assertMayMoveAliases(options: LogVersionOptions, aliases: readonly string[]): Promise<void> {
   const ctx = await openRegistryContext(options)
-  const { registryBranch, protectedAliases } = await ctx.config()
-  const onRegistryBranch = (await readSymbolicRef(ctx.repo, 'HEAD')) === `refs/heads/${registryBranch}`
-  const guarded = aliases.find((alias) => protectedAliases.includes(alias))
-  if (onRegistryBranch && guarded !== undefined) {
-    throw new ProtectedAliasError(
-      `"${guarded}" is a protected alias: on the registry branch (${registryBranch}) it changes only with --force; log without it and propose the alias on a branch`,
-      { name: options.artifact, alias: guarded },
-    )
-  }
+  const config = await ctx.config()
+  const onRegistryBranch = (await readSymbolicRef(ctx.repo, 'HEAD')) === `refs/heads/${config.registryBranch}`
+  if (onRegistryBranch) assertUnprotected(config, options.artifact, aliases)
 }
 
 async function logFiles(options: LogVersionOptions): Promise<LogVersionResult> {
@@ -124,7 +119,7 @@ async function commitSnapshot(
 ): Promise<LogVersionResult> {
   const { repo } = ctx
   const ref = artifactRef(options.artifact)
-  let known = await loadVersions(repo, options.artifact)
+  let known = await loadSoundVersions(repo, options.artifact)
   const same = known.versions.find((v) => v.tree === snapshot.tree)
   // An unchanged version writes nothing, unless its LFS objects had gone missing from the store.
   if (same) return unchangedResult(options.artifact, same, snapshot.entries, await snapshot.writeLfs())
@@ -146,7 +141,7 @@ async function commitSnapshot(
       await updateRef(repo, ref, oid, known.tip, {
         reflog: { message: `gmr log: ${options.artifact} v${version}`, identity: formatIdentity(identities.committer) },
       })
-      await appendVersion(repo, options.artifact, known, await versionRecord(version, oid, commit))
+      await appendVersion(repo, options.artifact, known, await versionRecord(options.artifact, version, oid, commit))
       return {
         artifact: options.artifact,
         version,
@@ -162,7 +157,7 @@ async function commitSnapshot(
     }
     // Another writer got there first: number on top of its version, unless it logged these very files.
     await sleep(Math.random() * Math.min(50, attempt * 5))
-    known = await loadVersions(repo, options.artifact)
+    known = await loadSoundVersions(repo, options.artifact)
     const raced = known.versions.find((v) => v.tree === snapshot.tree)
     if (raced) return unchangedResult(options.artifact, raced, snapshot.entries, 0)
   }

@@ -1,8 +1,6 @@
 import type { AliasRefChange } from '../domain/aliasSync.js'
-import { GmrError } from '../domain/errors.js'
 import { manifestPath, type NameKind } from '../domain/layout.js'
 import { deepEqual } from '../domain/manifestDocument.js'
-import { manifestEvents } from '../domain/manifestEvents.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { formatIdentity } from '../git/commit.js'
 import { commitFiles, currentBranch } from '../git/commitFiles.js'
@@ -10,9 +8,7 @@ import { withLock } from '../git/lock.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
 import { commitIdentities, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
-
-/** A protected alias was about to move on the registry branch without --force. */
-export class ProtectedAliasError extends GmrError {}
+import { assertSafeEdits } from './soundState.js'
 
 /** One manifest's new content, as an operation decided it. */
 export interface ManifestEdit {
@@ -50,10 +46,11 @@ export interface MutationResult {
 
 /**
  * The one way registry manifests change. Under the registry lock: `plan` reads what it
- * needs and returns the edits and a commit message; unchanged manifests are dropped; protected aliases are
- * checked; the files are written, then committed alone on the current branch (other
- * staged or unstaged work untouched); on the registry branch the alias refs move to
- * match. If the commit fails, the files are put back as they were.
+ * needs and returns the edits and a commit message; unchanged manifests are dropped; the
+ * edits are checked (sound manifests, protected aliases: see assertSafeEdits); the files
+ * are written, then committed alone on the current branch (other staged or unstaged work
+ * untouched); on the registry branch the alias refs move to match. If the commit fails,
+ * the files are put back as they were.
  */
 export async function mutateRegistry(
   ctx: RegistryContext,
@@ -72,7 +69,7 @@ export async function mutateRegistry(
     const onRegistryBranch = branch === `refs/heads/${registryBranch}`
     const unchanged = { changed: false, commit: null, paths: [], onRegistryBranch, registryBranch, refs: [] }
     if (edits.length === 0) return unchanged
-    if (onRegistryBranch && !options.force) assertNoProtectedMove(edits, config.protectedAliases, config.registryBranch)
+    await assertSafeEdits(repo, edits, onRegistryBranch && !options.force ? config : null)
 
     const paths = edits.map((edit) => manifestPath(edit.kind, edit.name))
     const previous = await Promise.all(paths.map((path) => repo.fs.read(`${repo.dir}/${path}`)))
@@ -98,18 +95,6 @@ export async function mutateRegistry(
     }
     return { changed: true, commit, paths, onRegistryBranch, registryBranch, refs }
   })
-}
-
-function assertNoProtectedMove(edits: readonly ManifestEdit[], protectedAliases: readonly string[], branch: string): void {
-  for (const edit of edits) {
-    for (const event of manifestEvents(edit.before, edit.after)) {
-      if (!('alias' in event) || !protectedAliases.includes(event.alias)) continue
-      throw new ProtectedAliasError(
-        `"${event.alias}" is a protected alias: on the registry branch (${branch}) it changes only with --force; propose the change on a branch and merge it through a pull request`,
-        { name: edit.name, alias: event.alias },
-      )
-    }
-  }
 }
 
 /** Render every edit, validate each result as a reader would, and only then write them all. */

@@ -9,6 +9,7 @@ import { openRegistryContext, type RepoOptions } from './context.js'
 import { summariseArtifact, type ArtifactSummary } from './listArtifacts.js'
 import { ManifestStore } from './manifestStore.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
+import { loadSoundVersions } from './soundState.js'
 
 export interface ShowOptions extends RepoOptions {
   ref: string
@@ -45,9 +46,11 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
     const kind = await kindOfName(repo, reference.name)
     if (kind === null) throw await unknownName(repo, reference.name)
     if (kind === 'model') return { kind: 'model', model: (await describeModel(repo, reference.name))! }
+    await loadSoundVersions(repo, reference.name)
     return { kind: 'artifact', artifact: await summariseArtifact(repo, new ManifestStore(repo), reference.name) }
   }
   const version = await resolveReference(repo, reference)
+  await loadSoundVersions(repo, version.artifact)
   return { kind: 'version', version, files: await versionFiles(repo, version.record.tree) }
 }
 

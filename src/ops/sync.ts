@@ -4,11 +4,9 @@ import { UnsupportedStateError } from '../domain/errors.js'
 import { formatIdentity } from '../git/commit.js'
 import { withLock } from '../git/lock.js'
 import { readRef } from '../git/refs.js'
-import type { Repo } from '../git/repo.js'
-import { ManifestTreeReader } from '../git/registryLog.js'
 import { applyAliasChanges, currentAliasRefs, desiredAliasRefs, type DanglingAlias } from './aliasRefs.js'
 import { commitIdentities, openRegistryContext, type RepoOptions } from './context.js'
-import { ManifestStore, type ManifestRecord } from './manifestStore.js'
+import { loadSoundRegistryAt } from './soundState.js'
 
 export interface SyncOptions extends RepoOptions {
   /** Only say what would change. */
@@ -41,9 +39,12 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
         registryBranch,
       })
     }
+    // Refs follow these manifests: a link to a missing commit or an alias naming no version refuses the whole sync.
+    const registry = await loadSoundRegistryAt(repo, tip, registryBranch)
     const dangling: DanglingAlias[] = []
     const desired = new Map<string, string>()
-    for (const record of await manifestsAt(repo, tip)) {
+    for (const manifest of registry.manifests) {
+      const record = { kind: manifest.kind, name: manifest.name, data: manifest.data! }
       for (const [ref, commit] of await desiredAliasRefs(repo, record, dangling)) desired.set(ref, commit)
     }
     const changes = planAliasSync(desired, await currentAliasRefs(repo))
@@ -54,12 +55,4 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     return { registryBranch, commit: tip, changes, dangling, dryRun: options.dryRun ?? false }
   }
   return options.dryRun ? run() : withLock(repo, 'registry', run)
-}
-
-/** Every manifest in a commit's tree. */
-export async function manifestsAt(repo: Repo, commit: string): Promise<ManifestRecord[]> {
-  const store = new ManifestStore(repo)
-  const out: ManifestRecord[] = []
-  for (const [path, oid] of await new ManifestTreeReader(repo).manifests(commit)) out.push(await store.readBlob(path, oid))
-  return out
 }
