@@ -86,8 +86,8 @@ export function assertUnprotected(
 
 /**
  * The aliases a manifest edit changes: those whose value in the manifest changes, and
- * those whose ref would be created, moved or deleted to follow the edited manifest
- * (a ref out of step with its manifest moves too).
+ * those whose existing ref would move or go to follow the edited manifest (a ref out of
+ * step with its manifest). Creating a missing ref (a fresh clone) changes no deployment.
  */
 export async function aliasesTouched(
   repo: GitDir,
@@ -96,6 +96,8 @@ export async function aliasesTouched(
   const inManifest = manifestEvents(edit.before, edit.after).flatMap((event) => ('alias' in event ? [event.alias] : []))
   const desired = await desiredAliasRefs(repo, { kind: edit.kind, name: edit.name, data: edit.after })
   const prefix = aliasRef(edit.name, '')
-  const asRefs = planAliasSync(desired, await currentAliasRefs(repo, edit.name)).map((change) => change.ref.slice(prefix.length))
+  const asRefs = planAliasSync(desired, await currentAliasRefs(repo, edit.name))
+    .filter((change) => change.action !== 'create')
+    .map((change) => change.ref.slice(prefix.length))
   return [...new Set([...inManifest, ...asRefs])]
 }
