@@ -3,7 +3,7 @@ import { artifactRef } from './layout.js'
 import type { VersionClaims } from './versionMessage.js'
 
 /**
- * The shape of an artifact branch (DESIGN.md §2.1): a first-parent chain in which the
+ * The shape of an artifact branch (docs/storage-format.md): a first-parent chain in which the
  * commit at depth N is version N — one parent at most (no merge commits), a subject
  * `<artifact> v<N>` and a body that agree with the branch and the depth. A commit that
  * breaks it makes every later number a guess, so nothing is read from or written on top

@@ -18,7 +18,8 @@ import { appendVersion, versionRecord, type ArtifactVersions } from '../git/vers
 import { commitSigner, encodeSignedCommit } from '../git/signing.js'
 import { assertNameFree } from './catalog.js'
 import { assertUnprotected } from './aliasRefs.js'
-import { loadSoundVersions } from './soundState.js'
+import { ManifestStore } from './manifestStore.js'
+import { assertSoundEdits, loadSoundVersions } from './soundState.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 
 export interface LogVersionOptions extends RepoOptions {
@@ -67,7 +68,7 @@ const MAX_ATTEMPTS = 200
 export async function logVersion(options: LogVersionOptions): Promise<LogVersionResult> {
   const aliases = options.aliases ?? []
   for (const alias of aliases) assertAlias(alias)
-  if (aliases.length > 0 && !options.force) await assertMayMoveAliases(options, aliases)
+  if (aliases.length > 0) await assertMaySetAliases(options, aliases)
   const result = await logFiles(options)
   if (aliases.length > 0) {
     const { setAlias } = await import('./aliases.js')
@@ -78,9 +79,16 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
   return result
 }
 
-/** Refuse before anything is written when a protected alias would move on the registry branch. */
-async function assertMayMoveAliases(options: LogVersionOptions, aliases: readonly string[]): Promise<void> {
+/**
+ * Refuse before anything is written when the aliases cannot follow the version: the
+ * artifact's manifest is unsound (see assertSoundEdits), or a protected alias would
+ * move on the registry branch without --force.
+ */
+async function assertMaySetAliases(options: LogVersionOptions, aliases: readonly string[]): Promise<void> {
   const ctx = await openRegistryContext(options)
+  const manifest = await new ManifestStore(ctx.repo).read('artifact', options.artifact)
+  if (manifest) await assertSoundEdits(ctx.repo, [{ kind: 'artifact', name: options.artifact, before: manifest.data, after: manifest.data }])
+  if (options.force) return
   const config = await ctx.config()
   const onRegistryBranch = (await readSymbolicRef(ctx.repo, 'HEAD')) === `refs/heads/${config.registryBranch}`
   if (onRegistryBranch) assertUnprotected(config, options.artifact, aliases)

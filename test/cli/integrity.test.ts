@@ -154,6 +154,18 @@ describe('a registry write never builds on a manifest that names what is not the
     expect(repo.git('rev-parse', 'refs/aliases/m/production').trim()).toBe(commits[0])
   })
 
+  it("log --alias refuses before logging when the artifact's manifest names no such version", async () => {
+    await ok('alias', 'set', 'a', 'best', 'v2')
+    const path = 'registry/artifacts/a.yaml'
+    repo.write(path, repo.read(path).replace('best: 2', 'best: 9'))
+    repo.git('commit', '-q', '-am', 'hand edit')
+    repo.write(join(repo.scratch, 'out', 'model.bin'), 'weights 3')
+    await refused(
+      ['log', 'a', join(repo.scratch, 'out'), '--alias', 'staging'],
+      `error: ${path}:6:9: alias best names v9, but a has only v0 to v2; nothing was written\n`,
+    )
+  })
+
   it('log --alias refuses a protected alias with the same message as every other write', async () => {
     repo.write(join(repo.scratch, 'out', 'model.bin'), 'weights 3')
     await refused(
