@@ -2,7 +2,8 @@ import { GmrError, UnsupportedStateError } from '../domain/errors.js'
 import { decodeCommit, encodeCommit, formatIdentity, type GitIdentity } from './commit.js'
 import { ObjectWriter, readObject } from './objects.js'
 import { readRef, readSymbolicRef, updateRef, ZERO_OID } from './refs.js'
-import type { Repo } from './repo.js'
+import { stageWorkTree, updateIndex } from './indexUpdate.js'
+import type { GitDir, Repo } from './repo.js'
 import { decodeTree, encodeTree, type TreeEntry } from './tree.js'
 
 export interface CommitFilesOptions {
@@ -26,23 +27,47 @@ export class BranchMovedError extends GmrError {}
 /**
  * Commit exactly `paths`, on top of HEAD, as they are in the work tree; nothing else
  * the user has staged or changed goes into the commit or leaves the index. The commit
- * is built from objects (HEAD's tree with these paths replaced), the branch moves by
- * compare-and-swap, and only these paths' index entries are refreshed afterwards.
+ * is built from objects (HEAD's tree with these paths replaced), these paths' index
+ * entries are staged (through `index.lock`), and only then does the branch move by
+ * compare-and-swap: a kill in between leaves the change staged, so the user's next
+ * `git commit` keeps it rather than reverting it. If the branch cannot move, the index
+ * entries are put back.
  */
 export async function commitFiles(repo: Repo, options: CommitFilesOptions): Promise<CommitFilesResult> {
   const branch = await currentBranch(repo)
-  if (await repo.fs.exists(`${repo.gitdir}/index.lock`)) {
-    throw new UnsupportedStateError(
-      `${repo.gitdir}/index.lock exists: another git process is running; wait for it (or remove the file if it crashed) and run again`,
-    )
-  }
   const parent = await readRef(repo, branch)
+  const files = await Promise.all(
+    options.paths.map(async (path) => ({ path, content: await repo.fs.read(`${repo.dir}/${path}`) })),
+  )
+  const commit = await buildCommit(repo, { ...options, parent, files })
+  const previous = await stageWorkTree(repo, options.paths)
+  try {
+    await moveBranch(repo, { branch, from: parent, to: commit, message: options.message, committer: options.committer })
+  } catch (err) {
+    await updateIndex(repo, previous)
+    throw err
+  }
+  return { commit, branch, parent }
+}
+
+export interface BuildCommitOptions {
+  parent: string | null
+  /** Paths and their new content; null removes the path. */
+  files: ReadonlyArray<{ path: string; content: Buffer | null }>
+  message: string
+  author: GitIdentity
+  committer: GitIdentity
+}
+
+/**
+ * Write the blobs, trees and commit of `parent`'s tree with `files` replaced, and
+ * return the commit's id. Objects only: nothing a user or git can see changes.
+ */
+export async function buildCommit(repo: GitDir, options: BuildCommitOptions): Promise<string> {
+  const { parent } = options
   const writer = new ObjectWriter(repo)
   let tree: TreeEntry[] = parent === null ? [] : await readTree(repo, decodeCommit((await readObject(repo, parent)).content).tree)
-  for (const path of options.paths) {
-    const content = await repo.fs.read(`${repo.dir}/${path}`)
-    tree = await replacePath(repo, writer, tree, path.split('/'), content)
-  }
+  for (const { path, content } of options.files) tree = await replacePath(repo, writer, tree, path.split('/'), content)
   const rootOid = writer.add('tree', encodeTree(tree))
   const commit = encodeCommit({
     tree: rootOid,
@@ -53,9 +78,24 @@ export async function commitFiles(repo: Repo, options: CommitFilesOptions): Prom
   })
   const commitOid = writer.add('commit', commit)
   await writer.flush()
+  return commitOid
+}
+
+export interface MoveBranchOptions {
+  branch: string
+  from: string | null
+  to: string
+  /** The commit's message; its subject goes into the reflogs. */
+  message: string
+  committer: GitIdentity
+}
+
+/** Move `branch` from `from` to `to` by compare-and-swap, logging it (and HEAD's move) as `git commit` does. */
+export async function moveBranch(repo: GitDir, options: MoveBranchOptions): Promise<void> {
+  const { branch, from, to } = options
   const reflog = { message: `commit: ${options.message.split('\n')[0]}`, identity: formatIdentity(options.committer) }
   try {
-    await updateRef(repo, branch, commitOid, parent, { reflog })
+    await updateRef(repo, branch, to, from, { reflog })
   } catch (err) {
     if (err instanceof GmrError && err.code === 'RefConflictError') {
       throw new BranchMovedError(`${branch} moved while gmr was committing to it; run the command again`, { branch })
@@ -63,12 +103,9 @@ export async function commitFiles(repo: Repo, options: CommitFilesOptions): Prom
     throw err
   }
   // git logs HEAD's moves too when HEAD points at the branch that moved.
-  await repo.fs.append(
-    `${repo.gitdir}/logs/HEAD`,
-    `${parent ?? ZERO_OID} ${commitOid} ${reflog.identity}\t${reflog.message}\n`,
-  )
-  await refreshIndex(repo, options.paths)
-  return { commit: commitOid, branch, parent }
+  if ((await readSymbolicRef(repo, 'HEAD')) === branch) {
+    await repo.fs.append(`${repo.gitdir}/logs/HEAD`, `${from ?? ZERO_OID} ${to} ${reflog.identity}\t${reflog.message}\n`)
+  }
 }
 
 /** The branch HEAD points at; a detached HEAD cannot take registry commits. */
@@ -80,13 +117,13 @@ export async function currentBranch(repo: Repo): Promise<string> {
   return branch
 }
 
-async function readTree(repo: Repo, oid: string): Promise<TreeEntry[]> {
+async function readTree(repo: GitDir, oid: string): Promise<TreeEntry[]> {
   const object = await readObject(repo, oid)
   return decodeTree(object.content)
 }
 
 async function replacePath(
-  repo: Repo,
+  repo: GitDir,
   writer: ObjectWriter,
   entries: TreeEntry[],
   parts: string[],
@@ -106,14 +143,3 @@ async function replacePath(
   const encoded = encodeTree(replaced)
   return [...others, { mode: '40000', name, oid: writer.add('tree', encoded) }]
 }
-
-/** Bring the index entries of `paths` in line with the commit, leaving every other entry alone. */
-async function refreshIndex(repo: Repo, paths: readonly string[]): Promise<void> {
-  const git = await import('isomorphic-git')
-  for (const filepath of paths) {
-    const present = await repo.fs.exists(`${repo.dir}/${filepath}`)
-    if (present) await git.add({ fs: repo.fs.client, dir: repo.dir, gitdir: repo.gitdir, filepath, force: true })
-    else await git.remove({ fs: repo.fs.client, dir: repo.dir, gitdir: repo.gitdir, filepath })
-  }
-}
-

@@ -5,6 +5,7 @@ import type { GitIdentity } from '../git/commit.js'
 import { readGitConfig, resolveIdentity, type Env } from '../git/config.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
 import { openRepo, type Repo } from '../git/repo.js'
+import { recoverIfInterrupted } from './registryEdit.js'
 
 /** What every operation takes: where the repository is and how to reach it. */
 export interface RepoOptions {
@@ -46,6 +47,7 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
       dir: repo.dir,
     })
   }
+  await recoverIfInterrupted(repo)
   let config: Promise<RegistryConfig> | undefined
   const readConfig = async (): Promise<RegistryConfig> => {
     const { parseRegistryConfig } = await import('../domain/registryConfig.js')

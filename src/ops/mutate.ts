@@ -2,12 +2,14 @@ import type { AliasRefChange } from '../domain/aliasSync.js'
 import { manifestPath, type NameKind } from '../domain/layout.js'
 import { deepEqual } from '../domain/manifestDocument.js'
 import type { ManifestYaml } from '../domain/manifests.js'
-import { formatIdentity } from '../git/commit.js'
-import { commitFiles, currentBranch } from '../git/commitFiles.js'
+import { buildCommit, currentBranch } from '../git/commitFiles.js'
 import { withLock } from '../git/lock.js'
-import { syncAliasRefsOf } from './aliasRefs.js'
+import { hashObject } from '../git/objects.js'
+import { readPathStates } from '../git/pathStates.js'
+import { readRef } from '../git/refs.js'
 import { commitIdentities, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
+import { applyEdit, assertCommittable, recoverInterruptedEdit, type AppliedEdit } from './registryEdit.js'
 import { assertSafeEdits } from './soundState.js'
 
 /** One manifest's new content, as an operation decided it. */
@@ -45,12 +47,14 @@ export interface MutationResult {
 }
 
 /**
- * The one way registry manifests change. Under the registry lock: `plan` reads what it
- * needs and returns the edits and a commit message; unchanged manifests are dropped; the
- * edits are checked (sound manifests, protected aliases: see assertSafeEdits); the files
- * are written, then committed alone on the current branch (other staged or unstaged work
- * untouched); on the registry branch the alias refs move to match. If the commit fails,
- * the files are put back as they were.
+ * The one way registry manifests change. Under the registry lock: an edit a killed gmr
+ * left half-done is finished first; `plan` reads what it needs and returns the edits and
+ * a commit message; unchanged manifests are dropped; the edits are checked (sound
+ * manifests, protected aliases: see assertSafeEdits). With `noCommit` the files are only
+ * written. Otherwise the manifests must hold no uncommitted changes of the user's, and
+ * the edit is committed alone on the current branch (other staged or unstaged work
+ * untouched) with work tree, index, branch and, on the registry branch, alias refs moved
+ * in a kill-safe order (see applyEdit).
  */
 export async function mutateRegistry(
   ctx: RegistryContext,
@@ -59,6 +63,7 @@ export async function mutateRegistry(
 ): Promise<MutationResult> {
   const { repo } = ctx
   return withLock(repo, 'registry', async () => {
+    await recoverInterruptedEdit(repo)
     const store = new ManifestStore(repo)
     const planned = await plan(store)
     const edits = planned.edits.filter((edit) => !deepEqual(edit.before, edit.after))
@@ -72,33 +77,51 @@ export async function mutateRegistry(
     await assertSafeEdits(repo, edits, onRegistryBranch && !options.force ? config : null)
 
     const paths = edits.map((edit) => manifestPath(edit.kind, edit.name))
-    const previous = await Promise.all(paths.map((path) => repo.fs.read(`${repo.dir}/${path}`)))
-    await writeEdits(ctx, edits, paths)
-    if (options.noCommit) return { ...unchanged, changed: true, paths }
-
-    const identities = await commitIdentities(ctx)
-    let commit: string
-    try {
-      commit = (await commitFiles(repo, { paths, message, ...identities })).commit
-    } catch (err) {
-      await Promise.all(
-        paths.map((path, i) =>
-          previous[i] === null ? repo.fs.remove(`${repo.dir}/${path}`) : repo.fs.writeAtomic(`${repo.dir}/${path}`, previous[i]!),
-        ),
-      )
-      throw err
+    if (options.noCommit) {
+      const texts = await renderEdits(ctx, edits, paths)
+      for (const [i, text] of texts.entries()) await repo.fs.writeAtomic(`${repo.dir}/${paths[i]}`, text)
+      return { ...unchanged, changed: true, paths }
     }
-    const refs: AliasRefChange[] = []
-    if (onRegistryBranch) {
-      const reflog = { message: `gmr: ${message.split('\n')[0]}`, identity: formatIdentity(identities.committer) }
-      for (const edit of edits) refs.push(...(await syncAliasRefsOf(repo, { ...edit, data: edit.after }, reflog)))
-    }
-    return { changed: true, commit, paths, onRegistryBranch, registryBranch, refs }
+    const applied = await commitEdits(ctx, { branch, edits, paths, message, aliasRefs: onRegistryBranch })
+    return { changed: true, commit: applied.commit, paths, onRegistryBranch, registryBranch, refs: applied.refs }
   })
 }
 
-/** Render every edit, validate each result as a reader would, and only then write them all. */
-async function writeEdits(ctx: RegistryContext, edits: readonly ManifestEdit[], paths: readonly string[]): Promise<void> {
+/**
+ * Commit the edits alone: refused when the user has uncommitted changes to one of these
+ * manifests (they would ride along); otherwise the commit is built from objects, then
+ * made visible step by step under a journal (see applyEdit).
+ */
+async function commitEdits(
+  ctx: RegistryContext,
+  edit: { branch: string; edits: readonly ManifestEdit[]; paths: readonly string[]; message: string; aliasRefs: boolean },
+): Promise<AppliedEdit> {
+  const { repo } = ctx
+  const { branch, edits, paths, message } = edit
+  const parent = await readRef(repo, branch)
+  const states = await readPathStates(repo, parent, paths)
+  assertCommittable(states)
+  const contents = (await renderEdits(ctx, edits, paths)).map((text) => Buffer.from(text, 'utf8'))
+  const identities = await commitIdentities(ctx)
+  const files = paths.map((path, i) => ({ path, content: contents[i]! }))
+  const commit = await buildCommit(repo, { parent, files, message, ...identities })
+  return applyEdit(repo, {
+    branch,
+    parent,
+    commit,
+    aliasRefs: edit.aliasRefs,
+    files: edits.map((e, i) => ({
+      path: paths[i]!,
+      kind: e.kind,
+      name: e.name,
+      before: states[i]!.head,
+      after: hashObject('blob', contents[i]!),
+    })),
+  })
+}
+
+/** Render every edit and validate each result as a reader would; nothing is written. */
+async function renderEdits(ctx: RegistryContext, edits: readonly ManifestEdit[], paths: readonly string[]): Promise<string[]> {
   const { parseManifest, renderManifest } = await import('../domain/manifests.js')
   const texts: string[] = []
   for (const [i, edit] of edits.entries()) {
@@ -109,5 +132,5 @@ async function writeEdits(ctx: RegistryContext, edits: readonly ManifestEdit[], 
     parseManifest(edit.kind, rendered, paths[i]!)
     texts.push(rendered)
   }
-  for (const [i, text] of texts.entries()) await ctx.repo.fs.writeAtomic(`${ctx.repo.dir}/${paths[i]}`, text)
+  return texts
 }

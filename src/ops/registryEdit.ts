@@ -1,0 +1,213 @@
+import type { AliasRefChange } from '../domain/aliasSync.js'
+import { GmrError } from '../domain/errors.js'
+import type { NameKind } from '../domain/layout.js'
+import { decodeCommit, formatIdentity } from '../git/commit.js'
+import { buildCommit, moveBranch } from '../git/commitFiles.js'
+import { crashPoint } from '../git/crashPoint.js'
+import { updateIndex, stageWorkTree, type IndexChange } from '../git/indexUpdate.js'
+import { withLock } from '../git/lock.js'
+import { readObject } from '../git/objects.js'
+import { readPathStates, type PathState } from '../git/pathStates.js'
+import { readRef, readSymbolicRef } from '../git/refs.js'
+import type { Repo } from '../git/repo.js'
+import { syncAliasRefsOf } from './aliasRefs.js'
+
+/**
+ * A registry edit that is about to become visible, written to `.git/gmr/edit.json`
+ * before the first change anyone can see (the work-tree files) and removed after the
+ * last (the alias refs). Every object it names (the new blobs, trees and commit)
+ * already exists. If it is still there when the next gmr command starts, that edit was
+ * killed half-way, and the command finishes it first.
+ */
+export interface EditJournal {
+  /** The branch the edit commits to, e.g. `refs/heads/main`. */
+  branch: string
+  /** The branch's tip the commit was built on. */
+  parent: string | null
+  /** The commit that records the edit (its message, author and committer are the edit's). */
+  commit: string
+  files: EditedFile[]
+  /** Move the alias refs of the edited manifests (the edit is on the registry branch). */
+  aliasRefs: boolean
+}
+
+export interface EditedFile {
+  path: string
+  kind: NameKind
+  name: string
+  /** Blob ids of the file before and after the edit (null: no file). */
+  before: string | null
+  after: string | null
+}
+
+export interface AppliedEdit {
+  commit: string
+  refs: AliasRefChange[]
+}
+
+/** Plain git changed the files or the branch between gmr's plan and its commit. */
+export class ChangedDuringEditError extends GmrError {}
+
+/** A manifest gmr is about to commit holds the user's own uncommitted changes. */
+export class UncommittedManifestError extends GmrError {}
+
+export function journalPath(repo: Repo): string {
+  return `${repo.gitdir}/gmr/edit.json`
+}
+
+/**
+ * gmr commits only its own change to a manifest, so the manifests it edits must be
+ * exactly as committed, in the index and in the work tree; otherwise the user's edits
+ * would ride along in gmr's commit.
+ */
+export function assertCommittable(states: readonly PathState[]): void {
+  for (const state of states) {
+    if (state.index === state.head && state.worktree === state.head) continue
+    throw new UncommittedManifestError(
+      `${state.path} has changes that are not committed; commit or stash them (git stash), or use --no-commit, and run again`,
+      { path: state.path },
+    )
+  }
+}
+
+/**
+ * Make a planned edit visible, in an order a kill can interrupt anywhere: journal, work
+ * tree, index (through `index.lock`), branch (compare-and-swap), alias refs, and the
+ * journal removed. An ordinary failure before the branch moves puts the work tree and
+ * index back as they were; once it moved, the commit stands.
+ */
+export async function applyEdit(repo: Repo, journal: EditJournal): Promise<AppliedEdit> {
+  await repo.fs.writeAtomic(journalPath(repo), `${JSON.stringify(journal, null, 2)}\n`)
+  crashPoint('edit:journal')
+  const undo: Undo = { files: [], index: null, branchMoved: false }
+  try {
+    const applied = await finishEdit(repo, journal, undo)
+    if (applied === null) {
+      throw new ChangedDuringEditError(
+        `${journal.files.map((f) => f.path).join(', ')} or ${journal.branch} changed while gmr was editing; run the command again`,
+        { branch: journal.branch },
+      )
+    }
+    await repo.fs.remove(journalPath(repo))
+    return applied
+  } catch (err) {
+    if (!undo.branchMoved) await rollBack(repo, undo)
+    await repo.fs.remove(journalPath(repo))
+    throw err
+  }
+}
+
+/**
+ * Finish an edit a killed gmr left in `.git/gmr/edit.json`, before anything else reads
+ * or writes the registry. Its work-tree files, index entries and branch each hold the
+ * edit's old or new content; the edit is rolled forward. Plain git may have run in
+ * between: a branch the user committed to gets the edit on top; a file the user changed
+ * since (neither old nor new) is theirs, and the edit is dropped, leaving it as it is.
+ */
+export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
+  const text = await repo.fs.readText(journalPath(repo))
+  if (text === null) return
+  let journal: EditJournal | null = null
+  try {
+    journal = JSON.parse(text) as EditJournal
+  } catch {
+    // A journal cut short was written before any visible change (it is renamed into place).
+  }
+  if (journal !== null) await finishEdit(repo, journal, null)
+  await repo.fs.remove(journalPath(repo))
+}
+
+/** Recover under the registry lock, cheaply skipped when there is no journal. */
+export async function recoverIfInterrupted(repo: Repo): Promise<void> {
+  if (!(await repo.fs.exists(journalPath(repo)))) return
+  await withLock(repo, 'registry', () => recoverInterruptedEdit(repo))
+}
+
+interface Undo {
+  files: Array<{ path: string; content: Buffer | null }>
+  index: IndexChange[] | null
+  branchMoved: boolean
+}
+
+/**
+ * Bring work tree, index, branch and alias refs to the journal's new state, each step
+ * skipped where it is already done. Null when the state is not one this edit can have
+ * left (someone changed a file or the branch otherwise since): nothing is touched.
+ */
+async function finishEdit(repo: Repo, journal: EditJournal, undo: Undo | null): Promise<AppliedEdit | null> {
+  const onBranch = (await readSymbolicRef(repo, 'HEAD')) === journal.branch
+  const tip = await readRef(repo, journal.branch)
+  const paths = journal.files.map((f) => f.path)
+  const states = await readPathStates(repo, tip, paths)
+  const ours = (value: string | null, file: EditedFile) => value === file.before || value === file.after
+  const fits = journal.files.every((file, i) => {
+    const s = states[i]!
+    return ours(s.head, file) && (!onBranch || (ours(s.index, file) && ours(s.worktree, file)))
+  })
+  if (!fits) return null
+
+  if (onBranch) {
+    let restage = false
+    for (const [i, file] of journal.files.entries()) {
+      if (states[i]!.worktree === file.after) continue
+      const full = `${repo.dir}/${file.path}`
+      undo?.files.push({ path: file.path, content: await repo.fs.read(full) })
+      if (file.after === null) await repo.fs.remove(full)
+      else await repo.fs.writeAtomic(full, await blob(repo, file.after))
+      restage = true
+    }
+    crashPoint('edit:worktree')
+    if (restage || journal.files.some((file, i) => states[i]!.index !== file.after)) {
+      const previous = await stageWorkTree(repo, paths)
+      if (undo) undo.index = previous
+    }
+    crashPoint('edit:index')
+  }
+
+  let commit = tip!
+  if (journal.files.some((file, i) => states[i]!.head !== file.after)) {
+    if (tip === journal.parent) commit = journal.commit
+    else if (onBranch) commit = await rebuildOn(repo, journal, tip)
+    else return null
+    const { message, committer } = decodeCommit((await readObject(repo, journal.commit)).content)
+    await moveBranch(repo, { branch: journal.branch, from: tip, to: commit, message, committer })
+    if (undo) undo.branchMoved = true
+  }
+  crashPoint('edit:branch')
+
+  const refs: AliasRefChange[] = []
+  if (journal.aliasRefs) {
+    const { message, committer } = decodeCommit((await readObject(repo, journal.commit)).content)
+    const reflog = { message: `gmr: ${message.split('\n')[0]}`, identity: formatIdentity(committer) }
+    const { parseManifest } = await import('../domain/manifests.js')
+    for (const file of journal.files) {
+      if (file.after === null) continue
+      const { data } = parseManifest(file.kind, (await blob(repo, file.after)).toString('utf8'), file.path)
+      refs.push(...(await syncAliasRefsOf(repo, { kind: file.kind, name: file.name, data }, reflog)))
+    }
+  }
+  crashPoint('edit:refs')
+  return { commit, refs }
+}
+
+/** The edit's commit again, on top of a tip plain git moved since (the user committed). */
+async function rebuildOn(repo: Repo, journal: EditJournal, tip: string | null): Promise<string> {
+  const { message, author, committer } = decodeCommit((await readObject(repo, journal.commit)).content)
+  const files = await Promise.all(
+    journal.files.map(async (f) => ({ path: f.path, content: f.after === null ? null : await blob(repo, f.after) })),
+  )
+  return buildCommit(repo, { parent: tip, files, message, author, committer })
+}
+
+async function rollBack(repo: Repo, undo: Undo): Promise<void> {
+  for (const file of undo.files) {
+    const full = `${repo.dir}/${file.path}`
+    if (file.content === null) await repo.fs.remove(full)
+    else await repo.fs.writeAtomic(full, file.content)
+  }
+  if (undo.index !== null) await updateIndex(repo, undo.index)
+}
+
+async function blob(repo: Repo, oid: string): Promise<Buffer> {
+  return Buffer.from((await readObject(repo, oid)).content)
+}
