@@ -1,6 +1,7 @@
 import { checkAliasRefs } from './checkAliasRefs.js'
 import { error, inFile, short, warning, type Finding } from './checkFindings.js'
 import { checkHistory } from './checkHistory.js'
+import { checkIndexState, type RegistryFileState } from './checkIndexState.js'
 import type { ModelLinkYaml, ModelYaml } from './manifests.js'
 import { chainRepair } from './versionChain.js'
 import {
@@ -19,6 +20,8 @@ export interface CheckInput {
   base?: RegistrySnapshot
   /** On the registry branch: the refs that exist, and the manifests they must follow. */
   aliasRefs?: AliasRefState
+  /** When checking the work tree: each registry file in HEAD, the index and the work tree. */
+  indexState?: readonly RegistryFileState[]
 }
 
 export interface AliasRefState {
@@ -54,6 +57,7 @@ export function checkRegistry(input: CheckInput): Finding[] {
     findings.push(...checkHistory(input.base, head, protectedAliases))
   }
   if (input.aliasRefs) findings.push(...checkAliasRefs(input.aliasRefs))
+  if (input.indexState) findings.push(...checkIndexState(input.indexState))
   return findings
 }
 

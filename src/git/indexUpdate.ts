@@ -2,7 +2,7 @@ import { sleep } from '../domain/async.js'
 import { GmrError, UnsupportedStateError } from '../domain/errors.js'
 import { isErrno, type FsStat } from './fs.js'
 import { encodeRawIndex, entryStage, parseRawIndex, type RawIndex, type RawIndexEntry } from './gitIndex.js'
-import { hashObject } from './objects.js'
+import { hashObject, ObjectWriter } from './objects.js'
 import type { Repo } from './repo.js'
 
 /** `.git/index.lock` stayed taken: another git process is using the index. */
@@ -97,7 +97,7 @@ interface FullStat extends FsStat {
  * The index entry `git add` would make for the file at `path` in the work tree, with
  * its stat data so git sees it clean without re-reading it; null when it is missing.
  */
-export async function workTreeEntry(repo: Repo, path: string): Promise<RawIndexEntry | null> {
+export async function workTreeEntry(repo: Repo, path: string, writer?: ObjectWriter): Promise<RawIndexEntry | null> {
   const full = `${repo.dir}/${path}`
   const st = (await repo.fs.lstat(full)) as FullStat | null
   if (st === null) return null
@@ -120,12 +120,17 @@ export async function workTreeEntry(repo: Repo, path: string): Promise<RawIndexE
   u32(st.uid, 28)
   u32(st.gid, 32)
   u32(content.length, 36)
-  header.write(hashObject('blob', content), 40, 'hex')
+  header.write(writer ? writer.add('blob', content) : hashObject('blob', content), 40, 'hex')
   return { header, path }
 }
 
-/** Bring the index entries of `paths` in line with the work tree (a missing file loses its entry). */
+/**
+ * `git add` for `paths`: their blobs are written and their index entries made to match
+ * the work tree (a missing file loses its entry).
+ */
 export async function stageWorkTree(repo: Repo, paths: readonly string[]): Promise<IndexChange[]> {
-  const changes = await Promise.all(paths.map(async (path) => ({ path, entry: await workTreeEntry(repo, path) })))
+  const writer = new ObjectWriter(repo)
+  const changes = await Promise.all(paths.map(async (path) => ({ path, entry: await workTreeEntry(repo, path, writer) })))
+  await writer.flush()
   return updateIndex(repo, changes)
 }

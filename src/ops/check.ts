@@ -1,9 +1,14 @@
 import { checkRegistry, type AliasRefState } from '../domain/checkRegistry.js'
 import { countFindings, filesToLocate, locateFindings, type Finding } from '../domain/checkFindings.js'
 import { GmrError } from '../domain/errors.js'
-import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
+import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, REGISTRY_DIR } from '../domain/layout.js'
 import { manifestsByPath, validModels, versionUses, type RegistrySnapshot } from '../domain/registrySnapshot.js'
+import { readGitIndex } from '../git/gitIndex.js'
+import { readPathStates, type PathState } from '../git/pathStates.js'
 import { listRefs, readRef, readSymbolicRef } from '../git/refs.js'
+import type { Repo } from '../git/repo.js'
+import { commitTree, entryAt } from '../git/treePath.js'
+import { listTreeFiles } from '../git/treeWalk.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { SnapshotLoader, WORK_TREE, type LfsPresence, type SnapshotSource } from './loadSnapshot.js'
 
@@ -53,8 +58,9 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const base = baseSource === null ? undefined : await loader.load(await loader.files(baseSource))
   if (options.lfs !== false) head.lfs = await loader.lfsFiles(head, lfsToLookUp(head, base), options.lfs)
   const aliasRefs = await aliasRefState(loader, source, head)
+  const indexState = source.kind === 'worktree' ? await registryFileStates(ctx.repo) : undefined
 
-  const unlocated = checkRegistry({ head, ...(base && { base }), ...(aliasRefs && { aliasRefs }) })
+  const unlocated = checkRegistry({ head, ...(base && { base }), ...(aliasRefs && { aliasRefs }), ...(indexState && { indexState }) })
   const texts = new Map<string, string>()
   const byPath = manifestsByPath(head)
   for (const path of filesToLocate(unlocated)) {
@@ -110,4 +116,18 @@ async function aliasRefState(loader: SnapshotLoader, source: SnapshotSource, hea
       ? head
       : await loader.load(await loader.files({ kind: 'commit', label: registryBranch, commit: tip, branchPrefix: ARTIFACT_BRANCH_PREFIX }))
   return { registryBranch, registry, current: await listRefs(repo, ALIAS_REF_PREFIX) }
+}
+
+/** Every registry file HEAD or the index lists, as HEAD, the index and the work tree hold it. */
+async function registryFileStates(repo: Repo): Promise<PathState[]> {
+  const head = await readRef(repo, 'HEAD')
+  const paths = new Set<string>()
+  const prefix = `${REGISTRY_DIR}/`
+  if (head !== null) {
+    const cache = {}
+    const dir = await entryAt(repo, await commitTree(repo, head, cache), REGISTRY_DIR, cache)
+    if (dir?.mode === '40000') for (const file of await listTreeFiles(repo, dir.oid, cache)) paths.add(prefix + file.path)
+  }
+  for (const entry of (await readGitIndex(repo))?.entries ?? []) if (entry.path.startsWith(prefix)) paths.add(entry.path)
+  return readPathStates(repo, head, [...paths])
 }
