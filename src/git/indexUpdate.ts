@@ -1,5 +1,6 @@
 import { sleep } from '../domain/async.js'
 import { GmrError, UnsupportedStateError } from '../domain/errors.js'
+import { crashPoint } from './crashPoint.js'
 import { isErrno, type FsStat } from './fs.js'
 import { encodeRawIndex, entryStage, parseRawIndex, type RawIndex, type RawIndexEntry } from './gitIndex.js'
 import { hashObject, ObjectWriter } from './objects.js'
@@ -9,7 +10,7 @@ import type { Repo } from './repo.js'
 export class IndexLockedError extends GmrError {}
 
 /** How long a writer waits for someone else's `index.lock` before giving up (git itself does not wait). */
-const INDEX_LOCK_WAIT_MS = 3_000
+export const INDEX_LOCK_WAIT_MS = 3_000
 
 /** What one path's index entry becomes: a raw entry (stage 0), or null for none. */
 export interface IndexChange {
@@ -50,8 +51,10 @@ export async function updateIndex(repo: Repo, changes: readonly IndexChange[]): 
     for (const change of changes) if (change.entry !== null) entries.push({ ...change.entry, path: change.path })
     entries.sort(compareEntries)
     const version = index.version === 2 && entries.some((e) => e.header.length > 62) ? 3 : index.version
+    crashPoint('index:locked')
     await lock.write(encodeRawIndex({ version, entries, extensions: [] }))
     await lock.close()
+    crashPoint('index:written')
     await repo.fs.rename(lockPath, indexPath)
     renamed = true
     return previous

@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto'
 import type { AliasRefChange } from '../domain/aliasSync.js'
+import { sleep } from '../domain/async.js'
 import { GmrError } from '../domain/errors.js'
 import type { NameKind } from '../domain/layout.js'
 import { decodeCommit, formatIdentity } from '../git/commit.js'
 import { buildCommit, moveBranch } from '../git/commitFiles.js'
 import { crashPoint } from '../git/crashPoint.js'
-import { updateIndex, stageWorkTree, type IndexChange } from '../git/indexUpdate.js'
+import { entryOid, entryStage, parseRawIndex } from '../git/gitIndex.js'
+import { INDEX_LOCK_WAIT_MS, stageWorkTree, updateIndex, type IndexChange } from '../git/indexUpdate.js'
 import { withLock } from '../git/lock.js'
 import { readObject } from '../git/objects.js'
 import { readPathStates, type PathState } from '../git/pathStates.js'
@@ -113,8 +116,35 @@ export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
   } catch {
     // A journal cut short was written before any visible change (it is renamed into place).
   }
-  if (journal !== null) await finishEdit(repo, journal, null)
+  if (journal !== null) {
+    await settleIndexLock(repo, journal)
+    await finishEdit(repo, journal, null)
+  }
   await repo.fs.remove(journalPath(repo))
+}
+
+/**
+ * A kill between creating `index.lock` and renaming it over the index leaves the lock,
+ * and git then refuses to run. The journal says whose it is: a complete index (its
+ * checksum holds) that stages the edit's new blobs is this edit's, only the rename
+ * missing, so the rename is done; one that stays empty is this edit's, killed before it
+ * wrote. Anything else belongs to a live git process and is left to it.
+ */
+async function settleIndexLock(repo: Repo, journal: EditJournal): Promise<void> {
+  const lockPath = `${repo.gitdir}/index.lock`
+  const deadline = Date.now() + INDEX_LOCK_WAIT_MS
+  let data = await repo.fs.read(lockPath)
+  while (data !== null && data.length === 0 && Date.now() < deadline) {
+    await sleep(50)
+    data = await repo.fs.read(lockPath)
+  }
+  if (data === null) return
+  if (data.length === 0) return repo.fs.remove(lockPath)
+  if (data.length < 32 || !createHash('sha1').update(data.subarray(0, -20)).digest().equals(data.subarray(-20))) return
+  const staged = new Map(parseRawIndex(data, lockPath).entries.filter((e) => entryStage(e) === 0).map((e) => [e.path, entryOid(e)]))
+  if (journal.files.every((file) => (staged.get(file.path) ?? null) === file.after)) {
+    await repo.fs.rename(lockPath, `${repo.gitdir}/index`)
+  }
 }
 
 /** Recover under the registry lock, cheaply skipped when there is no journal. */

@@ -8,8 +8,14 @@ import { fsck, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js
 let repo: TempRepo
 const MODEL = 'registry/models/m.yaml'
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gmr.js')
-/** Every step of a registry edit a kill can land after (src/ops/registryEdit.ts). */
-const POINTS = ['edit:journal', 'edit:worktree', 'edit:index', 'edit:branch', 'edit:refs']
+/**
+ * Every step of a registry edit a kill can land after (src/ops/registryEdit.ts), and the
+ * two inside the index write (src/git/indexUpdate.ts) that leave `index.lock` behind.
+ */
+const IN_INDEX_LOCK = ['index:locked', 'index:written']
+const POINTS = ['edit:journal', 'edit:worktree', ...IN_INDEX_LOCK, 'edit:index', 'edit:branch', 'edit:refs']
+/** After these, plain git refuses to run (index.lock exists) until a gmr command has run, as after a killed git. */
+const GIT_RUNS_AFTER = POINTS.filter((point) => !IN_INDEX_LOCK.includes(point))
 
 async function ok(...args: string[]): Promise<string> {
   const result = await gmr(repo.dir, repo.env, args)
@@ -91,7 +97,7 @@ describe('a registry edit killed at each step', () => {
     expect(repo.git('log', '-1', '--format=%s', 'HEAD~1')).toBe('gmr: link m v0 -> pre:v1 (alias staging)\n')
   })
 
-  it.each(POINTS)('link killed after %s, then the user commits with plain git first: neither loses the other', async (point) => {
+  it.each(GIT_RUNS_AFTER)('link killed after %s, then the user commits with plain git first: neither loses the other', async (point) => {
     await killedAt(point, 'link', 'pre:v1', 'm', '--alias', 'staging')
     userCommit('before gmr runs again')
     expect(repo.git('show', 'HEAD:README.md')).toContain('before gmr runs again')
@@ -103,7 +109,7 @@ describe('a registry edit killed at each step', () => {
 
   it.each(POINTS)('model create killed after %s: the manifest ends up committed, never deleted by the next commit', async (point) => {
     await killedAt(point, 'model', 'create', 'n', '--tag', 'vision')
-    userCommit('beside model create')
+    if (!IN_INDEX_LOCK.includes(point)) userCommit('beside model create')
     await expectRepaired()
     expect(headManifest('registry/models/n.yaml')).toContain('name: n')
     userCommit('once more')
@@ -121,6 +127,19 @@ describe('a registry edit killed at each step', () => {
     userCommit('plain git again')
     expect(headManifest('registry/models/n.yaml')).toContain('name: n')
     await expectRepaired()
+  })
+
+  it('an index.lock a live git process holds is never taken for the killed edit\'s own', async () => {
+    await killedAt('edit:worktree', 'link', 'pre:v1', 'm')
+    const theirs = join(repo.dir, '.git/index.lock')
+    fs.writeFileSync(theirs, 'DIRC: the index another git command is writing')
+    const blocked = await gmr(repo.dir, repo.env, ['check', '--no-lfs'])
+    expect(blocked.code).toBe(1)
+    expect(blocked.stderr).toMatch(/index\.lock': File exists\. Another git process seems to be running/)
+    expect(fs.readFileSync(theirs, 'utf8')).toBe('DIRC: the index another git command is writing')
+    fs.rmSync(theirs)
+    await expectRepaired()
+    expect(headManifest()).toContain('artifactVersion: 1')
   })
 
   it('a file the user changed after the kill is theirs: the interrupted edit is dropped, nothing overwritten', async () => {
