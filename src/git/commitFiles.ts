@@ -1,9 +1,10 @@
 import { GmrError, UnsupportedStateError } from '../domain/errors.js'
-import { decodeCommit, encodeCommit, formatIdentity, type GitIdentity } from './commit.js'
+import { decodeCommit, formatIdentity, type GitIdentity } from './commit.js'
 import { ObjectWriter, readObject } from './objects.js'
 import { readRef, readSymbolicRef, updateRef, ZERO_OID } from './refs.js'
 import { stageWorkTree, updateIndex } from './indexUpdate.js'
 import type { GitDir, Repo } from './repo.js'
+import { encodeSignedCommit, type CommitSigner } from './signing.js'
 import { decodeTree, encodeTree, type TreeEntry } from './tree.js'
 
 export interface CommitFilesOptions {
@@ -12,6 +13,8 @@ export interface CommitFilesOptions {
   message: string
   author: GitIdentity
   committer: GitIdentity
+  /** Signs the commit (null or absent: unsigned). */
+  signer?: CommitSigner | null
 }
 
 export interface CommitFilesResult {
@@ -57,6 +60,8 @@ export interface BuildCommitOptions {
   message: string
   author: GitIdentity
   committer: GitIdentity
+  /** Signs the commit (null or absent: unsigned). */
+  signer?: CommitSigner | null
 }
 
 /**
@@ -69,13 +74,16 @@ export async function buildCommit(repo: GitDir, options: BuildCommitOptions): Pr
   let tree: TreeEntry[] = parent === null ? [] : await readTree(repo, decodeCommit((await readObject(repo, parent)).content).tree)
   for (const { path, content } of options.files) tree = await replacePath(repo, writer, tree, path.split('/'), content)
   const rootOid = writer.add('tree', encodeTree(tree))
-  const commit = encodeCommit({
-    tree: rootOid,
-    parents: parent === null ? [] : [parent],
-    author: options.author,
-    committer: options.committer,
-    message: options.message.endsWith('\n') ? options.message : `${options.message}\n`,
-  })
+  const commit = await encodeSignedCommit(
+    {
+      tree: rootOid,
+      parents: parent === null ? [] : [parent],
+      author: options.author,
+      committer: options.committer,
+      message: options.message.endsWith('\n') ? options.message : `${options.message}\n`,
+    },
+    options.signer ?? null,
+  )
   const commitOid = writer.add('commit', commit)
   await writer.flush()
   return commitOid

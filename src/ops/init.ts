@@ -2,12 +2,15 @@ import { AlreadyARegistryError } from '../domain/errors.js'
 import { REGISTRY_FILE } from '../domain/layout.js'
 import { DEFAULT_LARGE_FILE_THRESHOLD, formatRegistryConfig, type RegistryConfig } from '../domain/registryConfig.js'
 import { commitFiles, currentBranch } from '../git/commitFiles.js'
+import { commitSigner } from '../git/signing.js'
 import { commitIdentities, openRepoContext, type RepoOptions } from './context.js'
 
 export interface InitOptions extends RepoOptions {
   /** Aliases that only move through review; default `[production]`. */
   protectedAliases?: string[]
   largeFileThreshold?: number
+  /** Sign the commit (true) or not (false); default: git's `commit.gpgsign`. */
+  sign?: boolean
 }
 
 export interface InitResult {
@@ -27,7 +30,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
     })
   }
   const branch = await currentBranch(repo)
-  const identities = await commitIdentities(ctx)
+  const [identities, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, options.sign)])
   const config: RegistryConfig = {
     formatVersion: 1,
     registryBranch: branch.slice('refs/heads/'.length),
@@ -41,6 +44,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
       paths: [REGISTRY_FILE],
       message: `gmr: init registry on ${config.registryBranch}`,
       ...identities,
+      signer,
     })
     return { dir: repo.dir, registryBranch: config.registryBranch, commit, config }
   } catch (err) {

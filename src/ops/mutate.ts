@@ -3,6 +3,7 @@ import { manifestPath, type NameKind } from '../domain/layout.js'
 import { deepEqual } from '../domain/manifestDocument.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { buildCommit, currentBranch } from '../git/commitFiles.js'
+import { commitSigner } from '../git/signing.js'
 import { withLock } from '../git/lock.js'
 import { hashObject } from '../git/objects.js'
 import { readPathStates } from '../git/pathStates.js'
@@ -32,6 +33,8 @@ export interface MutationOptions {
   noCommit?: boolean
   /** Allow moving a protected alias on the registry branch. */
   force?: boolean
+  /** Sign the commit (true) or not (false); default: git's `commit.gpgsign`. */
+  sign?: boolean
 }
 
 export interface MutationResult {
@@ -82,7 +85,7 @@ export async function mutateRegistry(
       for (const [i, text] of texts.entries()) await repo.fs.writeAtomic(`${repo.dir}/${paths[i]}`, text)
       return { ...unchanged, changed: true, paths }
     }
-    const applied = await commitEdits(ctx, { branch, edits, paths, message, aliasRefs: onRegistryBranch })
+    const applied = await commitEdits(ctx, { branch, edits, paths, message, aliasRefs: onRegistryBranch, sign: options.sign })
     return { changed: true, commit: applied.commit, paths, onRegistryBranch, registryBranch, refs: applied.refs }
   })
 }
@@ -94,7 +97,7 @@ export async function mutateRegistry(
  */
 async function commitEdits(
   ctx: RegistryContext,
-  edit: { branch: string; edits: readonly ManifestEdit[]; paths: readonly string[]; message: string; aliasRefs: boolean },
+  edit: { branch: string; edits: readonly ManifestEdit[]; paths: readonly string[]; message: string; aliasRefs: boolean; sign?: boolean | undefined },
 ): Promise<AppliedEdit> {
   const { repo } = ctx
   const { branch, edits, paths, message } = edit
@@ -102,9 +105,9 @@ async function commitEdits(
   const states = await readPathStates(repo, parent, paths)
   assertCommittable(states)
   const contents = (await renderEdits(ctx, edits, paths)).map((text) => Buffer.from(text, 'utf8'))
-  const identities = await commitIdentities(ctx)
+  const [identities, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, edit.sign)])
   const files = paths.map((path, i) => ({ path, content: contents[i]! }))
-  const commit = await buildCommit(repo, { parent, files, message, ...identities })
+  const commit = await buildCommit(repo, { parent, files, message, ...identities, signer })
   return applyEdit(repo, {
     branch,
     parent,

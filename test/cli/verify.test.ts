@@ -59,6 +59,35 @@ describe('signed versions', () => {
     expect(json).toMatchObject({ reference: 'churn:v0', signature: { status: 'good', signer: 'ada@example.com' }, largeFileCount: 1, problems: [] })
   })
 
+  it('registry edits are signed too, and verify checks the commits that linked the version and moved the alias', async () => {
+    useSshSigning()
+    logModel(Buffer.from('small weights\n'))
+    for (const args of [
+      ['log', 'churn', join(repo.scratch, 'out')],
+      ['model', 'create', 'churn-model'],
+      ['link', 'churn:v0', 'churn-model', '--alias', 'production', '--force'],
+    ]) {
+      const result = await gmr(repo.dir, repo.env, args)
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
+    }
+    const head = repo.git('rev-parse', 'HEAD').trim()
+    expect(spawnSync('git', ['verify-commit', head], { cwd: repo.dir, env: repo.env }).status).toBe(0)
+    expect(spawnSync('git', ['verify-commit', 'HEAD~1'], { cwd: repo.dir, env: repo.env }).status).toBe(0)
+
+    const verified = await gmr(repo.dir, repo.env, ['verify', 'churn-model:production'])
+    expect(verified.stderr).toBe('')
+    expect(verified.stdout).toContain(`linked in        ${head.slice(0, 10)}: good signature by ada@example.com`)
+    expect(verified.stdout).toContain(`production set in ${head.slice(0, 10)}: good signature by ada@example.com`)
+
+    // An alias moved by an unsigned commit (here: plain git with signing off) is caught.
+    repo.write('registry/models/churn-model.yaml', repo.read('registry/models/churn-model.yaml').replace('production: 0', 'production: 0\n  staging: 0'))
+    repo.git('-c', 'commit.gpgsign=false', 'commit', '-qam', 'staging by hand')
+    const unsigned = repo.git('rev-parse', 'HEAD').trim()
+    const staging = await gmr(repo.dir, repo.env, ['verify', 'churn-model:staging'])
+    expect(staging.code).toBe(1)
+    expect(staging.stderr).toBe(`error: churn-model:staging does not verify: the registry commit that moved churn-model:staging (${unsigned.slice(0, 10)}) is not signed\n`)
+  })
+
   it('an unsigned version does not verify: one line naming the commit, exit 1', async () => {
     logModel(Buffer.from('small weights\n'))
     expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
