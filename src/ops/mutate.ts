@@ -4,9 +4,8 @@ import { deepEqual } from '../domain/manifestDocument.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { formatIdentity } from '../git/commit.js'
 import { commitFiles, currentBranch } from '../git/commitFiles.js'
-import { withLock } from '../git/lock.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
-import { commitIdentities, type RegistryContext } from './context.js'
+import { commitIdentities, withRegistryLock, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { assertSafeEdits } from './soundState.js'
 
@@ -58,7 +57,7 @@ export async function mutateRegistry(
   plan: (store: ManifestStore) => Promise<MutationPlan>,
 ): Promise<MutationResult> {
   const { repo } = ctx
-  return withLock(repo, 'registry', async () => {
+  return withRegistryLock(ctx, async () => {
     const store = new ManifestStore(repo)
     const planned = await plan(store)
     const edits = planned.edits.filter((edit) => !deepEqual(edit.before, edit.after))
