@@ -73,7 +73,7 @@ export function isErrno(err: unknown, ...codes: string[]): boolean {
 const SYSTEM_ERRORS: Record<string, { reason: string; fix: string }> = {
   ENOSPC: { reason: 'no space left on device', fix: 'free some space and try again' },
   EDQUOT: { reason: 'disk quota exceeded', fix: 'free some space and try again' },
-  EROFS: { reason: 'read-only file system', fix: 'run gmr where the repository can be written, or use a read command' },
+  EROFS: { reason: 'read-only file system', fix: 'remount it read-write or work on a writable copy (read commands still work)' },
   EACCES: { reason: 'permission denied', fix: 'check the permissions of that path and its folders' },
   EPERM: { reason: 'operation not permitted', fix: 'check the permissions of that path and its folders' },
   ENAMETOOLONG: { reason: 'file name too long', fix: 'use a shorter path' },
@@ -85,8 +85,9 @@ const SYSTEM_ERRORS: Record<string, { reason: string; fix: string }> = {
 
 /** The code and reason of a system error a user can cause (full disk, read-only, …); null for anything else. */
 export function systemErrorReason(err: unknown): { code: string; reason: string; fix: string } | null {
-  if (typeof err !== 'object' || err === null || err instanceof GmrError) return null
-  const code = (err as { code?: unknown }).code
+  if (typeof err !== 'object' || err === null) return null
+  if (err instanceof GmrError && !(err instanceof StorageError)) return null
+  const code = err instanceof StorageError ? err.data.code : (err as { code?: unknown }).code
   if (typeof code !== 'string') return null
   const known = SYSTEM_ERRORS[code]
   return known === undefined ? null : { code, ...known }
@@ -95,6 +96,7 @@ export function systemErrorReason(err: unknown): { code: string; reason: string;
 /**
  * A system error as one line saying what failed and where (`cannot write '/x/.git/gmr/registry.lock':
  * read-only file system (EROFS); …`); anything that is not a known system error comes back unchanged.
+ * A StorageError is said again for `path` (a caller that knows what a temporary file was for).
  */
 export function storageFailure(err: unknown, action: string, path: string): unknown {
   const known = systemErrorReason(err)

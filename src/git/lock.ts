@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import { backoff } from '../domain/async.js'
 import { GmrError } from '../domain/errors.js'
 import { crashPoint } from './crashPoint.js'
-import { isErrno, tempPathFor } from './fs.js'
+import { isErrno, storageFailure, tempPathFor } from './fs.js'
 import { processAlive, processIdentity, type ProcessIdentity } from './processes.js'
 import type { GitDir } from './repo.js'
 import { sweepTempFiles } from './tempFiles.js'
@@ -107,9 +107,10 @@ async function createComplete(repo: GitDir, path: string, text: string): Promise
     return true
   } catch (err) {
     if (isErrno(err, 'EEXIST')) return false
-    throw err
+    throw storageFailure(err, 'create', path)
   } finally {
-    await fs.remove(temp)
+    // Best effort: on a read-only or full disk this fails too, and the sweep gets it next time.
+    await fs.remove(temp).catch(() => undefined)
   }
 }
 

@@ -33,6 +33,9 @@ export async function openRepo(options: OpenRepoOptions): Promise<Repo> {
   const fs = toFileSystem(options.fs)
   const start = stripTrailingSlash(options.dir)
   if (options.gitdir !== undefined) return { fs, dir: start, gitdir: stripTrailingSlash(options.gitdir) }
+  if (!(await fs.stat(start))?.isDirectory()) {
+    throw new NotAGitRepositoryError(`${start} is not a folder that exists; check the path (-C, --dir)`, { dir: start })
+  }
   let dir = start
   for (;;) {
     const dotGit = `${dir === '/' ? '' : dir}/.git`
