@@ -51,6 +51,8 @@ export interface FsClient {
     open(path: string, flags: string, mode?: number): Promise<unknown>
     /** A second name for a file; used, where present, to create a lock file complete in one step. */
     link?(existing: string, path: string): Promise<unknown>
+    /** The path with every symlink resolved; used, where present, to compare a folder with git config. */
+    realpath?(path: string): Promise<unknown>
   }
   createReadStream?(path: string, options?: unknown): unknown
   createWriteStream?(path: string, options?: unknown): unknown
@@ -306,6 +308,12 @@ export class FileSystem {
       if (isErrno(err, 'ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) return false
       throw storageFailure(err, 'remove', path)
     }
+  }
+
+  /** `path` with symlinks resolved, as git names a repository; unchanged where the file system cannot tell. */
+  async realpath(path: string): Promise<string> {
+    if (!this.p.realpath) return path
+    return String(await this.p.realpath(path).catch(() => path))
   }
 
   async readlink(path: string): Promise<string> {

@@ -1,5 +1,7 @@
 import { NotAGitRepositoryError } from '../domain/errors.js'
+import type { Env } from './config.js'
 import { FileSystem, type FsClient } from './fs.js'
+import { assertSafeDirectory } from './safeDirectory.js'
 
 /**
  * Where a repository's git data lives. Everything in src/git/ takes one of these:
@@ -22,6 +24,8 @@ export interface OpenRepoOptions {
   dir: string
   /** The git directory, when it is not `<top>/.git`. */
   gitdir?: string
+  /** For git's safe.directory check: HOME, SUDO_UID, GIT_CONFIG_* (default: none set). */
+  env?: Env
 }
 
 export function toFileSystem(fs: FsClient | FileSystem): FileSystem {
@@ -33,6 +37,12 @@ export async function openRepo(options: OpenRepoOptions): Promise<Repo> {
   const fs = toFileSystem(options.fs)
   const start = stripTrailingSlash(options.dir)
   if (options.gitdir !== undefined) return { fs, dir: start, gitdir: stripTrailingSlash(options.gitdir) }
+  const found = await discover(fs, start)
+  await assertSafeDirectory(fs, { worktree: found.dir, gitdir: found.gitdir, ...(found.gitfile && { gitfile: found.gitfile }) }, options.env ?? {})
+  return { fs, dir: found.dir, gitdir: found.gitdir }
+}
+
+async function discover(fs: FileSystem, start: string): Promise<{ dir: string; gitdir: string; gitfile?: string }> {
   if (!(await fs.stat(start))?.isDirectory()) {
     throw new NotAGitRepositoryError(`${start} is not a folder that exists; check the path (-C, --dir)`, { dir: start })
   }
@@ -40,14 +50,14 @@ export async function openRepo(options: OpenRepoOptions): Promise<Repo> {
   for (;;) {
     const dotGit = `${dir === '/' ? '' : dir}/.git`
     const st = await fs.stat(dotGit)
-    if (st?.isDirectory()) return { fs, dir, gitdir: dotGit }
+    if (st?.isDirectory()) return { dir, gitdir: dotGit }
     if (st?.isFile()) {
       // A `.git` file (worktree, submodule) points at the real git directory.
       const text = (await fs.readText(dotGit)) ?? ''
       const match = /^gitdir: (.+)$/m.exec(text)
       if (match) {
         const target = match[1]!.trim()
-        return { fs, dir, gitdir: target.startsWith('/') ? target : `${dir}/${target}` }
+        return { dir, gitdir: target.startsWith('/') ? target : `${dir}/${target}`, gitfile: dotGit }
       }
     }
     const parent = dir.slice(0, dir.lastIndexOf('/')) || '/'
