@@ -1,4 +1,4 @@
-import { NotARegistryError } from '../domain/errors.js'
+import { NotARegistryError, UnsupportedStateError } from '../domain/errors.js'
 import { REGISTRY_FILE } from '../domain/layout.js'
 import type { RegistryConfig } from '../domain/registryConfig.js'
 import type { GitIdentity } from '../git/commit.js'
@@ -53,7 +53,12 @@ export async function openRepoContext(options: RepoOptions): Promise<RepoContext
  * Run `fn` holding the registry lock: the one lock every registry edit takes, which
  * records this command and reports a stale lock it took over through `notify`.
  */
-export function withRegistryLock<T>(ctx: Pick<RegistryContext, 'repo' | 'command' | 'notify'>, fn: () => Promise<T>): Promise<T> {
+export async function withRegistryLock<T>(
+  ctx: Pick<RegistryContext, 'repo' | 'command' | 'notify'>,
+  fn: () => Promise<T>,
+  options: { workTree?: boolean } = {},
+): Promise<T> {
+  if (options.workTree !== false) assertNotBare(ctx)
   return withLock(ctx.repo, 'registry', fn, { command: ctx.command, onNotice: ctx.notify })
 }
 
@@ -76,6 +81,15 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
     return parseRegistryConfig((await repo.fs.readText(path)) ?? '')
   }
   return { ...base, config: () => (config ??= readConfig()) }
+}
+
+/** Write commands run in a checkout: in a bare repository (a server, a mirror) they say why not. */
+export function assertNotBare(ctx: Pick<RegistryContext, 'repo' | 'command'>): void {
+  if (!ctx.repo.bare) return
+  throw new UnsupportedStateError(
+    `"${ctx.command}" writes to the registry, and ${ctx.repo.gitdir} is a bare repository (a server or mirror); run it in a clone ("git clone ${ctx.repo.gitdir}") and push`,
+    { gitdir: ctx.repo.gitdir },
+  )
 }
 
 /** Author and committer for a commit made now, as git would choose them. */

@@ -53,5 +53,5 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     }
     return { registryBranch, commit: tip, changes, dangling, dryRun: options.dryRun ?? false }
   }
-  return options.dryRun ? run() : withRegistryLock(ctx, run)
+  return options.dryRun ? run() : withRegistryLock(ctx, run, { workTree: false })
 }
