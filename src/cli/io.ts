@@ -13,4 +13,6 @@ export interface CliIo {
   fs: FsClient
   /** Whether stderr is a terminal (progress is drawn only then). */
   stderrIsTTY: boolean
+  /** The command line being run, as recorded in the registry lock (set by `run`). */
+  command?: string
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { GmrError } from '../domain/errors.js'
 import { resolvePath } from '../domain/paths.js'
+import { storageFailure } from '../git/fs.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerCheck } from './commands/check.js'
@@ -88,14 +89,15 @@ export function buildProgram(io: CliIo): Command {
  * so tests call it in-process with their own io.
  */
 export async function run(argv: readonly string[], processIo: CliIo): Promise<number> {
-  const io: CliIo = { ...processIo }
+  const io: CliIo = { ...processIo, command: describeCommandLine(argv) }
   const debug = argv.includes('--debug')
   const program = buildProgram(io)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return EXIT_OK
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE
+  } catch (caught) {
+    if (caught instanceof CommanderError) return caught.exitCode === 0 ? EXIT_OK : EXIT_USAGE
+    const err = asUserError(caught)
     if (err instanceof GmrError) {
       io.stderr(`error: ${err.message}\n`)
       if (debug && err.stack) io.stderr(`${err.stack}\n`)
@@ -106,4 +108,36 @@ export async function run(argv: readonly string[], processIo: CliIo): Promise<nu
     if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`)
     return EXIT_ERROR
   }
+}
+
+/**
+ * A system error a user can cause (full disk, read-only, no permission, name too long)
+ * that reached here raw, from a layer that does not go through the file-system adapter,
+ * becomes the same one line the adapter would have said.
+ */
+function asUserError(err: unknown): unknown {
+  const { path, dest, syscall } = (err ?? {}) as { path?: unknown; dest?: unknown; syscall?: unknown }
+  if (typeof path !== 'string') return err
+  const where = typeof dest === 'string' ? `${path}' -> '${dest}` : path
+  return storageFailure(err, ACTIONS[String(syscall)] ?? 'use', where)
+}
+
+const ACTIONS: Record<string, string> = {
+  open: 'open',
+  mkdir: 'create the folder',
+  rename: 'rename',
+  unlink: 'remove',
+  rmdir: 'remove',
+  write: 'write',
+  scandir: 'read the folder',
+  read: 'read',
+  symlink: 'create',
+  link: 'create',
+  chmod: 'change the mode of',
+}
+
+/** The command line as the registry lock records it: short, one line. */
+function describeCommandLine(argv: readonly string[]): string {
+  const line = ['gmr', ...argv].join(' ').replace(/\s+/g, ' ')
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line
 }

@@ -25,3 +25,14 @@ export async function mapLimit<T, R>(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/**
+ * The pause between two tries at something another process holds (a lock file): random,
+ * so waiters do not retry in step, growing by `stepMs` a try up to `capMs`, and never
+ * past `deadline` (epoch ms).
+ */
+export function backoff(attempt: number, options: { stepMs: number; capMs: number; deadline?: number }): Promise<void> {
+  const ms = 1 + Math.random() * Math.min(options.capMs, options.stepMs * (attempt + 1))
+  const left = options.deadline === undefined ? ms : Math.max(1, options.deadline - Date.now())
+  return sleep(Math.min(ms, left))
+}

@@ -1,6 +1,7 @@
 import { GmrError } from '../domain/errors.js'
 import { configValue, parseGitConfig, type GitConfig } from '../domain/gitConfig.js'
 import type { GitIdentity } from './commit.js'
+import type { FileSystem } from './fs.js'
 import type { GitDir } from './repo.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -11,19 +12,32 @@ export type Env = Readonly<Record<string, string | undefined>>
  * includes are not read.
  */
 export async function readGitConfig(repo: GitDir, env: Env = {}): Promise<GitConfig> {
-  const config: GitConfig = new Map()
+  return readConfigFiles(repo.fs, [...globalConfigFiles(env), `${repo.gitdir}/config`])
+}
+
+/** The global config files git reads, in order: `$GIT_CONFIG_GLOBAL`, or XDG then `~/.gitconfig`. */
+export function globalConfigFiles(env: Env): string[] {
+  if (env.GIT_CONFIG_GLOBAL !== undefined) return [env.GIT_CONFIG_GLOBAL]
   const files: string[] = []
-  if (env.GIT_CONFIG_GLOBAL !== undefined) {
-    files.push(env.GIT_CONFIG_GLOBAL)
-  } else {
-    const xdg = env.XDG_CONFIG_HOME || (env.HOME ? `${env.HOME}/.config` : undefined)
-    if (xdg) files.push(`${xdg}/git/config`)
-    if (env.HOME) files.push(`${env.HOME}/.gitconfig`)
-  }
-  files.push(`${repo.gitdir}/config`)
+  const xdg = env.XDG_CONFIG_HOME || (env.HOME ? `${env.HOME}/.config` : undefined)
+  if (xdg) files.push(`${xdg}/git/config`)
+  if (env.HOME) files.push(`${env.HOME}/.gitconfig`)
+  return files
+}
+
+/** The system config file (`$GIT_CONFIG_SYSTEM`, else /etc/gitconfig), none under `GIT_CONFIG_NOSYSTEM`. */
+export function systemConfigFiles(env: Env): string[] {
+  const noSystem = env.GIT_CONFIG_NOSYSTEM
+  if (noSystem !== undefined && noSystem !== '' && !/^(0|false|no|off)$/i.test(noSystem)) return []
+  return [env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig']
+}
+
+/** The files, later ones winning; missing or unreadable ones are skipped. */
+export async function readConfigFiles(fs: FileSystem, files: readonly string[]): Promise<GitConfig> {
+  const config: GitConfig = new Map()
   for (const file of files) {
     if (file === '' || file === '/dev/null') continue
-    const text = await repo.fs.readText(file).catch(() => null)
+    const text = await fs.readText(file).catch(() => null)
     if (text !== null) parseGitConfig(text, config)
   }
   return config

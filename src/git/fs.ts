@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
+import { GmrError, StorageError } from '../domain/errors.js'
 
 /** A stat result as both Node's fs and memfs return it. */
 export interface FsStat {
@@ -48,6 +49,10 @@ export interface FsClient {
     symlink(target: string, path: string): Promise<unknown>
     chmod(path: string, mode: number): Promise<unknown>
     open(path: string, flags: string, mode?: number): Promise<unknown>
+    /** A second name for a file; used, where present, to create a lock file complete in one step. */
+    link?(existing: string, path: string): Promise<unknown>
+    /** The path with every symlink resolved; used, where present, to compare a folder with git config. */
+    realpath?(path: string): Promise<unknown>
   }
   createReadStream?(path: string, options?: unknown): unknown
   createWriteStream?(path: string, options?: unknown): unknown
@@ -66,12 +71,72 @@ export function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes((err as { code?: string }).code ?? '')
 }
 
+/** What a system error means for the user, and what to do about it. */
+const SYSTEM_ERRORS: Record<string, { reason: string; fix: string }> = {
+  ENOSPC: { reason: 'no space left on device', fix: 'free some space and try again' },
+  EDQUOT: { reason: 'disk quota exceeded', fix: 'free some space and try again' },
+  EROFS: { reason: 'read-only file system', fix: 'remount it read-write or work on a writable copy (read commands still work)' },
+  EACCES: { reason: 'permission denied', fix: 'check the permissions of that path and its folders' },
+  EPERM: { reason: 'operation not permitted', fix: 'check the permissions of that path and its folders' },
+  ENAMETOOLONG: { reason: 'file name too long', fix: 'use a shorter path' },
+  EIO: { reason: 'input/output error', fix: 'check the disk' },
+  EFBIG: { reason: 'file too large for this file system', fix: 'use another file system' },
+  EMFILE: { reason: 'too many open files', fix: 'raise the limit (ulimit -n) and try again' },
+  ELOOP: { reason: 'too many levels of symbolic links', fix: 'check the links on that path' },
+}
+
+/** The code and reason of a system error a user can cause (full disk, read-only, …); null for anything else. */
+export function systemErrorReason(err: unknown): { code: string; reason: string; fix: string } | null {
+  if (typeof err !== 'object' || err === null) return null
+  if (err instanceof GmrError && !(err instanceof StorageError)) return null
+  const code = err instanceof StorageError ? err.data.code : (err as { code?: unknown }).code
+  if (typeof code !== 'string') return null
+  const known = SYSTEM_ERRORS[code]
+  return known === undefined ? null : { code, ...known }
+}
+
+/**
+ * A system error as one line saying what failed and where (`cannot write '/x/.git/gmr/registry.lock':
+ * read-only file system (EROFS); …`); anything that is not a known system error comes back unchanged.
+ * A StorageError is said again for `path` (a caller that knows what a temporary file was for).
+ */
+export function storageFailure(err: unknown, action: string, path: string): unknown {
+  const known = systemErrorReason(err)
+  if (known === null) return err
+  return new StorageError(`cannot ${action} '${path}': ${known.reason} (${known.code}); ${known.fix}`, {
+    code: known.code,
+    path,
+  })
+}
+
+/** Run a write step, turning a system error it raises into a StorageError naming `path`. */
+async function writing<T>(action: string, path: string, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (err) {
+    throw storageFailure(err, action, path)
+  }
+}
+
 let tempCounter = 0
 
-/** A unique sibling name for `path`, for write-then-rename. */
+/**
+ * A unique sibling name for `path`, for write-then-rename. The name carries the owning
+ * process's id (`<path>.tmp-<pid>-<time>-<n>`), so that a later run can tell a leftover
+ * of a killed process from a file still being written (see `sweepTempFiles`).
+ */
 export function tempPathFor(path: string): string {
   tempCounter += 1
-  return `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${tempCounter}`
+  return `${path}${TEMP_MARK}${process.pid}-${Date.now().toString(36)}-${tempCounter}`
+}
+
+const TEMP_MARK = '.tmp-'
+const TEMP_NAME = /\.tmp-(\d+)-[0-9a-z]+-\d+$/
+
+/** The process that owns a temporary name made by `tempPathFor`; null when `name` is not one. */
+export function tempOwner(name: string): number | null {
+  const match = TEMP_NAME.exec(name)
+  return match ? Number(match[1]) : null
 }
 
 /**
@@ -139,8 +204,28 @@ export class FileSystem {
   }
 
   async mkdirp(path: string): Promise<void> {
-    if (this.client.mkdirSync) this.client.mkdirSync(path, { recursive: true })
-    else await this.p.mkdir(path, { recursive: true })
+    try {
+      if (this.client.mkdirSync) this.client.mkdirSync(path, { recursive: true })
+      else await this.p.mkdir(path, { recursive: true })
+    } catch (err) {
+      throw storageFailure(isErrno(err, 'ENOENT') ? await this.mkdirCause(path, err) : err, 'create the folder', path)
+    }
+  }
+
+  /**
+   * Node's recursive mkdir reports ENOENT where a folder on the way cannot be made
+   * (read-only file system, no permission); making the first missing one alone gives the real reason.
+   */
+  private async mkdirCause(path: string, err: unknown): Promise<unknown> {
+    let missing = path
+    while (dirname(missing) !== missing && (await this.lstat(dirname(missing)).catch(() => null)) === null) missing = dirname(missing)
+    try {
+      await this.p.mkdir(missing)
+      await this.p.rmdir(missing)
+      return err
+    } catch (cause) {
+      return cause
+    }
   }
 
   async write(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
@@ -150,14 +235,15 @@ export class FileSystem {
 
   private async writeRaw(path: string, data: Uint8Array | string, mode?: number): Promise<void> {
     const options = mode === undefined ? undefined : { mode }
-    if (this.client.writeFileSync) this.client.writeFileSync(path, data, options)
-    else await this.p.writeFile(path, data, options)
+    await writing('write', path, () =>
+      this.client.writeFileSync ? this.client.writeFileSync(path, data, options) : this.p.writeFile(path, data, options),
+    )
   }
 
   /** Append to a file (creating it and its folder); callers hold a lock when order matters. */
   async append(path: string, data: Uint8Array | string): Promise<void> {
     await this.mkdirp(dirname(path))
-    await this.p.appendFile(path, data)
+    await writing('write', path, () => this.p.appendFile(path, data))
   }
 
   /** Write to a temporary sibling and rename it over `path`: readers see old or new, never half. */
@@ -175,17 +261,24 @@ export class FileSystem {
 
   /** Create `path` exclusively (fails with EEXIST when it exists). */
   async openExclusive(path: string): Promise<FsFileHandle> {
-    return (await this.p.open(path, 'wx', 0o666)) as FsFileHandle
+    return (await writing('create', path, () => this.p.open(path, 'wx', 0o666))) as FsFileHandle
+  }
+
+  /** Give the file `existing` the second name `path`, failing with EEXIST when that exists; false when the file system has no links. */
+  async link(existing: string, path: string): Promise<boolean> {
+    if (!this.p.link) return false
+    await writing('create', path, () => this.p.link!(existing, path))
+    return true
   }
 
   /** Open for streaming: `r` to read, `wx` to create a new file (fails with EEXIST). */
   async open(path: string, flags: 'r' | 'wx', mode = 0o666): Promise<FsStreamHandle> {
-    return (await this.p.open(path, flags, mode)) as FsStreamHandle
+    if (flags === 'r') return (await this.p.open(path, flags, mode)) as FsStreamHandle
+    return (await writing('create', path, () => this.p.open(path, flags, mode))) as FsStreamHandle
   }
 
   async rename(from: string, to: string): Promise<void> {
-    if (this.client.renameSync) this.client.renameSync(from, to)
-    else await this.p.rename(from, to)
+    await writing('rename', from, () => (this.client.renameSync ? this.client.renameSync(from, to) : this.p.rename(from, to)))
   }
 
   /** Remove a file or symlink; absent is fine. */
@@ -193,7 +286,7 @@ export class FileSystem {
     try {
       await this.p.unlink(path)
     } catch (err) {
-      if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err
+      if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw storageFailure(err, 'remove', path)
     }
   }
 
@@ -203,7 +296,7 @@ export class FileSystem {
     if (st === null) return
     if (!st.isDirectory()) return this.remove(path)
     for (const name of (await this.readdir(path)) ?? []) await this.removeTree(`${path}/${name}`)
-    await this.p.rmdir(path)
+    await writing('remove', path, () => this.p.rmdir(path))
   }
 
   /** Remove an empty directory; a directory that is not empty or absent is left. */
@@ -213,8 +306,14 @@ export class FileSystem {
       return true
     } catch (err) {
       if (isErrno(err, 'ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) return false
-      throw err
+      throw storageFailure(err, 'remove', path)
     }
+  }
+
+  /** `path` with symlinks resolved, as git names a repository; unchanged where the file system cannot tell. */
+  async realpath(path: string): Promise<string> {
+    if (!this.p.realpath) return path
+    return String(await this.p.realpath(path).catch(() => path))
   }
 
   async readlink(path: string): Promise<string> {
@@ -222,11 +321,11 @@ export class FileSystem {
   }
 
   async symlink(target: string, path: string): Promise<void> {
-    await this.p.symlink(target, path)
+    await writing('create', path, () => this.p.symlink(target, path))
   }
 
   async chmod(path: string, mode: number): Promise<void> {
-    await this.p.chmod(path, mode)
+    await writing('change the mode of', path, () => this.p.chmod(path, mode))
   }
 
   createReadStream(path: string, options?: { start?: number; end?: number; highWaterMark?: number }): Readable {

@@ -5,6 +5,8 @@ import { changedWhileLogging, guard } from './collectFiles.js'
 import { dirname, isErrno, tempPathFor, type FsStat, type FsStreamHandle } from './fs.js'
 import type { GitDir } from './repo.js'
 import { streamCopy, type StreamCopyOptions } from './streamCopy.js'
+import { crashPoint } from './crashPoint.js'
+import { sweepTempFiles } from './tempFiles.js'
 
 /** How far a large file has got: `hash` while logging, `write` while downloading, `verify` while comparing. */
 export interface LfsProgress {
@@ -59,6 +61,8 @@ const OBJECT_MODE = 0o644
  */
 export class LfsStore {
   readonly repo: GitDir
+  /** Whether `tmp/` was cleared of killed runs' leftovers yet (once per store). */
+  private swept = false
 
   constructor(repo: GitDir) {
     this.repo = repo
@@ -101,6 +105,7 @@ export class LfsStore {
         readError: (err) => readFailure(source, err),
         writeError: (err) => this.storageFailure(err),
       })
+      crashPoint('lfs-temp-written')
       const after = await input.stat()
       if (size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
         throw changedWhileLogging(source)
@@ -243,6 +248,10 @@ export class LfsStore {
   private async createTemp(): Promise<{ temp: string; output: FsStreamHandle }> {
     const dir = `${this.root}/tmp`
     await this.repo.fs.mkdirp(dir)
+    if (!this.swept) {
+      this.swept = true
+      await sweepTempFiles(this.repo.fs, dir)
+    }
     const temp = tempPathFor(`${dir}/gmr`)
     return { temp, output: await this.repo.fs.open(temp, 'wx', OBJECT_MODE) }
   }
@@ -332,8 +341,9 @@ const REASONS: Record<string, string> = {
 
 /** A failed write of the repository's storage or of a target file, as one line that says what to do. */
 export function storageError(err: unknown, what: string, retry: string): unknown {
-  if (err instanceof GmrError) return err
-  const code = (err as { code?: string } | null)?.code ?? ''
+  // The file-system adapter already named the file; here the caller knows what it was for.
+  const code = err instanceof StorageError ? String(err.data.code) : (err as { code?: string } | null)?.code ?? ''
+  if (err instanceof GmrError && !(err instanceof StorageError)) return err
   const reason = REASONS[code]
   if (reason === undefined) return err
   const fix = code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space' : 'make it writable'

@@ -1,3 +1,4 @@
+import { backoff } from '../domain/async.js'
 import {
   CorruptObjectError,
   InvalidInputError,
@@ -407,8 +408,7 @@ async function lockFile(
           { ...data, lockFile: path, timeoutMs: timeout },
         )
       }
-      const backoff = 1 + Math.random() * Math.min(20, 2 + 2 * attempt)
-      await sleep(Math.min(backoff, Math.max(1, deadline - now)))
+      await backoff(attempt, { stepMs: 2, capMs: 20, deadline })
     }
   }
 }
@@ -564,8 +564,4 @@ function assertIdentity(identity: string): void {
     `reflog identity '${identity}' is not 'Name <email> <unix-seconds> <+hhmm>'; check user.name and user.email`,
     { identity },
   )
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

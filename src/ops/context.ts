@@ -1,9 +1,10 @@
-import { NotARegistryError } from '../domain/errors.js'
+import { NotARegistryError, UnsupportedStateError } from '../domain/errors.js'
 import { REGISTRY_FILE } from '../domain/layout.js'
 import type { RegistryConfig } from '../domain/registryConfig.js'
 import type { GitIdentity } from '../git/commit.js'
 import { readGitConfig, resolveIdentity, type Env } from '../git/config.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
+import { withLock } from '../git/lock.js'
 import { openRepo, type Repo } from '../git/repo.js'
 import { recoverIfInterrupted } from './registryEdit.js'
 
@@ -19,6 +20,10 @@ export interface RepoOptions {
   env?: Env
   /** The clock, for commit dates (tests pin it). */
   now?: () => Date
+  /** What is running, as a user would recognise it (`gmr link churn:v3 churn-model`); recorded in the registry lock. */
+  command?: string
+  /** Told about things worth a line to the user that are not errors (a stale lock taken over); operations never print. */
+  onNotice?: (message: string) => void
 }
 
 /** An opened registry: the repository plus its settings. */
@@ -28,11 +33,34 @@ export interface RegistryContext {
   config(): Promise<RegistryConfig>
   env: Env
   now: () => Date
+  command: string
+  notify: (message: string) => void
 }
 
-export async function openRepoContext(options: RepoOptions): Promise<{ repo: Repo; env: Env; now: () => Date }> {
+export type RepoContext = Pick<RegistryContext, 'repo' | 'env' | 'now' | 'command' | 'notify'>
+
+export async function openRepoContext(options: RepoOptions): Promise<RepoContext> {
   const repo = await openRepo(options.gitdir === undefined ? options : { ...options, gitdir: options.gitdir })
-  return { repo, env: options.env ?? {}, now: options.now ?? (() => new Date()) }
+  return {
+    repo,
+    env: options.env ?? {},
+    now: options.now ?? (() => new Date()),
+    command: options.command ?? 'gmr',
+    notify: options.onNotice ?? (() => {}),
+  }
+}
+
+/**
+ * Run `fn` holding the registry lock: the one lock every registry edit takes, which
+ * records this command and reports a stale lock it took over through `notify`.
+ */
+export async function withRegistryLock<T>(
+  ctx: Pick<RegistryContext, 'repo' | 'command' | 'notify'>,
+  fn: () => Promise<T>,
+  options: { workTree?: boolean } = {},
+): Promise<T> {
+  if (options.workTree !== false) assertNotBare(ctx)
+  return withLock(ctx.repo, 'registry', fn, { command: ctx.command, onNotice: ctx.notify })
 }
 
 /**
@@ -40,7 +68,8 @@ export async function openRepoContext(options: RepoOptions): Promise<{ repo: Rep
  * The settings file is parsed only when an operation asks for it.
  */
 export async function openRegistryContext(options: RepoOptions): Promise<RegistryContext> {
-  const { repo, env, now } = await openRepoContext(options)
+  const base = await openRepoContext(options)
+  const { repo } = base
   const path = `${repo.dir}/${REGISTRY_FILE}`
   if (!(await repo.fs.exists(path))) {
     throw new NotARegistryError(`${repo.dir} is not a gmr registry yet (no ${REGISTRY_FILE}): run "gmr init" first`, {
@@ -53,7 +82,16 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
     const { parseRegistryConfig } = await import('../domain/registryConfig.js')
     return parseRegistryConfig((await repo.fs.readText(path)) ?? '')
   }
-  return { repo, config: () => (config ??= readConfig()), env, now }
+  return { ...base, config: () => (config ??= readConfig()) }
+}
+
+/** Write commands run in a checkout: in a bare repository (a server, a mirror) they say why not. */
+export function assertNotBare(ctx: Pick<RegistryContext, 'repo' | 'command'>): void {
+  if (!ctx.repo.bare) return
+  throw new UnsupportedStateError(
+    `"${ctx.command}" writes to the registry, and ${ctx.repo.gitdir} is a bare repository (a server or mirror); run it in a clone ("git clone ${ctx.repo.gitdir}") and push`,
+    { gitdir: ctx.repo.gitdir },
+  )
 }
 
 /** Author and committer for a commit made now, as git would choose them. */

@@ -5,12 +5,14 @@ import type { LfsPointer } from '../domain/lfsPointer.js'
 import { resolvePath } from '../domain/paths.js'
 import { parseReference } from '../domain/reference.js'
 import { symlinkEscapes, unsafePathReason } from '../domain/safePath.js'
-import { tempPathFor, type FileSystem } from '../git/fs.js'
+import { dirname, tempPathFor, type FileSystem } from '../git/fs.js'
+import { crashPoint } from '../git/crashPoint.js'
 import { findLfsPointers } from '../git/lfsFiles.js'
 import { hashFile, LfsStore, type LfsProgressCallback } from '../git/lfsStore.js'
 import { hashObject, readObject } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
 import { StatCache } from '../git/statCache.js'
+import { isAbandonedTemp, sweepTempFiles } from '../git/tempFiles.js'
 import { listTreeFiles, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
@@ -212,6 +214,8 @@ async function materialise(
   force: boolean,
 ): Promise<{ written: number; unchanged: number }> {
   const { fs } = writer.repo
+  // A killed download's staging folder beside the target: nobody will finish it.
+  await sweepTempFiles(fs, dirname(target), `${target.slice(dirname(target).length + 1)}.tmp-`)
   const st = await fs.stat(target)
   if (st === null) {
     await assertLfsObjects(writer, files)
@@ -221,6 +225,7 @@ async function materialise(
     try {
       await fs.mkdirp(staging)
       await writeFiles(writer, staging, files)
+      crashPoint('download-staged')
       await fs.rename(staging, target)
     } catch (err) {
       await fs.removeTree(staging)
@@ -232,10 +237,11 @@ async function materialise(
   if (!st.isDirectory()) {
     throw new TargetNotEmptyError(`${target} exists and is not a folder; choose another --to`, { dir: target })
   }
+  const existing = await listExisting(fs, target)
   const states = await mapFiles(files, (file) => compareFile(writer, target, file))
   if (!force) {
     const wanted = new Set(files.map((f) => f.path))
-    const extra = (await listExisting(fs, target)).find((path) => !wanted.has(path))
+    const extra = existing.find((path) => !wanted.has(path))
     const different = files.find((_, i) => states[i] === 'different')
     const blocker = extra ?? different?.path
     if (blocker !== undefined) {
@@ -289,6 +295,7 @@ async function writeFiles(writer: Writer, root: string, files: readonly PlannedF
       await writer.store.copyOut(file.pointer, temp, { label: file.path, mode, ...(writer.onProgress && { onProgress: writer.onProgress }) })
       await fs.chmod(temp, mode)
     }
+    crashPoint('download-lfs-staged')
     await mapLimit(files.filter((file) => !file.pointer), IO_CONCURRENCY, (file) => writeFile(writer, root, file))
     for (const { temp, path } of staged) {
       if ((await fs.lstat(path))?.isDirectory()) await fs.removeTree(path)
@@ -368,11 +375,15 @@ async function compareLfsFile(writer: Writer, path: string, size: number, file: 
   return hashed.pointer.oid === pointer.oid && hashed.pointer.size === pointer.size ? 'same' : 'different'
 }
 
-/** Files and links below `root` (not folders), as relative paths. */
+/** Files and links below `root` (not folders), as relative paths; a killed download's temporary files are removed, not listed. */
 async function listExisting(fs: FileSystem, root: string, prefix = ''): Promise<string[]> {
   const out: string[] = []
   for (const name of (await fs.readdir(prefix === '' ? root : `${root}/${prefix}`)) ?? []) {
     const path = prefix === '' ? name : `${prefix}/${name}`
+    if (isAbandonedTemp(name)) {
+      await fs.removeTree(`${root}/${path}`)
+      continue
+    }
     const st = await fs.lstat(`${root}/${path}`)
     if (st?.isDirectory()) out.push(...(await listExisting(fs, root, path)))
     else out.push(path)

@@ -20,7 +20,7 @@ import { assertNameFree } from './catalog.js'
 import { assertUnprotected } from './aliasRefs.js'
 import { ManifestStore } from './manifestStore.js'
 import { assertSoundEdits, loadSoundVersions } from './soundState.js'
-import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { assertNotBare, commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 
 export interface LogVersionOptions extends RepoOptions {
   artifact: string
@@ -97,6 +97,7 @@ async function assertMaySetAliases(options: LogVersionOptions, aliases: readonly
 async function logFiles(options: LogVersionOptions): Promise<LogVersionResult> {
   assertName(options.artifact, 'artifact name')
   const ctx = await openRegistryContext(options)
+  assertNotBare(ctx)
   const { repo } = ctx
   await assertNameFree(repo, options.artifact, 'artifact')
   const cwd = options.cwd ?? options.dir

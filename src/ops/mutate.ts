@@ -3,12 +3,11 @@ import { manifestPath, type NameKind } from '../domain/layout.js'
 import { deepEqual } from '../domain/manifestDocument.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { buildCommit, currentBranch } from '../git/commitFiles.js'
-import { commitSigner } from '../git/signing.js'
-import { withLock } from '../git/lock.js'
 import { hashObject } from '../git/objects.js'
 import { readPathStates } from '../git/pathStates.js'
 import { readRef } from '../git/refs.js'
-import { commitIdentities, type RegistryContext } from './context.js'
+import { commitSigner } from '../git/signing.js'
+import { commitIdentities, withRegistryLock, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { applyEdit, assertCommittable, recoverInterruptedEdit, type AppliedEdit } from './registryEdit.js'
 import { assertSafeEdits } from './soundState.js'
@@ -65,7 +64,7 @@ export async function mutateRegistry(
   plan: (store: ManifestStore) => Promise<MutationPlan>,
 ): Promise<MutationResult> {
   const { repo } = ctx
-  return withLock(repo, 'registry', async () => {
+  return withRegistryLock(ctx, async () => {
     await recoverInterruptedEdit(repo)
     const store = new ManifestStore(repo)
     const planned = await plan(store)

@@ -3,13 +3,12 @@ import { manifestDir, type NameKind } from '../domain/layout.js'
 import { mergeManifests, rewriteLinks, type ReplayedVersion } from '../domain/manifestMerge.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { currentBranch } from '../git/commitFiles.js'
-import { withLock } from '../git/lock.js'
 import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { runGit } from '../remote/gitCli.js'
 import { fetchRefs, lastWord } from '../remote/remoteGit.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
-import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { commitIdentities, openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './context.js'
 import { integrateArtifacts } from './fetch.js'
 import { ManifestStore } from './manifestStore.js'
 import { mutateRegistry } from './mutate.js'
@@ -87,7 +86,7 @@ async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replaye
     if (run.code !== 0) throw new GmrError(`cannot fast-forward ${name}: ${lastWord(run) ?? 'git failed'}; commit or stash your changes and run gmr pull again`)
     return 'fast-forward'
   }
-  return withLock(repo, 'registry', async (): Promise<PullResult['branch']> => {
+  return withRegistryLock(ctx, async (): Promise<PullResult['branch']> => {
     const run = await git(['merge', '--no-ff', '--no-commit', '-q', theirs])
     const conflicted = (await git(['diff', '--name-only', '--diff-filter=U'])).stdout.split('\n').filter(Boolean)
     if (run.code !== 0 && conflicted.length === 0) {

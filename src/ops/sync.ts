@@ -2,10 +2,9 @@ import type { AliasRefChange } from '../domain/aliasSync.js'
 import { planAliasSync } from '../domain/aliasSync.js'
 import { UnsupportedStateError } from '../domain/errors.js'
 import { formatIdentity } from '../git/commit.js'
-import { withLock } from '../git/lock.js'
 import { readRef } from '../git/refs.js'
 import { applyAliasChanges, currentAliasRefs, desiredAliasRefs, type DanglingAlias } from './aliasRefs.js'
-import { commitIdentities, openRegistryContext, type RepoOptions } from './context.js'
+import { commitIdentities, openRegistryContext, withRegistryLock, type RepoOptions } from './context.js'
 import { loadSoundRegistryAt } from './soundState.js'
 
 export interface SyncOptions extends RepoOptions {
@@ -54,5 +53,5 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     }
     return { registryBranch, commit: tip, changes, dangling, dryRun: options.dryRun ?? false }
   }
-  return options.dryRun ? run() : withLock(repo, 'registry', run)
+  return options.dryRun ? run() : withRegistryLock(ctx, run, { workTree: false })
 }
