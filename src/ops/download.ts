@@ -1,17 +1,17 @@
 import { mapLimit } from '../domain/async.js'
-import { InvalidInputError, MissingLfsObjectError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
+import { CorruptObjectError, InvalidInputError, MissingLfsObjectError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
 import { pathFilter } from '../domain/glob.js'
-import type { LfsPointer } from '../domain/lfsPointer.js'
+import { lfsSizeMismatch, type LfsPointer } from '../domain/lfsPointer.js'
 import { resolvePath } from '../domain/paths.js'
 import { parseReference } from '../domain/reference.js'
 import { symlinkEscapes, unsafePathReason } from '../domain/safePath.js'
 import { tempPathFor, type FileSystem } from '../git/fs.js'
-import { findLfsPointers } from '../git/lfsFiles.js'
+import { findLfsFiles } from '../git/lfsFiles.js'
 import { hashFile, LfsStore, type LfsProgressCallback } from '../git/lfsStore.js'
 import { hashObject, readObject } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
 import { StatCache } from '../git/statCache.js'
-import { listTreeFiles, type TreeFile } from '../git/treeWalk.js'
+import { walkTree, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { resolveReference } from './resolve.js'
@@ -163,7 +163,15 @@ export async function materialiseVersion(options: MaterialiseOptions): Promise<M
 
 async function planFiles(repo: GitDir, tree: string, label: string, include: readonly string[]): Promise<PlannedFile[]> {
   const cache = {}
-  const all: PlannedFile[] = await listTreeFiles(repo, tree, cache)
+  const walked = await walkTree(repo, tree, cache)
+  const all: PlannedFile[] = walked.files
+  const [shape] = walked.problems
+  if (shape !== undefined) {
+    throw new UnsafePathError(
+      `refusing to download ${label}: at "${shape.path}" ${shape.reason}, which git never writes (git fsck --strict: ${shape.rule}); the version was crafted or damaged`,
+      { path: shape.path, rule: shape.rule },
+    )
+  }
   for (const file of all) {
     const reason = unsafePathReason(file.path)
     if (reason !== null) {
@@ -197,7 +205,14 @@ async function planFiles(repo: GitDir, tree: string, label: string, include: rea
     )
   }
   // Whether a file is in LFS depends on the whole version's .gitattributes, not just the chosen files.
-  const pointers = await findLfsPointers(repo, all, cache)
+  const { pointers, malformed } = await findLfsFiles(repo, all, cache)
+  const [bad] = malformed
+  if (bad !== undefined) {
+    throw new CorruptObjectError(
+      `refusing to download ${label}: ${bad[0]} is stored in Git LFS but its pointer is malformed (${bad[1]}); log the version again from its files`,
+      { path: bad[0] },
+    )
+  }
   for (const file of chosen) {
     const pointer = pointers.get(file.path)
     if (pointer) file.pointer = pointer
@@ -322,6 +337,15 @@ async function assertLfsObjects(writer: Writer, files: readonly PlannedFile[]): 
   }
   if (missing.length === 0) return
   const first = missing[0]!
+  const stored = await writer.store.storedSize(first.pointer!.oid)
+  if (stored !== null) {
+    throw new CorruptObjectError(`cannot download ${writer.label}: ${lfsSizeMismatch(first.path, first.pointer!, stored)}; log the version again from its files`, {
+      path: first.path,
+      oid: first.pointer!.oid,
+      declared: first.pointer!.size,
+      stored,
+    })
+  }
   const more = missing.length > 1 ? ` and ${missing.length - 1} more` : ''
   throw new MissingLfsObjectError(
     `cannot download ${writer.label}: the Git LFS object of ${first.path} (${first.pointer!.oid})${more} is not in ${writer.store.root}/objects; ${writer.missingHint}`,
