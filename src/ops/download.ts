@@ -1,6 +1,7 @@
 import { mapLimit } from '../domain/async.js'
 import { CorruptObjectError, InvalidInputError, MissingLfsObjectError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
 import { pathFilter } from '../domain/glob.js'
+import { isAttributesPath, userAttributesText } from '../domain/lfsAttributes.js'
 import { lfsSizeMismatch, type LfsPointer } from '../domain/lfsPointer.js'
 import { resolvePath } from '../domain/paths.js'
 import { parseReference } from '../domain/reference.js'
@@ -47,6 +48,8 @@ interface PlannedFile extends TreeFile {
   linkTarget?: string
   /** Set for a file checked out from the Git LFS store. */
   pointer?: LfsPointer
+  /** What to write instead of the blob (a `.gitattributes` without gmr's lines); `oid` is then its hash. */
+  content?: Buffer
 }
 
 type FileState = 'missing' | 'same' | 'different'
@@ -217,7 +220,37 @@ async function planFiles(repo: GitDir, tree: string, label: string, include: rea
     const pointer = pointers.get(file.path)
     if (pointer) file.pointer = pointer
   }
-  return chosen
+  return withoutGmrAttributes(repo, all, chosen, [...pointers.keys()], cache)
+}
+
+/**
+ * The model's files only: the `.gitattributes` lines gmr adds for Git LFS stay in the
+ * version's tree (plain git needs them) but are not deployed; a `.gitattributes` the user
+ * logged is written as they logged it, and one gmr wrote on its own is not written at all.
+ */
+async function withoutGmrAttributes(
+  repo: GitDir,
+  all: readonly TreeFile[],
+  chosen: PlannedFile[],
+  lfsPaths: readonly string[],
+  cache: object,
+): Promise<PlannedFile[]> {
+  const isAttributes = (file: TreeFile) => (file.mode === '100644' || file.mode === '100755') && isAttributesPath(file.path)
+  const attributeFiles = all.filter(isAttributes).map((f) => f.path)
+  const out: PlannedFile[] = []
+  for (const file of chosen) {
+    if (isAttributes(file)) {
+      const text = (await readObject(repo, file.oid, { cache })).content.toString('utf8')
+      const user = userAttributesText(file.path, text, lfsPaths, attributeFiles)
+      if (user === null) continue
+      if (user !== text) {
+        file.content = Buffer.from(user)
+        file.oid = hashObject('blob', file.content)
+      }
+    }
+    out.push(file)
+  }
+  return out
 }
 
 async function materialise(
@@ -415,7 +448,7 @@ async function writeFile(writer: Writer, root: string, file: PlannedFile): Promi
     await fs.symlink(file.linkTarget, path)
     return
   }
-  const { content } = await readObject(writer.repo, file.oid, { cache: writer.cache })
+  const content = file.content ?? (await readObject(writer.repo, file.oid, { cache: writer.cache })).content
   // Write beside and rename: never write through a link that happens to sit at `path`.
   const temp = tempPathFor(path)
   try {
