@@ -24,6 +24,7 @@ function files(name: string, content: string): string {
   return dir
 }
 
+/** A new repository on the server (its HEAD naming master, as `git init --bare` makes it), Alice's upstream, pushed to. */
 async function publish(repo: string): Promise<string> {
   const url = server.url(repo)
   server.createRepo(repo, { defaultBranch: 'master' })
@@ -32,6 +33,13 @@ async function publish(repo: string): Promise<string> {
   await git(alice.dir, 'config', 'branch.main.merge', 'refs/heads/main')
   await ok(alice.dir, 'push', repo)
   return url
+}
+
+/** Published by Alice, and cloned by someone else into `who`. */
+async function share(repo: string, who: string): Promise<{ url: string; dir: string }> {
+  const url = await publish(repo)
+  await ok(alice.scratch, 'clone', url, who)
+  return { url, dir: join(alice.scratch, who) }
 }
 
 beforeAll(async () => {
@@ -124,13 +132,7 @@ describe('versions of a registered model', () => {
 
 describe('pull keeps artifact aliases on the versions they named', () => {
   it('A and B both log with an alias; after B pulls and pushes, each alias deploys its own files', async () => {
-    const url = server.url('aliases')
-    server.createRepo('aliases')
-    await git(alice.dir, 'remote', 'add', 'aliases', url)
-    await git(alice.dir, 'config', 'branch.main.remote', 'aliases')
-    await ok(alice.dir, 'push', 'aliases')
-    await ok(alice.scratch, 'clone', url, 'bob')
-    const bob = join(alice.scratch, 'bob')
+    const { url, dir: bob } = await share('aliases', 'bob')
 
     await ok(alice.dir, 'log', 'churn', files('a2', 'alice v2'), '--alias', 'a-latest')
     await ok(alice.dir, 'push', 'aliases')
@@ -159,13 +161,7 @@ describe('pull keeps artifact aliases on the versions they named', () => {
   })
 
   it('the same alias set on both sides to different versions is a conflict, not a silent choice', async () => {
-    const url = server.url('clash')
-    server.createRepo('clash')
-    await git(alice.dir, 'remote', 'add', 'clash', url)
-    await git(alice.dir, 'config', 'branch.main.remote', 'clash')
-    await ok(alice.dir, 'push', 'clash')
-    await ok(alice.scratch, 'clone', url, 'carol')
-    const carol = join(alice.scratch, 'carol')
+    const { dir: carol } = await share('clash', 'carol')
 
     await ok(alice.dir, 'log', 'churn', files('a4', 'alice v4'), '--alias', 'best')
     await ok(alice.dir, 'push', 'clash')
