@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { UnknownNameError, UnknownVersionError } from '../domain/errors.js'
+import { ManifestError, UnknownNameError, UnknownVersionError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, REGISTRY_FILE, artifactRef, manifestDir, manifestPath } from '../domain/layout.js'
 import { resolvePath } from '../domain/paths.js'
 import { parseRegistryConfig, type RegistryConfig } from '../domain/registryConfig.js'
@@ -201,7 +201,17 @@ async function findRegistryBranch(
     const fetched = await get(branch, `refs/gmr/heads/${branch.slice('refs/heads/'.length)}`)
     const tree = await commitTree(cache, fetched.commit)
     const text = await readTextAt(cache, tree, REGISTRY_FILE)
-    return text === null ? null : { ...fetched, branch, tree, config: parseRegistryConfig(text, `${branch}:${REGISTRY_FILE}`) }
+    if (text === null) return null
+    // A branch whose registry.yaml does not parse is not the registry branch (a feature branch mid-edit, say).
+    const config = (() => {
+      try {
+        return parseRegistryConfig(text, `${branch}:${REGISTRY_FILE}`)
+      } catch (err) {
+        if (err instanceof ManifestError) return null
+        throw err
+      }
+    })()
+    return config === null ? null : { ...fetched, branch, tree, config }
   }
   for (const branch of branches) {
     const found = await open(branch)
