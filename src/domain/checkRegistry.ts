@@ -2,6 +2,8 @@ import { checkAliasRefs } from './checkAliasRefs.js'
 import { error, inFile, short, warning, type Finding } from './checkFindings.js'
 import { checkHistory } from './checkHistory.js'
 import { checkIndexState, type RegistryFileState } from './checkIndexState.js'
+import { treeShapeRule } from './checkTreeShape.js'
+import { lfsSizeMismatch } from './lfsPointer.js'
 import type { ModelLinkYaml, ModelYaml } from './manifests.js'
 import { chainRepair } from './versionChain.js'
 import {
@@ -51,6 +53,7 @@ export function checkRegistry(input: CheckInput): Finding[] {
     ...branchShapeRule(head),
     ...aliasTargetRule(head),
     ...lfsRule(head),
+    ...treeShapeRule(head),
   ]
   if (input.base) {
     const protectedAliases = input.base.config.data?.protectedAliases ?? head.config.data?.protectedAliases ?? []
@@ -275,6 +278,10 @@ function lfsRule(snapshot: RegistrySnapshot): Finding[] {
     if (file.present) continue
     const use = users.get(file.commit)
     const version = use ? `${use.version} (${use.by})` : `version ${short(file.commit)}`
+    if (file.storedSize !== undefined) {
+      findings.push(error('lfs-size', `${version}: ${lfsSizeMismatch(file.path, file, file.storedSize)}`, use ? inFile(use.file, use.yamlPath) : {}))
+      continue
+    }
     findings.push(
       error(
         'lfs-missing',

@@ -39,6 +39,9 @@ export class UnknownVersionError extends GmrError {}
 /** A name that is already taken (names are one namespace). */
 export class NameTakenError extends GmrError {}
 
+/** A command about an artifact's versions was given a registered model's name. */
+export class NotAnArtifactError extends GmrError {}
+
 /** Input paths that are missing, empty, unreadable or of an unsupported kind. */
 export class InvalidInputError extends GmrError {}
 

@@ -130,3 +130,40 @@ function usesCrlf(text: string): boolean {
 function byBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
+
+/**
+ * A version's `.gitattributes` as its user logged it, for writing into a deployed folder:
+ * the lines gmr appended for Git LFS removed (the storage format records no marker, so
+ * they are recognised by their exact form). gmr appends, in byte order, one
+ * `lfsAttributeLine` for each LFS file whose deepest `.gitattributes` this is and that
+ * the earlier lines did not already mark `filter=lfs`; the longest run of trailing lines
+ * that fits that description is taken to be gmr's. Returns null when nothing of the
+ * user's remains: gmr wrote the whole file, and it is not deployed.
+ * A line a user wrote in exactly gmr's form, at the very end, is indistinguishable from
+ * gmr's and is dropped too; that loses nothing a deployed folder needs.
+ */
+export function userAttributesText(file: string, text: string, lfsPaths: readonly string[], attributeFiles: readonly string[]): string | null {
+  const dir = attributesDir(file)
+  const dirs = attributeFiles.map(attributesDir)
+  const mine = new Map<string, string>()
+  for (const path of lfsPaths) {
+    if (deepestDir(dirs, path) !== dir) continue
+    mine.set(lfsAttributeLine(dir === '' ? path : path.slice(dir.length + 1)), path)
+  }
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  const bare = (line: string) => line.replace(/\r$/, '')
+  let run = 0
+  while (run < lines.length && mine.has(bare(lines[lines.length - 1 - run]!))) run++
+  for (let k = run; k > 0; k--) {
+    const kept = lines.slice(0, lines.length - k)
+    const stripped = lines.slice(lines.length - k).map((line) => mine.get(bare(line))!)
+    const sorted = stripped.every((path, i) => i === 0 || byBytes(stripped[i - 1]!, path) < 0)
+    const keptText = kept.map((line) => `${line}\n`).join('')
+    const before = new GitAttributes([{ dir, text: keptText }])
+    if (sorted && stripped.every((path) => before.get(path, 'filter') !== 'lfs')) {
+      return kept.every((line) => bare(line).trim() === '') ? null : keptText
+    }
+  }
+  return text
+}

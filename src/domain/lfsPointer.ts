@@ -35,6 +35,23 @@ export function formatLfsPointer(pointer: LfsPointer): string {
  * extensions (`ext-N-name` lines) are not supported and read as content.
  */
 export function parseLfsPointer(data: Uint8Array | string): LfsPointer | null {
+  const read = readLfsPointer(data)
+  return read !== null && 'oid' in read ? read : null
+}
+
+/**
+ * Why a blob that announces itself as an LFS pointer (a first line `version <spec>`) is
+ * not a valid one — an oid that is not 64 lowercase hex digits, a size that is not a
+ * whole number, missing or extra lines — or null when it is valid or is not a pointer at
+ * all. Under an LFS attribute such a blob is neither content nor a pointer: delivering
+ * its text as the model's file would be wrong, so readers refuse it.
+ */
+export function lfsPointerProblem(data: Uint8Array | string): string | null {
+  const read = readLfsPointer(data)
+  return read !== null && 'problem' in read ? read.problem : null
+}
+
+function readLfsPointer(data: Uint8Array | string): LfsPointer | { problem: string } | null {
   const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length
   if (length === 0 || length > LFS_POINTER_MAX_SIZE) return null
   const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
@@ -43,18 +60,26 @@ export function parseLfsPointer(data: Uint8Array | string): LfsPointer | null {
     .split('\n')
     .map((line) => line.replace(/\r$/, ''))
     .filter((line) => line !== '')
-  if (lines.length !== 3) return null
   const fields = lines.map((line) => {
     const space = line.indexOf(' ')
     return space < 0 ? ['', ''] : [line.slice(0, space), line.slice(space + 1)]
-  })
-  const [[versionKey, version], [oidKey, oidValue], [sizeKey, sizeValue]] = fields as [string, string][]
-  if (versionKey !== 'version' || oidKey !== 'oid' || sizeKey !== 'size') return null
-  if (!VERSIONS.has(version!) || !oidValue!.startsWith('sha256:') || !SIZE.test(sizeValue!)) return null
-  const oid = oidValue!.slice('sha256:'.length)
+  }) as [string, string][]
+  const [versionKey, version] = fields[0] ?? ['', '']
+  if (versionKey !== 'version' || !VERSIONS.has(version)) return null
+  if (fields.some(([key]) => key.startsWith('ext-'))) return { problem: 'it uses pointer extensions, which gmr does not support' }
+  const keys = fields.map(([key]) => key).join(' ')
+  if (keys !== 'version oid size') return { problem: `its lines are "${keys}", not exactly version, oid and size` }
+  const [[, oidValue], [, sizeValue]] = fields.slice(1) as [[string, string], [string, string]]
+  const oid = oidValue.startsWith('sha256:') ? oidValue.slice('sha256:'.length) : null
+  if (oid === null || !OID.test(oid)) return { problem: `its oid "${oidValue}" is not sha256: and 64 lowercase hex digits` }
   const size = Number(sizeValue)
-  if (!OID.test(oid) || !Number.isSafeInteger(size)) return null
+  if (!SIZE.test(sizeValue) || !Number.isSafeInteger(size)) return { problem: `its size "${sizeValue}" is not a whole number of bytes` }
   return { oid, size }
+}
+
+/** Why a pointer cannot be checked out although the store holds its oid: the sizes differ. */
+export function lfsSizeMismatch(path: string, pointer: LfsPointer, stored: number): string {
+  return `${path}'s Git LFS pointer declares ${pointer.size} bytes but the stored object sha256 ${pointer.oid.slice(0, 12)}… is ${stored} bytes: the pointer or the object is wrong`
 }
 
 /** Where the object of `oid` lives below `.git/lfs/objects`. */

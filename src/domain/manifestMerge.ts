@@ -1,3 +1,4 @@
+import type { NameKind } from './layout.js'
 import { deepEqual } from './manifestDocument.js'
 import type { ManifestYaml, ModelLinkYaml, ModelYaml } from './manifests.js'
 import { nextLinkNumber } from './manifests.js'
@@ -24,6 +25,30 @@ export function rewriteLinks<T extends ManifestYaml>(manifest: T, replayed: read
     return { ...link, commit: moved.commit, artifactVersion: moved.version }
   })
   return changed ? { ...manifest, versions: rewritten } : manifest
+}
+
+/**
+ * Point an artifact's aliases at the numbers its versions were replayed to. Alias values
+ * are version numbers, not commits, so this maps the numbers of the manifest as it was
+ * before the pull: apply it once, to the local manifest, never to one already renumbered.
+ */
+export function renumberArtifactAliases<T extends ManifestYaml>(manifest: T, replayed: readonly ReplayedVersion[]): T {
+  const aliases = manifest.aliases
+  if (!aliases) return manifest
+  const byNumber = new Map(replayed.filter((r) => r.artifact === manifest.name).map((r) => [r.fromVersion, r.version]))
+  let changed = false
+  const renumbered: Record<string, number> = {}
+  for (const [alias, version] of Object.entries(aliases)) {
+    const moved = byNumber.get(version)
+    changed ||= moved !== undefined && moved !== version
+    renumbered[alias] = moved ?? version
+  }
+  return changed ? { ...manifest, aliases: renumbered } : manifest
+}
+
+/** A local manifest after a pull replayed some versions: a model's links, or an artifact's aliases, follow them. */
+export function followReplayed<T extends ManifestYaml>(kind: NameKind, manifest: T, replayed: readonly ReplayedVersion[]): T {
+  return kind === 'model' ? rewriteLinks(manifest, replayed) : renumberArtifactAliases(manifest, replayed)
 }
 
 export interface ManifestMerge {

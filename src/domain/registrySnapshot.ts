@@ -30,6 +30,18 @@ export interface RegistrySnapshot {
   offBranchObjects?: ReadonlyMap<string, 'missing' | 'commit' | 'tree' | 'blob' | 'tag'>
   /** Git LFS pointers in linked versions, when they were looked up (the checked state only). */
   lfs?: SnapshotLfsFile[]
+  /** Entries of linked versions that no reader may write (crafted or damaged trees), when they were read. */
+  treeProblems?: SnapshotTreeProblem[]
+}
+
+/** A tree entry git fsck --strict flags, or a malformed LFS pointer, in a version's tree. */
+export interface SnapshotTreeProblem {
+  /** The version commit. */
+  commit: string
+  path: string
+  /** `fullPathname`, `duplicateEntries` (git fsck's names) or `lfsPointer`. */
+  rule: string
+  reason: string
 }
 
 /** `registry/registry.yaml`: its settings, or the problems that kept it from being read. */
@@ -86,6 +98,8 @@ export interface SnapshotLfsFile {
   size: number
   /** Whether the store holds the object. */
   present: boolean
+  /** When it is not present but the store holds the oid with another size: that size. */
+  storedSize?: number
 }
 
 /**

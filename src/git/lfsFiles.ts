@@ -1,6 +1,6 @@
 import { GitAttributes } from '../domain/gitattributes.js'
 import { attributesDir, isAttributesPath } from '../domain/lfsAttributes.js'
-import { parseLfsPointer, type LfsPointer } from '../domain/lfsPointer.js'
+import { lfsPointerProblem, parseLfsPointer, type LfsPointer } from '../domain/lfsPointer.js'
 import { readObject } from './objects.js'
 import type { GitDir } from './repo.js'
 import type { TreeFile } from './treeWalk.js'
@@ -16,10 +16,23 @@ export async function findLfsPointers(
   files: readonly TreeFile[],
   cache: object = {},
 ): Promise<Map<string, LfsPointer>> {
+  return (await findLfsFiles(repo, files, cache)).pointers
+}
+
+/**
+ * The LFS pointers of a tree's files, and the files under an LFS attribute whose blob
+ * announces itself as a pointer but is malformed (path -> why), which must be refused.
+ */
+export async function findLfsFiles(
+  repo: GitDir,
+  files: readonly TreeFile[],
+  cache: object = {},
+): Promise<{ pointers: Map<string, LfsPointer>; malformed: Map<string, string> }> {
   const regular = (file: TreeFile) => file.mode === '100644' || file.mode === '100755'
   const attributeFiles = files.filter((f) => regular(f) && isAttributesPath(f.path))
   const pointers = new Map<string, LfsPointer>()
-  if (attributeFiles.length === 0) return pointers
+  const malformed = new Map<string, string>()
+  if (attributeFiles.length === 0) return { pointers, malformed }
   const attributes = new GitAttributes(
     await Promise.all(
       attributeFiles.map(async (file) => ({
@@ -30,8 +43,13 @@ export async function findLfsPointers(
   )
   for (const file of files) {
     if (!regular(file) || attributes.get(file.path, 'filter') !== 'lfs') continue
-    const pointer = parseLfsPointer((await readObject(repo, file.oid, { cache })).content)
+    const content = (await readObject(repo, file.oid, { cache })).content
+    const pointer = parseLfsPointer(content)
     if (pointer) pointers.set(file.path, pointer)
+    else {
+      const problem = lfsPointerProblem(content)
+      if (problem !== null) malformed.set(file.path, problem)
+    }
   }
-  return pointers
+  return { pointers, malformed }
 }

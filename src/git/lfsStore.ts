@@ -82,6 +82,12 @@ export class LfsStore {
     return st !== null && st.isFile() && st.size === pointer.size
   }
 
+  /** The size of the stored object of `oid`, whatever a pointer declares; null when there is none. */
+  async storedSize(oid: string): Promise<number | null> {
+    const st = await this.repo.fs.stat(this.objectPath(oid))
+    return st !== null && st.isFile() ? st.size : null
+  }
+
   /**
    * Read `source` once: hash it and copy it into a temporary file of the store. Fails
    * (leaving nothing behind) when the file's size or mtime moves while it is read.

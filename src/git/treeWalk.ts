@@ -1,4 +1,5 @@
 import { CorruptObjectError } from '../domain/errors.js'
+import { treeEntryProblems, type TreeEntryProblem } from '../domain/treeShape.js'
 import { readObject, type ReadObjectResult } from './objects.js'
 import type { GitDir } from './repo.js'
 import { decodeTree, type TreeMode } from './tree.js'
@@ -20,18 +21,31 @@ export async function listTreeFiles(
   cache: object = {},
   read: (oid: string) => Promise<ReadObjectResult> = (oid) => readObject(repo, oid, { cache }),
 ): Promise<TreeFile[]> {
-  const out: TreeFile[] = []
+  return (await walkTree(repo, tree, cache, read)).files
+}
+
+/** The files below `tree`, and the entries git fsck --strict would flag (a `/` in a name, duplicate names). */
+export async function walkTree(
+  repo: GitDir,
+  tree: string,
+  cache: object = {},
+  read: (oid: string) => Promise<ReadObjectResult> = (oid) => readObject(repo, oid, { cache }),
+): Promise<{ files: TreeFile[]; problems: TreeEntryProblem[] }> {
+  const files: TreeFile[] = []
+  const problems: TreeEntryProblem[] = []
   const visit = async (oid: string, prefix: string): Promise<void> => {
     const object = await read(oid)
     if (object.type !== 'tree') {
       throw new CorruptObjectError(`${oid} should be a tree but is a ${object.type}`, { oid })
     }
-    for (const entry of decodeTree(object.content)) {
+    const entries = decodeTree(object.content)
+    problems.push(...treeEntryProblems(prefix, entries.map((e) => e.name)))
+    for (const entry of entries) {
       const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`
       if (entry.mode === '40000') await visit(entry.oid, path)
-      else out.push({ path, mode: entry.mode, oid: entry.oid })
+      else files.push({ path, mode: entry.mode, oid: entry.oid })
     }
   }
   await visit(tree, '')
-  return out
+  return { files, problems }
 }

@@ -56,7 +56,9 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
 
   const head = await loader.load(await loader.files(source))
   const base = baseSource === null ? undefined : await loader.load(await loader.files(baseSource))
-  if (options.lfs !== false) head.lfs = await loader.lfsFiles(head, lfsToLookUp(head, base), options.lfs)
+  const inspected = await loader.inspectVersions(head, lfsToLookUp(head, base), options.lfs)
+  head.treeProblems = inspected.treeProblems
+  if (inspected.lfs) head.lfs = inspected.lfs
   const aliasRefs = await aliasRefState(loader, source, head)
   const indexState = source.kind === 'worktree' ? await registryFileStates(ctx.repo) : undefined
 

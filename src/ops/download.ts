@@ -1,19 +1,20 @@
 import { mapLimit } from '../domain/async.js'
-import { InvalidInputError, MissingLfsObjectError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
+import { CorruptObjectError, InvalidInputError, MissingLfsObjectError, TargetNotEmptyError, UnsafePathError } from '../domain/errors.js'
 import { pathFilter } from '../domain/glob.js'
-import type { LfsPointer } from '../domain/lfsPointer.js'
+import { isAttributesPath, userAttributesText } from '../domain/lfsAttributes.js'
+import { lfsSizeMismatch, type LfsPointer } from '../domain/lfsPointer.js'
 import { resolvePath } from '../domain/paths.js'
 import { parseReference } from '../domain/reference.js'
 import { symlinkEscapes, unsafePathReason } from '../domain/safePath.js'
 import { dirname, tempPathFor, type FileSystem } from '../git/fs.js'
 import { crashPoint } from '../git/crashPoint.js'
-import { findLfsPointers } from '../git/lfsFiles.js'
+import { findLfsFiles } from '../git/lfsFiles.js'
 import { hashFile, LfsStore, type LfsProgressCallback } from '../git/lfsStore.js'
 import { hashObject, readObject } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
 import { StatCache } from '../git/statCache.js'
 import { isAbandonedTemp, sweepTempFiles } from '../git/tempFiles.js'
-import { listTreeFiles, type TreeFile } from '../git/treeWalk.js'
+import { walkTree, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { resolveReference } from './resolve.js'
@@ -49,6 +50,8 @@ interface PlannedFile extends TreeFile {
   linkTarget?: string
   /** Set for a file checked out from the Git LFS store. */
   pointer?: LfsPointer
+  /** What to write instead of the blob (a `.gitattributes` without gmr's lines); `oid` is then its hash. */
+  content?: Buffer
 }
 
 type FileState = 'missing' | 'same' | 'different'
@@ -165,7 +168,15 @@ export async function materialiseVersion(options: MaterialiseOptions): Promise<M
 
 async function planFiles(repo: GitDir, tree: string, label: string, include: readonly string[]): Promise<PlannedFile[]> {
   const cache = {}
-  const all: PlannedFile[] = await listTreeFiles(repo, tree, cache)
+  const walked = await walkTree(repo, tree, cache)
+  const all: PlannedFile[] = walked.files
+  const [shape] = walked.problems
+  if (shape !== undefined) {
+    throw new UnsafePathError(
+      `refusing to download ${label}: at "${shape.path}" ${shape.reason}, which git never writes (git fsck --strict: ${shape.rule}); the version was crafted or damaged`,
+      { path: shape.path, rule: shape.rule },
+    )
+  }
   for (const file of all) {
     const reason = unsafePathReason(file.path)
     if (reason !== null) {
@@ -199,12 +210,49 @@ async function planFiles(repo: GitDir, tree: string, label: string, include: rea
     )
   }
   // Whether a file is in LFS depends on the whole version's .gitattributes, not just the chosen files.
-  const pointers = await findLfsPointers(repo, all, cache)
+  const { pointers, malformed } = await findLfsFiles(repo, all, cache)
+  const [bad] = malformed
+  if (bad !== undefined) {
+    throw new CorruptObjectError(
+      `refusing to download ${label}: ${bad[0]} is stored in Git LFS but its pointer is malformed (${bad[1]}); log the version again from its files`,
+      { path: bad[0] },
+    )
+  }
   for (const file of chosen) {
     const pointer = pointers.get(file.path)
     if (pointer) file.pointer = pointer
   }
-  return chosen
+  return withoutGmrAttributes(repo, all, chosen, [...pointers.keys()], cache)
+}
+
+/**
+ * The model's files only: the `.gitattributes` lines gmr adds for Git LFS stay in the
+ * version's tree (plain git needs them) but are not deployed; a `.gitattributes` the user
+ * logged is written as they logged it, and one gmr wrote on its own is not written at all.
+ */
+async function withoutGmrAttributes(
+  repo: GitDir,
+  all: readonly TreeFile[],
+  chosen: PlannedFile[],
+  lfsPaths: readonly string[],
+  cache: object,
+): Promise<PlannedFile[]> {
+  const isAttributes = (file: TreeFile) => (file.mode === '100644' || file.mode === '100755') && isAttributesPath(file.path)
+  const attributeFiles = all.filter(isAttributes).map((f) => f.path)
+  const out: PlannedFile[] = []
+  for (const file of chosen) {
+    if (isAttributes(file)) {
+      const text = (await readObject(repo, file.oid, { cache })).content.toString('utf8')
+      const user = userAttributesText(file.path, text, lfsPaths, attributeFiles)
+      if (user === null) continue
+      if (user !== text) {
+        file.content = Buffer.from(user)
+        file.oid = hashObject('blob', file.content)
+      }
+    }
+    out.push(file)
+  }
+  return out
 }
 
 async function materialise(
@@ -329,6 +377,15 @@ async function assertLfsObjects(writer: Writer, files: readonly PlannedFile[]): 
   }
   if (missing.length === 0) return
   const first = missing[0]!
+  const stored = await writer.store.storedSize(first.pointer!.oid)
+  if (stored !== null) {
+    throw new CorruptObjectError(`cannot download ${writer.label}: ${lfsSizeMismatch(first.path, first.pointer!, stored)}; log the version again from its files`, {
+      path: first.path,
+      oid: first.pointer!.oid,
+      declared: first.pointer!.size,
+      stored,
+    })
+  }
   const more = missing.length > 1 ? ` and ${missing.length - 1} more` : ''
   throw new MissingLfsObjectError(
     `cannot download ${writer.label}: the Git LFS object of ${first.path} (${first.pointer!.oid})${more} is not in ${writer.store.root}/objects; ${writer.missingHint}`,
@@ -402,7 +459,7 @@ async function writeFile(writer: Writer, root: string, file: PlannedFile): Promi
     await fs.symlink(file.linkTarget, path)
     return
   }
-  const { content } = await readObject(writer.repo, file.oid, { cache: writer.cache })
+  const content = file.content ?? (await readObject(writer.repo, file.oid, { cache: writer.cache })).content
   // Write beside and rename: never write through a link that happens to sit at `path`.
   const temp = tempPathFor(path)
   try {

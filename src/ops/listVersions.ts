@@ -1,3 +1,4 @@
+import { NotAnArtifactError } from '../domain/errors.js'
 import { assertName } from '../domain/names.js'
 import type { VersionRecord } from '../git/versionIndex.js'
 import { kindOfName, unknownName } from './catalog.js'
@@ -18,6 +19,12 @@ export async function listVersions(options: ListVersionsOptions): Promise<ListVe
   assertName(options.artifact, 'artifact name')
   const { repo } = await openRegistryContext(options)
   const kind = await kindOfName(repo, options.artifact)
+  if (kind === 'model') {
+    throw new NotAnArtifactError(
+      `${options.artifact} is a registered model, not an artifact: its links and the versions they name are listed by "gmr show ${options.artifact}"`,
+      { name: options.artifact, kind },
+    )
+  }
   if (kind !== 'artifact') throw await unknownName(repo, options.artifact)
   const { tip, versions } = await loadSoundVersions(repo, options.artifact)
   return { artifact: options.artifact, tip, versions }

@@ -9,10 +9,11 @@ import {
   type SnapshotBranch,
   type SnapshotLfsFile,
   type SnapshotManifest,
+  type SnapshotTreeProblem,
   type SnapshotVersion,
 } from '../domain/registrySnapshot.js'
 import { decodeCommit } from '../git/commit.js'
-import { findLfsPointers } from '../git/lfsFiles.js'
+import { findLfsFiles } from '../git/lfsFiles.js'
 import { LfsStore } from '../git/lfsStore.js'
 import { ManifestCache } from '../git/manifestCache.js'
 import { hashObject, readObject } from '../git/objects.js'
@@ -21,7 +22,7 @@ import { listRefs } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { resolveRevision } from '../git/revParse.js'
 import { commitTree, entryAt, readTreeEntries } from '../git/treePath.js'
-import { listTreeFiles } from '../git/treeWalk.js'
+import { walkTree } from '../git/treeWalk.js'
 import { loadVersions, versionRecord, type VersionRecord } from '../git/versionIndex.js'
 
 /** Where a snapshot comes from: the work tree, or a commit (named by `label`). */
@@ -162,30 +163,45 @@ export class SnapshotLoader {
   }
 
   /**
-   * The Git LFS pointers of every version the snapshot's manifests name, and whether
-   * `has` finds each object (default: the local store, `.git/lfs/objects`).
+   * Read the trees of the versions `commits` names: every entry git fsck --strict would
+   * flag and every malformed LFS pointer, and (unless `has` is false) the Git LFS pointers
+   * and whether `has` finds each object (default: the local store, `.git/lfs/objects`).
    */
-  async lfsFiles(snapshot: RegistrySnapshot, commits: Iterable<string>, has?: LfsPresence): Promise<SnapshotLfsFile[]> {
+  async inspectVersions(
+    snapshot: RegistrySnapshot,
+    commits: Iterable<string>,
+    has?: LfsPresence | false,
+  ): Promise<{ lfs?: SnapshotLfsFile[]; treeProblems: SnapshotTreeProblem[] }> {
     const store = new LfsStore(this.repo)
-    const present = has ?? ((pointer) => store.has(pointer))
+    const present = has || ((pointer) => store.has(pointer))
     const trees = new Map<string, string>()
     for (const branch of snapshot.branches.values()) for (const v of branch.versions ?? []) trees.set(v.commit, v.tree)
     const wanted = [...commits].filter((commit) => trees.has(commit))
     // Reading a version's tree is mostly waiting on the file system: keep several in flight.
     const perVersion = await mapLimit(wanted, LFS_READ_CONCURRENCY, async (commit) => {
-      const files = await listTreeFiles(this.repo, trees.get(commit)!, this.objectCache, (oid) => this.objects.read(oid))
-      return { commit, pointers: await findLfsPointers(this.repo, files, this.objectCache) }
+      const { files, problems } = await walkTree(this.repo, trees.get(commit)!, this.objectCache, (oid) => this.objects.read(oid))
+      return { commit, problems, ...(await findLfsFiles(this.repo, files, this.objectCache)) }
     })
-    const out: SnapshotLfsFile[] = []
-    const seen = new Map<string, boolean>()
+    const treeProblems: SnapshotTreeProblem[] = []
+    for (const { commit, problems, malformed } of perVersion) {
+      for (const problem of problems) treeProblems.push({ commit, ...problem })
+      for (const [path, reason] of malformed) treeProblems.push({ commit, path, rule: 'lfsPointer', reason: `it is under a Git LFS attribute but its pointer is malformed: ${reason}` })
+    }
+    if (has === false) return { treeProblems }
+    const lfs: SnapshotLfsFile[] = []
+    const seen = new Map<string, { present: boolean; storedSize?: number }>()
     for (const { commit, pointers } of perVersion) {
       for (const [path, pointer] of pointers) {
         const key = `${pointer.oid}:${pointer.size}`
-        if (!seen.has(key)) seen.set(key, await present(pointer))
-        out.push({ commit, path, oid: pointer.oid, size: pointer.size, present: seen.get(key)! })
+        if (!seen.has(key)) {
+          const found = await present(pointer)
+          const stored = found || has !== undefined ? null : await store.storedSize(pointer.oid)
+          seen.set(key, stored === null ? { present: found } : { present: found, storedSize: stored })
+        }
+        lfs.push({ commit, path, oid: pointer.oid, size: pointer.size, ...seen.get(key)! })
       }
     }
-    return out
+    return { lfs, treeProblems }
   }
 
   /**

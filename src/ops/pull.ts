@@ -1,6 +1,6 @@
 import { GmrError } from '../domain/errors.js'
 import { manifestDir, type NameKind } from '../domain/layout.js'
-import { mergeManifests, rewriteLinks, type ReplayedVersion } from '../domain/manifestMerge.js'
+import { followReplayed, mergeManifests, rewriteLinks, type ReplayedVersion } from '../domain/manifestMerge.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { currentBranch } from '../git/commitFiles.js'
 import { readRef } from '../git/refs.js'
@@ -52,16 +52,21 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   return { remote: remote.name, artifacts, relinked, branch }
 }
 
-/** Rewrite work-tree links that point at versions the pull renumbered, as one commit. */
+/**
+ * Rewrite work-tree links and artifact aliases that name versions the pull renumbered, as
+ * one commit (which, on the registry branch, moves their alias refs too). Renumbering is
+ * not a move, so protected aliases follow their version like any other.
+ */
 async function relinkManifests(ctx: RegistryContext, replayed: readonly ReplayedVersion[]): Promise<string[]> {
   if (replayed.length === 0) return []
   const names: string[] = []
-  await mutateRegistry(ctx, {}, async (store) => {
+  await mutateRegistry(ctx, { force: true }, async (store) => {
     const edits = []
-    for (const record of await store.list('model')) {
-      const after = rewriteLinks(record.data, replayed)
-      if (after !== record.data) {
-        edits.push({ kind: 'model' as NameKind, name: record.name, before: record.data, after })
+    for (const kind of ['artifact', 'model'] as const) {
+      for (const record of await store.list(kind)) {
+        const after = followReplayed(kind, record.data, replayed)
+        if (after === record.data) continue
+        edits.push({ kind, name: record.name, before: record.data, after })
         names.push(record.name)
       }
     }

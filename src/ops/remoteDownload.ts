@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { UnknownVersionError } from '../domain/errors.js'
-import { ALIAS_REF_PREFIX, artifactRef, manifestPath } from '../domain/layout.js'
+import { ManifestError, UnknownNameError, UnknownVersionError } from '../domain/errors.js'
+import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, REGISTRY_FILE, artifactRef, manifestDir, manifestPath } from '../domain/layout.js'
 import { resolvePath } from '../domain/paths.js'
+import { parseRegistryConfig, type RegistryConfig } from '../domain/registryConfig.js'
 import { formatSelector, parseRemoteReference, type Reference } from '../domain/reference.js'
 import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
 import { parseVersionMessage } from '../domain/versionMessage.js'
@@ -12,10 +13,11 @@ import type { FileSystem, FsClient } from '../git/fs.js'
 import { readObject } from '../git/objects.js'
 import { readRef } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
-import { readTextAt } from '../git/treePath.js'
+import { commitTree, entryAt, readTextAt, readTreeEntries } from '../git/treePath.js'
 import { ensureBareRepo, gitBinarySource, isomorphicSource, type FetchSource } from '../remote/fetchSource.js'
 import { hasGit } from '../remote/gitCli.js'
 import { materialiseVersion, type MaterialiseResult } from './download.js'
+import { describeChoices } from './catalog.js'
 import { fetchLfsObjects, lfsObjectsOf } from './lfsRemote.js'
 
 export interface RemoteDownloadOptions {
@@ -152,17 +154,21 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
     return { commit: found.commit, fetched: found.fetched || tip.fetched }
   }
 
-  // A registered model: its manifest, from the remote's registry (default) branch.
-  const headOid = refs.get('HEAD')
-  const branch = [...refs].find(([r, oid]) => r.startsWith('refs/heads/') && !r.startsWith(artifactRef('')) && oid === headOid)?.[0]
-  if (!branch) throw new UnknownVersionError(`${redactUrl(url)} has no artifact or registered model named ${name}`, { name })
-  const head = await get(branch, 'refs/gmr/cache/registry')
-  const tree = decodeCommit((await readObject(cache, head.commit)).content).tree
-  const text = await readTextAt(cache, tree, manifestPath('model', name))
-  if (text === null) throw new UnknownVersionError(`${redactUrl(url)} has no artifact or registered model named ${name}`, { name })
+  // A registered model: its manifest, from the remote's registry branch.
+  const registry = await findRegistryBranch(cache, refs, get)
+  const text = registry === null ? null : await readTextAt(cache, registry.tree, manifestPath('model', name))
+  if (registry === null || text === null) {
+    const artifacts = [...refs.keys()].filter((r) => r.startsWith(ARTIFACT_BRANCH_PREFIX)).map((r) => r.slice(ARTIFACT_BRANCH_PREFIX.length))
+    const models = registry === null ? [] : await modelNamesIn(cache, registry.tree)
+    const where = registry === null ? ' (no branch there holds registry/registry.yaml)' : ''
+    throw new UnknownNameError(
+      `${redactUrl(url)} has no artifact or registered model named ${name}${where}; ${describeChoices([...artifacts, ...models].sort(), 'names')}`,
+      { name, known: [...artifacts, ...models] },
+    )
+  }
   const { readManifestData, selectLink } = await import('../domain/manifests.js')
   const link = selectLink(readManifestData('model', text, manifestPath('model', name)) as never, selector)
-  if (await have(link.commit)) return { commit: link.commit, fetched: head.fetched }
+  if (await have(link.commit)) return { commit: link.commit, fetched: registry.fetched }
   const keep = `refs/gmr/cache/${link.artifact}/latest`
   const artifactTip = await get(artifactRef(link.artifact), keep)
   const tipVersion = parseVersionMessage(decodeCommit((await readObject(cache, artifactTip.commit)).content).message).version ?? 0
@@ -171,4 +177,55 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
     throw new UnknownVersionError(`${name}'s link v${link.version} names ${link.commit}, but ${link.artifact}:v${link.artifactVersion} on ${redactUrl(url)} is ${found.commit}`, { name })
   }
   return { commit: link.commit, fetched: true }
+}
+
+type FetchedRef = { commit: string; fetched: boolean }
+
+/**
+ * The remote's registry branch and its tree. HEAD is only a hint: a bare repository made
+ * by `git init --bare` names `master` whatever was pushed. So the listed branches are
+ * tried, HEAD's first, then main and master, until one holds registry/registry.yaml;
+ * when that file names another listed branch as the registry branch, that one is used.
+ */
+async function findRegistryBranch(
+  cache: GitDir,
+  refs: ReadonlyMap<string, string>,
+  get: (ref: string, keep: string) => Promise<FetchedRef>,
+): Promise<(FetchedRef & { branch: string; tree: string; config: RegistryConfig }) | null> {
+  const head = refs.get('HEAD')
+  const rank = (ref: string) => (refs.get(ref) === head ? 0 : ref === 'refs/heads/main' ? 1 : ref === 'refs/heads/master' ? 2 : 3)
+  const branches = [...refs.keys()]
+    .filter((r) => r.startsWith('refs/heads/') && !r.startsWith(ARTIFACT_BRANCH_PREFIX))
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))
+  const open = async (branch: string) => {
+    const fetched = await get(branch, `refs/gmr/heads/${branch.slice('refs/heads/'.length)}`)
+    const tree = await commitTree(cache, fetched.commit)
+    const text = await readTextAt(cache, tree, REGISTRY_FILE)
+    if (text === null) return null
+    // A branch whose registry.yaml does not parse is not the registry branch (a feature branch mid-edit, say).
+    const config = (() => {
+      try {
+        return parseRegistryConfig(text, `${branch}:${REGISTRY_FILE}`)
+      } catch (err) {
+        if (err instanceof ManifestError) return null
+        throw err
+      }
+    })()
+    return config === null ? null : { ...fetched, branch, tree, config }
+  }
+  for (const branch of branches) {
+    const found = await open(branch)
+    if (found === null) continue
+    const named = `refs/heads/${found.config.registryBranch}`
+    if (named === branch || !refs.has(named)) return found
+    return (await open(named)) ?? found
+  }
+  return null
+}
+
+/** The registered models a registry tree declares. */
+async function modelNamesIn(repo: GitDir, tree: string): Promise<string[]> {
+  const dir = await entryAt(repo, tree, manifestDir('model'))
+  if (dir === null || dir.mode !== '40000') return []
+  return (await readTreeEntries(repo, dir.oid)).map((e) => e.name).filter((n) => n.endsWith('.yaml')).map((n) => n.slice(0, -'.yaml'.length))
 }

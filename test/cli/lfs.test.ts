@@ -88,7 +88,9 @@ describe('gmr log, show and download with large files', () => {
   it('download writes the real bytes and modes; downloading again writes nothing', async () => {
     await gmrRun('log', 'churn', model)
     const target = join(repo.scratch, 'serving')
-    expect((await gmrRun('download', 'churn', '--to', target)).stdout).toBe(`churn:v0 -> ${target} (4 files: 4 written, 0 unchanged)\n`)
+    // The model's files only: gmr's own .gitattributes stays in the tree, out of the deployed folder.
+    expect((await gmrRun('download', 'churn', '--to', target)).stdout).toBe(`churn:v0 -> ${target} (3 files: 3 written, 0 unchanged)\n`)
+    expect(fs.existsSync(join(target, '.gitattributes'))).toBe(false)
     expect(fs.readFileSync(join(target, 'weights.bin')).equals(bytes(3 * MiB))).toBe(true)
     expect(fs.readFileSync(join(target, 'bin/serve')).equals(bytes(2 * MiB, 2))).toBe(true)
     expect(fs.statSync(join(target, 'bin/serve')).mode & 0o777).toBe(0o755)
@@ -96,7 +98,7 @@ describe('gmr log, show and download with large files', () => {
     const before = stamp()
     for (let i = 0; i < 2; i++) {
       const again = await gmrRun('download', 'churn', '--to', target)
-      expect(again.stdout).toBe(`churn:v0 -> ${target} (4 files: already up to date)\n`)
+      expect(again.stdout).toBe(`churn:v0 -> ${target} (3 files: already up to date)\n`)
       expect(stamp()).toEqual(before)
     }
     // A changed large file of the same size is found and, with --force, replaced.
@@ -104,7 +106,7 @@ describe('gmr log, show and download with large files', () => {
     const refused = await gmrRun('download', 'churn', '--to', target)
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/it holds weights\.bin, which is not this version's/)
-    expect((await gmrRun('download', 'churn', '--to', target, '--force')).stdout).toContain('(4 files: 1 written, 3 unchanged)')
+    expect((await gmrRun('download', 'churn', '--to', target, '--force')).stdout).toContain('(3 files: 1 written, 2 unchanged)')
     expect(fs.readFileSync(join(target, 'weights.bin')).equals(bytes(3 * MiB))).toBe(true)
   })
 

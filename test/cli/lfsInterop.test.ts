@@ -87,7 +87,10 @@ describe.skipIf(!hasTool('git-lfs'))('interop with plain git and git-lfs', () =>
     gitIn(clone, 'pull', '-q', '--ff-only')
     const downloaded = join(repo.scratch, 'downloaded')
     expect((await gmrRun('download', 'm:v1', '--to', downloaded)).stderr).toBe('')
-    expect(tree(downloaded)).toEqual(tree(clone))
+    // ... except .gitattributes: the deployed folder gets the user's, without the lines gmr added for Git LFS.
+    const userAttributes = '*.onnx filter=lfs diff=lfs merge=lfs -text\n*.json text eol=lf\n'
+    expect(fs.readFileSync(join(downloaded, '.gitattributes'), 'utf8')).toBe(userAttributes)
+    expect(tree(downloaded)).toEqual({ ...tree(clone), '.gitattributes': `file ${sha256(userAttributes)}` })
     expect(gitIn(clone, 'status', '--porcelain')).toBe('')
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { GitAttributes, wildmatchRegExp } from '../../src/domain/gitattributes.js'
-import { escapeAttributePattern, lfsAttributeLine, planLfsAttributes } from '../../src/domain/lfsAttributes.js'
+import { escapeAttributePattern, lfsAttributeLine, planLfsAttributes, userAttributesText } from '../../src/domain/lfsAttributes.js'
 
 const LFS = 'filter=lfs diff=lfs merge=lfs -text'
 
@@ -188,6 +188,48 @@ describe('planning the .gitattributes of a version', () => {
     const long = `${'d/'.repeat(1100)}m.bin`
     expect(() => planLfsAttributes({ attributes: new Map(), required: [long], files: [long] })).toThrow(
       /cannot store .*m\.bin in Git LFS: its path is too long for a \.gitattributes line/,
+    )
+  })
+})
+
+describe('the .gitattributes a download deploys', () => {
+  const LINE = 'filter=lfs diff=lfs merge=lfs -text'
+  it('a file gmr wrote on its own is not deployed; a line not in gmr\'s exact form is the user\'s', () => {
+    expect(userAttributesText('.gitattributes', `a b.bin ${LINE}\nw/big.bin ${LINE}\n`, ['w/big.bin', 'a b.bin'], ['.gitattributes'])).toBe(
+      `a b.bin ${LINE}\n`,
+    )
+    expect(userAttributesText('.gitattributes', `a[[:space:]]b.bin ${LINE}\nw/big.bin ${LINE}\n`, ['w/big.bin', 'a b.bin'], ['.gitattributes'])).toBeNull()
+  })
+
+  it('the user\'s own lines are deployed as logged, gmr\'s appended ones dropped (LF, CRLF, no final newline)', () => {
+    const user = `*.onnx ${LINE}\n*.json text eol=lf\n`
+    expect(userAttributesText('.gitattributes', `${user}big.bin ${LINE}\n`, ['big.bin', 'm.onnx'], ['.gitattributes'])).toBe(user)
+    expect(userAttributesText('.gitattributes', `*.json text\r\nbig.bin ${LINE}\r\n`, ['big.bin'], ['.gitattributes'])).toBe('*.json text\r\n')
+    expect(userAttributesText('.gitattributes', `*.json text\nbig.bin ${LINE}\n`, ['big.bin'], ['.gitattributes'])).toBe('*.json text\n')
+    expect(userAttributesText('.gitattributes', user, ['m.onnx'], ['.gitattributes'])).toBe(user)
+  })
+
+  it('undoes exactly what planLfsAttributes appended, for every kind of name', () => {
+    const required = ['weights.bin', 'a b/c d.bin', '#hash!.bin', '!bang.bin', 'st*r[1]?.bin', 'tab\there.bin', 'ünï/cödé.bin', 'm.onnx']
+    for (const user of ['', `*.onnx ${LINE}\n*.json text eol=lf\n`, '*.json text', '*.json text\r\n']) {
+      const attributes = new Map(user === '' ? [] : [['.gitattributes', user]])
+      const plan = planLfsAttributes({ attributes, required, files: [...required, 'config.json'] })
+      const stored = user + plan.additions.get('.gitattributes')!
+      const expected = user === '' ? null : user.endsWith('\n') ? user : `${user}\n`
+      expect(userAttributesText('.gitattributes', stored, [...plan.lfs], ['.gitattributes'])).toBe(expected)
+    }
+  })
+
+  it('a line the user\'s own pattern already covered is the user\'s (gmr adds none for it)', () => {
+    const text = `*.bin ${LINE}\nbig.bin ${LINE}\n`
+    expect(userAttributesText('.gitattributes', text, ['big.bin'], ['.gitattributes'])).toBe(text)
+  })
+
+  it('in a subfolder, lines are relative to it; a file with a deeper .gitattributes is that file\'s', () => {
+    expect(userAttributesText('w/.gitattributes', `*.txt text\nbig.bin ${LINE}\n`, ['w/big.bin', 'big.bin'], ['.gitattributes', 'w/.gitattributes'])).toBe('*.txt text\n')
+    expect(userAttributesText('.gitattributes', `*.txt text\nbig.bin ${LINE}\n`, ['w/big.bin', 'big.bin'], ['.gitattributes', 'w/.gitattributes'])).toBe('*.txt text\n')
+    expect(userAttributesText('.gitattributes', `*.txt text\nw/big.bin ${LINE}\n`, ['w/big.bin'], ['.gitattributes', 'w/.gitattributes'])).toBe(
+      `*.txt text\nw/big.bin ${LINE}\n`,
     )
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mergeManifests, rewriteLinks } from '../../src/domain/manifestMerge.js'
+import { followReplayed, mergeManifests, rewriteLinks } from '../../src/domain/manifestMerge.js'
 import { addLink, addTags, setAlias, type ModelYaml } from '../../src/domain/manifests.js'
 
 const c = (s: string) => s.repeat(40).slice(0, 40)
@@ -51,5 +51,32 @@ describe('rewriting links after a replay', () => {
     const out = rewriteLinks(m, [{ artifact: 'churn', fromCommit: c('b'), fromVersion: 1, commit: c('e'), version: 3 }])
     expect(out.versions![1]).toMatchObject({ version: 1, commit: c('e'), artifactVersion: 3 })
     expect(out.versions![0]).toBe(m.versions![0])
+  })
+})
+
+describe('artifact aliases after a replay', () => {
+  const replayed = [
+    { artifact: 'churn', fromCommit: c('b'), fromVersion: 1, commit: c('e'), version: 2 },
+    { artifact: 'churn', fromCommit: c('d'), fromVersion: 2, commit: c('f'), version: 3 },
+    { artifact: 'other', fromCommit: c('g'), fromVersion: 0, commit: c('h'), version: 5 },
+  ]
+
+  it('follow their versions to the new numbers, each mapped once (v1 -> v2 is not then taken to v3)', () => {
+    const artifact = { name: 'churn', aliases: { keep: 0, mine: 1, next: 2 } }
+    expect(followReplayed('artifact', artifact, replayed).aliases).toEqual({ keep: 0, mine: 2, next: 3 })
+  })
+
+  it('another artifact\'s replay, and a model\'s aliases (link numbers), are left alone', () => {
+    const artifact = { name: 'churn', aliases: { x: 0 } }
+    expect(followReplayed('artifact', artifact, replayed)).toBe(artifact)
+    const model = setAlias(link({ name: 'churn' }, 'z', 0), 'staging', 0)
+    expect(followReplayed('model', model, replayed).aliases).toEqual({ staging: 0 })
+  })
+
+  it('then a merge reports the same alias set differently on both sides', () => {
+    const ours = followReplayed('artifact', { name: 'churn', aliases: { best: 1 } }, replayed)
+    expect(mergeManifests({ name: 'churn' }, ours, { name: 'churn', aliases: { best: 1 } }).conflicts).toEqual([
+      'alias best of churn: you set v2, the remote set v1',
+    ])
   })
 })

@@ -75,6 +75,8 @@ describe('deploying one version with no checkout', () => {
     expect(out).toContain(`-> ${target}`)
     expect(sha(fs.readFileSync(join(target, 'model.bin')))).toBe(sha(weights))
     expect(fs.readFileSync(join(target, 'config.json'), 'utf8')).toBe('{"layers": 3}\n')
+    // The model's files only: gmr's .gitattributes is in the tree for plain git, not in the deployed folder.
+    expect(fs.readdirSync(target).sort()).toEqual(['config.json', 'model.bin'])
     const first = server.stats()
     expect(first['lfs-object'].bytesOut).toBe(weights.length)
     // One small pack: the version's commit, trees and small blobs, no history.

@@ -115,9 +115,11 @@ describe('inside a gmr clone', () => {
     server.resetStats()
     const first = join(alice.scratch, 'serving-1')
     expect(await ok(bob, 'download', 'churn-model:production', '--to', first)).toBe(
-      `churn-model:v0 -> ${first} (3 files: 3 written, 0 unchanged)\n`,
+      `churn-model:v0 -> ${first} (2 files: 2 written, 0 unchanged)\n`,
     )
     expect(fileSha(join(first, 'model.bin'))).toBe(oid)
+    // The model's files only: gmr's .gitattributes is not deployed.
+    expect(fs.readdirSync(first).sort()).toEqual(['config.json', 'model.bin'])
     const stats = server.stats()
     expect(stats['lfs-batch'].requests).toBe(1)
     expect(stats['lfs-object']).toMatchObject({ requests: 1, bytesOut: weights.length })
@@ -126,7 +128,7 @@ describe('inside a gmr clone', () => {
     server.resetStats()
     const second = join(alice.scratch, 'serving-2')
     expect(await ok(bob, 'download', 'churn-model:production', '--to', second)).toBe(
-      `churn-model:v0 -> ${second} (3 files: 3 written, 0 unchanged)\n`,
+      `churn-model:v0 -> ${second} (2 files: 2 written, 0 unchanged)\n`,
     )
     expect(fileSha(join(second, 'model.bin'))).toBe(oid)
     expect(server.requests).toEqual([])
