@@ -4,11 +4,11 @@ import { parseReference } from '../domain/reference.js'
 import { decodeCommit } from '../git/commit.js'
 import type { Env } from '../git/config.js'
 import { hashFile } from '../git/lfsStore.js'
-import { findLfsPointers } from '../git/lfsFiles.js'
+import { findLfsFiles } from '../git/lfsFiles.js'
 import { hashObject, readObject } from '../git/objects.js'
 import type { Repo } from '../git/repo.js'
 import { decodeTree } from '../git/tree.js'
-import { listTreeFiles } from '../git/treeWalk.js'
+import { walkTree } from '../git/treeWalk.js'
 import { hasGit, runGit } from '../remote/gitCli.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { manifestTimeline } from './history.js'
@@ -78,11 +78,13 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const signature = await checkSignature(repo, env, resolved.commit)
   if (signature.status !== 'good') problems.push(describeSignatureProblem(`version commit of ${resolved.artifact}:v${resolved.artifactVersion}`, signature))
 
-  const files = await listTreeFiles(repo, resolved.record.tree)
+  const walked = await walkTree(repo, resolved.record.tree)
+  for (const shape of walked.problems) problems.push(`${shape.path}: ${shape.reason} (git fsck: ${shape.rule})`)
   const objectCount = await rehashTree(repo, resolved.record.tree, problems)
   let largeFileCount = 0
   let largeFileBytes = 0
-  const pointers = await findLfsPointers(repo, files)
+  const { pointers, malformed } = await findLfsFiles(repo, walked.files)
+  for (const [path, why] of malformed) problems.push(`${path}: stored in Git LFS but its pointer is malformed (${why})`)
   for (const [path, pointer] of pointers) {
     const stored = `${repo.gitdir}/lfs/objects/${pointer.oid.slice(0, 2)}/${pointer.oid.slice(2, 4)}/${pointer.oid}`
     if (!(await repo.fs.exists(stored))) {

@@ -198,3 +198,25 @@ describe('from a remote', () => {
     }
   })
 })
+
+describe('gmr verify', () => {
+  it('names the same hostile entries and malformed pointers, and exits 1', async () => {
+    const weights = blob('weights\n')
+    await craftVersion('twice', await rawTree([
+      { mode: '100644', name: 'model.bin', oid: weights },
+      { mode: '100644', name: 'model.bin', oid: blob('other\n') },
+    ]))
+    const twice = await run('verify', 'twice:v0')
+    expect(twice.code).toBe(1)
+    expect(twice.stderr).toMatch(/^error: twice:v0 does not verify: /)
+    expect(twice.stdout).toContain('problem: model.bin: its tree has more than one entry named "model.bin" (git fsck: duplicateEntries)')
+
+    await craftVersion('badptr', await rawTree([
+      { mode: '100644', name: '.gitattributes', oid: blob(ATTRIBUTES) },
+      { mode: '100644', name: 'model.bin', oid: blob(pointerText(sha('x').toUpperCase(), '2')) },
+    ]))
+    const badptr = await run('verify', 'badptr:v0')
+    expect(badptr.code).toBe(1)
+    expect(badptr.stdout).toMatch(/problem: model\.bin: stored in Git LFS but its pointer is malformed \(.+\)/)
+  })
+})
