@@ -75,7 +75,7 @@ export function request(req: HttpRequest): Promise<HttpResponse> {
     })
     // Socket inactivity, from the request's first byte to the response's last.
     outgoing.setTimeout(timeouts.stallMs, () => fail(stalled(url, what, timeouts.stallMs, incoming ? 'receiving' : 'waiting')))
-    outgoing.on('error', (err) => reject(networkError(url, err, what)))
+    outgoing.on('error', (err) => reject(connectionError(url, err)))
     const body = req.body
     if (body === undefined) outgoing.end()
     else if (typeof body === 'string' || body instanceof Uint8Array) outgoing.end(body)
@@ -125,12 +125,20 @@ export async function readBody(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-function networkError(url: URL, err: Error & { code?: string }, what: string): GmrError {
+/** A request that failed before its answer began: nothing of it reached us. */
+function connectionError(url: URL, err: Error & { code?: string }): GmrError {
   if (err instanceof GmrError) return err
   const where = `${url.protocol}//${url.host}`
   if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
     return new RemoteTransferError(`cannot reach ${where}: ${err.code}; check the URL and your network`, { url: where })
   }
+  return new RemoteTransferError(`connection to ${where} failed (${err.code ?? err.message}); nothing was changed locally, try again`, { url: where })
+}
+
+/** An answer cut before its last byte, naming what it was for. */
+function networkError(url: URL, err: Error & { code?: string }, what: string): GmrError {
+  if (err instanceof GmrError) return err
+  const where = `${url.protocol}//${url.host}`
   return new RemoteTransferError(
     `the connection to ${url.host} broke during ${what} (${err.code ?? err.message}); nothing partial was kept, run it again`,
     { url: where, what },

@@ -79,29 +79,38 @@ export async function pushRefs(ws: GitWorkspace, remote: string, updates: readon
   throw pushRejection(remote, run) ?? transportError('push to', remote, run)
 }
 
-/** Reasons git gives for a ref that moved on the remote since our fetch: the cure is always `gmr pull`. */
-const LOST_RACE = /stale info|fetch first|non-fast-forward|atomic transaction failed|cannot lock ref|failed to update ref|but expected|incorrect old value/
-
 /**
- * A push refused because the remote moved (a lease that failed, someone pushed first, a
- * race lost inside the server's atomic transaction), as one line that says to pull; null
- * when the refusal is something else (a hook, a protected ref, the network).
+ * A push refused because the remote moved: a lease that failed (`stale info`), someone
+ * pushed first (`fetch first`, `non-fast-forward`), or a race lost inside the server's
+ * atomic transaction (`atomic transaction failed`, `cannot lock ref … expected …`). Each
+ * says to run `gmr pull`; null when the refusal is something else (a hook, a protected
+ * ref, the network).
  */
 export function pushRejection(remote: string, run: Pick<GitRun, 'stdout' | 'stderr'>): PushRejectedError | null {
   const rejected = [...run.stdout.matchAll(/^!\t[^\t]*:(\S+)\t\[(?:remote )?rejected\] \((.+)\)$/gm)].map((m) => ({ ref: m[1]!, why: m[2]! }))
-  const lost = rejected.filter((r) => LOST_RACE.test(r.why))
-  // In an atomic push the other refs are refused only because one was ("atomic push failed").
-  const others = rejected.filter((r) => !LOST_RACE.test(r.why) && !/atomic push failed/.test(r.why))
-  const raced = lost.length > 0 || (rejected.length === 0 && LOST_RACE.test(run.stderr))
-  if (!raced || others.length > 0) return null
-  const refs = lost.map((r) => r.ref)
-  const which = refs.length > 0 ? refs.join(', ') : 'the registry refs'
+  const refsWhere = (reason: RegExp) => rejected.filter((r) => reason.test(r.why)).map((r) => r.ref)
+  const where = redactUrl(remote)
+  const unchanged = '(nothing was changed on the remote)'
+  const stale = refsWhere(/^stale info$/)
+  if (stale.length > 0) {
+    return new PushRejectedError(`push refused: ${stale.join(', ')} moved on ${where} since your last fetch; run "gmr pull" and push again ${unchanged}`, { refs: stale })
+  }
+  const behind = refsWhere(/fetch first|non-fast-forward/)
+  if (behind.length > 0) {
+    return new PushRejectedError(
+      `push refused: ${where} has commits on ${behind.join(', ')} that you do not have (someone pushed first); run "gmr pull" to take them and renumber your new versions, then push again ${unchanged}`,
+      { refs: behind },
+    )
+  }
+  const raced = /atomic transaction failed|cannot lock ref|failed to update ref|but expected|incorrect old value/
+  const lost = refsWhere(raced)
+  const others = rejected.filter((r) => !raced.test(r.why) && !/atomic push failed/.test(r.why))
+  if (others.length > 0 || (lost.length === 0 && !raced.test(run.stderr))) return null
   return new PushRejectedError(
-    `push refused: ${which} moved on ${redactUrl(remote)} since your last fetch (someone pushed first); run "gmr pull" to take their changes and renumber your new versions, then push again (nothing was changed on the remote)`,
-    { refs },
+    `push refused: ${lost.length > 0 ? lost.join(', ') : 'a ref'} moved on ${where} while you pushed (someone pushed at the same time); run "gmr pull" and push again ${unchanged}`,
+    { refs: lost },
   )
 }
-
 
 /** git's last meaningful line: stderr first; --porcelain's stdout ends with a bare "Done", which explains nothing. */
 export function lastWord(run: Pick<GitRun, 'stderr' | 'stdout'>): string | undefined {

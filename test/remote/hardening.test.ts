@@ -300,6 +300,24 @@ describe('every remote failure says what it was', () => {
     expect(sha(fs.readFileSync(join(target, 'model.bin')))).toBe(sha(weights))
   })
 
+  it('a push that loses a race inside the server (atomic transaction failed) says to run gmr pull', async () => {
+    // A pre-receive hook that creates the ref being pushed: the server's own transaction then
+    // fails with "cannot lock ref … reference already exists", as when two pushes cross.
+    const bare = server.repoPath('models')
+    const hook = join(bare, 'hooks', 'pre-receive')
+    fs.writeFileSync(hook, '#!/bin/sh\nunset GIT_QUARANTINE_PATH\nwhile read old new ref; do git update-ref "$ref" "$(git rev-parse refs/heads/artifacts/churn)"; done\n', { mode: 0o755 })
+    const version = (await git(repo.dir, 'rev-parse', 'refs/heads/artifacts/churn')).trim()
+    await git(repo.dir, 'update-ref', 'refs/aliases/churn-model/race', version)
+    try {
+      const result = await gmr(repo.dir, env, ['push'])
+      failsWith(result, /^error: push refused: refs\/aliases\/churn-model\/race moved on origin while you pushed \(someone pushed at the same time\); run "gmr pull" and push again \(nothing was changed on the remote\)\n$/)
+    } finally {
+      fs.rmSync(hook)
+      await git(repo.dir, 'update-ref', '-d', 'refs/aliases/churn-model/race')
+      await git(repo.scratch, '--git-dir', bare, 'update-ref', '-d', 'refs/aliases/churn-model/race')
+    }
+  })
+
   it('every push rejection that means "someone pushed first" says to run gmr pull', () => {
     const remote = 'http://127.0.0.1:1/models.git'
     const porcelain = (why: string, kind = 'remote rejected') => ({
@@ -313,7 +331,7 @@ describe('every remote failure says what it was', () => {
       porcelain("cannot lock ref 'refs/heads/main': is at 1111111111111111111111111111111111111111 but expected 2222222222222222222222222222222222222222"),
       porcelain('stale info', 'rejected'),
     ]) {
-      expect(pushRejection(remote, run)?.message).toMatch(/^push refused: refs\/heads\/main moved on http:\/\/127\.0\.0\.1:1\/models\.git since your last fetch \(someone pushed first\); run "gmr pull"/)
+      expect(pushRejection(remote, run)?.message).toMatch(/^push refused: .*refs\/heads\/main.*; run "gmr pull".* \(nothing was changed on the remote\)$/)
     }
     // A hook's refusal is not a race: it is reported as what it was.
     const hook = porcelain('pre-receive hook declined')
