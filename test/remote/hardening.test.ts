@@ -287,6 +287,14 @@ describe('every remote failure says what it was', () => {
     }
   })
 
+  it('a shallow clone (actions/checkout depth 1) says to unshallow, not that objects are missing', async () => {
+    const shallow = join(repo.scratch, 'shallow-clone')
+    await git(repo.scratch, 'clone', '-q', '--depth', '1', '--no-single-branch', url, shallow)
+    failsWith(await gmr(shallow, env, ['history', 'churn-model']), /^error: object [0-9a-f]{40} is not in this clone: it is shallow .*; fetch the rest with "git fetch --unshallow"/)
+    await git(shallow, 'fetch', '-q', '--unshallow')
+    expect((await gmr(shallow, env, ['history', 'churn-model'])).code).toBe(0)
+  })
+
   it('with no git binary, a fetch cut mid-pack leaves no shallow entry for a commit it never stored', async () => {
     const { target, cache, env: runEnv } = fresh()
     server.failures.dropConnectionAfterBytes = { path: /\/git-upload-pack$/, method: 'POST', bytes: 200 }
