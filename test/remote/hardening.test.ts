@@ -5,8 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { runGit } from '../../src/remote/gitCli.js'
 import { pushRejection, transportError } from '../../src/remote/remoteGit.js'
 import { gmr, type CliResult } from '../helpers/cli.js'
-import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
-import { startGitServer, type GitServer } from '../helpers/gitServer.js'
+import { gmrProcess, type TempRepo } from '../helpers/gitRepo.js'
+import type { GitServer } from '../helpers/gitServer.js'
+import { servedRegistry } from '../helpers/servedRegistry.js'
 import { mustSucceed } from '../helpers/runners.js'
 
 /**
@@ -57,22 +58,7 @@ function cacheRepo(cache: string): string {
 }
 
 beforeAll(async () => {
-  server = await startGitServer({ auth: { username: 'ada', password: 's3cret' }, lfs: { enabled: true, verify: true } })
-  server.createRepo('models')
-  url = server.url('models', server.credentials)
-  repo = makeRepo()
-  env = { ...repo.env, GIT_CONFIG_GLOBAL: join(repo.scratch, 'gitconfig'), XDG_CACHE_HOME: join(repo.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
-  fs.writeFileSync(env.GIT_CONFIG_GLOBAL!, '')
-  await git(repo.dir, 'lfs', 'install')
-  const out = join(repo.scratch, 'out')
-  fs.mkdirSync(out)
-  fs.writeFileSync(join(out, 'model.bin'), weights)
-  fs.writeFileSync(join(out, 'config.json'), '{"layers": 3}\n')
-  await ok(repo.dir, 'init')
-  await ok(repo.dir, 'log', 'churn', out)
-  await ok(repo.dir, 'model', 'create', 'churn-model')
-  await ok(repo.dir, 'link', 'churn:v0', 'churn-model', '--alias', 'prod', '--force')
-  await git(repo.dir, 'remote', 'add', 'origin', url)
+  ;({ server, repo, env, url } = await servedRegistry(weights, 'prod'))
   await ok(repo.dir, 'push')
   nodeOnly = join(repo.scratch, 'node-only-bin')
   fs.mkdirSync(nodeOnly, { recursive: true })
