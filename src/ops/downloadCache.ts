@@ -3,7 +3,7 @@ import { sleep } from '../domain/async.js'
 import { CorruptObjectError } from '../domain/errors.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
-import { isErrno, type FileSystem } from '../git/fs.js'
+import { isErrno, type FileSystem, type FsStat } from '../git/fs.js'
 import { hashFile, LfsStore } from '../git/lfsStore.js'
 import { hashObject, readObject, type ReadObjectResult } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
@@ -115,25 +115,93 @@ export async function findDamagedObject(repo: GitDir, commit: string): Promise<s
  */
 export async function discardGitData(cache: DownloadCache): Promise<void> {
   for (const name of (await cache.fs.readdir(cache.gitdir)) ?? []) {
-    if (name !== 'lfs') await cache.fs.removeTree(`${cache.gitdir}/${name}`)
+    if (name !== 'lfs' && name !== 'gmr') await cache.fs.removeTree(`${cache.gitdir}/${name}`)
   }
 }
 
+/** What an LFS object file was when it was last hashed; ctime changes on any write and cannot be set back. */
+interface Stamp {
+  size: number
+  mtimeMs: number
+  ctimeMs: number | null
+  ino: string
+}
+
+function stampOf(st: FsStat): Stamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs ?? null, ino: String(st.ino) }
+}
+
+function sameStamp(a: Stamp | undefined, b: Stamp): boolean {
+  return a !== undefined && a.ctimeMs !== null && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino
+}
+
 /**
- * Hash the LFS objects of `objects` the cache already holds; a damaged one is deleted (so
- * the download fetches it again) and named in the returned notes.
+ * The cache's record of LFS objects known good (`gmr/verified-lfs.json`): an object is
+ * hashed again on reuse unless its file is exactly as it was when last hashed (same
+ * size, mtime, ctime and inode), so a later edit of the file, which moves its ctime, is
+ * always caught without re-reading gigabytes on every deploy.
  */
-export async function discardDamagedLfsObjects(repo: GitDir, objects: readonly (LfsPointer & { path: string })[]): Promise<string[]> {
-  const store = new LfsStore(repo)
-  const notes: string[] = []
-  const seen = new Set<string>()
-  for (const object of objects) {
-    if (seen.has(object.oid) || !(await store.has(object))) continue
-    seen.add(object.oid)
-    const { pointer } = await hashFile(repo, store.objectPath(object.oid), { label: object.path })
-    if (pointer.oid === object.oid && pointer.size === object.size) continue
-    await repo.fs.remove(store.objectPath(object.oid))
-    notes.push(`the download cache's copy of ${object.path} (LFS object ${object.oid}) was damaged; discarded it and fetched it again`)
+export class VerifiedLfsObjects {
+  private constructor(
+    private readonly repo: GitDir,
+    private readonly stamps: Record<string, Stamp>,
+  ) {}
+
+  private static path(repo: GitDir): string {
+    return `${repo.gitdir}/gmr/verified-lfs.json`
   }
-  return notes
+
+  static async open(repo: GitDir): Promise<VerifiedLfsObjects> {
+    const text = await repo.fs.readText(VerifiedLfsObjects.path(repo)).catch(() => null)
+    let stamps: Record<string, Stamp> = {}
+    try {
+      if (text !== null) stamps = JSON.parse(text) as Record<string, Stamp>
+    } catch {
+      // A damaged record only costs a re-hash.
+    }
+    return new VerifiedLfsObjects(repo, stamps)
+  }
+
+  /**
+   * Check the objects of `objects` the cache holds: a damaged one is deleted (so the
+   * download fetches it again) and named in the returned notes.
+   */
+  async discardDamaged(objects: readonly (LfsPointer & { path: string })[]): Promise<string[]> {
+    const store = new LfsStore(this.repo)
+    const notes: string[] = []
+    for (const object of uniqueByOid(objects)) {
+      const path = store.objectPath(object.oid)
+      const st = await this.repo.fs.stat(path)
+      if (st === null || !st.isFile()) continue
+      if (sameStamp(this.stamps[object.oid], stampOf(st)) && st.size === object.size) continue
+      const { pointer, stat } = await hashFile(this.repo, path, { label: object.path })
+      if (pointer.oid === object.oid && pointer.size === object.size) {
+        if (stat) this.stamps[object.oid] = stampOf(stat)
+        continue
+      }
+      delete this.stamps[object.oid]
+      await this.repo.fs.remove(path)
+      notes.push(`the download cache's copy of ${object.path} (LFS object ${object.oid}) was damaged; discarded it and fetched it again`)
+    }
+    return notes
+  }
+
+  /** Record objects the store just checked on arrival (their hash was taken as they came in). */
+  async recordArrived(objects: readonly LfsPointer[]): Promise<void> {
+    const store = new LfsStore(this.repo)
+    for (const object of uniqueByOid(objects)) {
+      if (this.stamps[object.oid]) continue
+      const st = await this.repo.fs.stat(store.objectPath(object.oid))
+      if (st !== null && st.size === object.size) this.stamps[object.oid] = stampOf(st)
+    }
+  }
+
+  async save(): Promise<void> {
+    await this.repo.fs.mkdirp(`${this.repo.gitdir}/gmr`)
+    await this.repo.fs.writeAtomic(VerifiedLfsObjects.path(this.repo), JSON.stringify(this.stamps))
+  }
+}
+
+function uniqueByOid<T extends LfsPointer>(objects: readonly T[]): T[] {
+  return [...new Map(objects.map((o) => [o.oid, o])).values()]
 }

@@ -16,7 +16,7 @@ import { ensureBareRepo, gitBinarySource, isomorphicSource, type FetchSource } f
 import { hasGit } from '../remote/gitCli.js'
 import { withConfiguredTimeouts } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
-import { discardDamagedLfsObjects, discardGitData, downloadCacheFor, findDamagedObject, withCacheLock } from './downloadCache.js'
+import { discardGitData, downloadCacheFor, findDamagedObject, VerifiedLfsObjects, withCacheLock } from './downloadCache.js'
 import { materialiseVersion, type MaterialiseResult } from './download.js'
 import { fetchLfsObjects, lfsObjectsOf } from './lfsRemote.js'
 
@@ -86,8 +86,11 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
     const object = await readVersionCommit(cache, commit, reference, url)
     const message = parseVersionMessage(object.message)
     const needed = await lfsObjectsOf(cache, object.tree)
-    notes.push(...(await discardDamagedLfsObjects(cache, needed)))
+    const verified = await VerifiedLfsObjects.open(cache)
+    notes.push(...(await verified.discardDamaged(needed)))
     const lfs = needed.length > 0 ? await fetchLfsObjects(cache, lfsEndpointFor(url), env, needed) : { objects: 0, bytes: 0 }
+    await verified.recordArrived(needed)
+    await verified.save()
     const number = reference.selector.kind === 'number' ? reference.selector.number : message.version
     const defaultDir = `${reference.name}-${number === undefined ? formatSelector(reference.selector) : `v${number}`}`
     const result = await materialiseVersion({

@@ -183,9 +183,12 @@ describe('the deployment cache is verified and repairs itself', () => {
     expect((await gmr(repo.scratch, runEnv, ['download', `${url}#churn:v0`, '--to', target])).code).toBe(0)
     const object = join(cacheRepo(cache), 'lfs', 'objects', sha(weights).slice(0, 2), sha(weights).slice(2, 4), sha(weights))
     const bytes = fs.readFileSync(object)
+    const before = fs.statSync(object)
     bytes[1000] = bytes[1000]! ^ 0xff
     fs.chmodSync(object, 0o644)
     fs.writeFileSync(object, bytes)
+    // Same size and mtime as when it was verified: only its ctime (which cannot be set back) gives the edit away.
+    fs.utimesSync(object, before.atime, before.mtime)
     server.resetStats()
     const second = await gmr(repo.scratch, runEnv, ['download', `${url}#churn:v0`, '--to', `${target}-2`])
     expect(second.stderr).toBe(`note: the download cache's copy of model.bin (LFS object ${sha(weights)}) was damaged; discarded it and fetched it again\n`)
