@@ -44,7 +44,9 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
   // A URL's userinfo is handed to git through the environment and saved by the user's
   // credential helper afterwards; .git/config gets the URL without it.
   const credentials = new CredentialSource(userEnv)
-  const secret = credentials.fromUrl(options.url)
+  // Only an HTTP password is a secret: an ssh URL's user name (git@…) is part of the address.
+  const found = /^https?:\/\//i.test(options.url) ? credentials.fromUrl(options.url) : null
+  const secret = found && found.password !== '' ? found : null
   const url = secret ? stripCredentials(options.url) : options.url
   const env = secret ? inlineCredentialEnv(userEnv, secret) : userEnv
   const name = options.dir ?? defaultDir(url)
