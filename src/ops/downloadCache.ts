@@ -164,7 +164,8 @@ export class VerifiedLfsObjects {
 
   /**
    * Check the objects of `objects` the cache holds: a damaged one is deleted (so the
-   * download fetches it again) and named in the returned notes.
+   * download fetches it again) and named in the returned notes. Objects that just arrived
+   * were hashed on the way in; their first reuse hashes (and records) them once more.
    */
   async discardDamaged(objects: readonly (LfsPointer & { path: string })[]): Promise<string[]> {
     const store = new LfsStore(this.repo)
@@ -174,9 +175,10 @@ export class VerifiedLfsObjects {
       const st = await this.repo.fs.stat(path)
       if (st === null || !st.isFile()) continue
       if (sameStamp(this.stamps[object.oid], stampOf(st)) && st.size === object.size) continue
-      const { pointer, stat } = await hashFile(this.repo, path, { label: object.path })
+      const { pointer, stat, verifiedAt } = await hashFile(this.repo, path, { label: object.path })
       if (pointer.oid === object.oid && pointer.size === object.size) {
-        if (stat) this.stamps[object.oid] = stampOf(stat)
+        // Racily clean: a file changed in the same clock tick as its stamp could keep it; not recorded.
+        if (stat && (stat.ctimeMs ?? Infinity) < verifiedAt - RACY_MS) this.stamps[object.oid] = stampOf(stat)
         continue
       }
       delete this.stamps[object.oid]
@@ -186,21 +188,14 @@ export class VerifiedLfsObjects {
     return notes
   }
 
-  /** Record objects the store just checked on arrival (their hash was taken as they came in). */
-  async recordArrived(objects: readonly LfsPointer[]): Promise<void> {
-    const store = new LfsStore(this.repo)
-    for (const object of uniqueByOid(objects)) {
-      if (this.stamps[object.oid]) continue
-      const st = await this.repo.fs.stat(store.objectPath(object.oid))
-      if (st !== null && st.size === object.size) this.stamps[object.oid] = stampOf(st)
-    }
-  }
-
   async save(): Promise<void> {
     await this.repo.fs.mkdirp(`${this.repo.gitdir}/gmr`)
     await this.repo.fs.writeAtomic(VerifiedLfsObjects.path(this.repo), JSON.stringify(this.stamps))
   }
 }
+
+/** How far a stamp must predate its hash to be trusted (file-system clock granularity, with margin). */
+const RACY_MS = 2_000
 
 function uniqueByOid<T extends LfsPointer>(objects: readonly T[]): T[] {
   return [...new Map(objects.map((o) => [o.oid, o])).values()]

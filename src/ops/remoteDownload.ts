@@ -89,7 +89,6 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
     const verified = await VerifiedLfsObjects.open(cache)
     notes.push(...(await verified.discardDamaged(needed)))
     const lfs = needed.length > 0 ? await fetchLfsObjects(cache, lfsEndpointFor(url), env, needed) : { objects: 0, bytes: 0 }
-    await verified.recordArrived(needed)
     await verified.save()
     const number = reference.selector.kind === 'number' ? reference.selector.number : message.version
     const defaultDir = `${reference.name}-${number === undefined ? formatSelector(reference.selector) : `v${number}`}`
