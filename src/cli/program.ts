@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { GmrError } from '../domain/errors.js'
 import { resolvePath } from '../domain/paths.js'
 import { storageFailure } from '../git/fs.js'
+import { parseTimeout, TIMEOUT_ENV } from '../remote/timeouts.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerCheck } from './commands/check.js'
@@ -51,13 +52,18 @@ export function buildProgram(io: CliIo): Command {
     .version(VERSION, '--version', 'print the gmr version')
     .option('-C <path>', 'run as if gmr was started in <path>')
     .option('--debug', 'print stack traces for errors')
+    .option('--timeout <seconds>', 'give up on a remote that sends nothing for this long (default 120; also GMR_TIMEOUT, git config gmr.timeout)')
     .exitOverride()
     .showHelpAfterError('(run "gmr help <command>" for usage)')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .addHelpText('after', OVERVIEW)
     .hook('preAction', (thisCommand) => {
-      const dir = thisCommand.opts<{ C?: string }>().C
+      const { C: dir, timeout } = thisCommand.opts<{ C?: string; timeout?: string }>()
       if (dir !== undefined) io.cwd = resolvePath(dir, io.cwd)
+      if (timeout !== undefined) {
+        parseTimeout(timeout, '--timeout')
+        io.env = { ...io.env, [TIMEOUT_ENV.stall]: timeout }
+      }
     })
   registerInit(program, io)
   registerLog(program, io)

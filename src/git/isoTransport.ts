@@ -22,6 +22,9 @@ export async function isoListRefs(http: IsoHttpClient, url: string, headers: Rec
   return git.listServerRefs({ http, url, headers, protocolVersion: 1 })
 }
 
+/** Where isomorphic-git records what it fetched (gmr reads only the refs it keeps itself). */
+export const ISO_TRACKING_PREFIX = 'refs/remotes/origin/all/'
+
 /** Fetch one ref at a depth; returns the fetched commit (FETCH_HEAD). */
 export async function isoFetchRef(
   repo: GitDir,
@@ -35,7 +38,7 @@ export async function isoFetchRef(
   const fs = repo.fs.client as IsoFs
   // isomorphic-git maps what it fetched through the remote's fetch refspec, even for a URL.
   if ((await git.getConfig({ fs, gitdir: repo.gitdir, path: 'remote.origin.fetch' })) === undefined) {
-    await git.setConfig({ fs, gitdir: repo.gitdir, path: 'remote.origin.fetch', value: '+refs/*:refs/remotes/origin/all/*' })
+    await git.setConfig({ fs, gitdir: repo.gitdir, path: 'remote.origin.fetch', value: `+refs/*:${ISO_TRACKING_PREFIX}*` })
   }
   const result = await git.fetch({
     fs: repo.fs.client as IsoFs,

@@ -290,6 +290,13 @@ export async function readObject(
     })
   } catch (err) {
     if ((err as { code?: string }).code === 'NotFoundError') {
+      // A shallow clone (actions/checkout's default depth 1) lacks history by design: say so, not "corrupt".
+      if (await repo.fs.exists(`${repo.gitdir}/shallow`)) {
+        throw new CorruptObjectError(
+          `object ${oid} is not in this clone: it is shallow (its history was cut when it was cloned); fetch the rest with "git fetch --unshallow" (in CI: actions/checkout with fetch-depth: 0)`,
+          { oid, gitdir: repo.gitdir, shallow: true },
+        )
+      }
       throw new CorruptObjectError(
         `object ${oid} is missing from ${repo.gitdir}; fetch it again (git fetch) or run "git fsck" to see what else is missing`,
         { oid, gitdir: repo.gitdir },

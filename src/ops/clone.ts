@@ -5,7 +5,10 @@ import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
 import { toFileSystem } from '../git/repo.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
+import { CredentialSource, inlineCredentialEnv, stripCredentials } from '../remote/credentials.js'
 import { runGit } from '../remote/gitCli.js'
+import { gitTimeoutArgs, timeoutsFrom } from '../remote/timeouts.js'
+import { checkRemoteUrl } from '../remote/transportPolicy.js'
 import { fetchRefs, transportError } from '../remote/remoteGit.js'
 import { openRegistryContext } from './context.js'
 import { integrateArtifacts } from './fetch.js'
@@ -36,33 +39,43 @@ export interface CloneResult {
  */
 export async function clone(options: CloneOptions): Promise<CloneResult> {
   const fs = toFileSystem(options.fs)
-  const env = options.env ?? {}
-  const name = options.dir ?? defaultDir(options.url)
+  checkRemoteUrl(options.url)
+  const userEnv = options.env ?? {}
+  // A URL's userinfo is handed to git through the environment and saved by the user's
+  // credential helper afterwards; .git/config gets the URL without it.
+  const credentials = new CredentialSource(userEnv)
+  // Only an HTTP password is a secret: an ssh URL's user name (git@…) is part of the address.
+  const found = /^https?:\/\//i.test(options.url) ? credentials.fromUrl(options.url) : null
+  const secret = found && found.password !== '' ? found : null
+  const url = secret ? stripCredentials(options.url) : options.url
+  const env = secret ? inlineCredentialEnv(userEnv, secret) : userEnv
+  const name = options.dir ?? defaultDir(url)
   const dir = resolvePath(name, options.cwd)
   if ((await fs.readdir(dir))?.length) {
     throw new InvalidInputError(`cannot clone into ${dir}: it exists and is not empty; choose another folder`, { dir })
   }
-  const run = await runGit(['clone', '-q', '--origin', 'origin', options.url, dir], {
+  const run = await runGit([...gitTimeoutArgs(timeoutsFrom(env)), 'clone', '-q', '--origin', 'origin', '--', url, dir], {
     cwd: options.cwd,
     env,
     ...(options.onProgress && { onStderr: options.onProgress }),
   })
-  if (run.code !== 0) throw transportError('clone', options.url, run)
+  if (run.code !== 0) throw transportError('clone', url, run)
   try {
     for (const spec of fetchRefspecs('origin').slice(1)) {
       await runGit(['config', '--add', 'remote.origin.fetch', spec], { cwd: dir, env })
     }
-    if (!(await fs.exists(`${dir}/${REGISTRY_FILE}`))) await checkoutRegistryBranch(dir, env, options.url)
+    if (!(await fs.exists(`${dir}/${REGISTRY_FILE}`))) await checkoutRegistryBranch(dir, env, url)
     const ctx = await openRegistryContext({ fs, dir, env })
     const { registryBranch } = await ctx.config()
     const remote = await remoteInfo(ctx.repo, env, 'origin')
-    await fetchRefs(workspace(ctx.repo, env, options.onProgress), 'origin', fetchRefspecs('origin'))
+    await fetchRefs(workspace(ctx.repo, remote.env, options.onProgress), 'origin', fetchRefspecs('origin'))
     const current = (await runGit(['symbolic-ref', '--short', 'HEAD'], { cwd: dir, env })).stdout.trim()
     if (current !== registryBranch) {
       const checkout = await runGit(['checkout', '-q', registryBranch], { cwd: dir, env })
       if (checkout.code !== 0) throw new GmrError(`cannot check out the registry branch ${registryBranch}: ${checkout.stderr.trim()}`)
     }
     const artifacts = await integrateArtifacts(ctx, remote, { replay: false })
+    if (secret) await credentials.report(url, secret, true)
     const aliases = (await runGit(['for-each-ref', '--format=%(refname)', 'refs/aliases/'], { cwd: dir, env })).stdout
     return {
       dir,

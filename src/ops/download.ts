@@ -140,7 +140,7 @@ async function fetchFromRemote(ctx: RegistryContext, objects: Parameters<LfsFetc
   const remote = await remoteInfo(ctx.repo, ctx.env, undefined, (await ctx.config()).registryBranch).catch(() => null)
   if (remote === null) return
   const { fetchLfsObjects } = await import('./lfsRemote.js')
-  await fetchLfsObjects(ctx.repo, remote.lfsUrl, ctx.env, objects)
+  await fetchLfsObjects(ctx.repo, remote.lfsUrl, remote.env, objects)
 }
 
 /** Write the files of the version with tree `tree` into `target` (the step `download` and remote downloads share). */

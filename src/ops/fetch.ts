@@ -26,7 +26,7 @@ export async function fetchRegistry(options: FetchOptions): Promise<FetchResult>
   const ctx = await openRegistryContext(options)
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(ctx.repo, ctx.env, options.remote, registryBranch)
-  await fetchRefs(workspace(ctx.repo, ctx.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
+  await fetchRefs(workspace(ctx.repo, remote.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
   return { remote: remote.name, artifacts: await integrateArtifacts(ctx, remote, { replay: false }) }
 }
 

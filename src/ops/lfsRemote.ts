@@ -7,6 +7,8 @@ import type { Env } from '../git/config.js'
 import { CredentialSource } from '../remote/credentials.js'
 import { LfsClient } from '../remote/lfsClient.js'
 import { LocalLfsTransfer } from '../remote/lfsLocal.js'
+import { timeoutsFrom } from '../remote/timeouts.js'
+import { checkRemoteUrl } from '../remote/transportPolicy.js'
 
 /** An LFS object a version needs, with the file it is for. */
 export interface NeededObject extends LfsPointer {
@@ -24,7 +26,8 @@ export type LfsTransport = Pick<LfsClient, 'upload' | 'download'>
 
 /** The Batch API for an HTTP(S) endpoint; a direct copy for a remote that is a local path. */
 export async function lfsTransport(repo: GitDir, endpoint: string, env: Env): Promise<LfsTransport> {
-  if (/^https?:\/\//i.test(endpoint)) return new LfsClient(endpoint, new CredentialSource(env))
+  if (/^https?:\/\//i.test(endpoint)) return new LfsClient(endpoint, new CredentialSource(env), timeoutsFrom(env))
+  checkRemoteUrl(endpoint)
   return LocalLfsTransfer.open(repo.fs, endpoint)
 }
 

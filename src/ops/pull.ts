@@ -44,7 +44,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   const { repo, env } = ctx
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(repo, env, options.remote, registryBranch)
-  await fetchRefs(workspace(repo, env, options.onProgress), remote.name, fetchRefspecs(remote.name))
+  await fetchRefs(workspace(repo, remote.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
   const artifacts = await integrateArtifacts(ctx, remote, { replay: true })
   const replayed = artifacts.flatMap((a) => a.replayed)
   const relinked = await relinkManifests(ctx, replayed)

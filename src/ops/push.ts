@@ -79,8 +79,8 @@ export async function push(options: PushOptions): Promise<PushResult> {
       { oid: first.oid, path: first.path, missing: missing.length },
     )
   }
-  const lfs = needed.length > 0 ? await (await lfsTransport(repo, remote.lfsUrl, env)).upload(store, needed) : { objects: 0, bytes: 0 }
-  await pushRefs(workspace(repo, env, options.onProgress), remote.name, updates)
+  const lfs = needed.length > 0 ? await (await lfsTransport(repo, remote.lfsUrl, remote.env)).upload(store, needed) : { objects: 0, bytes: 0 }
+  await pushRefs(workspace(repo, remote.env, options.onProgress), remote.name, updates)
 
   // The remote now has what we sent: record it as the last-known remote state.
   for (const update of aliasUpdates) {

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import { ManifestError, UnknownNameError, UnknownVersionError } from '../domain/errors.js'
+import { CorruptObjectError, ManifestError, UnknownNameError, UnknownVersionError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, REGISTRY_FILE, artifactRef, manifestDir, manifestPath } from '../domain/layout.js'
 import { resolvePath } from '../domain/paths.js'
 import { parseRegistryConfig, type RegistryConfig } from '../domain/registryConfig.js'
@@ -7,7 +6,7 @@ import { formatSelector, parseRemoteReference, type Reference } from '../domain/
 import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
 import { parseVersionMessage } from '../domain/versionMessage.js'
 import { decodeCommit } from '../git/commit.js'
-import type { Env } from '../git/config.js'
+import { readGitConfig, type Env } from '../git/config.js'
 import { toFileSystem } from '../git/repo.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
 import { readObject } from '../git/objects.js'
@@ -16,6 +15,9 @@ import type { GitDir } from '../git/repo.js'
 import { commitTree, entryAt, readTextAt, readTreeEntries } from '../git/treePath.js'
 import { ensureBareRepo, gitBinarySource, isomorphicSource, type FetchSource } from '../remote/fetchSource.js'
 import { hasGit } from '../remote/gitCli.js'
+import { withConfiguredTimeouts } from '../remote/timeouts.js'
+import { checkRemoteUrl } from '../remote/transportPolicy.js'
+import { discardGitData, downloadCacheFor, findDamagedObject, VerifiedLfsObjects, withCacheLock } from './downloadCache.js'
 import { materialiseVersion, type MaterialiseResult } from './download.js'
 import { describeChoices } from './catalog.js'
 import { fetchLfsObjects, lfsObjectsOf } from './lfsRemote.js'
@@ -40,6 +42,8 @@ export interface RemoteDownloadResult extends MaterialiseResult {
   commit: string
   /** The artifact version number, from the version commit's own message. */
   artifactVersion: number | null
+  /** What the cache repaired on the way (a damaged entry discarded and fetched again), one line each. */
+  notes: string[]
   /** What moved over the network: git objects fetched (0 when the cache had it) and LFS objects. */
   transfer: { fetched: boolean; lfsObjects: number; lfsBytes: number }
   transport: 'git' | 'isomorphic-git'
@@ -54,42 +58,75 @@ export interface RemoteDownloadResult extends MaterialiseResult {
 export async function downloadRemote(options: RemoteDownloadOptions): Promise<RemoteDownloadResult> {
   const parsed = parseRemoteReference(options.ref)!
   const { url, reference } = parsed
+  checkRemoteUrl(url)
   const fs = toFileSystem(options.fs)
-  const env = options.env ?? {}
-  const cacheRoot = options.cacheDir ?? `${env.XDG_CACHE_HOME || `${env.HOME ?? options.cwd}/.cache`}/gmr`
-  const key = createHash('sha256').update(redactUrl(url)).digest('hex').slice(0, 16)
-  const cache: GitDir = { fs, gitdir: `${cacheRoot}/repos/${key}.git` }
-  const useGit = await hasGit(env)
-  await ensureBareRepo(fs, cache.gitdir, useGit, env)
-  const source = useGit ? gitBinarySource(cache, url, env) : isomorphicSource(cache, url, env)
-
-  const { commit, fetched } = await fetchVersion(cache, source, reference, url)
-  const object = decodeCommit((await readObject(cache, commit)).content)
-  const message = parseVersionMessage(object.message)
-  const needed = await lfsObjectsOf(cache, object.tree)
-  const lfs = needed.length > 0 ? await fetchLfsObjects(cache, lfsEndpointFor(url), env, needed) : { objects: 0, bytes: 0 }
-  const number = reference.selector.kind === 'number' ? reference.selector.number : message.version
-  const defaultDir = `${reference.name}-${number === undefined ? formatSelector(reference.selector) : `v${number}`}`
-  const result = await materialiseVersion({
-    repo: cache,
-    tree: object.tree,
-    label: `${reference.name}:${formatSelector(reference.selector)}`,
-    target: resolvePath(options.to ?? defaultDir, options.cwd),
-    include: options.include ?? [],
-    force: options.force ?? false,
+  const userEnv = options.env ?? {}
+  const cache = downloadCacheFor(fs, url, userEnv, options.cwd, options.cacheDir)
+  return withCacheLock(cache, async () => {
+    const env = withConfiguredTimeouts(userEnv, await readGitConfig(cache, userEnv))
+    const useGit = await hasGit(env)
+    const source = useGit ? gitBinarySource(cache, url, env) : isomorphicSource(cache, url, env)
+    const notes: string[] = []
+    const fetchChecked = async () => {
+      await ensureBareRepo(fs, cache.gitdir, useGit, env)
+      const found = await fetchVersion(cache, source, reference, url)
+      return { ...found, damaged: await findDamagedObject(cache, found.commit) }
+    }
+    let version = await fetchChecked()
+    if (version.damaged !== null) {
+      notes.push(`the download cache had a damaged git object (${version.damaged}); discarded the cached history and fetched it again`)
+      await discardGitData(cache)
+      version = await fetchChecked()
+      if (version.damaged !== null) {
+        throw new CorruptObjectError(
+          `${redactUrl(url)} sent a damaged object ${version.damaged} for ${options.ref.slice(options.ref.indexOf('#') + 1)}; nothing was written, run "git fsck" on the server's repository`,
+          { oid: version.damaged },
+        )
+      }
+    }
+    const { commit, fetched } = version
+    const object = await readVersionCommit(cache, commit, reference, url)
+    const message = parseVersionMessage(object.message)
+    const needed = await lfsObjectsOf(cache, object.tree)
+    const verified = await VerifiedLfsObjects.open(cache)
+    notes.push(...(await verified.discardDamaged(needed)))
+    const lfs = needed.length > 0 ? await fetchLfsObjects(cache, lfsEndpointFor(url), env, needed) : { objects: 0, bytes: 0 }
+    await verified.save()
+    const number = reference.selector.kind === 'number' ? reference.selector.number : message.version
+    const defaultDir = `${reference.name}-${number === undefined ? formatSelector(reference.selector) : `v${number}`}`
+    const result = await materialiseVersion({
+      repo: cache,
+      tree: object.tree,
+      label: `${reference.name}:${formatSelector(reference.selector)}`,
+      target: resolvePath(options.to ?? defaultDir, options.cwd),
+      include: options.include ?? [],
+      force: options.force ?? false,
+    })
+    return {
+      ...result,
+      url: redactUrl(url),
+      name: reference.name,
+      selector: formatSelector(reference.selector),
+      commit,
+      artifactVersion: message.version ?? null,
+      transfer: { fetched, lfsObjects: lfs.objects, lfsBytes: lfs.bytes },
+      transport: source.kind,
+      notes,
+    }
   })
-  return {
-    ...result,
-    url: redactUrl(url),
-    name: reference.name,
-    selector: formatSelector(reference.selector),
-    commit,
-    artifactVersion: message.version ?? null,
-    transfer: { fetched, lfsObjects: lfs.objects, lfsBytes: lfs.bytes },
-    transport: source.kind,
-  }
 }
 
+/** The version commit a remote reference resolved to; an alias naming a tree or a blob is refused in one line. */
+async function readVersionCommit(cache: GitDir, oid: string, reference: Reference, url: string) {
+  const { type, content } = await readObject(cache, oid)
+  if (type !== 'commit') {
+    throw new UnknownVersionError(
+      `${redactUrl(url)}#${reference.name}:${formatSelector(reference.selector)} names a ${type} (${oid}), not a version commit; point it at a version again (gmr link or gmr alias on the registry) and push`,
+      { name: reference.name, oid, type },
+    )
+  }
+  return decodeCommit(content)
+}
 
 /** The ref gmr keeps a fetched version under in the cache, so it is never pruned. */
 function keepRef(reference: Reference, what: string): string {

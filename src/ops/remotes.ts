@@ -4,6 +4,8 @@ import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
 import { readGitConfig, type Env } from '../git/config.js'
 import type { Repo } from '../git/repo.js'
 import type { GitWorkspace } from '../remote/remoteGit.js'
+import { withConfiguredTimeouts } from '../remote/timeouts.js'
+import { checkRemoteUrl } from '../remote/transportPolicy.js'
 
 /** A configured remote: its name, URL, and the LFS endpoint git-lfs would use for it. */
 export interface RemoteInfo {
@@ -12,6 +14,8 @@ export interface RemoteInfo {
   lfsUrl: string
   /** Where its branches are tracked: `refs/remotes/<name>/`. */
   trackingPrefix: string
+  /** The environment to talk to it in: the caller's, with the timeouts git config sets. */
+  env: Env
 }
 
 /**
@@ -32,7 +36,9 @@ export async function remoteInfo(repo: Repo, env: Env, name?: string, registryBr
     )
   }
   const lfsUrl = configValue(config, `remote.${chosen}.lfsurl`) ?? configValue(config, 'lfs.url') ?? lfsEndpointFor(url)
-  return { name: chosen, url, lfsUrl, trackingPrefix: `refs/remotes/${chosen}/` }
+  checkRemoteUrl(url)
+  checkRemoteUrl(lfsUrl)
+  return { name: chosen, url, lfsUrl, trackingPrefix: `refs/remotes/${chosen}/`, env: withConfiguredTimeouts(env, config) }
 }
 
 export function workspace(repo: Repo, env: Env, onProgress?: (line: string) => void): GitWorkspace {

@@ -52,6 +52,26 @@ export class CredentialSource {
   }
 }
 
+/**
+ * An environment in which git (and only the git processes started with it) answers
+ * credential requests with `credential`, from two variables: the secret never reaches a
+ * config file or a command line, and the user's own helpers are not asked.
+ */
+export function inlineCredentialEnv(env: Env, credential: Credential): Env {
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0) || 0
+  const helper = '!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$GMR_CREDENTIAL_USERNAME" "$GMR_CREDENTIAL_PASSWORD"; }; f'
+  return {
+    ...env,
+    GIT_CONFIG_COUNT: String(count + 2),
+    [`GIT_CONFIG_KEY_${count}`]: 'credential.helper',
+    [`GIT_CONFIG_VALUE_${count}`]: '',
+    [`GIT_CONFIG_KEY_${count + 1}`]: 'credential.helper',
+    [`GIT_CONFIG_VALUE_${count + 1}`]: helper,
+    GMR_CREDENTIAL_USERNAME: credential.username,
+    GMR_CREDENTIAL_PASSWORD: credential.password,
+  }
+}
+
 export function basicAuth(credential: Credential): string {
   return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
 }

@@ -14,3 +14,9 @@ export class PushRejectedError extends GmrError {}
 
 /** An operation that needs the git binary, on a machine without one. */
 export class GitMissingError extends GmrError {}
+
+/** A remote URL gmr will not hand to any transport (an option in disguise, a remote helper such as `ext::`). */
+export class RemoteUrlRefusedError extends GmrError {}
+
+/** A remote stopped sending (or never answered) for longer than the configured timeout. */
+export class RemoteStalledError extends GmrError {}

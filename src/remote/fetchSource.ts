@@ -1,7 +1,7 @@
 import type { Env } from '../git/config.js'
 import type { FileSystem } from '../git/fs.js'
 import { isErrno } from '../git/fs.js'
-import { initBareRepo, isoFetchRef, isoListRefs } from '../git/isoTransport.js'
+import { initBareRepo, isoFetchRef, isoListRefs, ISO_TRACKING_PREFIX } from '../git/isoTransport.js'
 import { readRef, updateRef } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
 import { stripCredentials, CredentialSource, basicAuth } from './credentials.js'
@@ -10,6 +10,9 @@ import { runGit } from './gitCli.js'
 import { isomorphicHttp } from './http.js'
 import { fetchRefs, listRemoteRefs } from './remoteGit.js'
 import { redactUrl } from '../domain/remoteUrl.js'
+import { GmrError } from '../domain/errors.js'
+import { timeoutsFrom } from './timeouts.js'
+import { checkRemoteUrl } from './transportPolicy.js'
 
 /**
  * Fetching single refs from a remote into a bare cache repository: with the git binary
@@ -36,6 +39,7 @@ export async function ensureBareRepo(fs: FileSystem, gitdir: string, useGit: boo
 }
 
 export function gitBinarySource(repo: GitDir, url: string, env: Env): FetchSource {
+  checkRemoteUrl(url)
   const ws = { gitdir: repo.gitdir, env }
   return {
     kind: 'git',
@@ -51,6 +55,8 @@ export function gitBinarySource(repo: GitDir, url: string, env: Env): FetchSourc
 }
 
 export function isomorphicSource(repo: GitDir & { fs: FileSystem }, url: string, env: Env): FetchSource {
+  checkRemoteUrl(url)
+  const http = isomorphicHttp(timeoutsFrom(env))
   const credentials = new CredentialSource(env)
   const plainUrl = stripCredentials(url)
   const auth = credentials.fromUrl(url)
@@ -61,14 +67,17 @@ export function isomorphicSource(repo: GitDir & { fs: FileSystem }, url: string,
     if (status === 401 || status === 403) return new RemoteAuthError(`cannot ${what} ${redactUrl(url)}: authentication failed (${status}); put credentials in the URL`)
     if (status === 404 || e.code === 'NotFoundError') return new RemoteNotFoundError(`cannot ${what} ${redactUrl(url)}: not found; check the URL`)
     if (isErrno(err, 'ECONNREFUSED', 'ENOTFOUND')) return new RemoteTransferError(`cannot reach ${redactUrl(url)}; check the URL and your network`)
-    if (err instanceof RemoteTransferError) return err
+    if (err instanceof GmrError) return err
+    if (status !== undefined && status >= 400) {
+      return new RemoteTransferError(`cannot ${what} ${redactUrl(url)}: the server answered HTTP ${status}; nothing was changed locally, try again later`, { status })
+    }
     return new RemoteTransferError(`cannot ${what} ${redactUrl(url)}: ${e.message ?? String(err)}; nothing was changed locally, try again`)
   }
   return {
     kind: 'isomorphic-git',
     async refs(prefixes) {
       try {
-        const info = await isoListRefs(isomorphicHttp, plainUrl, headers)
+        const info = await isoListRefs(http, plainUrl, headers)
         const out = new Map<string, string>()
         for (const { ref, oid } of info) {
           if (prefixes.some((p) => (p.endsWith('/') ? ref.startsWith(p) : ref === p))) out.set(ref, oid)
@@ -79,13 +88,20 @@ export function isomorphicSource(repo: GitDir & { fs: FileSystem }, url: string,
       }
     },
     async fetch(ref, depth, keep) {
+      // isomorphic-git writes `shallow` (and its remote-tracking refs) before the objects have
+      // all arrived: a fetch that fails puts them back, or the cache would name commits it never stored.
+      const shallow = `${repo.gitdir}/shallow`
+      const before = await repo.fs.read(shallow)
       try {
-        const oid = await isoFetchRef(repo, isomorphicHttp, plainUrl, ref, depth, headers)
+        const oid = await isoFetchRef(repo, http, plainUrl, ref, depth, headers)
         if (!oid) throw new RemoteNotFoundError(`${redactUrl(url)} has no ${ref}`)
         // isomorphic-git records the fetch under refs/remotes; the ref gmr keeps it by is written here.
         await updateRef(repo, keep, oid, await readRef(repo, keep))
         return oid
       } catch (err) {
+        if (before === null) await repo.fs.remove(shallow)
+        else await repo.fs.write(shallow, before)
+        await repo.fs.removeTree(`${repo.gitdir}/${ISO_TRACKING_PREFIX}`)
         throw explain(err, 'fetch from')
       }
     },

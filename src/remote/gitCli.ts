@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { Env } from '../git/config.js'
 import { GitMissingError } from './errors.js'
+import { gitTransportEnv } from './transportPolicy.js'
 
 export interface GitRun {
   code: number
@@ -19,11 +20,12 @@ export interface RunGitOptions {
 /**
  * Run the real git binary: it carries the user's SSH keys, credential helpers and
  * every transport, and streams packs of any size. Never prompts on a terminal; a
- * missing credential becomes an error gmr can explain.
+ * missing credential becomes an error gmr can explain. Only the transports in
+ * GIT_ALLOW_PROTOCOL run, whatever a URL or a config file names.
  */
 export function runGit(args: readonly string[], options: RunGitOptions): Promise<GitRun> {
   return new Promise((resolve, reject) => {
-    const env = { ...options.env, GIT_TERMINAL_PROMPT: options.env.GIT_TERMINAL_PROMPT ?? '0', LC_ALL: 'C' }
+    const env = { ...gitTransportEnv(options.env), GIT_TERMINAL_PROMPT: options.env.GIT_TERMINAL_PROMPT ?? '0', LC_ALL: 'C' }
     const child = spawn('git', [...args], {
       cwd: options.cwd,
       env: env as NodeJS.ProcessEnv,

@@ -1,7 +1,9 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
-import type { Readable } from 'node:stream'
-import { RemoteTransferError } from './errors.js'
+import { Readable } from 'node:stream'
+import { GmrError } from '../domain/errors.js'
+import { RemoteStalledError, RemoteTransferError } from './errors.js'
+import { DEFAULT_TIMEOUTS, describeTimeout, type Timeouts } from './timeouts.js'
 
 /**
  * Keep-alive agents for every request gmr makes. Node's default agent lets an idle
@@ -19,6 +21,10 @@ export interface HttpRequest {
   headers?: Record<string, string>
   /** A whole body, or a stream (sent chunked unless a content-length header is given). */
   body?: Uint8Array | string | Readable | AsyncIterable<Uint8Array>
+  /** What the request is for, as messages name it ("the LFS batch request", "LFS object <oid> (path)"). */
+  what?: string
+  /** Connect and stall limits (default DEFAULT_TIMEOUTS). */
+  timeouts?: Timeouts
 }
 
 export interface HttpResponse {
@@ -29,30 +35,47 @@ export interface HttpResponse {
   body: Readable
 }
 
-/** One HTTP request; the response body streams. Network failures become RemoteTransferError. */
+/**
+ * One HTTP request; the response body streams. Network failures become RemoteTransferError;
+ * a connection not made within `connectMs`, or silent for `stallMs` at any point up to the
+ * body's last byte, becomes RemoteStalledError naming the host and what was under way.
+ */
 export function request(req: HttpRequest): Promise<HttpResponse> {
   const url = new URL(req.url)
   const client = url.protocol === 'https:' ? https : http
   const agent = agents[url.protocol as keyof typeof agents]
+  const timeouts = req.timeouts ?? DEFAULT_TIMEOUTS
+  const what = req.what ?? `${req.method ?? 'GET'} ${url.pathname}`
   return new Promise((resolve, reject) => {
-    const outgoing = client.request(
-      url,
-      { method: req.method ?? 'GET', headers: req.headers ?? {}, agent },
-      (incoming) => {
-        const headers: Record<string, string> = {}
-        for (const [key, value] of Object.entries(incoming.headers)) {
-          if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
-        }
-        resolve({
-          url: req.url,
-          status: incoming.statusCode ?? 0,
-          statusMessage: incoming.statusMessage ?? '',
-          headers,
-          body: incoming,
-        })
-      },
-    )
-    outgoing.on('error', (err) => reject(networkError(url, err)))
+    let incoming: http.IncomingMessage | undefined
+    const fail = (err: Error) => {
+      if (incoming?.complete) return
+      if (incoming) incoming.destroy(err)
+      else outgoing.destroy(err)
+    }
+    const outgoing = client.request(url, { method: req.method ?? 'GET', headers: req.headers ?? {}, agent }, (response) => {
+      incoming = response
+      const headers: Record<string, string> = {}
+      for (const [key, value] of Object.entries(response.headers)) {
+        if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+      }
+      resolve({
+        url: req.url,
+        status: response.statusCode ?? 0,
+        statusMessage: response.statusMessage ?? '',
+        headers,
+        body: Readable.from(guardedBody(response, url, what), { objectMode: false }),
+      })
+    })
+    outgoing.on('socket', (socket) => {
+      if (!socket.connecting) return
+      const timer = setTimeout(() => fail(stalled(url, what, timeouts.connectMs, 'connecting')), timeouts.connectMs)
+      socket.once('connect', () => clearTimeout(timer))
+      socket.once('close', () => clearTimeout(timer))
+    })
+    // Socket inactivity, from the request's first byte to the response's last.
+    outgoing.setTimeout(timeouts.stallMs, () => fail(stalled(url, what, timeouts.stallMs, incoming ? 'receiving' : 'waiting')))
+    outgoing.on('error', (err) => reject(connectionError(url, err)))
     const body = req.body
     if (body === undefined) outgoing.end()
     else if (typeof body === 'string' || body instanceof Uint8Array) outgoing.end(body)
@@ -70,6 +93,31 @@ export function request(req: HttpRequest): Promise<HttpResponse> {
   })
 }
 
+/**
+ * A response body whose failures say what they were: a stall (already a GmrError), or a
+ * connection cut before the last byte, naming what was being received. Stopping early
+ * (a consumer that has seen enough) closes the connection.
+ */
+async function* guardedBody(response: http.IncomingMessage, url: URL, what: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of response) yield chunk as Buffer
+    // Node ends a body cut short silently when the server announced no length; a length it announced must arrive whole.
+    if (!response.complete) throw new Error('aborted')
+  } catch (err) {
+    throw networkError(url, err as Error, what)
+  } finally {
+    if (!response.complete) response.destroy()
+  }
+}
+
+function stalled(url: URL, what: string, ms: number, phase: 'connecting' | 'waiting' | 'receiving'): RemoteStalledError {
+  const doing = phase === 'connecting' ? 'did not accept a connection' : phase === 'waiting' ? 'did not answer' : 'stopped sending'
+  return new RemoteStalledError(
+    `${url.host} ${doing} for ${describeTimeout(ms)} (${what}); nothing partial was kept, run it again, or allow longer with --timeout or git config gmr.timeout`,
+    { host: url.host, what, timeoutMs: ms },
+  )
+}
+
 /** Read a whole (small) response body. */
 export async function readBody(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -77,40 +125,49 @@ export async function readBody(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-function networkError(url: URL, err: Error & { code?: string }): RemoteTransferError {
+/** A request that failed before its answer began: nothing of it reached us. */
+function connectionError(url: URL, err: Error & { code?: string }): GmrError {
+  if (err instanceof GmrError) return err
   const where = `${url.protocol}//${url.host}`
   if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
     return new RemoteTransferError(`cannot reach ${where}: ${err.code}; check the URL and your network`, { url: where })
   }
-  return new RemoteTransferError(`connection to ${where} failed (${err.code ?? err.message}); nothing was changed locally, try again`, {
-    url: where,
-  })
+  return new RemoteTransferError(`connection to ${where} failed (${err.code ?? err.message}); nothing was changed locally, try again`, { url: where })
+}
+
+/** An answer cut before its last byte, naming what it was for. */
+function networkError(url: URL, err: Error & { code?: string }, what: string): GmrError {
+  if (err instanceof GmrError) return err
+  const where = `${url.protocol}//${url.host}`
+  return new RemoteTransferError(
+    `the connection to ${url.host} broke during ${what} (${err.code ?? err.message}); nothing partial was kept, run it again`,
+    { url: where, what },
+  )
 }
 
 /**
  * isomorphic-git's HttpClient shape, on the keep-alive agents above, for machines with
  * no git binary (isomorphic-git's own node client uses the default agent).
  */
-export const isomorphicHttp = {
-  async request(req: {
-    url: string
-    method?: string
-    headers?: Record<string, string>
-    body?: AsyncIterableIterator<Uint8Array>
-  }) {
-    const response = await request({
-      url: req.url,
-      method: req.method ?? 'GET',
-      headers: req.headers ?? {},
-      ...(req.body !== undefined && { body: req.body }),
-    })
-    return {
-      url: response.url,
-      method: req.method ?? 'GET',
-      statusCode: response.status,
-      statusMessage: response.statusMessage,
-      headers: response.headers,
-      body: response.body as unknown as AsyncIterableIterator<Uint8Array>,
-    }
-  },
+export function isomorphicHttp(timeouts: Timeouts) {
+  return {
+    async request(req: { url: string; method?: string; headers?: Record<string, string>; body?: AsyncIterableIterator<Uint8Array> }) {
+      const response = await request({
+        url: req.url,
+        method: req.method ?? 'GET',
+        headers: req.headers ?? {},
+        ...(req.body !== undefined && { body: req.body }),
+        what: /\/info\/refs/.test(req.url) ? 'the ref listing (info/refs)' : 'the git fetch (git-upload-pack)',
+        timeouts,
+      })
+      return {
+        url: response.url,
+        method: req.method ?? 'GET',
+        statusCode: response.status,
+        statusMessage: response.statusMessage,
+        headers: response.headers,
+        body: response.body as unknown as AsyncIterableIterator<Uint8Array>,
+      }
+    },
+  }
 }

@@ -4,7 +4,9 @@ import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { LfsStore } from '../git/lfsStore.js'
 import { basicAuth, stripCredentials, type Credential, type CredentialSource } from './credentials.js'
 import { RemoteAuthError, RemoteNotFoundError, RemoteTransferError } from './errors.js'
-import { readBody, request, type HttpRequest, type HttpResponse } from './http.js'
+import { readBody, request as httpRequest, type HttpRequest, type HttpResponse } from './http.js'
+import { DEFAULT_TIMEOUTS, type Timeouts } from './timeouts.js'
+import { checkRemoteUrl } from './transportPolicy.js'
 
 const LFS_JSON = 'application/vnd.git-lfs+json'
 const BATCH_SIZE = 100
@@ -44,7 +46,9 @@ export class LfsClient {
   constructor(
     endpoint: string,
     private readonly credentials: CredentialSource,
+    private readonly timeouts: Timeouts = DEFAULT_TIMEOUTS,
   ) {
+    checkRemoteUrl(endpoint)
     this.credential = credentials.fromUrl(endpoint)
     this.endpoint = stripCredentials(endpoint).replace(/\/+$/, '')
   }
@@ -68,7 +72,8 @@ export class LfsClient {
 
   private async uploadOne(store: LfsStore, object: BatchObject): Promise<void> {
     const upload = object.actions!.upload!
-    const response = await request({
+    const response = await this.request({
+      what: `the upload of LFS object ${object.oid}`,
       url: upload.href,
       method: 'PUT',
       headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
@@ -80,7 +85,8 @@ export class LfsClient {
     await readBody(response.body)
     const verify = object.actions?.verify
     if (!verify) return
-    const checked = await request({
+    const checked = await this.request({
+      what: `the verify call for LFS object ${object.oid}`,
       url: verify.href,
       method: 'POST',
       headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON, ...verify.header },
@@ -110,9 +116,11 @@ export class LfsClient {
       await mapLimit(answered, PARALLEL_TRANSFERS, async (object) => {
         const label = labels.get(object.oid)
         const action = object.actions!.download!
-        const response = await request({ url: action.href, headers: action.header ?? {} })
-        await this.expectOk(response, `download LFS object ${object.oid}${label ? ` (${label})` : ''}`)
-        const staged = await store.stageStream(response.body, { oid: object.oid, size: object.size }, label ?? object.oid)
+        const what = `LFS object ${object.oid}${label ? ` (${label})` : ''}`
+        const response = await this.request({ url: action.href, headers: action.header ?? {}, what: `the download of ${what}` })
+        await this.expectOk(response, `download ${what}`)
+        const body = atMost(response.body, object.size, () => this.oversized(what, object.size))
+        const staged = await store.stageStream(body, { oid: object.oid, size: object.size }, label ?? object.oid)
         await store.commit([staged])
         result.objects++
         result.bytes += object.size
@@ -129,6 +137,7 @@ export class LfsClient {
       hash_algo: 'sha256',
     })
     const response = await this.authenticated({
+      what: `the LFS batch request (${operation}, ${objects.length} objects)`,
       url: `${this.endpoint}/objects/batch`,
       method: 'POST',
       headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON },
@@ -142,7 +151,7 @@ export class LfsClient {
   /** Send with the credential we have; on 401 ask git's credential helpers once and retry. */
   private async authenticated(req: HttpRequest): Promise<HttpResponse> {
     const send = (credential: Credential | null) =>
-      request({ ...req, headers: { ...req.headers, ...(credential && { Authorization: basicAuth(credential) }) } })
+      this.request({ ...req, headers: { ...req.headers, ...(credential && { Authorization: basicAuth(credential) }) } })
     let response = await send(this.credential)
     if (response.status !== 401) return response
     await readBody(response.body)
@@ -153,6 +162,17 @@ export class LfsClient {
     if (response.status === 401) throw this.authError(401)
     this.credential = filled
     return response
+  }
+
+  private request(req: HttpRequest): Promise<HttpResponse> {
+    return httpRequest({ ...req, timeouts: this.timeouts })
+  }
+
+  private oversized(what: string, size: number): RemoteTransferError {
+    return new RemoteTransferError(
+      `the LFS server sent more than the ${size} bytes the pointer declares for ${what}; stopped there and kept nothing (the server's copy is wrong: re-upload it with gmr push from a clone that has the file)`,
+      { endpoint: redactUrl(this.endpoint), size },
+    )
   }
 
   private async expectOk(response: HttpResponse, what: string): Promise<void> {
@@ -196,6 +216,19 @@ export class LfsClient {
     return new RemoteTransferError(`cannot ${operation} ${what}: ${object.error?.message ?? 'refused by the server'}`, {
       oid: object.oid,
     })
+  }
+}
+
+/**
+ * The body, cut off with `tooMuch()` as soon as it goes past `size` bytes: a server that
+ * lies about (or never ends) an object must not fill the disk before the hash check fails.
+ */
+async function* atMost(body: AsyncIterable<Uint8Array>, size: number, tooMuch: () => Error): AsyncGenerator<Uint8Array> {
+  let seen = 0
+  for await (const chunk of body) {
+    seen += chunk.length
+    if (seen > size) throw tooMuch()
+    yield chunk
   }
 }
 

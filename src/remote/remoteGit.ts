@@ -1,7 +1,9 @@
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
-import { PushRejectedError, RemoteAuthError, RemoteNotFoundError, RemoteTransferError } from './errors.js'
+import { PushRejectedError, RemoteAuthError, RemoteNotFoundError, RemoteStalledError, RemoteTransferError, RemoteUrlRefusedError } from './errors.js'
 import { runGit, type GitRun } from './gitCli.js'
+import { gitTimeoutArgs, timeoutsFrom } from './timeouts.js'
+import { ALLOWED_PROTOCOLS, checkRemoteUrl } from './transportPolicy.js'
 
 /** A repository on disk that git commands run in. */
 export interface GitWorkspace {
@@ -11,11 +13,13 @@ export interface GitWorkspace {
   onProgress?: (line: string) => void
 }
 
-async function git(ws: GitWorkspace, args: string[], input?: string): Promise<GitRun> {
-  return runGit(['--git-dir', ws.gitdir, ...args], {
+/** A git command that talks to a remote: with gmr's stall limit, in a repository when given. */
+async function networkGit(ws: GitWorkspace | { env: Env }, args: string[], input?: string): Promise<GitRun> {
+  const where = 'gitdir' in ws ? ['--git-dir', ws.gitdir] : []
+  return runGit([...gitTimeoutArgs(timeoutsFrom(ws.env)), ...where, ...args], {
     env: ws.env,
     ...(input !== undefined && { input }),
-    ...(ws.onProgress && { onStderr: ws.onProgress }),
+    ...('onProgress' in ws && ws.onProgress && { onStderr: ws.onProgress }),
   })
 }
 
@@ -29,16 +33,16 @@ export interface FetchOptions {
 export async function fetchRefs(ws: GitWorkspace, remote: string, refspecs: readonly string[], options: FetchOptions = {}): Promise<void> {
   const args = ['fetch', '--no-tags', '--no-write-fetch-head', ...(options.prune ? ['--prune'] : [])]
   if (options.depth !== undefined) args.push(`--depth=${options.depth}`)
-  const run = await git(ws, [...args, remote, ...refspecs])
+  checkRemoteUrl(remote)
+  // "--" first: a remote or refspec from the command line is never read as an option.
+  const run = await networkGit(ws, [...args, '--', remote, ...refspecs])
   if (run.code !== 0) throw transportError('fetch from', remote, run)
 }
 
 /** The refs a remote advertises, by name (`git ls-remote`). */
 export async function listRemoteRefs(ws: GitWorkspace | { env: Env }, remote: string, patterns: readonly string[] = []): Promise<Map<string, string>> {
-  const run =
-    'gitdir' in ws
-      ? await git(ws, ['ls-remote', remote, ...patterns])
-      : await runGit(['ls-remote', remote, ...patterns], { env: ws.env })
+  checkRemoteUrl(remote)
+  const run = await networkGit(ws, ['ls-remote', '--', remote, ...patterns])
   if (run.code !== 0) throw transportError('reach', remote, run)
   const refs = new Map<string, string>()
   for (const line of run.stdout.split('\n')) {
@@ -68,25 +72,44 @@ export async function pushRefs(ws: GitWorkspace, remote: string, updates: readon
     if (update.expect !== undefined) args.push(`--force-with-lease=${update.dst}:${update.expect ?? ''}`)
   }
   // No "+" on leased refs: a forcing "+" would override the lease.
-  args.push(remote, ...updates.map((u) => `${u.src}:${u.dst}`))
-  const run = await git(ws, args)
+  checkRemoteUrl(remote)
+  args.push('--', remote, ...updates.map((u) => `${u.src}:${u.dst}`))
+  const run = await networkGit(ws, args)
   if (run.code === 0) return
-  const rejected = [...run.stdout.matchAll(/^!\t[^\t]*:(\S+)\t\[rejected\] \((.+)\)$/gm)].map((m) => ({ ref: m[1]!, why: m[2]! }))
-  const stale = [...run.stdout.matchAll(/^!\t[^\t]*:(\S+)\t\[rejected\] \(stale info\)$/gm)].map((m) => m[1]!)
+  throw pushRejection(remote, run) ?? transportError('push to', remote, run)
+}
+
+/**
+ * A push refused because the remote moved: a lease that failed (`stale info`), someone
+ * pushed first (`fetch first`, `non-fast-forward`), or a race lost inside the server's
+ * atomic transaction (`atomic transaction failed`, `cannot lock ref … expected …`). Each
+ * says to run `gmr pull`; null when the refusal is something else (a hook, a protected
+ * ref, the network).
+ */
+export function pushRejection(remote: string, run: Pick<GitRun, 'stdout' | 'stderr'>): PushRejectedError | null {
+  const rejected = [...run.stdout.matchAll(/^!\t[^\t]*:(\S+)\t\[(?:remote )?rejected\] \((.+)\)$/gm)].map((m) => ({ ref: m[1]!, why: m[2]! }))
+  const refsWhere = (reason: RegExp) => rejected.filter((r) => reason.test(r.why)).map((r) => r.ref)
+  const where = redactUrl(remote)
+  const unchanged = '(nothing was changed on the remote)'
+  const stale = refsWhere(/^stale info$/)
   if (stale.length > 0) {
-    throw new PushRejectedError(
-      `push refused: ${stale.join(', ')} moved on ${redactUrl(remote)} since your last fetch; run "gmr pull" and push again (nothing was changed on the remote)`,
-      { refs: stale },
-    )
+    return new PushRejectedError(`push refused: ${stale.join(', ')} moved on ${where} since your last fetch; run "gmr pull" and push again ${unchanged}`, { refs: stale })
   }
-  const behind = rejected.filter((r) => /fetch first|non-fast-forward/.test(r.why)).map((r) => r.ref)
+  const behind = refsWhere(/fetch first|non-fast-forward/)
   if (behind.length > 0) {
-    throw new PushRejectedError(
-      `push refused: ${redactUrl(remote)} has commits on ${behind.join(', ')} that you do not have (someone pushed first); run "gmr pull" to take them and renumber your new versions, then push again (nothing was changed on the remote)`,
+    return new PushRejectedError(
+      `push refused: ${where} has commits on ${behind.join(', ')} that you do not have (someone pushed first); run "gmr pull" to take them and renumber your new versions, then push again ${unchanged}`,
       { refs: behind },
     )
   }
-  throw transportError('push to', remote, run)
+  const raced = /atomic transaction failed|cannot lock ref|failed to update ref|but expected|incorrect old value/
+  const lost = refsWhere(raced)
+  const others = rejected.filter((r) => !raced.test(r.why) && !/atomic push failed/.test(r.why))
+  if (others.length > 0 || (lost.length === 0 && !raced.test(run.stderr))) return null
+  return new PushRejectedError(
+    `push refused: ${lost.length > 0 ? lost.join(', ') : 'a ref'} moved on ${where} while you pushed (someone pushed at the same time); run "gmr pull" and push again ${unchanged}`,
+    { refs: lost },
+  )
 }
 
 /** git's last meaningful line: stderr first; --porcelain's stdout ends with a bare "Done", which explains nothing. */
@@ -109,6 +132,25 @@ export function transportError(what: string, remote: string, run: GitRun): Error
       `cannot ${what} ${where}: the server refused access (403); check that your account may read or write this repository`,
       { remote: where, status: 403 },
     )
+  }
+  const status = Number(/The requested URL returned error: (\d{3})/.exec(text)?.[1] ?? /RPC failed; HTTP (\d{3})/.exec(text)?.[1] ?? 0)
+  if (status >= 500 || (status >= 400 && ![401, 403, 404].includes(status))) {
+    return new RemoteTransferError(
+      `cannot ${what} ${where}: the server answered HTTP ${status}${status >= 500 ? ' (an error on the server)' : ''}; nothing was changed locally, try again later or tell the server's administrator`,
+      { remote: where, status },
+    )
+  }
+  if (/Operation too slow|Operation timed out|Connection timed out|curl 28\b/i.test(text)) {
+    const quiet = /the last (\d+) seconds/.exec(text)?.[1]
+    return new RemoteStalledError(
+      `cannot ${what} ${where}: the connection to ${hostOf(remote)} stalled${quiet ? ` (no data for ${quiet} s)` : ''}; nothing was changed locally, run it again, or allow longer with --timeout or git config gmr.timeout`,
+      { remote: where },
+    )
+  }
+  if (/transport '[^']*' not allowed|unsupported protocol/i.test(text)) {
+    return new RemoteUrlRefusedError(`cannot ${what} ${where}: git refused its transport; gmr talks to remotes over ${ALLOWED_PROTOCOLS.join(', ')} only`, {
+      remote: where,
+    })
   }
   if (/Authentication failed|could not read Username|could not read Password|HTTP Basic: Access denied|\b401\b|\b403\b|Permission denied \(publickey/i.test(text)) {
     return new RemoteAuthError(
@@ -142,4 +184,15 @@ export function transportError(what: string, remote: string, run: GitRun): Error
     `cannot ${what} ${where}: ${last ?? `git exited with ${run.code}`}; nothing was changed locally, try again`,
     { remote: where, code: run.code },
   )
+}
+
+/** The host of a URL (`127.0.0.1:8080`, `github.com`), or the remote as given (a name, a path). */
+export function hostOf(remote: string): string {
+  try {
+    const host = new URL(remote).host
+    if (host !== '') return host
+  } catch {
+    // an scp-like address or a remote name
+  }
+  return /^(?:[^@/]+@)?([^:/]+):/.exec(remote)?.[1] ?? redactUrl(remote)
 }

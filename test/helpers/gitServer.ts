@@ -52,9 +52,21 @@ export interface ForcedResponseFault extends FaultMatch {
   headers?: OutgoingHttpHeaders
 }
 
+export interface StallFault extends FaultMatch {
+  /** Body bytes to send before going silent (0: not even the headers), connection held open until the client gives up. */
+  bytes: number
+}
+
+export interface StreamBodyFault extends FaultMatch {
+  /** Answer 200 with this many bytes of zeros (a server that lies about an object, or never ends one), streamed. */
+  bytes: number
+}
+
 export interface ServerFailures {
   dropConnectionAfterBytes?: DropConnectionFault
   respondWith?: ForcedResponseFault
+  stallAfterBytes?: StallFault
+  streamBody?: StreamBodyFault
 }
 
 export interface GitServerOptions {
@@ -92,7 +104,7 @@ export interface RequestRecord {
   bytesOut: number
   /** True once the response was sent completely. */
   completed: boolean
-  fault?: 'dropped' | 'forced'
+  fault?: 'dropped' | 'forced' | 'stalled' | 'streamed'
   /** What `git http-backend` wrote to stderr, if anything. */
   stderr?: string
 }
@@ -315,13 +327,29 @@ export class GitServer {
       record.fault = 'dropped'
       return true
     }
-    this.meterResponse(res, record, drop && drop.direction !== 'request' ? { bytes: drop.bytes, dropNow } : undefined)
+    const stall = this.matchFault('stallAfterBytes', req)
+    const stallNow = () => {
+      if (!stall || !this.fire('stallAfterBytes', stall)) return false
+      record.fault = 'stalled'
+      return true
+    }
+    this.meterResponse(
+      res,
+      record,
+      drop && drop.direction !== 'request' ? { bytes: drop.bytes, dropNow } : undefined,
+      stall ? { bytes: stall.bytes, dropNow: stallNow } : undefined,
+    )
     const body = this.meterRequest(req, res, record, drop?.direction === 'request' ? { bytes: drop.bytes, dropNow } : undefined)
 
     const forced = this.matchFault('respondWith', req)
     if (forced && this.fire('respondWith', forced)) {
       record.fault = 'forced'
       return this.forcedResponse(res, forced, lfs !== undefined)
+    }
+    const streamed = this.matchFault('streamBody', req)
+    if (streamed && this.fire('streamBody', streamed)) {
+      record.fault = 'streamed'
+      return streamZeros(res, streamed.bytes)
     }
 
     // Object hrefs carry their own token from the batch response, as pre-signed URLs do.
@@ -374,14 +402,24 @@ export class GitServer {
     res.end(fault.body ?? `forced ${fault.status} (test fault)\n`)
   }
 
-  /** Counts body bytes sent; with `drop`, destroys the socket once that many went out. */
-  private meterResponse(res: ServerResponse, record: RequestRecord, drop: DropPoint | undefined): void {
+  /**
+   * Counts body bytes sent; with `drop`, destroys the socket once that many went out; with
+   * `stall`, sends that many and then nothing more, holding the connection open.
+   */
+  private meterResponse(res: ServerResponse, record: RequestRecord, drop: DropPoint | undefined, stall?: DropPoint): void {
     const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse
     let dropped = false
     const metered = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
       if (dropped) return false
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : (chunk as Uint8Array)
+      if (stall && record.bytesOut + bytes.length > stall.bytes && stall.dropNow()) {
+        dropped = true
+        const keep = Math.max(0, stall.bytes - record.bytesOut)
+        record.bytesOut += keep
+        if (keep > 0) write(bytes.subarray(0, keep))
+        return false
+      }
       if (drop && record.bytesOut + bytes.length > drop.bytes && drop.dropNow()) {
         dropped = true
         const keep = Math.max(0, drop.bytes - record.bytesOut)
@@ -517,6 +555,19 @@ export class GitServer {
     res.writeHead(502, { 'Content-Type': 'text/plain' })
     res.end('git http-backend ended without a response\n')
   }
+}
+
+/** 200 with `bytes` zeros, written as fast as the client reads them, until done or the client hangs up. */
+async function streamZeros(res: ServerResponse, bytes: number): Promise<void> {
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes })
+  const chunk = Buffer.alloc(64 * 1024)
+  let sent = 0
+  while (sent < bytes && !res.destroyed) {
+    const piece = chunk.subarray(0, Math.min(chunk.length, bytes - sent))
+    sent += piece.length
+    if (!res.write(piece)) await drained(res)
+  }
+  if (!res.destroyed) res.end()
 }
 
 /** Resolves when the response can take more data, or is gone. */

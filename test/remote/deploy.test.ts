@@ -3,8 +3,9 @@ import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
-import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
-import { startGitServer, type GitServer } from '../helpers/gitServer.js'
+import { gmrProcess, type TempRepo } from '../helpers/gitRepo.js'
+import type { GitServer } from '../helpers/gitServer.js'
+import { servedRegistry } from '../helpers/servedRegistry.js'
 import { mustSucceed } from '../helpers/runners.js'
 import { hasTool } from '../helpers/tools.js'
 
@@ -23,22 +24,7 @@ const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 const { git, ok } = mustSucceed(() => env)
 
 beforeAll(async () => {
-  server = await startGitServer({ auth: { username: 'ada', password: 's3cret' }, lfs: { enabled: true, verify: true } })
-  server.createRepo('models')
-  url = server.url('models', server.credentials)
-  repo = makeRepo()
-  env = { ...repo.env, GIT_CONFIG_GLOBAL: join(repo.scratch, 'gitconfig'), XDG_CACHE_HOME: join(repo.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
-  fs.writeFileSync(env.GIT_CONFIG_GLOBAL!, '')
-  if (hasTool('git-lfs')) await git(repo.dir, 'lfs', 'install')
-  const out = join(repo.scratch, 'out')
-  fs.mkdirSync(out)
-  fs.writeFileSync(join(out, 'model.bin'), weights)
-  fs.writeFileSync(join(out, 'config.json'), '{"layers": 3}\n')
-  await ok(repo.dir, 'init')
-  await ok(repo.dir, 'log', 'churn', out)
-  await ok(repo.dir, 'model', 'create', 'churn-model')
-  await ok(repo.dir, 'link', 'churn:v0', 'churn-model', '--alias', 'production', '--force')
-  await git(repo.dir, 'remote', 'add', 'origin', url)
+  ;({ server, repo, env, url } = await servedRegistry(weights, 'production'))
   await git(repo.dir, 'config', '--add', 'remote.origin.fetch', '+refs/aliases/*:refs/aliases/*')
   await git(repo.dir, 'config', '--add', 'remote.origin.fetch', '+refs/aliases/*:refs/remotes/origin/aliases/*')
   // Every test below reads from this pushed registry, so each one passes alone and in any order.

@@ -77,6 +77,8 @@ beforeAll(async () => {
   await ok(alice.dir, 'push')
   bobDir = join(alice.scratch, 'bob')
   await ok(alice.scratch, 'clone', url, 'bob')
+  // gmr clone never saves the password (there is no credential helper here): bob puts it in his remote URL himself.
+  await git(bobDir, 'remote', 'set-url', 'origin', url)
 })
 afterAll(async () => {
   await server.stop()

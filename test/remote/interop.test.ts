@@ -109,6 +109,8 @@ describe('inside a gmr clone', () => {
   it('gmr download <model>:<alias> fetches the missing large files on demand, once', async () => {
     await ok(alice.scratch, 'clone', url, 'bob')
     const bob = join(alice.scratch, 'bob')
+    // gmr clone never saves the password (there is no credential helper here): bob puts it in his remote URL himself.
+    await git(bob, 'remote', 'set-url', 'origin', url)
     const oid = sha256(weights)
     expect(fs.existsSync(join(bob, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid))).toBe(false)
 

@@ -60,6 +60,7 @@ async function downloadFromRemote(io: CliIo, ref: string, opts: DownloadFlags): 
     force: opts.force ?? false,
     ...(opts.to !== undefined && { to: opts.to }),
   })
+  for (const note of result.notes) io.stderr(`note: ${note}\n`)
   if (opts.json) return io.stdout(json(result))
   const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
   const version = result.artifactVersion === null ? result.selector : `${result.selector}, artifact v${result.artifactVersion}`

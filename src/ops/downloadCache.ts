@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto'
+import { sleep } from '../domain/async.js'
+import { CorruptObjectError } from '../domain/errors.js'
+import { redactUrl } from '../domain/remoteUrl.js'
+import type { Env } from '../git/config.js'
+import { isErrno, type FileSystem, type FsStat } from '../git/fs.js'
+import { hashFile, LfsStore } from '../git/lfsStore.js'
+import { hashObject, readObject, type ReadObjectResult } from '../git/objects.js'
+import type { GitDir } from '../git/repo.js'
+import { listTreeFiles } from '../git/treeWalk.js'
+import type { LfsPointer } from '../domain/lfsPointer.js'
+
+/**
+ * The deployment cache, `$XDG_CACHE_HOME/gmr/repos/<hash of the URL>.git`: a bare
+ * repository per remote, holding the versions fetched from it and their LFS objects.
+ * Nothing in it is trusted: git objects are hashed when a version is taken from it, LFS
+ * objects when they are reused, and a bad entry is thrown away and fetched again. One
+ * download at a time uses an entry (a lock beside it), so two cold downloads of the same
+ * URL take turns instead of racing in one `git fetch`.
+ */
+export interface DownloadCache extends GitDir {
+  /** `<root>/repos/<key>.lock`, beside the repository. */
+  lock: string
+}
+
+export function downloadCacheFor(fs: FileSystem, url: string, env: Env, cwd: string, cacheDir?: string): DownloadCache {
+  const root = cacheDir ?? `${env.XDG_CACHE_HOME || `${env.HOME ?? cwd}/.cache`}/gmr`
+  const key = createHash('sha256').update(redactUrl(url)).digest('hex').slice(0, 16)
+  return { fs, gitdir: `${root}/repos/${key}.git`, lock: `${root}/repos/${key}.lock` }
+}
+
+const POLL_MS = 50
+
+/**
+ * Run `fn` holding the cache entry's lock: a file created exclusively with our pid in it.
+ * A lock whose process is gone (killed mid-download) is taken over; a live holder is waited
+ * for, as long as it runs (its own network timeouts bound it).
+ */
+export async function withCacheLock<T>(cache: DownloadCache, fn: () => Promise<T>): Promise<T> {
+  const { fs } = cache
+  await fs.mkdirp(cache.lock.slice(0, cache.lock.lastIndexOf('/')))
+  for (;;) {
+    try {
+      const handle = await fs.openExclusive(cache.lock)
+      await handle.write(`${process.pid}\n`)
+      await handle.close()
+      break
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err
+      if (await holderIsGone(fs, cache.lock)) await fs.remove(cache.lock)
+      else await sleep(POLL_MS + Math.random() * POLL_MS)
+    }
+  }
+  try {
+    return await fn()
+  } finally {
+    await fs.remove(cache.lock)
+  }
+}
+
+async function holderIsGone(fs: FileSystem, lock: string): Promise<boolean> {
+  const text = await fs.readText(lock).catch(() => null)
+  const pid = Number(text?.trim())
+  // Still being written (empty), or unreadable: not ours to judge yet.
+  if (!text || !Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    return isErrno(err, 'ESRCH')
+  }
+}
+
+/** readObject that also checks the content hashes to the id it was asked for. */
+export async function readVerified(repo: GitDir, oid: string, cache: object = {}): Promise<ReadObjectResult> {
+  const object = await readObject(repo, oid, { cache })
+  const actual = hashObject(object.type, object.content)
+  if (actual !== oid) {
+    throw new CorruptObjectError(`object ${oid} in ${repo.gitdir} is damaged (its content hashes to ${actual})`, { oid, actual })
+  }
+  return object
+}
+
+/**
+ * Hash every git object a version's files come from: the commit, its trees, its blobs.
+ * Returns the first damaged (or missing) object, or null when all of them are sound.
+ */
+export async function findDamagedObject(repo: GitDir, commit: string): Promise<string | null> {
+  const cache = {}
+  let current = commit
+  try {
+    const object = await readVerified(repo, commit, cache)
+    if (object.type !== 'commit') return null
+    const tree = /^tree ([0-9a-f]{40})$/m.exec(object.content.toString('latin1'))?.[1]
+    if (tree === undefined) return null
+    const files = await listTreeFiles(repo, tree, cache, (oid) => {
+      current = oid
+      return readVerified(repo, oid, cache)
+    })
+    for (const file of files) {
+      if (file.mode === '160000') continue
+      current = file.oid
+      await readVerified(repo, file.oid, cache)
+    }
+    return null
+  } catch (err) {
+    if (err instanceof CorruptObjectError) return current
+    throw err
+  }
+}
+
+/**
+ * Throw away the cache's git data (objects, refs, shallow list) and keep its LFS objects,
+ * which are checked one by one: the next fetch starts from an empty repository.
+ */
+export async function discardGitData(cache: DownloadCache): Promise<void> {
+  for (const name of (await cache.fs.readdir(cache.gitdir)) ?? []) {
+    if (name !== 'lfs' && name !== 'gmr') await cache.fs.removeTree(`${cache.gitdir}/${name}`)
+  }
+}
+
+/** What an LFS object file was when it was last hashed; ctime changes on any write and cannot be set back. */
+interface Stamp {
+  size: number
+  mtimeMs: number
+  ctimeMs: number | null
+  ino: string
+}
+
+function stampOf(st: FsStat): Stamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs ?? null, ino: String(st.ino) }
+}
+
+function sameStamp(a: Stamp | undefined, b: Stamp): boolean {
+  return a !== undefined && a.ctimeMs !== null && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino
+}
+
+/**
+ * The cache's record of LFS objects known good (`gmr/verified-lfs.json`): an object is
+ * hashed again on reuse unless its file is exactly as it was when last hashed (same
+ * size, mtime, ctime and inode), so a later edit of the file, which moves its ctime, is
+ * always caught without re-reading gigabytes on every deploy.
+ */
+export class VerifiedLfsObjects {
+  private constructor(
+    private readonly repo: GitDir,
+    private readonly stamps: Record<string, Stamp>,
+  ) {}
+
+  private static path(repo: GitDir): string {
+    return `${repo.gitdir}/gmr/verified-lfs.json`
+  }
+
+  static async open(repo: GitDir): Promise<VerifiedLfsObjects> {
+    const text = await repo.fs.readText(VerifiedLfsObjects.path(repo)).catch(() => null)
+    let stamps: Record<string, Stamp> = {}
+    try {
+      if (text !== null) stamps = JSON.parse(text) as Record<string, Stamp>
+    } catch {
+      // A damaged record only costs a re-hash.
+    }
+    return new VerifiedLfsObjects(repo, stamps)
+  }
+
+  /**
+   * Check the objects of `objects` the cache holds: a damaged one is deleted (so the
+   * download fetches it again) and named in the returned notes. Objects that just arrived
+   * were hashed on the way in; their first reuse hashes (and records) them once more.
+   */
+  async discardDamaged(objects: readonly (LfsPointer & { path: string })[]): Promise<string[]> {
+    const store = new LfsStore(this.repo)
+    const notes: string[] = []
+    for (const object of uniqueByOid(objects)) {
+      const path = store.objectPath(object.oid)
+      const st = await this.repo.fs.stat(path)
+      if (st === null || !st.isFile()) continue
+      if (sameStamp(this.stamps[object.oid], stampOf(st)) && st.size === object.size) continue
+      const { pointer, stat, verifiedAt } = await hashFile(this.repo, path, { label: object.path })
+      if (pointer.oid === object.oid && pointer.size === object.size) {
+        // Racily clean: a file changed in the same clock tick as its stamp could keep it; not recorded.
+        if (stat && (stat.ctimeMs ?? Infinity) < verifiedAt - RACY_MS) this.stamps[object.oid] = stampOf(stat)
+        continue
+      }
+      delete this.stamps[object.oid]
+      await this.repo.fs.remove(path)
+      notes.push(`the download cache's copy of ${object.path} (LFS object ${object.oid}) was damaged; discarded it and fetched it again`)
+    }
+    return notes
+  }
+
+  async save(): Promise<void> {
+    await this.repo.fs.mkdirp(`${this.repo.gitdir}/gmr`)
+    await this.repo.fs.writeAtomic(VerifiedLfsObjects.path(this.repo), JSON.stringify(this.stamps))
+  }
+}
+
+/** How far a stamp must predate its hash to be trusted (file-system clock granularity, with margin). */
+const RACY_MS = 2_000
+
+function uniqueByOid<T extends LfsPointer>(objects: readonly T[]): T[] {
+  return [...new Map(objects.map((o) => [o.oid, o])).values()]
+}
