@@ -42,3 +42,19 @@ export { SigningConfigError } from './domain/signingConfig.js'
 export type { Finding, Severity } from './domain/checkFindings.js'
 export type { RegistryDiff, NameDiff, LinkDiff, AliasDiff, AliasTarget, VersionSummary } from './domain/registryDiff.js'
 export type { MetadataChange } from './domain/metadataDelta.js'
+// Every error class a caller can meet, so scripts can test `instanceof` as well as `code`.
+export { MergeConflictError } from './ops/pull.js'
+export { ChangedDuringEditError, UncommittedManifestError } from './ops/registryEdit.js'
+export { IndexLockedError } from './git/indexUpdate.js'
+export { MissingIdentityError } from './git/config.js'
+export { BranchMovedError } from './git/commitFiles.js'
+export { BrokenHistoryError } from './domain/versionChain.js'
+export {
+  RemoteAuthError,
+  RemoteNotFoundError,
+  RemoteTransferError,
+  PushRejectedError,
+  GitMissingError,
+  RemoteUrlRefusedError,
+  RemoteStalledError,
+} from './remote/errors.js'

@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   git: ['git', 'domain'],
   remote: ['remote', 'git', 'domain'],
   domain: ['domain'],
-  index: ['ops', 'git', 'domain'],
+  index: ['ops', 'remote', 'git', 'domain'],
 }
 
 function sourceFiles(dir: string): string[] {
@@ -61,6 +61,19 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([])
+  })
+
+  it('the library exports every error class, so callers can test for each', () => {
+    const index = readFileSync(join(SRC, 'index.ts'), 'utf8')
+    const exported = new Set([...index.matchAll(/\b([A-Z]\w*Error)\b/g)].map((m) => m[1]!))
+    const errorsModule = readFileSync(join(SRC, 'domain', 'errors.ts'), 'utf8')
+    const missing = files.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/^export class (\w+Error) extends/gm)]
+        .map((m) => m[1]!)
+        .filter((name) => !exported.has(name) && !(index.includes("export * from './domain/errors.js'") && errorsModule.includes(`class ${name} `)))
+        .map((name) => `${relative(SRC, file)}: ${name}`),
+    )
+    expect(missing).toEqual([])
   })
 
   it('src/domain does no IO', () => {
