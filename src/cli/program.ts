@@ -7,6 +7,7 @@ import { registerArtifact } from './commands/artifact.js'
 import { registerCheck } from './commands/check.js'
 import { registerDiff } from './commands/diff.js'
 import { registerDownload } from './commands/download.js'
+import { registerGithubAction } from './commands/githubAction.js'
 import { registerHistory } from './commands/history.js'
 import { registerInit } from './commands/init.js'
 import { registerLink } from './commands/link.js'
@@ -76,6 +77,7 @@ export function buildProgram(io: CliIo): Command {
   registerDiff(program, io)
   registerRemote(program, io)
   registerVerify(program, io)
+  registerGithubAction(program, io)
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     command.commands.forEach(configure)
