@@ -5,6 +5,7 @@ import { storageFailure } from '../git/fs.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerCheck } from './commands/check.js'
+import { registerCompletion } from './commands/completion.js'
 import { registerDiff } from './commands/diff.js'
 import { registerDownload } from './commands/download.js'
 import { registerGithubAction } from './commands/githubAction.js'
@@ -52,13 +53,15 @@ export function buildProgram(io: CliIo): Command {
     .version(VERSION, '--version', 'print the gmr version')
     .option('-C <path>', 'run as if gmr was started in <path>')
     .option('--debug', 'print stack traces for errors')
+    .option('-q, --quiet', 'print only errors on stderr: no progress, notes or warnings')
     .exitOverride()
     .showHelpAfterError('(run "gmr help <command>" for usage)')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .addHelpText('after', OVERVIEW)
     .hook('preAction', (thisCommand) => {
-      const dir = thisCommand.opts<{ C?: string }>().C
+      const { C: dir, quiet, debug } = thisCommand.opts<{ C?: string; quiet?: boolean; debug?: boolean }>()
       if (dir !== undefined) io.cwd = resolvePath(dir, io.cwd)
+      if (quiet && !debug) quieten(io)
     })
   registerInit(program, io)
   registerLog(program, io)
@@ -78,12 +81,22 @@ export function buildProgram(io: CliIo): Command {
   registerRemote(program, io)
   registerVerify(program, io)
   registerGithubAction(program, io)
+  registerCompletion(program, io)
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     command.commands.forEach(configure)
   }
   program.commands.forEach(configure)
   return program
+}
+
+/** `-q`: stderr carries only the error lines (every error starts with "error: "), and no progress. */
+function quieten(io: CliIo): void {
+  const stderr = io.stderr
+  io.stderr = (text) => {
+    if (text.startsWith('error: ')) stderr(text)
+  }
+  io.stderrIsTTY = false
 }
 
 /**

@@ -59,6 +59,7 @@ export function registerShow(program: Command, io: CliIo): void {
           `version:  ${v.kind === 'model' ? `${v.name}:v${v.version} (${v.artifact}:v${v.artifactVersion})` : `${v.artifact}:v${v.version}`}`,
           `commit:   ${v.commit}`,
           `logged:   ${isoDate(r.time)} by ${r.author}`,
+          ...(r.description !== undefined ? [`message:  ${r.description.split('\n')[0]}`] : []),
           ...(r.source ? [`source:   ${r.source.commit}${r.source.dirty ? ' (dirty)' : ''}`] : []),
           ...(Object.keys(r.metadata).length > 0 ? [`metadata: ${inlineMetadata(r.metadata)}`] : []),
           `files:    ${files.length}, ${humanSize(files.reduce((n, f) => n + f.size, 0))}`,
