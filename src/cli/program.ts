@@ -22,6 +22,8 @@ import { registerTag } from './commands/tag.js'
 import { registerVerify } from './commands/verify.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
+import { errorJson } from './jsonOutput.js'
+import { json } from './render.js'
 import { VERSION } from './version.js'
 
 export const EXIT_OK = 0
@@ -90,6 +92,11 @@ export function buildProgram(io: CliIo): Command {
   return program
 }
 
+/** `--json`, or `--format json` (check, diff): errors are then a JSON object too. */
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.some((arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'))
+}
+
 /** `-q`: stderr carries only the error lines (every error starts with "error: "), and no progress. */
 function quieten(io: CliIo): void {
   const stderr = io.stderr
@@ -106,13 +113,29 @@ function quieten(io: CliIo): void {
 export async function run(argv: readonly string[], processIo: CliIo): Promise<number> {
   const io: CliIo = { ...processIo, command: describeCommandLine(argv) }
   const debug = argv.includes('--debug')
+  const asJson = wantsJson(argv)
+  // Under --json, commander's usage message (an "error: " line and a hint) is replaced by the error object.
+  if (asJson) {
+    let inUsageError = false
+    io.stderr = (text) => {
+      inUsageError ||= text.startsWith('error: ')
+      if (!inUsageError) processIo.stderr(text)
+    }
+  }
   const program = buildProgram(io)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return EXIT_OK
   } catch (caught) {
-    if (caught instanceof CommanderError) return caught.exitCode === 0 ? EXIT_OK : EXIT_USAGE
-    const err = asUserError(caught)
+    if (caught instanceof CommanderError && caught.exitCode === 0) return EXIT_OK
+    const err = caught instanceof CommanderError ? caught : asUserError(caught)
+    if (asJson) {
+      const code = err instanceof GmrError ? err.code : err instanceof CommanderError ? 'UsageError' : 'UnexpectedError'
+      const message = err instanceof Error ? err.message.replace(/^error: /, '').split('\n')[0]! : String(err)
+      processIo.stderr(json(errorJson(code, message)))
+      return err instanceof CommanderError ? EXIT_USAGE : EXIT_ERROR
+    }
+    if (err instanceof CommanderError) return EXIT_USAGE
     if (err instanceof GmrError) {
       io.stderr(`error: ${err.message}\n`)
       if (debug && err.stack) io.stderr(`${err.stack}\n`)

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { artifactJson, modelJson, showVersionJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, inlineMetadata, isoDate, json, table } from '../render.js'
 
@@ -15,8 +16,9 @@ export function registerShow(program: Command, io: CliIo): void {
       const { show } = await import('../../ops/show.js')
       const result = await show({ ...repoOptions(io), ref })
       if (opts.json) {
-        if (result.kind === 'version') return io.stdout(json({ ...result.version, files: result.files }))
-        return io.stdout(json(result.kind === 'artifact' ? result.artifact : result.model))
+        if (result.kind === 'version') return io.stdout(json(showVersionJson(result.version, result.files)))
+        if (result.kind === 'artifact') return io.stdout(json({ kind: 'artifact', artifact: artifactJson(result.artifact) }))
+        return io.stdout(json({ kind: 'model', model: modelJson(result.model) }))
       }
       if (result.kind === 'model') {
         const m = result.model
