@@ -15,6 +15,8 @@ const execFileAsync = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..')
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   version: string
+  files: string[]
+  dependencies: Record<string, string>
   devDependencies: Record<string, string>
 }
 
@@ -65,10 +67,11 @@ describe('installing the packed tarball', () => {
   it('puts gmr on PATH with its runtime dependencies and none of the development ones', async () => {
     expect(existsSync(gmrBin())).toBe(true)
     const modules = readdirSync(join(installed(), 'node_modules'))
-    for (const name of ['commander', 'isomorphic-git', 'yaml']) expect(modules).toContain(name)
+    for (const name of Object.keys(pkg.dependencies)) expect(modules).toContain(name)
     for (const dev of Object.keys(pkg.devDependencies)) expect(modules).not.toContain(dev.split('/')[0])
-    // Only what a user runs: no sources, tests or benchmarks.
-    expect(readdirSync(installed()).sort()).toEqual(['README.md', 'bin', 'dist', 'node_modules', 'package.json', 'schemas'])
+    // Only what package.json's files ship: no sources, tests or benchmarks.
+    expect(readdirSync(installed()).sort()).toEqual([...pkg.files, 'README.md', 'node_modules', 'package.json'].sort())
+    expect(pkg.files).not.toEqual(expect.arrayContaining(['src', 'test', 'bench']))
 
     const { stdout } = await execFileAsync(gmrBin(), ['--version'], { cwd: work, env: cleanEnv() })
     expect(stdout.trim()).toBe(pkg.version)
