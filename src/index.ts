@@ -58,3 +58,4 @@ export {
   RemoteUrlRefusedError,
   RemoteStalledError,
 } from './remote/errors.js'
+export { GitHubApiError } from './remote/githubComments.js'

@@ -6,8 +6,10 @@ import { parseTimeout, TIMEOUT_ENV } from '../remote/timeouts.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerCheck } from './commands/check.js'
+import { registerCompletion } from './commands/completion.js'
 import { registerDiff } from './commands/diff.js'
 import { registerDownload } from './commands/download.js'
+import { registerGithubAction } from './commands/githubAction.js'
 import { registerHistory } from './commands/history.js'
 import { registerInit } from './commands/init.js'
 import { registerLink } from './commands/link.js'
@@ -21,6 +23,8 @@ import { registerTag } from './commands/tag.js'
 import { registerVerify } from './commands/verify.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
+import { errorJson } from './jsonOutput.js'
+import { json } from './render.js'
 import { VERSION } from './version.js'
 
 export const EXIT_OK = 0
@@ -52,14 +56,16 @@ export function buildProgram(io: CliIo): Command {
     .version(VERSION, '--version', 'print the gmr version')
     .option('-C <path>', 'run as if gmr was started in <path>')
     .option('--debug', 'print stack traces for errors')
+    .option('-q, --quiet', 'print only errors on stderr: no progress, notes or warnings')
     .option('--timeout <seconds>', 'give up on a remote that sends nothing for this long (default 120; also GMR_TIMEOUT, git config gmr.timeout)')
     .exitOverride()
     .showHelpAfterError('(run "gmr help <command>" for usage)')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .addHelpText('after', OVERVIEW)
     .hook('preAction', (thisCommand) => {
-      const { C: dir, timeout } = thisCommand.opts<{ C?: string; timeout?: string }>()
+      const { C: dir, quiet, debug, timeout } = thisCommand.opts<{ C?: string; quiet?: boolean; debug?: boolean; timeout?: string }>()
       if (dir !== undefined) io.cwd = resolvePath(dir, io.cwd)
+      if (quiet && !debug) quieten(io)
       if (timeout !== undefined) {
         parseTimeout(timeout, '--timeout')
         io.env = { ...io.env, [TIMEOUT_ENV.stall]: timeout }
@@ -82,12 +88,28 @@ export function buildProgram(io: CliIo): Command {
   registerDiff(program, io)
   registerRemote(program, io)
   registerVerify(program, io)
+  registerGithubAction(program, io)
+  registerCompletion(program, io)
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     command.commands.forEach(configure)
   }
   program.commands.forEach(configure)
   return program
+}
+
+/** `--json`, or `--format json` (check, diff): errors are then a JSON object too. */
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.some((arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'))
+}
+
+/** `-q`: stderr carries only the error lines (every error starts with "error: "), and no progress. */
+function quieten(io: CliIo): void {
+  const stderr = io.stderr
+  io.stderr = (text) => {
+    if (text.startsWith('error: ')) stderr(text)
+  }
+  io.stderrIsTTY = false
 }
 
 /**
@@ -97,13 +119,29 @@ export function buildProgram(io: CliIo): Command {
 export async function run(argv: readonly string[], processIo: CliIo): Promise<number> {
   const io: CliIo = { ...processIo, command: describeCommandLine(argv) }
   const debug = argv.includes('--debug')
+  const asJson = wantsJson(argv)
+  // Under --json, commander's usage message (an "error: " line and a hint) is replaced by the error object.
+  if (asJson) {
+    let inUsageError = false
+    io.stderr = (text) => {
+      inUsageError ||= text.startsWith('error: ')
+      if (!inUsageError) processIo.stderr(text)
+    }
+  }
   const program = buildProgram(io)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return EXIT_OK
   } catch (caught) {
-    if (caught instanceof CommanderError) return caught.exitCode === 0 ? EXIT_OK : EXIT_USAGE
-    const err = asUserError(caught)
+    if (caught instanceof CommanderError && caught.exitCode === 0) return EXIT_OK
+    const err = caught instanceof CommanderError ? caught : asUserError(caught)
+    if (asJson) {
+      const code = err instanceof GmrError ? err.code : err instanceof CommanderError ? 'UsageError' : 'UnexpectedError'
+      const message = err instanceof Error ? err.message.replace(/^error: /, '').split('\n')[0]! : String(err)
+      processIo.stderr(json(errorJson(code, message)))
+      return err instanceof CommanderError ? EXIT_USAGE : EXIT_ERROR
+    }
+    if (err instanceof CommanderError) return EXIT_USAGE
     if (err instanceof GmrError) {
       io.stderr(`error: ${err.message}\n`)
       if (debug && err.stack) io.stderr(`${err.stack}\n`)

@@ -1,4 +1,4 @@
-import type { ErrorObject } from 'ajv'
+import type { SchemaError } from './generated/validators.js'
 
 /**
  * One schema violation, phrased for a person: `path` locates it in the data (JSON
@@ -16,7 +16,7 @@ export interface SchemaProblem {
  * parentSchema) into one message per distinct problem. Wording comes from the
  * schemas themselves: patterns, `not` rules' descriptions, titles, allowed fields.
  */
-export function describeSchemaErrors(errors: readonly ErrorObject[], data: unknown): SchemaProblem[] {
+export function describeSchemaErrors(errors: readonly SchemaError[], data: unknown): SchemaProblem[] {
   const propertyNames = new Set(
     errors
       .filter((e) => e.keyword === 'propertyNames')
@@ -38,7 +38,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
 
   // Several missing fields of one map, or several `not` rules broken by one value, read
   // best as one sentence.
-  const groups = new Map<string, { errors: ErrorObject[]; isKeyError: boolean }>()
+  const groups = new Map<string, { errors: SchemaError[]; isKeyError: boolean }>()
   for (const [index, { error, isKeyError, where }] of located.entries()) {
     if (rank(error) !== best.get(where)) continue
     const merges = error.keyword === 'required' || error.keyword === 'not'
@@ -60,14 +60,14 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
   return problems
 }
 
-function rank(error: ErrorObject): number {
+function rank(error: SchemaError): number {
   if (error.keyword === 'type') return 0
   if (error.keyword === 'pattern') return 1
   return 2
 }
 
 /** Errors of one keyword (`required` or `not`) at one place, or a single error. */
-function describeSchemaErrorGroup(errors: ErrorObject[], data: unknown): SchemaProblem {
+function describeSchemaErrorGroup(errors: SchemaError[], data: unknown): SchemaProblem {
   const first = errors[0]!
   if (errors.length === 1) return describeSchemaError(first, data)
   const path = parseInstancePath(first.instancePath)
@@ -80,7 +80,7 @@ function describeSchemaErrorGroup(errors: ErrorObject[], data: unknown): SchemaP
 }
 
 /** One ajv error about a value (not about a property name). */
-function describeSchemaError(error: ErrorObject, data: unknown): SchemaProblem {
+function describeSchemaError(error: SchemaError, data: unknown): SchemaProblem {
   const path = parseInstancePath(error.instancePath)
   const params = error.params as Record<string, unknown>
   const parentSchema = (error.parentSchema ?? {}) as Record<string, unknown>
@@ -133,7 +133,7 @@ function describeSchemaError(error: ErrorObject, data: unknown): SchemaProblem {
 }
 
 /** Errors from `propertyNames`: the key itself is bad, so name it by its map. */
-function describePropertyNameErrors(errors: ErrorObject[]): SchemaProblem {
+function describePropertyNameErrors(errors: SchemaError[]): SchemaProblem {
   const error = errors[0]!
   const path = parseInstancePath(error.instancePath)
   const key = error.data as string
@@ -158,7 +158,7 @@ function patternMessage(noun: string, value: unknown, pattern: string, parentSch
 }
 
 /** `not` rules say what they forbid in their `description` ("contain \"..\""). */
-function notMessage(noun: string, value: unknown, errors: readonly ErrorObject[]): string {
+function notMessage(noun: string, value: unknown, errors: readonly SchemaError[]): string {
   const rules = [...new Set(errors.map((e) => (e.parentSchema as { description?: unknown } | undefined)?.description))]
   if (rules.some((rule) => typeof rule !== 'string')) return `${noun} ${render(value)} is not allowed`
   return `${noun} ${render(value)} may not ${joinWithOr(rules as string[])}`

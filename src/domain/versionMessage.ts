@@ -10,6 +10,8 @@ export interface VersionSource {
 export interface VersionMessage {
   artifact: string
   version: number
+  /** What this version is, in the user's words (`gmr log -m`); absent when none was given. */
+  description?: string
   metadata: Record<string, unknown>
   source?: VersionSource
 }
@@ -19,6 +21,7 @@ export function formatVersionMessage(message: VersionMessage): string {
   const body: Record<string, unknown> = {
     artifact: message.artifact,
     version: message.version,
+    ...(message.description !== undefined && { description: message.description }),
     metadata: message.metadata,
   }
   if (message.source) body.source = { commit: message.source.commit, dirty: message.source.dirty }
@@ -64,6 +67,7 @@ export function readVersionMessage(text: string): { message: Partial<VersionMess
   said.body = {}
   if (typeof body.artifact === 'string') result.artifact = said.body.artifact = body.artifact
   if (Number.isSafeInteger(body.version)) result.version = said.body.version = body.version as number
+  if (typeof body.description === 'string') result.description = body.description
   if (isRecord(body.metadata)) result.metadata = body.metadata
   const source = body.source
   if (isRecord(source) && typeof source.commit === 'string') {

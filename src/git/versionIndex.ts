@@ -20,6 +20,8 @@ export interface VersionRecord {
   messageVersion: number | null
   /** What breaks the branch's shape at this commit besides its number (a merge, another artifact's message); absent when nothing. */
   problem?: string
+  /** `gmr log -m`: absent when none was given (and in indexes written before it existed, for versions that had none). */
+  description?: string
   metadata: Record<string, unknown>
   source: VersionSource | null
 }
@@ -129,6 +131,7 @@ export async function versionRecord(artifact: string, version: number, oid: stri
     author: `${commit.author.name} <${commit.author.email}>`,
     messageVersion: parsed.version ?? null,
     ...(problem !== null && { problem }),
+    ...(parsed.description !== undefined && { description: parsed.description }),
     metadata: parsed.metadata ?? {},
     source: parsed.source ?? null,
   }

@@ -93,7 +93,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
  * base only those the change newly names (the others were looked up when they were
  * proposed), which keeps a pull request's check fast however large the registry.
  */
-function lfsToLookUp(head: RegistrySnapshot, base: RegistrySnapshot | undefined): string[] {
+export function lfsToLookUp(head: RegistrySnapshot, base: RegistrySnapshot | undefined): string[] {
   const named = [...versionUses(head).keys()]
   if (!base) return named
   const before = versionUses(base)

@@ -27,6 +27,8 @@ export interface LogVersionOptions extends RepoOptions {
   /** Files and folders to log; relative paths are taken from `cwd` (default: `dir`). */
   paths: readonly string[]
   cwd?: string
+  /** What this version is (`gmr log -m`), kept in the version commit's message as `description`. */
+  description?: string
   /** User metadata: metrics, framework, hyper-parameters. */
   metadata?: Metadata
   /** A JSON or YAML file of metadata; `metadata` wins key by key. */
@@ -138,7 +140,13 @@ async function commitSnapshot(
   const [identities, source] = await Promise.all([commitIdentities(ctx), readSource(repo)])
   for (let attempt = 1; ; attempt++) {
     const version = known.versions.length
-    const message = formatVersionMessage({ artifact: options.artifact, version, metadata, ...(source && { source }) })
+    const message = formatVersionMessage({
+      artifact: options.artifact,
+      version,
+      ...(options.description !== undefined && { description: options.description }),
+      metadata,
+      ...(source && { source }),
+    })
     const commit = {
       tree: snapshot.tree,
       parents: known.tip === null ? [] : [known.tip],

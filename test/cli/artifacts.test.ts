@@ -259,7 +259,7 @@ describe('reading versions', () => {
     expect((await run('resolve', 'churn:v0')).stdout).toBe(`${v0}\n`)
 
     const artifacts = JSON.parse((await run('artifacts', '--json')).stdout)
-    expect(artifacts.map((a: { name: string; versions: number }) => [a.name, a.versions])).toEqual([
+    expect(artifacts.artifacts.map((a: { name: string; versionCount: number }) => [a.name, a.versionCount])).toEqual([
       ['churn', 2],
       ['ranker', 0],
     ])
@@ -275,7 +275,7 @@ describe('reading versions', () => {
     expect((await run('versions', 'churn')).stdout).toMatch(/^v1 +[0-9a-f]{10} +\S+ +Ada Lovelace +accuracy=0\.95$/m)
 
     const shown = JSON.parse((await run('show', 'churn:v1', '--json')).stdout)
-    expect(shown.commit).toBe(tip)
+    expect(shown.version.commit).toBe(tip)
     expect(shown.files).toEqual([
       { path: 'model.bin', kind: 'file', size: 10, oid: repo.git('rev-parse', 'artifacts/churn:model.bin').trim(), lfs: false },
       { path: 'run.sh', kind: 'executable', size: 1, oid: repo.git('rev-parse', 'artifacts/churn:run.sh').trim(), lfs: false },

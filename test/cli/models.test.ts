@@ -121,7 +121,7 @@ describe('registered models', () => {
     expect(repo.git('log', '-1', '--format=%s')).toBe('gmr: alias staging of churn-model -> v1 (was v0)\n')
 
     const aliases = JSON.parse(await ok('aliases', 'churn-model', '--json'))
-    expect(aliases).toEqual([{ alias: 'staging', version: 1, commit: commits[1], ref: commits[1], inSync: true }])
+    expect(aliases).toEqual({ name: 'churn-model', aliasCount: 1, aliases: [{ alias: 'staging', version: 1, commit: commits[1], ref: commits[1], inSync: true }] })
     expect(await ok('alias', 'rm', 'churn-model', 'staging')).toBe('removed churn-model:staging (was v1)\n')
     expect(aliasRef('staging')).toBeNull()
     expect(repo.read(MODEL)).toContain('aliases: {}\n')
@@ -147,7 +147,7 @@ describe('registered models', () => {
     expect(repo.git('rev-parse', 'HEAD')).toBe(head)
 
     const names = async (...args: string[]) =>
-      JSON.parse(await ok('models', '--json', ...args)).map((m: { name: string }) => m.name)
+      JSON.parse(await ok('models', '--json', ...args)).models.map((m: { name: string }) => m.name)
     expect(await names()).toEqual(['churn-model', 'vision-model'])
     expect(await names('--tag', 'tabular')).toEqual(['churn-model'])
     expect(await names('--tag', 'tabular', '--tag', 'vision')).toEqual([])
@@ -163,7 +163,7 @@ describe('registered models', () => {
     expect(out).toBe(`churn-model:v0 -> ${join(repo.dir, 'churn-model-v0')} (1 file: 1 written, 0 unchanged)\n`)
     expect(fs.readFileSync(join(repo.dir, 'churn-model-v0/model.bin'), 'utf8')).toBe('weights 1')
     const resolved = JSON.parse(await ok('resolve', 'churn-model:staging', '--json'))
-    expect(resolved).toMatchObject({ kind: 'model', name: 'churn-model', version: 0, artifact: 'churn', artifactVersion: 1 })
+    expect(resolved.version).toMatchObject({ kind: 'model', name: 'churn-model', version: 0, artifact: 'churn', artifactVersion: 1 })
   })
 })
 
@@ -281,7 +281,7 @@ describe('protected aliases and proposals', () => {
     repo.git('update-ref', 'refs/aliases/churn-model/staging', commits[1]!)
     repo.git('update-ref', 'refs/aliases/churn-model/stray', commits[1]!)
     const listed = JSON.parse(await ok('aliases', 'churn-model', '--json'))
-    expect(listed[0]).toMatchObject({ alias: 'staging', inSync: false, ref: commits[1] })
+    expect(listed.aliases[0]).toMatchObject({ alias: 'staging', inSync: false, ref: commits[1] })
     const out = await ok('sync')
     expect(out).toContain('move refs/aliases/churn-model/staging')
     expect(out).toContain('delete refs/aliases/churn-model/stray')
@@ -320,7 +320,7 @@ describe('history', () => {
     const merged = result.entries[0]
     expect(merged.author).toMatchObject({ name: 'Grace Hopper', email: 'grace@example.com' })
     expect(merged.mergedBy).toMatchObject({ name: 'Ada Lovelace' })
-    expect(merged.time).toBe(Date.parse('2026-10-07T12:00:00Z') / 1000)
+    expect(merged.at).toBe('2026-10-07T12:00:00Z')
     expect(merged.events[0]).toEqual({ type: 'alias-moved', alias: 'production', from: 0, to: 1 })
     const text = await ok('history', 'churn-model')
     expect(text).toMatch(/^2026-10-07T12:00:00Z {2}[0-9a-f]{10} {2}Grace Hopper <grace@example\.com>, merged by Ada Lovelace in [0-9a-f]{10}\n {4}alias production moved v0 -> v1\n {4}tag tabular added\n/)

@@ -170,7 +170,8 @@ describe('gmr check and gmr diff on the command line', () => {
     repo.write(MODEL, repo.read(MODEL).replace('production: 0', 'production: 7'))
     const result = await run('check', '--json')
     expect(result.code).toBe(1)
-    expect(result.stderr).toBe('error: the registry has 1 error; fix it and run gmr check again\n')
+    // Under --json the error is a JSON object too (schemas/cli/error.schema.json).
+    expect(JSON.parse(result.stderr)).toEqual({ error: { code: 'CheckFailedError', message: 'the registry has 1 error; fix it and run gmr check again' } })
     const doc = JSON.parse(result.stdout)
     expect(doc).toMatchObject({ head: { label: 'work tree', commit: null }, base: null, errors: 1, warnings: 0 })
     expect(doc.findings).toEqual([

@@ -34,6 +34,8 @@ describe('schemas/', () => {
   it('holds the four schemas, each draft 2020-12 with a gmr.dev $id named after its file', () => {
     expect(readdirSync(join(root, 'schemas')).sort()).toEqual([
       'artifact.schema.json',
+      // The --json outputs' schemas (test/cli/jsonContract.test.ts), not manifests.
+      'cli',
       'defs.schema.json',
       'model.schema.json',
       'registry.schema.json',

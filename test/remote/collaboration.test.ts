@@ -109,7 +109,7 @@ describe('two clones logging the same artifact', () => {
     expect(git(bobDir, 'show', 'artifacts/churn:model.bin')).toBe('bob v1')
     expect(git(bobDir, 'show', 'artifacts/churn~1:model.bin')).toBe('alice v1')
     const links = JSON.parse(await ok(bob, 'show', 'churn-model', '--json'))
-    expect(links.links.map((l: { version: number; artifactVersion: number; aliases: string[] }) => [l.version, l.artifactVersion, l.aliases])).toEqual([
+    expect(links.model.links.map((l: { version: number; artifactVersion: number; aliases: string[] }) => [l.version, l.artifactVersion, l.aliases])).toEqual([
       [0, 0, ['staging']],
       [1, 1, []],
       [2, 2, ['candidate']],

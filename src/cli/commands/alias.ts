@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
+import { aliasesJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { json, shortOid, table } from '../render.js'
 
@@ -62,7 +63,7 @@ export function registerAlias(program: Command, io: CliIo): void {
     .action(async (name: string, opts: { json?: boolean }) => {
       const { listAliases } = await import('../../ops/aliases.js')
       const aliases = await listAliases({ ...repoOptions(io), name })
-      if (opts.json) return io.stdout(json(aliases))
+      if (opts.json) return io.stdout(json(aliasesJson(name, aliases)))
       if (aliases.length === 0) return io.stdout(`${name} has no aliases\n`)
       io.stdout(
         table(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { artifactJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { isoDate, json, table } from '../render.js'
 
@@ -32,11 +33,11 @@ export function registerArtifact(program: Command, io: CliIo): void {
     .command('artifacts')
     .description('list model artifacts')
     .option('--json', 'print the list as JSON')
-    .addHelpText('after', examples('gmr artifacts', 'gmr artifacts --json | jq -r ".[].name"'))
+    .addHelpText('after', examples('gmr artifacts', 'gmr artifacts --json | jq -r ".artifacts[].name"'))
     .action(async (opts: { json?: boolean }) => {
       const { listArtifacts } = await import('../../ops/listArtifacts.js')
       const artifacts = await listArtifacts(repoOptions(io))
-      if (opts.json) return io.stdout(json(artifacts))
+      if (opts.json) return io.stdout(json({ artifactCount: artifacts.length, artifacts: artifacts.map(artifactJson) }))
       if (artifacts.length === 0) return io.stdout('no artifacts yet: log one with "gmr log <artifact> <path>"\n')
       io.stdout(
         table(

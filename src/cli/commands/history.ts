@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { describeEvent } from '../../domain/manifestEvents.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { historyJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { isoDate, json, shortOid } from '../render.js'
 
@@ -15,7 +16,7 @@ export function registerHistory(program: Command, io: CliIo): void {
     .action(async (name: string, opts: { json?: boolean }) => {
       const { history } = await import('../../ops/history.js')
       const result = await history({ ...repoOptions(io), name })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(historyJson(result)))
       if (result.entries.length === 0) {
         return io.stdout(`${name} has no history on the registry branch (${result.registryBranch}) yet\n`)
       }

@@ -6,6 +6,7 @@ import { progressDisplay } from '../progress.js'
 import { json } from '../render.js'
 
 interface LogFlags {
+  message?: string
   alias: string[]
   force?: boolean
   metadata: string[]
@@ -20,7 +21,8 @@ export function registerLog(program: Command, io: CliIo): void {
     .description('log a new version of a model artifact from files and folders')
     .argument('<artifact>', 'artifact name')
     .argument('<path...>', 'files and folders (a folder contributes its contents)')
-    .option('-m, --metadata <key=value>', 'metadata; values are YAML scalars, dotted keys nest (repeatable)', collect, [])
+    .option('-m, --message <text>', "what this version is, like git commit -m (kept as description in the version commit's message)", nonEmpty)
+    .option('--metadata <key=value>', 'metadata; values are YAML scalars, dotted keys nest (repeatable)', collect, [])
     .option('--metadata-file <file>', 'JSON or YAML file of metadata (--metadata wins)')
     .option(
       '--large-file-threshold <bytes>',
@@ -34,6 +36,7 @@ export function registerLog(program: Command, io: CliIo): void {
       'after',
       examples(
         'gmr log churn ./out',
+        'gmr log churn ./out -m "retrained on November data"',
         'gmr log churn ./out/model.onnx ./out/config.json --metadata accuracy=0.93 --metadata framework=onnx',
         'gmr log churn ./out --metadata-file metrics.json --metadata metrics.auc=0.97',
         'gmr log churn ./out --alias best',
@@ -50,6 +53,7 @@ export function registerLog(program: Command, io: CliIo): void {
         ...repoOptions(io),
         artifact,
         paths,
+        ...(opts.message !== undefined && { description: opts.message }),
         metadata: parseMetadataPairs(opts.metadata),
         ...(opts.metadataFile !== undefined && { metadataFile: opts.metadataFile }),
         ...(opts.largeFileThreshold !== undefined && { largeFileThreshold: opts.largeFileThreshold }),
@@ -63,6 +67,12 @@ export function registerLog(program: Command, io: CliIo): void {
       }
       io.stdout(`${result.artifact}:v${result.version}${result.unchanged ? ' (unchanged)' : ''}\n`)
     })
+}
+
+/** Text with something in it. */
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('give the description after -m (e.g. -m "retrained on November data").')
+  return value
 }
 
 /** A whole number of bytes, at least 1. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
+import { modelSummaryJson } from '../jsonOutput.js'
 import { collect, examples } from '../options.js'
 import { json, table } from '../render.js'
 
@@ -40,7 +41,7 @@ export function registerModel(program: Command, io: CliIo): void {
     .action(async (opts: { tag: string[]; query?: string; json?: boolean }) => {
       const { listModels } = await import('../../ops/listModels.js')
       const models = await listModels({ ...repoOptions(io), tags: opts.tag, ...(opts.query !== undefined && { query: opts.query }) })
-      if (opts.json) return io.stdout(json(models))
+      if (opts.json) return io.stdout(json({ modelCount: models.length, models: models.map(modelSummaryJson) }))
       if (models.length === 0) {
         const filtered = opts.tag.length > 0 || opts.query !== undefined
         return io.stdout(filtered ? 'no registered model matches\n' : 'no registered models yet: create one with "gmr model create <model>"\n')

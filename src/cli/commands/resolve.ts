@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { versionJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { json } from '../render.js'
 
@@ -27,8 +28,7 @@ export function registerResolve(program: Command, io: CliIo): void {
           ? await (await import('../../ops/resolve.js')).resolve(options)
           : await (await import('../../ops/resolveAt.js')).resolveAt({ ...options, at: opts.at })
       if (opts.json) {
-        const { record, ...rest } = result
-        return io.stdout(json({ ...rest, tree: record.tree, time: record.time, metadata: record.metadata }))
+        return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), version: versionJson(result) }))
       }
       io.stdout(`${result.commit}\n`)
     })

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { artifactJson, modelJson, showVersionJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, inlineMetadata, isoDate, json, table } from '../render.js'
 
@@ -15,8 +16,9 @@ export function registerShow(program: Command, io: CliIo): void {
       const { show } = await import('../../ops/show.js')
       const result = await show({ ...repoOptions(io), ref })
       if (opts.json) {
-        if (result.kind === 'version') return io.stdout(json({ ...result.version, files: result.files }))
-        return io.stdout(json(result.kind === 'artifact' ? result.artifact : result.model))
+        if (result.kind === 'version') return io.stdout(json(showVersionJson(result.version, result.files)))
+        if (result.kind === 'artifact') return io.stdout(json({ kind: 'artifact', artifact: artifactJson(result.artifact) }))
+        return io.stdout(json({ kind: 'model', model: modelJson(result.model) }))
       }
       if (result.kind === 'model') {
         const m = result.model
@@ -59,6 +61,7 @@ export function registerShow(program: Command, io: CliIo): void {
           `version:  ${v.kind === 'model' ? `${v.name}:v${v.version} (${v.artifact}:v${v.artifactVersion})` : `${v.artifact}:v${v.version}`}`,
           `commit:   ${v.commit}`,
           `logged:   ${isoDate(r.time)} by ${r.author}`,
+          ...(r.description !== undefined ? [`message:  ${r.description.split('\n')[0]}`] : []),
           ...(r.source ? [`source:   ${r.source.commit}${r.source.dirty ? ' (dirty)' : ''}`] : []),
           ...(Object.keys(r.metadata).length > 0 ? [`metadata: ${inlineMetadata(r.metadata)}`] : []),
           `files:    ${files.length}, ${humanSize(files.reduce((n, f) => n + f.size, 0))}`,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { versionsJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { inlineMetadata, isoDate, json, shortOid, table } from '../render.js'
 
@@ -14,7 +15,7 @@ export function registerVersions(program: Command, io: CliIo): void {
     .action(async (artifact: string, opts: { json?: boolean }) => {
       const { listVersions } = await import('../../ops/listVersions.js')
       const result = await listVersions({ ...repoOptions(io), artifact })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(versionsJson(result)))
       if (result.versions.length === 0) return io.stdout(`${artifact} has no versions yet\n`)
       io.stdout(
         table(

@@ -1,0 +1,127 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { gmr } from '../helpers/cli.js'
+import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+
+// Every --json output against its schema in schemas/cli/, and the conventions they share.
+
+const SCHEMAS = join(import.meta.dirname, '..', '..', 'schemas', 'cli')
+const ajv = new Ajv2020({ allErrors: true, strict: true })
+for (const file of readdirSync(SCHEMAS)) ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')))
+
+function expectValid(schema: string, document: unknown): void {
+  const validate = ajv.getSchema(`https://gmr.dev/schemas/cli/${schema}.schema.json`)!
+  const ok = validate(document)
+  expect(ok ? [] : validate.errors, schema).toEqual([])
+  expectConventions(document)
+}
+
+/** Top level an object; anything named *At an ISO 8601 UTC timestamp; no Unix times; no bare count without Count. */
+function expectConventions(document: unknown): void {
+  expect(typeof document === 'object' && document !== null && !Array.isArray(document)).toBe(true)
+  const walk = (value: unknown, path: string) => {
+    if (Array.isArray(value)) return value.forEach((v, i) => walk(v, `${path}[${i}]`))
+    if (typeof value !== 'object' || value === null) return
+    for (const [key, v] of Object.entries(value)) {
+      if (path.includes('.metadata')) continue
+      expect(key, `${path}.${key}`).not.toMatch(/^(time|timestamp|date)$/)
+      if (/At$/.test(key)) expect(v, `${path}.${key}`).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
+      if (typeof v === 'number' && /s$/.test(key)) throw new Error(`${path}.${key} is a count named like a list; call it ${key.slice(0, -1)}Count`)
+      walk(v, `${path}.${key}`)
+    }
+  }
+  walk(document, '$')
+}
+
+describe('the --json contract', () => {
+  let repo: TempRepo
+  const run = async (...args: string[]) => {
+    const result = await gmr(repo.dir, repo.env, args)
+    expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
+    return JSON.parse(result.stdout) as Record<string, any>
+  }
+
+  beforeAll(async () => {
+    repo = makeRepo()
+    writeFileSync(join(repo.scratch, 'model.txt'), 'weights\n')
+    for (const args of [
+      ['init'],
+      ['log', 'churn', join(repo.scratch, 'model.txt'), '-m', 'first', '--metadata', 'auc=0.9'],
+      ['model', 'create', 'churn-model', '--tag', 'tabular'],
+      ['link', 'churn:v0', 'churn-model', '--alias', 'staging'],
+    ]) {
+      const result = await gmr(repo.dir, repo.env, args)
+      expect(result.code, result.stderr).toBe(0)
+    }
+  })
+  afterAll(() => repo.cleanup())
+
+  it('one version object across versions, show and resolve', async () => {
+    const versions = await run('versions', 'churn', '--json')
+    expectValid('versions', versions)
+    expect(versions.versionCount).toBe(1)
+    const shown = await run('show', 'churn:v0', '--json')
+    expectValid('show', shown)
+    const resolved = await run('resolve', 'churn:v0', '--json')
+    expectValid('resolve', resolved)
+    expect(shown.version).toEqual(versions.versions[0])
+    expect(resolved.version).toEqual(versions.versions[0])
+    expect(versions.versions[0]).toMatchObject({
+      reference: 'churn:v0',
+      author: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      description: 'first',
+      metadata: { auc: 0.9 },
+    })
+
+    const viaModel = await run('resolve', 'churn-model:staging', '--json')
+    expectValid('resolve', viaModel)
+    const { reference, kind, name, linkedAt, ...sameVersion } = viaModel.version
+    expect({ reference, kind, name }).toEqual({ reference: 'churn-model:staging', kind: 'model', name: 'churn-model' })
+    expect(linkedAt).toMatch(/Z$/)
+    const { reference: _r, kind: _k, name: _n, ...artifactSide } = versions.versions[0]
+    expect(sameVersion).toEqual(artifactSide)
+    expectValid('resolve', await run('resolve', 'churn-model:staging', '--at', '2999-01-01', '--json'))
+    expectValid('show', await run('show', 'churn-model:staging', '--json'))
+  })
+
+  it('lists are objects with a count and the plural noun', async () => {
+    const artifacts = await run('artifacts', '--json')
+    expectValid('artifacts', artifacts)
+    expect(artifacts.artifacts.map((a: { name: string }) => a.name)).toEqual(['churn'])
+    const models = await run('models', '--json')
+    expectValid('models', models)
+    expect(models.models[0]).toMatchObject({ name: 'churn-model', linkCount: 1, latestVersion: 0 })
+    const aliases = await run('aliases', 'churn-model', '--json')
+    expectValid('aliases', aliases)
+    expect(aliases.aliasCount).toBe(1)
+    expectValid('show', await run('show', 'churn', '--json'))
+    const model = await run('show', 'churn-model', '--json')
+    expectValid('show', model)
+    expect(model.model.linkCount).toBe(1)
+  })
+
+  it('history: people as {name, email}, times as ISO 8601', async () => {
+    const history = await run('history', 'churn-model', '--json')
+    expectValid('history', history)
+    expect(history.entries[0].author).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' })
+  })
+
+  it('an error is one JSON object on stderr with the same exit code', async () => {
+    for (const [args, code, errorCode] of [
+      [['resolve', 'nothing', '--json'], 1, 'UnknownNameError'],
+      [['versions', '--json', '--bogus'], 2, 'UsageError'],
+      [['check', '--format', 'json', '--rev', 'no-such-rev'], 1, undefined],
+    ] as const) {
+      const result = await gmr(repo.dir, repo.env, [...args])
+      expect(result.code, args.join(' ')).toBe(code)
+      const error = JSON.parse(result.stderr)
+      expectValid('error', error)
+      if (errorCode) expect(error.error.code).toBe(errorCode)
+      expect(error.error.message).not.toMatch(/^error: |\n/)
+    }
+    // Without --json the same error stays one line of text.
+    expect((await gmr(repo.dir, repo.env, ['resolve', 'nothing'])).stderr).toMatch(/^error: [^\n]+\n$/)
+  })
+})
