@@ -30,12 +30,13 @@ describe('gmr site', () => {
     const result = await run('site', '--out', out)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(new RegExp(`^wrote ${out}: 11 files \\(3 model pages, 2 artifact pages\\), .*; largest page models/churn-model\\.html \\(.*\\)\\n$`))
+    expect(result.stdout).toMatch(new RegExp(`^wrote ${out}: 12 files \\(3 model pages, 2 artifact pages\\), .*; largest page models/churn-model\\.html \\(.*\\)\\n$`))
     expect(listFiles(out)).toEqual([
       '.gmr-site',
       'artifacts.html',
       'artifacts/bert.html',
       'artifacts/churn.html',
+      'assets/icon.svg',
       'assets/site.css',
       'assets/site.js',
       'history.html',
@@ -48,7 +49,7 @@ describe('gmr site', () => {
     for (const page of listFiles(out).filter((p) => p.endsWith('.html'))) {
       const html = fs.readFileSync(join(out, page), 'utf8')
       const assets = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!)
-      expect(assets.length, page).toBe(2)
+      expect(assets.length, page).toBe(3)
       for (const asset of assets) {
         expect(asset, page).not.toMatch(/^[a-z]+:|^\/\//i)
         expect(fs.existsSync(join(out, page, '..', asset)), `${page} -> ${asset}`).toBe(true)
@@ -163,7 +164,7 @@ describe('gmr serve', () => {
       const stopped = await served.stop()
       expect(stopped.code).toBe(0)
       expect(stopped.stderr).toBe('')
-      expect(stopped.stdout).toMatch(/^serving the registry at http:\/\/127\.0\.0\.1:\d+\/ \(11 files, built now/)
+      expect(stopped.stdout).toMatch(/^serving the registry at http:\/\/127\.0\.0\.1:\d+\/ \(12 files, built now/)
     }
   })
 

@@ -33,7 +33,7 @@ describe('site rendering (pure)', () => {
 
   it('renders a hostile model card as harmless text: no raw HTML, no event handlers, no script links', () => {
     const card = renderModelCard(HOSTILE_CARD)
-    expect(card.html).toContain('<h1>Churn model</h1>')
+    expect(card.html).toContain('<h3>Churn model</h3>')
     expect(card.html).toContain('&lt;script&gt;window.pwned = 1&lt;/script&gt;')
     expect(card.html).toContain('&lt;img src=&quot;x&quot; onerror=&quot;window.pwned = 2&quot;&gt;')
     expect(card.html).not.toMatch(/<script/i)

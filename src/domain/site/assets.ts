@@ -17,6 +17,7 @@ h2 { font-size: 19px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1
 a { color: #2458a6; }
 .lead { font-size: 16px; color: #3d444d; margin: 0 0 10px; }
 .note { color: #59636e; }
+td a, td code { white-space: nowrap; }
 code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 14px; }
 th, td { border: 1px solid #d0d7de; padding: 5px 10px; text-align: left; vertical-align: top; }
@@ -71,4 +72,8 @@ export const SITE_JS = `'use strict';
   form.hidden = false;
   apply();
 })();
+`
+
+/** The tab icon: a small drawing, so browsers do not ask the server for /favicon.ico. */
+export const SITE_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2458a6"/><path d="M4 11V5l4 3 4-3v6" fill="none" stroke="#fff" stroke-width="1.6"/></svg>
 `

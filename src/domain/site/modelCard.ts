@@ -37,6 +37,10 @@ export function isSafeLink(url: string): boolean {
 
 let markdown: Markdown | undefined
 
+function demoteHeading(tag: string): string {
+  return `h${Math.min(6, Number(tag.slice(1)) + 2)}`
+}
+
 /** markdown-it with raw HTML off and only safe link targets: card text can never become markup. */
 function renderer(): Markdown {
   if (markdown) return markdown
@@ -47,6 +51,12 @@ function renderer(): Markdown {
     tokens[idx]!.attrSet('rel', 'nofollow noopener noreferrer')
     return defaultLinkOpen(tokens, idx, options, env, self)
   }
+  // The page owns h1 and h2: a card's headings sit below them, so `# Title` becomes an h3.
+  md.renderer.rules.heading_open = (tokens, idx, options, _env, self) => {
+    tokens[idx]!.tag = demoteHeading(tokens[idx]!.tag)
+    return self.renderToken(tokens, idx, options)
+  }
+  md.renderer.rules.heading_close = md.renderer.rules.heading_open
   markdown = md
   return md
 }

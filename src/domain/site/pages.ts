@@ -1,4 +1,4 @@
-import { SITE_CSS, SITE_JS } from './assets.js'
+import { SITE_CSS, SITE_ICON, SITE_JS } from './assets.js'
 import { metricChart, formatNumber } from './chart.js'
 import { displaySize, displayTime, displayValue, escapeHtml as e, htmlTable } from './html.js'
 import { cardSection } from './modelCard.js'
@@ -23,6 +23,7 @@ export const sitePaths = {
   artifact: (name: string) => `artifacts/${name}.html`,
   css: 'assets/site.css',
   js: 'assets/site.js',
+  icon: 'assets/icon.svg',
   /** Marks a folder as a gmr site, so a later build may replace it. */
   marker: '.gmr-site',
 }
@@ -36,6 +37,7 @@ export function renderSite(data: SiteData): SitePage[] {
   const pages: SitePage[] = [
     { path: sitePaths.css, content: SITE_CSS },
     { path: sitePaths.js, content: SITE_JS },
+    { path: sitePaths.icon, content: SITE_ICON },
     { path: sitePaths.marker, content: 'built by gmr site; a later "gmr site --out" to this folder replaces it\n' },
     { path: sitePaths.models, content: modelsPage(data) },
     { path: sitePaths.artifacts, content: artifactsPage(data) },
@@ -64,6 +66,7 @@ function layout(data: SiteData, options: { title: string; root: string; section:
 <meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <meta name="referrer" content="no-referrer">
 <title>${e(options.title)} · gmr registry</title>
+<link rel="icon" href="${root}${sitePaths.icon}" type="image/svg+xml">
 <link rel="stylesheet" href="${root}${sitePaths.css}">
 <script src="${root}${sitePaths.js}" defer></script>
 </head>
