@@ -5,15 +5,16 @@ import type { SitePage } from '../domain/site/pages.js'
 import type { SiteArtifact, SiteData, SiteHistoryEntry, SiteLink, SiteModel } from '../domain/site/siteData.js'
 import { tempPathFor, type FileSystem } from '../git/fs.js'
 import { readRef, readSymbolicRef } from '../git/refs.js'
+import { PackedObjects } from '../git/packedObjects.js'
 import { loadRegistryLog } from '../git/registryLog.js'
 import type { Repo } from '../git/repo.js'
 import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
-import { listArtifactNames, listModelNames } from './catalog.js'
+import { listArtifactNames } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import { describeModel } from './describeModel.js'
+import { describeModels, type ModelDescription } from './describeModel.js'
 import { summariseArtifact } from './listArtifacts.js'
 import { ManifestStore } from './manifestStore.js'
-import { versionFiles } from './show.js'
+import { versionFiles, type ObjectSource } from './show.js'
 
 export type { SitePage }
 
@@ -126,15 +127,16 @@ async function gatherSite(ctx: RegistryContext, options: BuildSiteOptions): Prom
   }
   const versions = versionsByCommit(repo)
   const models: SiteModel[] = []
-  for (const name of await listModelNames(repo)) {
-    const model = await siteModel(repo, name, versions, options.metric)
-    if (model) models.push(model)
-  }
+  for (const model of await describeModels(repo)) models.push(await siteModel(repo, model, versions, options.metric))
   const artifacts: SiteArtifact[] = []
   const store = new ManifestStore(repo)
   const linkedFrom = linksByArtifact(models)
+  // Thousands of version trees: one bulk reader, which reads each pack index once.
+  const cache = {}
+  const packed = new PackedObjects(repo, cache)
+  const objects: ObjectSource = { cache, read: (oid) => packed.read(oid) }
   for (const name of await listArtifactNames(repo)) {
-    artifacts.push(await siteArtifact(repo, store, name, linkedFrom.get(name) ?? new Map()))
+    artifacts.push(await siteArtifact(repo, { store, objects, versionsOf: versions }, name, linkedFrom.get(name) ?? new Map()))
   }
   const log = await loadRegistryLog(repo, `refs/heads/${registryBranch}`)
   const history: SiteHistoryEntry[] = log
@@ -153,13 +155,16 @@ async function gatherSite(ctx: RegistryContext, options: BuildSiteOptions): Prom
   return { source, models, artifacts, history, historyTotal: log.length }
 }
 
-/** Each artifact's versions by commit, read once however many links name them. */
-function versionsByCommit(repo: Repo): (artifact: string) => Promise<Map<string, VersionRecord>> {
-  const loaded = new Map<string, Promise<Map<string, VersionRecord>>>()
+/** An artifact's versions, oldest first and by commit. */
+type VersionsOf = (artifact: string) => Promise<{ list: VersionRecord[]; byCommit: Map<string, VersionRecord> }>
+
+/** Each artifact's versions, read once however many links and pages need them. */
+function versionsByCommit(repo: Repo): VersionsOf {
+  const loaded = new Map<string, ReturnType<VersionsOf>>()
   return (artifact) => {
     let versions = loaded.get(artifact)
     if (!versions) {
-      versions = loadVersions(repo, artifact).then(({ versions: list }) => new Map(list.map((v) => [v.commit, v])))
+      versions = loadVersions(repo, artifact).then(({ versions: list }) => ({ list, byCommit: new Map(list.map((v) => [v.commit, v])) }))
       loaded.set(artifact, versions)
     }
     return versions
@@ -168,16 +173,14 @@ function versionsByCommit(repo: Repo): (artifact: string) => Promise<Map<string,
 
 async function siteModel(
   repo: Repo,
-  name: string,
-  versionsOf: (artifact: string) => Promise<Map<string, VersionRecord>>,
+  model: ModelDescription,
+  versionsOf: VersionsOf,
   metric: string | undefined,
-): Promise<SiteModel | null> {
-  const model = await describeModel(repo, name)
-  if (!model) return null
+): Promise<SiteModel> {
   const { flattenMetadata, chooseMetric } = await import('../domain/site/metrics.js')
   const links: SiteLink[] = []
   for (const link of model.links) {
-    const record = (await versionsOf(link.artifact)).get(link.commit)
+    const record = (await versionsOf(link.artifact)).byCommit.get(link.commit)
     links.push({
       version: link.version,
       artifact: link.artifact,
@@ -188,7 +191,7 @@ async function siteModel(
       metadata: record ? flattenMetadata(record.metadata) : null,
     })
   }
-  const cardText = await repo.fs.readText(`${repo.dir}/${manifestDir('model')}/${name}.md`)
+  const cardText = await repo.fs.readText(`${repo.dir}/${manifestDir('model')}/${model.name}.md`)
   const card = cardText === null ? null : (await import('../domain/site/modelCard.js')).renderModelCard(cardText)
   return {
     name: model.name,
@@ -221,16 +224,16 @@ function linksByArtifact(models: readonly SiteModel[]): Map<string, Map<number, 
 
 async function siteArtifact(
   repo: Repo,
-  store: ManifestStore,
+  readers: { store: ManifestStore; objects: ObjectSource; versionsOf: VersionsOf },
   name: string,
   linkedFrom: Map<number, string[]>,
 ): Promise<SiteArtifact> {
-  const summary = await summariseArtifact(repo, store, name)
+  const summary = await summariseArtifact(repo, readers.store, name)
   const { flattenMetadata } = await import('../domain/site/metrics.js')
-  const { versions } = await loadVersions(repo, name)
+  const versions = (await readers.versionsOf(name)).list
   const siteVersions = []
   for (const v of versions) {
-    const files = (await versionFiles(repo, v.tree)).map((f) => ({ path: f.path, kind: f.kind, size: f.size, lfs: f.lfs }))
+    const files = (await versionFiles(repo, v.tree, readers.objects)).map((f) => ({ path: f.path, kind: f.kind, size: f.size, lfs: f.lfs }))
     siteVersions.push({ version: v.version, commit: v.commit, time: v.time, author: v.author, metadata: flattenMetadata(v.metadata), files })
   }
   return { name, type: summary.type, description: summary.description, aliases: summary.aliases, versions: siteVersions, linkedFrom }

@@ -77,9 +77,9 @@ describe.skipIf(!hasTool('chromium'))('the site in headless chromium', () => {
       expect(response?.ok(), path).toBe(true)
       expect(await page.locator('h1').count(), path).toBe(1)
       // The stylesheet applied: the header has its background.
-      expect(await page.locator('header').evaluate((el) => getComputedStyle(el).backgroundColor), path).toBe('rgb(246, 248, 250)')
-      for (const href of await page.locator('a[href]').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href))) {
-        const url = new URL(href)
+      expect(await page.locator('header').evaluate('(el) => getComputedStyle(el).backgroundColor'), path).toBe('rgb(246, 248, 250)')
+      for (const href of await page.locator('a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href')!))) {
+        const url = new URL(href, page.url())
         if (url.protocol !== 'file:') continue
         const target = fileURLToPath(url).slice(site.length + 1)
         expect(fs.existsSync(join(site, target)), `${path} links to ${target}`).toBe(true)
@@ -125,7 +125,7 @@ describe.skipIf(!hasTool('chromium'))('the site in headless chromium', () => {
     const { page, problems } = await openPage()
     await page.goto(fileUrl('models/churn-model.html'))
     expect(await page.locator('main h2').allTextContents()).toEqual(['Aliases', 'accuracy across versions', 'Versions', 'Model card'])
-    expect(await page.locator('#alias-table tbody tr').evaluateAll((rows) => rows.map((r) => [...(r as HTMLTableRowElement).cells].slice(0, 4).map((c) => c.textContent)))).toEqual([
+    expect(await page.locator('#alias-table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 4).map((c) => c.textContent)))).toEqual([
       ['production', 'v1', 'churn:v1', '0.84'],
       ['staging', 'v3', 'churn:v3', '0.88'],
     ])
@@ -141,7 +141,7 @@ describe.skipIf(!hasTool('chromium'))('the site in headless chromium', () => {
     expect(await card.locator('h3').textContent()).toBe('Churn model')
     expect(await card.textContent()).toContain('<script>window.pwned = 1</script>')
     expect(await card.textContent()).toContain('<img src="x" onerror="window.pwned = 2">')
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined()
+    expect(await page.evaluate('window.pwned')).toBeUndefined()
     expect(await page.locator('[onerror], [onclick], [onload]').count()).toBe(0)
     expect(await page.locator('a[href^="javascript:" i], img[src^="javascript:" i]').count()).toBe(0)
     expect(await card.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).toEqual(['https://example.com/docs', '../index.html'])
@@ -170,7 +170,7 @@ describe.skipIf(!hasTool('chromium'))('the site in headless chromium', () => {
       await page.click('a:has-text("churn-model")')
       expect(page.url()).toBe(`${served.url}models/churn-model.html`)
       expect(await page.locator('svg.chart g.point').count()).toBe(CHURN_ACCURACY.length)
-      expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined()
+      expect(await page.evaluate('window.pwned')).toBeUndefined()
       expect(problems).toEqual([])
     } finally {
       expect((await served.stop()).code).toBe(0)

@@ -79,7 +79,7 @@ describe('site rendering (pure)', () => {
       { label: 'v1', value: 0.84, marks: ['production'] },
       { label: 'v2', value: 0.79, marks: [] },
     ])
-    for (const value of ['0.81', '0.84', '0.79']) expect(svg).toContain(`>${value}</text>`)
+    for (const value of ['0.81', '0.84', '0.79']) expect(svg).toContain(`fill="#222">${value}</text>`)
     expect(svg).toContain('<title>v1: accuracy = 0.84 (production)</title>')
     expect(svg).not.toContain('NaN')
     // One point, or equal values, still draw inside the frame.

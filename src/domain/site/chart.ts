@@ -45,41 +45,40 @@ export function metricChart(metric: string, points: readonly ChartPoint[]): stri
     points.length <= LABEL_ALL_UP_TO || i === 0 || i === points.length - 1 || i === best || i === worst || points[i]!.marks.length > 0
   const parts: string[] = []
   const title = `${metric} across versions`
+  // Shared looks sit on the groups, so each point costs a few short elements.
   parts.push(
-    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="chart-title" data-metric="${escapeHtml(metric)}">`,
+    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="chart-title" data-metric="${escapeHtml(metric)}" font-family="sans-serif" font-size="12">`,
     `<title id="chart-title">${escapeHtml(title)}</title>`,
     `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
+    `<g stroke="#e3e3e3">`,
   )
-  for (const tick of [min, (min + max) / 2, max]) {
-    parts.push(
-      `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${r(y(tick))}" y2="${r(y(tick))}" stroke="#e3e3e3"/>`,
-      `<text x="${PAD.left - 8}" y="${r(y(tick) + 4)}" text-anchor="end" font-size="12" fill="#555" font-family="sans-serif">${escapeHtml(formatNumber(tick))}</text>`,
-    )
-  }
+  const ticks = [min, (min + max) / 2, max]
+  for (const tick of ticks) parts.push(`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${r(y(tick))}" y2="${r(y(tick))}"/>`)
+  parts.push('</g>', '<g text-anchor="end" fill="#555">')
+  for (const tick of ticks) parts.push(`<text x="${PAD.left - 8}" y="${r(y(tick) + 4)}">${escapeHtml(formatNumber(tick))}</text>`)
   parts.push(
-    `<text x="${PAD.left}" y="16" font-size="13" fill="#222" font-family="sans-serif" font-weight="bold">${escapeHtml(metric)}</text>`,
+    '</g>',
+    `<text x="${PAD.left}" y="16" font-size="13" fill="#222" font-weight="bold">${escapeHtml(metric)}</text>`,
     `<polyline fill="none" stroke="#2458a6" stroke-width="2" points="${points.map((p, i) => `${r(x(i))},${r(y(p.value))}`).join(' ')}"/>`,
+    '<g text-anchor="middle">',
   )
   points.forEach((p, i) => {
     const cx = r(x(i))
-    const cy = r(y(p.value))
+    const cy = y(p.value)
     const marked = p.marks.length > 0
     parts.push(
       `<g class="point" data-version="${escapeHtml(p.label)}" data-value="${p.value}">`,
       `<title>${escapeHtml(`${p.label}: ${metric} = ${formatNumber(p.value)}${marked ? ` (${p.marks.join(', ')})` : ''}`)}</title>`,
-      `<circle cx="${cx}" cy="${cy}" r="${marked ? 6 : 4}" fill="${marked ? '#c2410c' : '#2458a6'}"/>`,
+      marked ? `<circle cx="${cx}" cy="${r(cy)}" r="6" fill="#c2410c"/>` : `<circle cx="${cx}" cy="${r(cy)}" r="4" fill="#2458a6"/>`,
     )
-    if (labelled(i)) {
-      parts.push(`<text class="value" x="${cx}" y="${r(y(p.value) - 10)}" text-anchor="middle" font-size="12" fill="#222" font-family="sans-serif">${escapeHtml(formatNumber(p.value))}</text>`)
-    }
+    if (labelled(i)) parts.push(`<text class="value" x="${cx}" y="${r(cy - 10)}" fill="#222">${escapeHtml(formatNumber(p.value))}</text>`)
     if (labelled(i) || points.length <= LABEL_ALL_UP_TO * 2) {
-      parts.push(`<text x="${cx}" y="${HEIGHT - PAD.bottom + 18}" text-anchor="middle" font-size="11" fill="#555" font-family="sans-serif">${escapeHtml(p.label)}</text>`)
+      parts.push(`<text x="${cx}" y="${HEIGHT - PAD.bottom + 18}" font-size="11" fill="#555">${escapeHtml(p.label)}</text>`)
     }
-    if (marked) {
-      parts.push(`<text x="${cx}" y="${HEIGHT - PAD.bottom + 34}" text-anchor="middle" font-size="11" fill="#c2410c" font-family="sans-serif">${escapeHtml(p.marks.join(', '))}</text>`)
-    }
+    if (marked) parts.push(`<text x="${cx}" y="${HEIGHT - PAD.bottom + 34}" font-size="11" fill="#c2410c">${escapeHtml(p.marks.join(', '))}</text>`)
     parts.push('</g>')
   })
+  parts.push('</g>')
   parts.push('</svg>')
   return parts.join('\n')
 }
