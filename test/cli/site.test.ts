@@ -184,3 +184,37 @@ describe('gmr serve', () => {
     }
   })
 })
+
+describe('gmr site on a new registry', () => {
+  it('writes every page, each saying what to run first', async () => {
+    const { makeRepo } = await import('../helpers/gitRepo.js')
+    const fresh = makeRepo()
+    try {
+      expect((await gmr(fresh.dir, fresh.env, ['init'])).code).toBe(0)
+      const out = join(fresh.scratch, 'site')
+      const result = await gmr(fresh.dir, fresh.env, ['site', '--out', out])
+      expect(result.code, result.stderr).toBe(0)
+      expect(listFiles(out).filter((p) => p.endsWith('.html'))).toEqual(['artifacts.html', 'history.html', 'index.html'])
+      expect(fs.readFileSync(join(out, 'index.html'), 'utf8')).toContain(
+        '<p class="note">No registered models yet: gmr model create &lt;model&gt;, then gmr link &lt;artifact&gt;:&lt;version&gt; &lt;model&gt;.</p>',
+      )
+      expect(fs.readFileSync(join(out, 'artifacts.html'), 'utf8')).toContain('No artifacts yet: gmr log &lt;artifact&gt; &lt;path&gt;.')
+    } finally {
+      fresh.cleanup()
+    }
+  })
+
+  it('outside a registry, says to run gmr init and writes nothing', async () => {
+    const { makeRepo } = await import('../helpers/gitRepo.js')
+    const plain = makeRepo()
+    try {
+      const out = join(plain.scratch, 'site')
+      const result = await gmr(plain.dir, plain.env, ['site', '--out', out])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/^error: .* is not a gmr registry yet \(no registry\/registry.yaml\): run "gmr init" first\n$/)
+      expect(fs.existsSync(out)).toBe(false)
+    } finally {
+      plain.cleanup()
+    }
+  })
+})
