@@ -12,7 +12,7 @@ import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
 import { listArtifactNames } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { describeModels, type ModelDescription } from './describeModel.js'
-import { summariseArtifact } from './listArtifacts.js'
+import { summariseArtifactVersions } from './listArtifacts.js'
 import { ManifestStore } from './manifestStore.js'
 import { versionFiles, type ObjectSource } from './show.js'
 
@@ -228,9 +228,9 @@ async function siteArtifact(
   name: string,
   linkedFrom: Map<number, string[]>,
 ): Promise<SiteArtifact> {
-  const summary = await summariseArtifact(repo, readers.store, name)
-  const { flattenMetadata } = await import('../domain/site/metrics.js')
   const versions = (await readers.versionsOf(name)).list
+  const summary = await summariseArtifactVersions(readers.store, name, versions)
+  const { flattenMetadata } = await import('../domain/site/metrics.js')
   const siteVersions = []
   for (const v of versions) {
     const files = (await versionFiles(repo, v.tree, readers.objects)).map((f) => ({ path: f.path, kind: f.kind, size: f.size, lfs: f.lfs }))

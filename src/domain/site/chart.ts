@@ -17,7 +17,9 @@ const LABEL_ALL_UP_TO = 24
 /** Six significant digits at most: enough to compare versions, short enough to read. */
 export function formatNumber(value: number): string {
   if (Number.isInteger(value)) return String(value)
-  return String(Number(value.toPrecision(6)))
+  const text = String(value)
+  // Already short (0.93, 12.5): as it is; else rounded.
+  return text.length <= 8 ? text : String(Number(value.toPrecision(6)))
 }
 
 /**
