@@ -23,6 +23,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 
+/** What the page functions use of the browser's globals (the tests compile without the DOM library). */
+interface BrowserGlobals {
+  getComputedStyle(element: unknown): { backgroundColor: string }
+}
+
 let repo: TempRepo
 let site: string
 let browserDir: string
@@ -77,7 +82,7 @@ describe.skipIf(!hasTool('chromium'))('the site in headless chromium', () => {
       expect(response?.ok(), path).toBe(true)
       expect(await page.locator('h1').count(), path).toBe(1)
       // The stylesheet applied: the header has its background.
-      expect(await page.locator('header').evaluate('(el) => getComputedStyle(el).backgroundColor'), path).toBe('rgb(246, 248, 250)')
+      expect(await page.locator('header').evaluate((el) => (globalThis as unknown as BrowserGlobals).getComputedStyle(el).backgroundColor), path).toBe('rgb(246, 248, 250)')
       for (const href of await page.locator('a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href')!))) {
         const url = new URL(href, page.url())
         if (url.protocol !== 'file:') continue
