@@ -6,8 +6,9 @@ import { lfsLargeFile } from './scenarios/lfs.mjs'
 import { registry } from './scenarios/registry.mjs'
 import { remote } from './scenarios/remote.mjs'
 import { review } from './scenarios/review.mjs'
+import { site } from './scenarios/site.mjs'
 
-const SCENARIOS = { logSmallFiles, lookups, registry, lfsLargeFile, review, remote }
+const SCENARIOS = { logSmallFiles, lookups, registry, lfsLargeFile, review, remote, site }
 
 const args = process.argv.slice(2)
 const runsAt = args.indexOf('--runs')

@@ -55,7 +55,7 @@ function artifactBranches(repo, root) {
   return commits
 }
 
-function buildRegistry(root) {
+export function buildRegistry(root) {
   const repo = join(root, 'repo')
   sh('git', ['init', '-q', '-b', 'main', repo])
   gmr(repo, 'init')

@@ -18,6 +18,7 @@ import { registerModel } from './commands/model.js'
 import { registerRemote } from './commands/remote.js'
 import { registerResolve } from './commands/resolve.js'
 import { registerShow } from './commands/show.js'
+import { registerSite } from './commands/site.js'
 import { registerSync } from './commands/sync.js'
 import { registerTag } from './commands/tag.js'
 import { registerVerify } from './commands/verify.js'
@@ -88,6 +89,7 @@ export function buildProgram(io: CliIo): Command {
   registerDiff(program, io)
   registerRemote(program, io)
   registerVerify(program, io)
+  registerSite(program, io)
   registerGithubAction(program, io)
   registerCompletion(program, io)
   const configure = (command: Command): void => {

@@ -1,5 +1,5 @@
 import { aliasRef } from '../domain/layout.js'
-import type { ModelLinkYaml } from '../domain/manifests.js'
+import type { ModelLinkYaml, ModelYaml } from '../domain/manifests.js'
 import { aliasesOn } from '../domain/manifests.js'
 import type { Repo } from '../git/repo.js'
 import { currentAliasRefs } from './aliasRefs.js'
@@ -15,11 +15,20 @@ export interface ModelDescription extends Omit<ModelView, 'versions'> {
 export async function describeModel(repo: Repo, name: string): Promise<ModelDescription | null> {
   const record = await new ManifestStore(repo).read('model', name)
   if (!record) return null
-  const { versions, ...rest } = modelView(record.data)
-  const refs = await currentAliasRefs(repo, name)
+  return describeRecord(record.data, await currentAliasRefs(repo, name))
+}
+
+/** Every registered model in the work tree, described as `describeModel` does; the alias refs are listed once. */
+export async function describeModels(repo: Repo): Promise<ModelDescription[]> {
+  const refs = await currentAliasRefs(repo)
+  return (await new ManifestStore(repo).list('model')).map((record) => describeRecord(record.data as ModelYaml, refs))
+}
+
+function describeRecord(data: ModelYaml, refs: ReadonlyMap<string, string>): ModelDescription {
+  const { versions, ...rest } = modelView(data)
   return {
     ...rest,
-    links: versions.map((link) => ({ ...link, aliases: aliasesOn(record.data, link.version) })),
-    refs: Object.fromEntries(Object.keys(rest.aliases).map((alias) => [alias, refs.get(aliasRef(name, alias)) ?? null])),
+    links: versions.map((link) => ({ ...link, aliases: aliasesOn(data, link.version) })),
+    refs: Object.fromEntries(Object.keys(rest.aliases).map((alias) => [alias, refs.get(aliasRef(data.name, alias)) ?? null])),
   }
 }

@@ -1,7 +1,7 @@
 import { manifestDefaults } from '../domain/generated/validators.js'
 import type { ArtifactYaml } from '../domain/manifests.js'
 import type { Repo } from '../git/repo.js'
-import { loadVersions } from '../git/versionIndex.js'
+import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
 import { listArtifactNames } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { ManifestStore } from './manifestStore.js'
@@ -29,8 +29,12 @@ export async function listArtifacts(options: ListArtifactsOptions): Promise<Arti
 
 /** One artifact's summary: its manifest (if any) and its version list. */
 export async function summariseArtifact(repo: Repo, store: ManifestStore, name: string): Promise<ArtifactSummary> {
+  return summariseArtifactVersions(store, name, (await loadVersions(repo, name)).versions)
+}
+
+/** The same, for an operation that has read the artifact's versions already. */
+export async function summariseArtifactVersions(store: ManifestStore, name: string, versions: readonly VersionRecord[]): Promise<ArtifactSummary> {
   const manifest: ArtifactYaml | null = (await store.read('artifact', name))?.data ?? null
-  const { versions } = await loadVersions(repo, name)
   const last = versions[versions.length - 1]
   return {
     name,

@@ -1,6 +1,6 @@
 import { parseReference } from '../domain/reference.js'
 import { findLfsPointers } from '../git/lfsFiles.js'
-import { readObject } from '../git/objects.js'
+import { readObject, type ReadObjectResult } from '../git/objects.js'
 import type { Repo } from '../git/repo.js'
 import { listTreeFiles } from '../git/treeWalk.js'
 import { kindOfName, unknownName } from './catalog.js'
@@ -56,10 +56,18 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
 
 const KINDS = { '100644': 'file', '100755': 'executable', '120000': 'symlink', '160000': 'submodule' } as const
 
-export async function versionFiles(repo: Repo, tree: string): Promise<VersionFile[]> {
-  const cache = {}
+/** How `versionFiles` reads objects: an object cache, and a reader that may be a bulk one (PackedObjects). */
+export interface ObjectSource {
+  cache: object
+  read(oid: string): Promise<ReadObjectResult>
+}
+
+/** A version's files; an operation reading many versions passes one shared `objects`. */
+export async function versionFiles(repo: Repo, tree: string, objects?: ObjectSource): Promise<VersionFile[]> {
+  const cache = objects?.cache ?? {}
+  const read = objects?.read ?? ((oid: string) => readObject(repo, oid, { cache }))
   const out: VersionFile[] = []
-  const files = await listTreeFiles(repo, tree, cache)
+  const files = await listTreeFiles(repo, tree, cache, read)
   const pointers = await findLfsPointers(repo, files, cache)
   for (const file of files) {
     const kind = KINDS[file.mode as keyof typeof KINDS] ?? 'file'
@@ -68,7 +76,7 @@ export async function versionFiles(repo: Repo, tree: string): Promise<VersionFil
       out.push({ path: file.path, kind, size: pointer.size, oid: file.oid, lfs: true, lfsOid: pointer.oid })
       continue
     }
-    const size = kind === 'submodule' ? 0 : (await readObject(repo, file.oid, { cache })).content.length
+    const size = kind === 'submodule' ? 0 : (await read(file.oid)).content.length
     out.push({ path: file.path, kind, size, oid: file.oid, lfs: false })
   }
   return out
