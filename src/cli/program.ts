@@ -1,7 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import { GmrError } from '../domain/errors.js'
 import { resolvePath } from '../domain/paths.js'
-import { storageFailure } from '../git/fs.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerCheck } from './commands/check.js'
@@ -20,11 +18,10 @@ import { registerTag } from './commands/tag.js'
 import { registerVerify } from './commands/verify.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
+import { EXIT_OK, EXIT_USAGE, reportFailure } from './outcome.js'
 import { VERSION } from './version.js'
 
-export const EXIT_OK = 0
-export const EXIT_ERROR = 1
-export const EXIT_USAGE = 2
+export { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './outcome.js'
 
 const OVERVIEW = `
 gmr keeps model versions, registered models and aliases in the git repository
@@ -90,50 +87,14 @@ export function buildProgram(io: CliIo): Command {
  */
 export async function run(argv: readonly string[], processIo: CliIo): Promise<number> {
   const io: CliIo = { ...processIo, command: describeCommandLine(argv) }
-  const debug = argv.includes('--debug')
   const program = buildProgram(io)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return EXIT_OK
-  } catch (caught) {
-    if (caught instanceof CommanderError) return caught.exitCode === 0 ? EXIT_OK : EXIT_USAGE
-    const err = asUserError(caught)
-    if (err instanceof GmrError) {
-      io.stderr(`error: ${err.message}\n`)
-      if (debug && err.stack) io.stderr(`${err.stack}\n`)
-      return EXIT_ERROR
-    }
-    const message = err instanceof Error ? err.message : String(err)
-    io.stderr(`error: ${message.split('\n')[0]}${debug ? '' : ' (unexpected; run again with --debug for details)'}\n`)
-    if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`)
-    return EXIT_ERROR
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE
+    return reportFailure(io, err, argv.includes('--debug'))
   }
-}
-
-/**
- * A system error a user can cause (full disk, read-only, no permission, name too long)
- * that reached here raw, from a layer that does not go through the file-system adapter,
- * becomes the same one line the adapter would have said.
- */
-function asUserError(err: unknown): unknown {
-  const { path, dest, syscall } = (err ?? {}) as { path?: unknown; dest?: unknown; syscall?: unknown }
-  if (typeof path !== 'string') return err
-  const where = typeof dest === 'string' ? `${path}' -> '${dest}` : path
-  return storageFailure(err, ACTIONS[String(syscall)] ?? 'use', where)
-}
-
-const ACTIONS: Record<string, string> = {
-  open: 'open',
-  mkdir: 'create the folder',
-  rename: 'rename',
-  unlink: 'remove',
-  rmdir: 'remove',
-  write: 'write',
-  scandir: 'read the folder',
-  read: 'read',
-  symlink: 'create',
-  link: 'create',
-  chmod: 'change the mode of',
 }
 
 /** The command line as the registry lock records it: short, one line. */

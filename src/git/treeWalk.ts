@@ -1,5 +1,5 @@
 import { CorruptObjectError } from '../domain/errors.js'
-import { readObject, type ReadObjectResult } from './objects.js'
+import { readObject } from './objects.js'
 import type { GitDir } from './repo.js'
 import { decodeTree, type TreeMode } from './tree.js'
 
@@ -11,18 +11,16 @@ export interface TreeFile {
 }
 
 /**
- * Every non-tree entry below `tree`, depth first, in git's order. `read` reads one
- * object (default: readObject); a bulk reader such as PackedObjects can stand in.
+ * Every non-tree entry below `tree`, depth first, in git's order.
  */
 export async function listTreeFiles(
   repo: GitDir,
   tree: string,
   cache: object = {},
-  read: (oid: string) => Promise<ReadObjectResult> = (oid) => readObject(repo, oid, { cache }),
 ): Promise<TreeFile[]> {
   const out: TreeFile[] = []
   const visit = async (oid: string, prefix: string): Promise<void> => {
-    const object = await read(oid)
+    const object = await readObject(repo, oid, { cache })
     if (object.type !== 'tree') {
       throw new CorruptObjectError(`${oid} should be a tree but is a ${object.type}`, { oid })
     }
