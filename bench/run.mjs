@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // `npm run bench`: every figure is measured in this run, next to its baseline.
 // Usage: node bench/run.mjs [--runs N] [scenario-name ...]
-import { lookups, logSmallFiles } from './scenarios/foundation.mjs'
+import { coldClone, lookups, logSmallFiles } from './scenarios/foundation.mjs'
 import { lfsLargeFile } from './scenarios/lfs.mjs'
 import { registry } from './scenarios/registry.mjs'
 import { remote } from './scenarios/remote.mjs'
 import { review } from './scenarios/review.mjs'
 import { site } from './scenarios/site.mjs'
 
-const SCENARIOS = { logSmallFiles, lookups, registry, lfsLargeFile, review, remote, site }
+const SCENARIOS = { logSmallFiles, lookups, coldClone, registry, lfsLargeFile, review, remote, site }
 
 const args = process.argv.slice(2)
 const runsAt = args.indexOf('--runs')

@@ -81,8 +81,8 @@ export function review(runs) {
     const repo = buildRegistry(root)
     const dropCaches = () => rmSync(join(repo, '.git/gmr'), { recursive: true, force: true })
     // A fresh clone in CI has none of gmr's caches: manifests and version lists are read from git.
-    dropCaches()
-    const checkCold = gmr(repo, 'check', '--base', 'main')
+    // A fresh clone in CI has none of gmr's caches: manifests and version lists are read from git.
+    const checkCold = median(runs, () => gmr(repo, 'check', '--base', 'main'), dropCaches)
     const check = median(runs, () => gmr(repo, 'check', '--base', 'main'))
     dropCaches()
     const diffCold = gmr(repo, 'diff', 'main', 'HEAD', '--format', 'markdown')
@@ -92,10 +92,17 @@ export function review(runs) {
     const scale = `${MODELS} models x ${LINKS} links, ${CHANGED} changed`
     return [
       {
-        scenario: `gmr check --base main (${scale})`,
+        scenario: `gmr check --base main (${scale}), fresh clone (no gmr caches)`,
+        gmr: fmtSeconds(checkCold),
+        baseline: 'goal 2 s',
+        ratio: checkCold / 2,
+        goal: 1,
+      },
+      {
+        scenario: `gmr check --base main (${scale}), warm`,
         gmr: fmtSeconds(check),
-        baseline: `goal 3 s; fresh clone (no cache): ${fmtSeconds(checkCold)}`,
-        ratio: check / 3,
+        baseline: 'goal 1 s',
+        ratio: check / 1,
         goal: 1,
       },
       {

@@ -9,5 +9,6 @@ export function repoOptions(io: CliIo): RepoOptions {
     env: io.env,
     command: io.command ?? 'gmr',
     onNotice: (message) => io.stderr(`note: ${message}\n`),
+    ...(io.onDisk === true && { onDisk: true }),
   }
 }

@@ -11,6 +11,8 @@ export interface CliIo {
   cwd: string
   env: Env
   fs: FsClient
+  /** `fs` is the real disk (the process's own), which the git binary sees too. */
+  onDisk?: boolean
   /** Whether stderr is a terminal (progress is drawn only then). */
   stderrIsTTY: boolean
   /** The command line being run, as recorded in the registry lock (set by `run`). */

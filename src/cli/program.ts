@@ -1,7 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import { GmrError } from '../domain/errors.js'
 import { resolvePath } from '../domain/paths.js'
-import { storageFailure } from '../git/fs.js'
 import { parseTimeout, TIMEOUT_ENV } from '../remote/timeouts.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
@@ -25,12 +23,11 @@ import { registerVerify } from './commands/verify.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
 import { errorJson } from './jsonOutput.js'
+import { EXIT_OK, EXIT_USAGE, reportFailure } from './outcome.js'
 import { json } from './render.js'
 import { VERSION } from './version.js'
 
-export const EXIT_OK = 0
-export const EXIT_ERROR = 1
-export const EXIT_USAGE = 2
+export { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './outcome.js'
 
 const OVERVIEW = `
 gmr keeps model versions, registered models and aliases in the git repository
@@ -135,51 +132,13 @@ export async function run(argv: readonly string[], processIo: CliIo): Promise<nu
     await program.parseAsync([...argv], { from: 'user' })
     return EXIT_OK
   } catch (caught) {
-    if (caught instanceof CommanderError && caught.exitCode === 0) return EXIT_OK
-    const err = caught instanceof CommanderError ? caught : asUserError(caught)
-    if (asJson) {
-      const code = err instanceof GmrError ? err.code : err instanceof CommanderError ? 'UsageError' : 'UnexpectedError'
-      const message = err instanceof Error ? err.message.replace(/^error: /, '').split('\n')[0]! : String(err)
-      processIo.stderr(json(errorJson(code, message)))
-      return err instanceof CommanderError ? EXIT_USAGE : EXIT_ERROR
+    if (caught instanceof CommanderError) {
+      if (caught.exitCode === 0) return EXIT_OK
+      if (asJson) processIo.stderr(json(errorJson('UsageError', caught.message.replace(/^error: /, '').split('\n')[0]!)))
+      return EXIT_USAGE
     }
-    if (err instanceof CommanderError) return EXIT_USAGE
-    if (err instanceof GmrError) {
-      io.stderr(`error: ${err.message}\n`)
-      if (debug && err.stack) io.stderr(`${err.stack}\n`)
-      return EXIT_ERROR
-    }
-    const message = err instanceof Error ? err.message : String(err)
-    io.stderr(`error: ${message.split('\n')[0]}${debug ? '' : ' (unexpected; run again with --debug for details)'}\n`)
-    if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`)
-    return EXIT_ERROR
+    return reportFailure(asJson ? processIo : io, caught, { debug, json: asJson })
   }
-}
-
-/**
- * A system error a user can cause (full disk, read-only, no permission, name too long)
- * that reached here raw, from a layer that does not go through the file-system adapter,
- * becomes the same one line the adapter would have said.
- */
-function asUserError(err: unknown): unknown {
-  const { path, dest, syscall } = (err ?? {}) as { path?: unknown; dest?: unknown; syscall?: unknown }
-  if (typeof path !== 'string') return err
-  const where = typeof dest === 'string' ? `${path}' -> '${dest}` : path
-  return storageFailure(err, ACTIONS[String(syscall)] ?? 'use', where)
-}
-
-const ACTIONS: Record<string, string> = {
-  open: 'open',
-  mkdir: 'create the folder',
-  rename: 'rename',
-  unlink: 'remove',
-  rmdir: 'remove',
-  write: 'write',
-  scandir: 'read the folder',
-  read: 'read',
-  symlink: 'create',
-  link: 'create',
-  chmod: 'change the mode of',
 }
 
 /** The command line as the registry lock records it: short, one line. */

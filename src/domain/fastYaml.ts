@@ -129,6 +129,8 @@ function scalar(text: string): unknown {
     return text.slice(1, -1)
   }
   if (/^(0|-?[1-9][0-9]{0,14})$/.test(text)) return Number(text)
+  // Decimals (metrics): the core schema's float, read exactly as the yaml library reads it.
+  if (/^-?(0|[1-9][0-9]{0,14})\.[0-9]{1,17}$/.test(text)) return Number(text)
   if (text === 'true' || text === 'false') return text === 'true'
   if (text === 'null' || text === '~') return null
   // A plain string only when YAML could not read it as anything else.

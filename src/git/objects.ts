@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { deflateSync, inflateSync } from 'node:zlib'
 import { CorruptObjectError } from '../domain/errors.js'
-import type { FsClient } from './fs.js'
-import { buildPack, deflateOptions, PackIndex } from './pack.js'
+import { buildPack, deflateOptions } from './pack.js'
+import { PackedObjects } from './packedObjects.js'
 import type { GitDir } from './repo.js'
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag'
@@ -25,12 +25,11 @@ export interface ReadObjectResult {
 }
 
 export interface ReadObjectOptions {
-  /** isomorphic-git's cache object; reuse one across reads, or every packed read re-reads its pack. */
+  /** Any object, one per operation: reads that pass the same one share resolved delta bases. */
   cache?: object
 }
 
 const OID = /^[0-9a-f]{40}$/
-const OBJECT_TYPES: readonly string[] = ['blob', 'tree', 'commit', 'tag']
 const DEFAULT_PACK_THRESHOLD = 64
 // git writes loose objects at core.loosecompression = 1; matching it keeps us as fast as `git add`.
 const DEFAULT_COMPRESSION_LEVEL = 1
@@ -90,7 +89,7 @@ export async function hasObjects(repo: GitDir, oids: Iterable<string>): Promise<
   const found = new Set<string>()
   if (remaining.size === 0) return found
 
-  for (const index of await loadPackIndexes(repo)) {
+  for (const index of await readerFor(repo).indexes()) {
     for (const oid of remaining) {
       if (index.has(oid)) {
         found.add(oid)
@@ -119,53 +118,6 @@ export async function hasObjects(repo: GitDir, oids: Iterable<string>): Promise<
     }),
   )
   return found
-}
-
-interface CachedPackIndex {
-  size: number
-  mtimeMs: number
-  ino: number | bigint
-  index: PackIndex
-}
-
-// Keyed by the fs client so a disk and a memfs volume with the same paths never mix.
-// A pack's name is its checksum and git never rewrites one in place, so size, mtime and
-// inode (one stat) are enough to know a cached index still describes the file.
-const packIndexCache = new WeakMap<FsClient, Map<string, CachedPackIndex>>()
-
-async function loadPackIndexes(repo: GitDir): Promise<PackIndex[]> {
-  const packDir = `${repo.gitdir}/objects/pack`
-  const names = (await repo.fs.readdir(packDir)) ?? []
-  const present = new Set(names)
-  // An .idx is written after its .pack; one without its pack is a pack being removed.
-  const idxPaths = names
-    .filter((n) => n.startsWith('pack-') && n.endsWith('.idx') && present.has(`${n.slice(0, -4)}.pack`))
-    .map((n) => `${packDir}/${n}`)
-
-  let cache = packIndexCache.get(repo.fs.client)
-  if (!cache) {
-    cache = new Map()
-    packIndexCache.set(repo.fs.client, cache)
-  }
-  const listed = new Set(idxPaths)
-  for (const path of cache.keys()) if (path.startsWith(`${packDir}/`) && !listed.has(path)) cache.delete(path)
-
-  const loaded = await Promise.all(
-    idxPaths.map(async (path) => {
-      const st = await repo.fs.stat(path)
-      if (st === null) return null
-      const cached = cache.get(path)
-      if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ino === st.ino) {
-        return cached.index
-      }
-      const data = await repo.fs.read(path)
-      if (data === null) return null
-      const index = PackIndex.parse(data, path)
-      cache.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, index })
-      return index
-    }),
-  )
-  return loaded.filter((i): i is PackIndex => i !== null)
 }
 
 interface QueuedObject {
@@ -267,47 +219,43 @@ async function readLooseObject(repo: GitDir, oid: string): Promise<ReadObjectRes
   return { type: header[1] as ObjectType, content: raw.subarray(nul + 1) }
 }
 
+/**
+ * One object by id. Packed objects come from the one pack reader (positioned reads,
+ * nothing loaded whole); reads that share a `cache` object share its resolved delta
+ * bases, so walking a history or a tree resolves each delta chain once.
+ */
 export async function readObject(
   repo: GitDir,
   oid: string,
   options: ReadObjectOptions = {},
 ): Promise<ReadObjectResult> {
   assertOid(oid)
-  const loose = await readLooseObject(repo, oid)
-  if (loose !== null) return loose
-  // Packed objects go through isomorphic-git, loaded on first use: importing it costs
-  // ~100 ms, which every CLI start (and every small read of loose objects) would pay.
-  const git = await import('isomorphic-git')
-  type IsoFs = Parameters<typeof git.readObject>[0]['fs']
-  let result: Awaited<ReturnType<typeof git.readObject>>
-  try {
-    result = await git.readObject({
-      fs: repo.fs.client as IsoFs,
-      gitdir: repo.gitdir,
-      oid,
-      format: 'content',
-      cache: options.cache ?? {},
-    })
-  } catch (err) {
-    if ((err as { code?: string }).code === 'NotFoundError') {
-      // A shallow clone (actions/checkout's default depth 1) lacks history by design: say so, not "corrupt".
-      if (await repo.fs.exists(`${repo.gitdir}/shallow`)) {
-        throw new CorruptObjectError(
-          `object ${oid} is not in this clone: it is shallow (its history was cut when it was cloned); fetch the rest with "git fetch --unshallow" (in CI: actions/checkout with fetch-depth: 0)`,
-          { oid, gitdir: repo.gitdir, shallow: true },
-        )
-      }
-      throw new CorruptObjectError(
-        `object ${oid} is missing from ${repo.gitdir}; fetch it again (git fetch) or run "git fsck" to see what else is missing`,
-        { oid, gitdir: repo.gitdir },
-      )
-    }
-    throw err
+  const reader = readerFor(repo, options.cache)
+  // Packs already listed first (no disk access to rule them out), then loose, then new packs.
+  const found = (await reader.read(oid, false)) ?? (await readLooseObject(repo, oid)) ?? (await reader.read(oid, true))
+  if (found !== null) return found
+  // A shallow clone (actions/checkout's default depth 1) lacks history by design: say so, not "corrupt".
+  if (await repo.fs.exists(`${repo.gitdir}/shallow`)) {
+    throw new CorruptObjectError(
+      `object ${oid} is not in this clone: it is shallow (its history was cut when it was cloned); fetch the rest with "git fetch --unshallow" (in CI: actions/checkout with fetch-depth: 0)`,
+      { oid, gitdir: repo.gitdir, shallow: true },
+    )
   }
-  if (!OBJECT_TYPES.includes(result.type)) {
-    throw new CorruptObjectError(`object ${oid} has unknown type "${result.type}"; run "git fsck"`, { oid })
+  throw new CorruptObjectError(
+    `object ${oid} is missing from ${repo.gitdir}; fetch it again (git fetch) or run "git fsck" to see what else is missing`,
+    { oid, gitdir: repo.gitdir },
+  )
+}
+
+const readers = new WeakMap<object, PackedObjects>()
+
+/** The pack reader of one operation (its `cache`), so its delta bases are shared. */
+function readerFor(repo: GitDir, cache?: object): PackedObjects {
+  if (cache === undefined) return new PackedObjects(repo)
+  let reader = readers.get(cache)
+  if (!reader || !reader.reads(repo)) {
+    reader = new PackedObjects(repo)
+    readers.set(cache, reader)
   }
-  const object = result.object as Uint8Array
-  const content = Buffer.isBuffer(object) ? object : Buffer.from(object.buffer, object.byteOffset, object.byteLength)
-  return { type: result.type as ObjectType, content }
+  return reader
 }

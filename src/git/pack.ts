@@ -47,6 +47,58 @@ export function deflateOptions(size: number, level: number): { level: number; wi
   return { level, windowBits, memLevel: Math.min(8, Math.max(1, windowBits - 7)) }
 }
 
+/**
+ * Objects smaller than this go into a pack as zlib streams of stored (uncompressed)
+ * blocks. Each deflateSync call allocates native zlib state that is freed only when V8
+ * collects its handle, which it does not hurry to do: ten thousand small files held
+ * about 200 MB that way. Compressing a few hundred bytes saves little; git itself
+ * stores everything so at pack.compression=0, and every inflater reads it.
+ */
+export const STORED_BELOW = 1024
+const STORED_BLOCK_MAX = 0xffff
+
+/** One pack entry's data: a zlib stream, deflated or (for small objects) stored. */
+export function deflateEntry(content: Uint8Array, level: number): Buffer {
+  return content.length < STORED_BELOW ? zlibStored(content) : deflateSync(content, deflateOptions(content.length, level))
+}
+
+/** A zlib stream (RFC 1950) of stored deflate blocks (RFC 1951 §3.2.4) holding `data` as is. */
+export function zlibStored(data: Uint8Array): Buffer {
+  const blocks = Math.max(1, Math.ceil(data.length / STORED_BLOCK_MAX))
+  const out = Buffer.allocUnsafe(2 + blocks * 5 + data.length + 4)
+  // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest; 0x7801 is a multiple of 31).
+  out[0] = 0x78
+  out[1] = 0x01
+  let pos = 2
+  for (let b = 0; b < blocks; b++) {
+    const start = b * STORED_BLOCK_MAX
+    const length = Math.min(STORED_BLOCK_MAX, data.length - start)
+    out[pos] = b === blocks - 1 ? 1 : 0
+    out.writeUInt16LE(length, pos + 1)
+    out.writeUInt16LE(~length & 0xffff, pos + 3)
+    out.set(data.subarray(start, start + length), pos + 5)
+    pos += 5 + length
+  }
+  out.writeUInt32BE(adler32(data), pos)
+  return out
+}
+
+function adler32(data: Uint8Array): number {
+  let a = 1
+  let b = 0
+  for (let i = 0; i < data.length; ) {
+    // 5552 bytes is the most that cannot overflow before the modulo (zlib's NMAX).
+    const end = Math.min(data.length, i + 5552)
+    for (; i < end; i++) {
+      a += data[i]!
+      b += a
+    }
+    a %= 65521
+    b %= 65521
+  }
+  return ((b << 16) | a) >>> 0
+}
+
 /** The variable-length "type and size" header in front of each pack entry. */
 export function packEntryHeader(type: ObjectType, size: number): Buffer {
   const bytes: number[] = []
@@ -89,7 +141,7 @@ export function buildPack(objects: PackObject[], options: BuildPackOptions = {})
   let offset = header.length
   for (const obj of ordered) {
     const entryHeader = packEntryHeader(obj.type, obj.content.length)
-    const data = deflateSync(obj.content, deflateOptions(obj.content.length, level))
+    const data = deflateEntry(obj.content, level)
     entries.push({ oid: obj.oid, crc32: crc32(data, crc32(entryHeader)), offset })
     hash.update(entryHeader).update(data)
     chunks.push(entryHeader, data)

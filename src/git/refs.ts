@@ -239,11 +239,37 @@ type PackedRefs = () => Promise<Map<string, string>>
 function packedRefsOnce(repo: GitDir): PackedRefs {
   let cached: Promise<Map<string, string>> | undefined
   return () => {
-    cached ??= repo.fs
-      .readText(packedRefsPath(repo))
-      .then((text) => parsePackedRefs(text ?? '', packedRefsPath(repo)))
+    cached ??= readPackedRefs(repo)
     return cached
   }
+}
+
+interface ParsedPackedRefs {
+  size: number
+  mtimeMs: number
+  ino: number | bigint
+  refs: Map<string, string>
+}
+
+// Keyed by fs client and path. git replaces packed-refs by rename, so size, mtime and
+// inode (one stat) say whether the parse still describes the file; a check over two
+// thousand alias refs reads it hundreds of times.
+const packedRefsCache = new WeakMap<object, Map<string, ParsedPackedRefs>>()
+
+async function readPackedRefs(repo: GitDir): Promise<Map<string, string>> {
+  const path = packedRefsPath(repo)
+  const st = await repo.fs.stat(path)
+  if (st === null) return new Map()
+  let byPath = packedRefsCache.get(repo.fs.client)
+  if (!byPath) {
+    byPath = new Map()
+    packedRefsCache.set(repo.fs.client, byPath)
+  }
+  const known = byPath.get(path)
+  if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ino === st.ino) return known.refs
+  const refs = parsePackedRefs((await repo.fs.readText(path)) ?? '', path)
+  byPath.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, refs })
+  return refs
 }
 
 /** `<oid> <name>` lines after an optional `# pack-refs with: …` header; `^<oid>` peel lines are skipped. */

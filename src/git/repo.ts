@@ -1,6 +1,7 @@
 import { NotAGitRepositoryError } from '../domain/errors.js'
 import type { Env } from './config.js'
 import { FileSystem, type FsClient } from './fs.js'
+import type { GitBinary } from './gitBinary.js'
 import { assertSafeDirectory } from './safeDirectory.js'
 
 /**
@@ -10,6 +11,8 @@ import { assertSafeDirectory } from './safeDirectory.js'
 export interface GitDir {
   fs: FileSystem
   gitdir: string
+  /** Set when the git binary sees these same files: bulk history reads may run it. */
+  binary?: GitBinary
 }
 
 /** A repository with a work tree (the usual checkout), or a bare one seen through its registry branch. */
@@ -31,6 +34,8 @@ export interface OpenRepoOptions {
   gitdir?: string
   /** For git's safe.directory check: HOME, SUDO_UID, GIT_CONFIG_* (default: none set). */
   env?: Env
+  /** The repository is on the disk the git binary sees (see GitBinary). */
+  binary?: GitBinary
 }
 
 export function toFileSystem(fs: FsClient | FileSystem): FileSystem {
@@ -44,13 +49,14 @@ export function toFileSystem(fs: FsClient | FileSystem): FileSystem {
 export async function openRepo(options: OpenRepoOptions): Promise<Repo> {
   const fs = toFileSystem(options.fs)
   const start = stripTrailingSlash(options.dir)
-  if (options.gitdir !== undefined) return { fs, dir: start, gitdir: stripTrailingSlash(options.gitdir) }
+  const binary = options.binary === undefined ? {} : { binary: options.binary }
+  if (options.gitdir !== undefined) return { fs, dir: start, gitdir: stripTrailingSlash(options.gitdir), ...binary }
   const found = await discover(fs, start)
   const { dir, gitdir, gitfile } = found
   await assertSafeDirectory(fs, { ...(dir !== null && { worktree: dir }), gitdir, ...(gitfile && { gitfile }) }, options.env ?? {})
-  if (dir !== null) return { fs, dir, gitdir }
+  if (dir !== null) return { fs, dir, gitdir, ...binary }
   const { openBareRepo } = await import('./bareRepo.js')
-  return openBareRepo(fs, gitdir)
+  return { ...(await openBareRepo(fs, gitdir)), ...binary }
 }
 
 /** Where git would find the repository from `start`: at each level up, `.git` first, then the folder itself as a bare repository. */

@@ -13,7 +13,7 @@ export interface TreeFile {
 
 /**
  * Every non-tree entry below `tree`, depth first, in git's order. `read` reads one
- * object (default: readObject); a bulk reader such as PackedObjects can stand in.
+ * object (default: readObject); a reader that also verifies each object can stand in.
  */
 export async function listTreeFiles(
   repo: GitDir,

@@ -5,7 +5,7 @@ import type { SitePage } from '../domain/site/pages.js'
 import type { SiteArtifact, SiteData, SiteHistoryEntry, SiteLink, SiteModel } from '../domain/site/siteData.js'
 import { tempPathFor, type FileSystem } from '../git/fs.js'
 import { readRef, readSymbolicRef } from '../git/refs.js'
-import { PackedObjects } from '../git/packedObjects.js'
+import { readObject } from '../git/objects.js'
 import { loadRegistryLog } from '../git/registryLog.js'
 import type { Repo } from '../git/repo.js'
 import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
@@ -131,10 +131,9 @@ async function gatherSite(ctx: RegistryContext, options: BuildSiteOptions): Prom
   const artifacts: SiteArtifact[] = []
   const store = new ManifestStore(repo)
   const linkedFrom = linksByArtifact(models)
-  // Thousands of version trees: one bulk reader, which reads each pack index once.
+  // Thousands of version trees: reads sharing one cache share one pack reader and its delta bases.
   const cache = {}
-  const packed = new PackedObjects(repo, cache)
-  const objects: ObjectSource = { cache, read: (oid) => packed.read(oid) }
+  const objects: ObjectSource = { cache, read: (oid) => readObject(repo, oid, { cache }) }
   for (const name of await listArtifactNames(repo)) {
     artifacts.push(await siteArtifact(repo, { store, objects, versionsOf: versions }, name, linkedFrom.get(name) ?? new Map()))
   }

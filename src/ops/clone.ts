@@ -3,16 +3,17 @@ import { REGISTRY_FILE } from '../domain/layout.js'
 import { resolvePath } from '../domain/paths.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
+import { listRefs, readSymbolicRef } from '../git/refs.js'
 import { toFileSystem } from '../git/repo.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
 import { CredentialSource, inlineCredentialEnv, stripCredentials } from '../remote/credentials.js'
 import { runGit } from '../remote/gitCli.js'
 import { gitTimeoutArgs, timeoutsFrom } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
-import { fetchRefs, transportError } from '../remote/remoteGit.js'
+import { transportError } from '../remote/remoteGit.js'
 import { openRegistryContext } from './context.js'
 import { integrateArtifacts } from './fetch.js'
-import { fetchRefspecs, remoteInfo, workspace } from './remotes.js'
+import { fetchRefspecs, remoteInfo } from './remotes.js'
 
 export interface CloneOptions {
   fs: FsClient | FileSystem
@@ -32,10 +33,12 @@ export interface CloneResult {
 }
 
 /**
- * Clone a registry: git clones the repository, gmr adds the alias refspecs to
- * `.git/config` (so a plain `git fetch` keeps aliases current as well), fetches them,
- * creates the local artifact branches and checks out the registry branch. Large files
- * stay on the server until a download needs them.
+ * Clone a registry: git clones the repository with the alias refspecs in
+ * `.git/config` (so that clone, and every plain `git fetch` after it, brings aliases
+ * too), then gmr creates the local artifact branches and checks out the registry
+ * branch. Nothing is walked or indexed here: the version index of a fresh clone is
+ * built by the first command that needs it. Large files stay on the server until a
+ * download needs them.
  */
 export async function clone(options: CloneOptions): Promise<CloneResult> {
   const fs = toFileSystem(options.fs)
@@ -54,13 +57,17 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
   if ((await fs.readdir(dir))?.length) {
     throw new InvalidInputError(`cannot clone into ${dir}: it exists and is not empty; choose another folder`, { dir })
   }
-  const run = await runGit([...gitTimeoutArgs(timeoutsFrom(env)), 'clone', '-q', '--origin', 'origin', '--', url, dir], {
+  // The alias refspecs go in with -c, so git's own clone fetches them: one transfer, no second fetch.
+  const aliasSpecs = fetchRefspecs('origin').slice(1).flatMap((spec) => ['-c', `remote.origin.fetch=${spec}`])
+  const run = await runGit([...gitTimeoutArgs(timeoutsFrom(env)), 'clone', '-q', '--origin', 'origin', ...aliasSpecs, '--', url, dir], {
     cwd: options.cwd,
     env,
     ...(options.onProgress && { onStderr: options.onProgress }),
   })
   if (run.code !== 0) throw transportError('clone', url, run)
   try {
+    // git wrote the -c refspecs before its own; keep the documented order (heads first).
+    await runGit(['config', '--unset-all', 'remote.origin.fetch', '^\\+refs/aliases/'], { cwd: dir, env })
     for (const spec of fetchRefspecs('origin').slice(1)) {
       await runGit(['config', '--add', 'remote.origin.fetch', spec], { cwd: dir, env })
     }
@@ -68,21 +75,15 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
     const ctx = await openRegistryContext({ fs, dir, env })
     const { registryBranch } = await ctx.config()
     const remote = await remoteInfo(ctx.repo, env, 'origin')
-    await fetchRefs(workspace(ctx.repo, remote.env, options.onProgress), 'origin', fetchRefspecs('origin'))
-    const current = (await runGit(['symbolic-ref', '--short', 'HEAD'], { cwd: dir, env })).stdout.trim()
+    const current = (await readSymbolicRef(ctx.repo, 'HEAD'))?.replace(/^refs\/heads\//, '')
     if (current !== registryBranch) {
       const checkout = await runGit(['checkout', '-q', registryBranch], { cwd: dir, env })
       if (checkout.code !== 0) throw new GmrError(`cannot check out the registry branch ${registryBranch}: ${checkout.stderr.trim()}`)
     }
     const artifacts = await integrateArtifacts(ctx, remote, { replay: false })
     if (secret) await credentials.report(url, secret, true)
-    const aliases = (await runGit(['for-each-ref', '--format=%(refname)', 'refs/aliases/'], { cwd: dir, env })).stdout
-    return {
-      dir,
-      registryBranch,
-      artifacts: artifacts.map((a) => a.artifact),
-      aliases: aliases.split('\n').filter(Boolean).length,
-    }
+    const aliases = await listRefs(ctx.repo, 'refs/aliases/')
+    return { dir, registryBranch, artifacts: artifacts.map((a) => a.artifact), aliases: aliases.size }
   } catch (err) {
     await fs.removeTree(dir)
     throw err

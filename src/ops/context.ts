@@ -24,6 +24,11 @@ export interface RepoOptions {
   command?: string
   /** Told about things worth a line to the user that are not errors (a stale lock taken over); operations never print. */
   onNotice?: (message: string) => void
+  /**
+   * `fs` is the real disk, so the git binary sees the same repository: bulk history
+   * reads (a fresh clone's version index) let git walk. Never set it with memfs.
+   */
+  onDisk?: boolean
 }
 
 /** An opened registry: the repository plus its settings. */
@@ -40,7 +45,8 @@ export interface RegistryContext {
 export type RepoContext = Pick<RegistryContext, 'repo' | 'env' | 'now' | 'command' | 'notify'>
 
 export async function openRepoContext(options: RepoOptions): Promise<RepoContext> {
-  const repo = await openRepo(options.gitdir === undefined ? options : { ...options, gitdir: options.gitdir })
+  const binary = options.onDisk === true ? { binary: { env: options.env ?? {} } } : {}
+  const repo = await openRepo(options.gitdir === undefined ? { ...options, ...binary } : { ...options, gitdir: options.gitdir, ...binary })
   return {
     repo,
     env: options.env ?? {},

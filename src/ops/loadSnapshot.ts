@@ -17,13 +17,12 @@ import { findLfsFiles } from '../git/lfsFiles.js'
 import { LfsStore } from '../git/lfsStore.js'
 import { ManifestCache } from '../git/manifestCache.js'
 import { hashObject, readObject } from '../git/objects.js'
-import { PackedObjects } from '../git/packedObjects.js'
 import { listRefs } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { resolveRevision } from '../git/revParse.js'
 import { commitTree, entryAt, readTreeEntries } from '../git/treePath.js'
 import { walkTree } from '../git/treeWalk.js'
-import { loadVersions, versionRecord, type VersionRecord } from '../git/versionIndex.js'
+import { loadVersions, versionRecords, type VersionRecord } from '../git/versionIndex.js'
 
 /** Where a snapshot comes from: the work tree, or a commit (named by `label`). */
 export type SnapshotSource =
@@ -72,7 +71,6 @@ export type LfsPresence = (pointer: { oid: string; size: number }) => Promise<bo
  */
 export class SnapshotLoader {
   private readonly objectCache = {}
-  private readonly objects: PackedObjects
   private readonly manifests: ManifestCache
   /** Manifests read by this loader, by kind and content: two states share most of them. */
   private readonly read = new Map<string, SnapshotManifest>()
@@ -81,7 +79,6 @@ export class SnapshotLoader {
 
   constructor(readonly repo: Repo) {
     this.manifests = new ManifestCache(repo)
-    this.objects = new PackedObjects(repo, this.objectCache)
   }
 
   /** A revision as a snapshot source; one naming a remote-tracking branch sees that remote's artifact branches. */
@@ -155,7 +152,7 @@ export class SnapshotLoader {
     const kept = this.workTreeTexts.get(oid)
     if (kept !== undefined) return kept
     try {
-      return (await this.objects.read(oid)).content.toString('utf8')
+      return (await readObject(this.repo, oid, { cache: this.objectCache })).content.toString('utf8')
     } catch (err) {
       if (err instanceof CorruptObjectError) return null
       throw err
@@ -179,7 +176,7 @@ export class SnapshotLoader {
     const wanted = [...commits].filter((commit) => trees.has(commit))
     // Reading a version's tree is mostly waiting on the file system: keep several in flight.
     const perVersion = await mapLimit(wanted, LFS_READ_CONCURRENCY, async (commit) => {
-      const { files, problems } = await walkTree(this.repo, trees.get(commit)!, this.objectCache, (oid) => this.objects.read(oid))
+      const { files, problems } = await walkTree(this.repo, trees.get(commit)!, this.objectCache)
       return { commit, problems, ...(await findLfsFiles(this.repo, files, this.objectCache)) }
     })
     const treeProblems: SnapshotTreeProblem[] = []
@@ -283,7 +280,7 @@ export class SnapshotLoader {
     }
     fresh.reverse()
     const start = shared + 1
-    const records = await Promise.all(fresh.map((f, i) => versionRecord(artifact, start + i, f.oid, f.commit)))
+    const records = await versionRecords(artifact, start, fresh)
     return [...local.slice(0, start), ...records].map(toSnapshotVersion)
   }
 

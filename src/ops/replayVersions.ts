@@ -3,7 +3,7 @@ import type { ReplayedVersion } from '../domain/manifestMerge.js'
 import { formatVersionMessage } from '../domain/versionMessage.js'
 import { decodeCommit, encodeCommit, formatIdentity, type GitIdentity } from '../git/commit.js'
 import { readObject, writeLooseObject } from '../git/objects.js'
-import { updateRef } from '../git/refs.js'
+import { readRef, updateRef } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
 import { loadVersions, loadVersionsOf, type VersionRecord } from '../git/versionIndex.js'
 
@@ -33,18 +33,21 @@ export async function integrateArtifact(
   committer: GitIdentity,
   options: { replay: boolean },
 ): Promise<ArtifactSync> {
-  const local = await loadVersions(repo, artifact)
-  const remote = await loadVersionsOf(repo, artifact, remoteRef)
-  const result: ArtifactSync = { artifact, relation: 'same', localTip: local.tip, remoteTip: remote.tip, replayed: [] }
-  if (remote.tip === null) return { ...result, relation: local.tip === null ? 'same' : 'local-only' }
-  if (local.tip === null) {
-    await updateRef(repo, artifactRef(artifact), remote.tip, null)
+  // The tips decide most cases; only branches that differ need their versions (a fresh
+  // clone's branches are all new, and indexing them here would redo what clone just fetched).
+  const [localTip, remoteTip] = [await readRef(repo, artifactRef(artifact)), await readRef(repo, remoteRef)]
+  const result: ArtifactSync = { artifact, relation: 'same', localTip, remoteTip, replayed: [] }
+  if (remoteTip === null) return { ...result, relation: localTip === null ? 'same' : 'local-only' }
+  if (localTip === null) {
+    await updateRef(repo, artifactRef(artifact), remoteTip, null)
     return { ...result, relation: 'new-remote' }
   }
-  if (local.tip === remote.tip) return result
+  if (localTip === remoteTip) return result
+  const local = await loadVersions(repo, artifact)
+  const remote = await loadVersionsOf(repo, artifact, remoteRef)
   const base = commonPrefix(local.versions, remote.versions)
   if (base === local.versions.length) {
-    await updateRef(repo, artifactRef(artifact), remote.tip, local.tip)
+    await updateRef(repo, artifactRef(artifact), remoteTip, localTip)
     return { ...result, relation: 'behind' }
   }
   if (base === remote.versions.length) return { ...result, relation: 'ahead' }
@@ -52,7 +55,7 @@ export async function integrateArtifact(
 
   const replayed: ReplayedVersion[] = []
   const byTree = new Map(remote.versions.map((v) => [v.tree, v]))
-  let tip = remote.tip
+  let tip = remoteTip
   let number = remote.versions.length
   for (const version of local.versions.slice(base)) {
     const existing = byTree.get(version.tree)
@@ -74,7 +77,7 @@ export async function integrateArtifact(
     tip = oid
     number++
   }
-  await updateRef(repo, artifactRef(artifact), tip, local.tip, {
+  await updateRef(repo, artifactRef(artifact), tip, localTip, {
     reflog: { message: `gmr pull: replay ${replayed.length} version(s) of ${artifact} on ${remoteRef}`, identity: formatIdentity(committer) },
   })
   return { ...result, relation: 'diverged', replayed }

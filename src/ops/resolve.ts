@@ -7,6 +7,7 @@ import { loadVersion, loadVersions, type VersionRecord } from '../git/versionInd
 import { describeChoices, kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { ManifestStore } from './manifestStore.js'
+import { selectLink } from '../domain/modelLinks.js'
 
 /** A reference pinned to one version. */
 export interface ResolvedVersion {
@@ -46,7 +47,6 @@ export async function resolveReference(
   if (kind === null) throw await unknownName(repo, reference.name)
   if (kind === 'model') {
     const model = await store.read('model', reference.name)
-    const { selectLink } = await import('../domain/manifests.js')
     const link = selectLink(model!.data, reference.selector)
     const record = await linkedVersion(repo, reference.name, link)
     return {

@@ -6,6 +6,7 @@ import { kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { manifestTimeline, parseAtDate } from './history.js'
 import { linkedVersion, type ResolvedVersion } from './resolve.js'
+import { selectLink } from '../domain/modelLinks.js'
 
 export interface ResolveAtOptions extends RepoOptions {
   ref: string
@@ -36,7 +37,6 @@ export async function resolveAt(options: ResolveAtOptions): Promise<ResolvedVers
         name: reference.name,
       })
     }
-    const { selectLink } = await import('../domain/manifests.js')
     const link = selectLink(then as ModelYaml, reference.selector)
     const record = await linkedVersion(repo, reference.name, link)
     return { ...base, version: link.version, artifact: link.artifact, artifactVersion: link.artifactVersion, commit: link.commit, record, link }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CorruptObjectError } from '../../src/domain/errors.js'
 import { decodeCommit, encodeCommit, type GitIdentity } from '../../src/git/commit.js'
 import { hashObject, hasObjects, ObjectWriter, readObject, type ObjectType } from '../../src/git/objects.js'
-import { buildPack, encodePackIndex, PackIndex, packEntryHeader } from '../../src/git/pack.js'
+import { buildPack, encodePackIndex, PackIndex, packEntryHeader, zlibStored } from '../../src/git/pack.js'
 import type { GitDir } from '../../src/git/repo.js'
 import { encodeTree, type TreeEntry } from '../../src/git/tree.js'
 import { diskRepos, type Git } from '../helpers/diskRepo.js'
@@ -104,6 +104,16 @@ describe('buildPack', () => {
     }
     expect([0, 1, 2, 3].map((i) => index.oidAt(i))).toEqual(['00', '11', '80', 'ff'].map((b) => b.repeat(20)))
     expect(index.has('12'.repeat(20))).toBe(false)
+  })
+})
+
+describe('zlibStored', () => {
+  it('writes zlib streams of stored blocks that zlib reads back byte for byte, across block boundaries', () => {
+    for (const size of [0, 1, 1023, 65_535, 65_536, 140_000]) {
+      const data = Buffer.alloc(size)
+      for (let i = 0; i < size; i++) data[i] = (i * 7919) % 251
+      expect(inflateSync(zlibStored(data)).equals(data), `size ${size}`).toBe(true)
+    }
   })
 })
 

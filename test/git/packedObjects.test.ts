@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { readObject } from '../../src/git/objects.js'
+import { applyDelta } from '../../src/git/packedObjects.js'
 import { toFileSystem } from '../../src/git/repo.js'
-import { applyDelta, PackedObjects } from '../../src/git/packedObjects.js'
+import type { FsClient } from '../../src/git/fs.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 
 let repo: TempRepo
@@ -20,39 +22,100 @@ beforeEach(() => {
 })
 afterEach(() => repo.cleanup())
 
-/** Every object git has, with its type and content as git reads them. */
+/** Every object git has, with its type and content as `git cat-file --batch` prints them. */
 function gitObjects(): Array<{ oid: string; type: string; content: Buffer }> {
-  const listing = repo.git('cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype)').trim().split('\n')
-  return listing.map((line) => {
-    const [oid, type] = line.split(' ') as [string, string]
-    return { oid, type, content: execFileSync('git', ['cat-file', type, oid], { cwd: repo.dir, env: repo.env }) }
-  })
+  const run = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.dir, env: repo.env, input, maxBuffer: 1 << 30 })
+  const oids = run(['cat-file', '--batch-all-objects', '--batch-check=%(objectname)']).toString().trim().split('\n')
+  const out = run(['cat-file', '--batch'], oids.join('\n') + '\n')
+  const objects: Array<{ oid: string; type: string; content: Buffer }> = []
+  let pos = 0
+  while (pos < out.length) {
+    const eol = out.indexOf(10, pos)
+    const [oid, type, size] = out.toString('latin1', pos, eol).split(' ') as [string, string, string]
+    objects.push({ oid, type, content: out.subarray(eol + 1, eol + 1 + Number(size)) })
+    pos = eol + 1 + Number(size) + 1
+  }
+  return objects
 }
 
-async function readsLikeGit(): Promise<number> {
-  const reader = new PackedObjects({ fs: toFileSystem(fs), gitdir: `${repo.dir}/.git` })
+async function readsLikeGit(client: FsClient = fs): Promise<number> {
+  const git = { fs: toFileSystem(client), gitdir: `${repo.dir}/.git` }
+  const cache = {}
   const objects = gitObjects()
   for (const { oid, type, content } of objects) {
-    const read = await reader.read(oid)
+    const read = await readObject(git, oid, { cache })
     expect(read.type, oid).toBe(type)
     expect(read.content.equals(content), oid).toBe(true)
   }
   return objects.length
 }
 
-describe('reading objects straight from packs', () => {
-  it('reads every object of a repository packed with offset deltas, as git does', async () => {
+function packs(): string[] {
+  return fs.readdirSync(`${repo.dir}/.git/objects/pack`).filter((n) => n.endsWith('.idx'))
+}
+
+function verifyPack(): string {
+  return repo.git('verify-pack', '-v', ...packs().map((n) => `.git/objects/pack/${n}`))
+}
+
+/** A client with only the promise API: the reader opens, reads and closes per entry. */
+function promisesOnly(): FsClient {
+  return { promises: fs.promises } as unknown as FsClient
+}
+
+describe('reading objects straight from packs, byte for byte as git cat-file does', () => {
+  it('reads every object of a repository packed with offset deltas', async () => {
     repo.git('gc', '-q', '--aggressive')
-    expect(repo.git('verify-pack', '-v', ...fs.readdirSync(`${repo.dir}/.git/objects/pack`).filter((n) => n.endsWith('.idx')).map((n) => `.git/objects/pack/${n}`))).toMatch(/chain length = [2-9]/)
+    expect(verifyPack()).toMatch(/chain length = [2-9]/)
     expect(await readsLikeGit()).toBeGreaterThan(150)
   })
 
-  it('reads reference deltas, and loose objects through the ordinary path', async () => {
+  it('reads reference deltas, and loose objects beside the packs', async () => {
     repo.git('-c', 'repack.useDeltaBaseOffset=false', 'repack', '-q', '-a', '-d', '-f')
+    expect(verifyPack()).toMatch(/chain length = [2-9]/)
     repo.write('loose.txt', 'not packed yet\n')
     repo.git('add', 'loose.txt')
     repo.git('commit', '-qm', 'loose')
     expect(await readsLikeGit()).toBeGreaterThan(150)
+  })
+
+  it('reads through a file system with only the promise API', async () => {
+    repo.git('gc', '-q', '--aggressive')
+    expect(await readsLikeGit(promisesOnly())).toBeGreaterThan(150)
+  })
+
+  it('reads several packs, and a pack that appeared after the first read', async () => {
+    repo.git('repack', '-q', '-d')
+    await readsLikeGit()
+    for (let i = 0; i < 3; i++) {
+      repo.write(`more-${i}.txt`, `more ${i}\n`.repeat(50))
+      repo.git('add', '-A')
+      repo.git('commit', '-qm', `more ${i}`)
+      repo.git('repack', '-q', '-d')
+    }
+    expect(packs().length).toBe(4)
+    expect(await readsLikeGit()).toBeGreaterThan(160)
+  })
+
+  it('reads a large pack: big objects, deltas between them, and the last entry before the trailer', async () => {
+    // 4 MiB of text that compresses poorly, then a small edit of it: a large base and a delta.
+    let big = ''
+    for (let i = 0; big.length < 4 << 20; i++) big += `${i.toString(36)} ${Math.sin(i).toFixed(12)}\n`
+    repo.write('big.txt', big)
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'big')
+    repo.write('big.txt', big.replace('1 0.841470984808', 'one'))
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'big edited')
+    repo.git('gc', '-q', '--aggressive')
+    expect(packs().length).toBe(1)
+    expect(fs.statSync(`${repo.dir}/.git/objects/pack/${packs()[0]!.replace('.idx', '.pack')}`).size).toBeGreaterThan(1 << 20)
+    expect(await readsLikeGit()).toBeGreaterThan(150)
+  })
+
+  it('says which object is missing and how to get it', async () => {
+    const git = { fs: toFileSystem(fs), gitdir: `${repo.dir}/.git` }
+    await expect(readObject(git, 'f'.repeat(40))).rejects.toThrow(/object f{40} is missing .*git fetch/)
   })
 
   it('refuses a delta that does not fit its base', () => {

@@ -21,15 +21,23 @@ export function registerResolve(program: Command, io: CliIo): void {
         'git show $(gmr resolve churn:latest)',
       ),
     )
-    .action(async (ref: string, opts: { at?: string; json?: boolean }) => {
-      const options = { ...repoOptions(io), ref }
-      const result =
-        opts.at === undefined
-          ? await (await import('../../ops/resolve.js')).resolve(options)
-          : await (await import('../../ops/resolveAt.js')).resolveAt({ ...options, at: opts.at })
-      if (opts.json) {
-        return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), version: versionJson(result) }))
-      }
-      io.stdout(`${result.commit}\n`)
-    })
+    .action((ref: string, opts: ResolveFlags) => resolveAction(io, ref, opts))
+}
+
+export interface ResolveFlags {
+  at?: string
+  json?: boolean
+}
+
+/** `gmr resolve <ref>`: also run directly by the start-up fast path (lookup.ts), without commander. */
+export async function resolveAction(io: CliIo, ref: string, opts: ResolveFlags): Promise<void> {
+  const options = { ...repoOptions(io), ref }
+  const result =
+    opts.at === undefined
+      ? await (await import('../../ops/resolve.js')).resolve(options)
+      : await (await import('../../ops/resolveAt.js')).resolveAt({ ...options, at: opts.at })
+  if (opts.json) {
+    return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), version: versionJson(result) }))
+  }
+  io.stdout(`${result.commit}\n`)
 }

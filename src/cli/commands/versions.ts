@@ -12,22 +12,25 @@ export function registerVersions(program: Command, io: CliIo): void {
     .argument('<artifact>', 'artifact name')
     .option('--json', 'print the versions as JSON')
     .addHelpText('after', examples('gmr versions churn', 'gmr versions churn --json | jq ".versions[-1].metadata"'))
-    .action(async (artifact: string, opts: { json?: boolean }) => {
-      const { listVersions } = await import('../../ops/listVersions.js')
-      const result = await listVersions({ ...repoOptions(io), artifact })
-      if (opts.json) return io.stdout(json(versionsJson(result)))
-      if (result.versions.length === 0) return io.stdout(`${artifact} has no versions yet\n`)
-      io.stdout(
-        table(
-          ['VERSION', 'COMMIT', 'LOGGED', 'AUTHOR', 'METADATA'],
-          result.versions.map((v) => [
-            `v${v.version}`,
-            shortOid(v.commit),
-            isoDate(v.time),
-            v.author.replace(/ <.*>$/, ''),
-            inlineMetadata(v.metadata),
-          ]),
-        ),
-      )
-    })
+    .action((artifact: string, opts: { json?: boolean }) => versionsAction(io, artifact, opts))
+}
+
+/** `gmr versions <artifact>`: also run directly by the start-up fast path (lookup.ts), without commander. */
+export async function versionsAction(io: CliIo, artifact: string, opts: { json?: boolean }): Promise<void> {
+  const { listVersions } = await import('../../ops/listVersions.js')
+  const result = await listVersions({ ...repoOptions(io), artifact })
+  if (opts.json) return io.stdout(json(versionsJson(result)))
+  if (result.versions.length === 0) return io.stdout(`${artifact} has no versions yet\n`)
+  io.stdout(
+    table(
+      ['VERSION', 'COMMIT', 'LOGGED', 'AUTHOR', 'METADATA'],
+      result.versions.map((v) => [
+        `v${v.version}`,
+        shortOid(v.commit),
+        isoDate(v.time),
+        v.author.replace(/ <.*>$/, ''),
+        inlineMetadata(v.metadata),
+      ]),
+    ),
+  )
 }
