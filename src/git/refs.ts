@@ -10,6 +10,7 @@ import {
   RefLockedError,
   UnsupportedStateError,
 } from '../domain/errors.js'
+import { crashPoint } from './crashPoint.js'
 import { dirname, isErrno, type FsFileHandle } from './fs.js'
 import { readObject } from './objects.js'
 import type { GitDir } from './repo.js'
@@ -125,6 +126,7 @@ export async function updateRef(
     if (actual !== expected) throw conflictError(ref, expected, actual)
     if (actual === null) await assertNoFolderConflict(repo, ref, await packed())
     await lock.write(`${newOid}\n`)
+    crashPoint(`ref:locked:${ref}`)
     // Written while the lock is held, as git does: appenders are serialised, so no
     // entry is lost to a concurrent writer (FileSystem has no append, only rewrite).
     if (options.reflog !== undefined) await appendReflog(repo, ref, actual ?? ZERO_OID, newOid, options.reflog)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { sleep } from '../domain/async.js'
 import { GmrError } from '../domain/errors.js'
-import type { NameKind } from '../domain/layout.js'
+import { aliasRef, manifestDir, REGISTRY_DIR, type NameKind } from '../domain/layout.js'
 import { decodeCommit, formatIdentity } from '../git/commit.js'
 import { buildCommit, moveBranch } from '../git/commitFiles.js'
 import { crashPoint } from '../git/crashPoint.js'
@@ -13,6 +13,7 @@ import { readObject } from '../git/objects.js'
 import { readPathStates, type PathState } from '../git/pathStates.js'
 import { readRef, readSymbolicRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
+import { sweepTempFiles } from '../git/tempFiles.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
 
 /**
@@ -108,6 +109,7 @@ export async function applyEdit(repo: Repo, journal: EditJournal): Promise<Appli
  * since (neither old nor new) is theirs, and the edit is dropped, leaving it as it is.
  */
 export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
+  await sweepManifestTemps(repo)
   const text = await repo.fs.readText(journalPath(repo))
   if (text === null) return
   let journal: EditJournal | null = null
@@ -118,6 +120,7 @@ export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
   }
   if (journal !== null) {
     await settleIndexLock(repo, journal)
+    await settleRefLocks(repo, journal)
     await finishEdit(repo, journal, null)
   }
   await repo.fs.remove(journalPath(repo))
@@ -144,6 +147,41 @@ async function settleIndexLock(repo: Repo, journal: EditJournal): Promise<void> 
   const staged = new Map(parseRawIndex(data, lockPath).entries.filter((e) => entryStage(e) === 0).map((e) => [e.path, entryOid(e)]))
   if (journal.files.every((file) => (staged.get(file.path) ?? null) === file.after)) {
     await repo.fs.rename(lockPath, `${repo.gitdir}/index`)
+  }
+}
+
+/**
+ * A kill while a ref moved leaves `<ref>.lock`, and git's protocol then refuses that ref
+ * until someone deletes the lock. With this journal present and the registry lock held,
+ * a lock on a ref this edit moves (its branch, the alias refs of its manifests) that is
+ * empty or holds one object id, and stays unchanged for a second — git holds a ref lock
+ * for milliseconds — is the killed edit's, and is removed so the edit can finish.
+ */
+async function settleRefLocks(repo: Repo, journal: EditJournal): Promise<void> {
+  const locks = [`${repo.gitdir}/${journal.branch}.lock`]
+  if (journal.aliasRefs) {
+    for (const file of journal.files) {
+      const dir = `${repo.gitdir}/${aliasRef(file.name, '')}`
+      for (const entry of (await repo.fs.readdir(dir)) ?? []) if (entry.endsWith('.lock')) locks.push(`${dir}${entry}`)
+    }
+  }
+  for (const path of locks) {
+    const before = await repo.fs.stat(path)
+    if (before === null) continue
+    await sleep(Math.max(0, STALE_REF_LOCK_MS - (Date.now() - before.mtimeMs)))
+    const after = await repo.fs.stat(path)
+    const text = after === null || after.mtimeMs !== before.mtimeMs ? null : await repo.fs.readText(path)
+    if (text !== null && /^([0-9a-f]{40}\n?)?$/.test(text)) await repo.fs.remove(path)
+  }
+}
+
+const STALE_REF_LOCK_MS = 1000
+
+/** Manifest temporaries (`<file>.tmp-<pid>-…`) a killed edit left in the work tree. */
+async function sweepManifestTemps(repo: Repo): Promise<void> {
+  if (repo.bare) return
+  for (const dir of [REGISTRY_DIR, manifestDir('artifact'), manifestDir('model')]) {
+    await sweepTempFiles(repo.fs, `${repo.dir}/${dir}`)
   }
 }
 

@@ -97,6 +97,19 @@ describe('a registry edit killed at each step', () => {
     expect(repo.git('log', '-1', '--format=%s', 'HEAD~1')).toBe('gmr: link m v0 -> pre:v1 (alias staging)\n')
   })
 
+  it.each(['ref:locked:refs/heads/main', 'ref:locked:refs/aliases/m/staging'])(
+    'link killed holding a ref lock (%s): the next gmr command removes the dead lock and finishes the edit',
+    async (point) => {
+      await killedAt(point, 'link', 'pre:v1', 'm', '--alias', 'staging')
+      const lock = join(repo.dir, '.git', `${point.slice('ref:locked:'.length)}.lock`)
+      expect(fs.existsSync(lock)).toBe(true)
+      await expectRepaired()
+      expect(fs.existsSync(lock)).toBe(false)
+      expect(headManifest()).toContain('artifactVersion: 1')
+      expect(ref('refs/aliases/m/staging')).toBe(ref('artifacts/pre'))
+    },
+  )
+
   it.each(GIT_RUNS_AFTER)('link killed after %s, then the user commits with plain git first: neither loses the other', async (point) => {
     await killedAt(point, 'link', 'pre:v1', 'm', '--alias', 'staging')
     userCommit('before gmr runs again')
