@@ -1,4 +1,4 @@
-import { backoff } from '../domain/async.js'
+import { backoff, sleep } from '../domain/async.js'
 import {
   CorruptObjectError,
   InvalidInputError,
@@ -95,6 +95,26 @@ export async function listRefs(repo: GitDir, prefix: string): Promise<Map<string
     if (name.startsWith(prefix) && !loose.has(name)) found.set(name, oid)
   }
   return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+/**
+ * Remove `<ref>.lock` when a killed gmr left it: git's protocol refuses the ref until
+ * someone deletes the lock, and git holds a ref lock for milliseconds. A lock that is
+ * empty or holds one object id and stays unchanged for `quietMs` is taken as abandoned.
+ * Callers use this only for refs gmr itself moves (artifact branches under `gmr log`, the
+ * refs of a journaled registry edit), never as a general rule. Returns whether it removed one.
+ */
+export async function clearAbandonedRefLock(repo: GitDir, ref: string, quietMs = 1000): Promise<boolean> {
+  const path = `${refPath(repo, ref)}.lock`
+  const before = await repo.fs.stat(path)
+  if (before === null) return false
+  await sleep(Math.max(0, quietMs - (Date.now() - before.mtimeMs)))
+  const after = await repo.fs.stat(path)
+  if (after === null || after.mtimeMs !== before.mtimeMs || after.size !== before.size) return false
+  const text = (await repo.fs.readText(path)) ?? ''
+  if (!/^([0-9a-f]{40}\n?)?$/.test(text)) return false
+  await repo.fs.remove(path)
+  return true
 }
 
 /**

@@ -8,7 +8,7 @@ import { collectFiles } from '../git/collectFiles.js'
 import type { LfsProgressCallback } from '../git/lfsStore.js'
 import { formatIdentity } from '../git/commit.js'
 import { writeLooseObject } from '../git/objects.js'
-import { readRef, readSymbolicRef, updateRef } from '../git/refs.js'
+import { clearAbandonedRefLock, readRef, readSymbolicRef, updateRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { snapshotFiles, type Snapshot, type SnapshotEntry } from '../git/snapshot.js'
 import { StatCache } from '../git/statCache.js'
@@ -154,6 +154,8 @@ async function commitSnapshot(
       message,
     }
     const oid = await writeLooseObject(repo, 'commit', await encodeSignedCommit(commit, signer))
+    // A gmr log killed while moving this branch left its lock; git's protocol would refuse the branch for good.
+    if (attempt === 1 && (await clearAbandonedRefLock(repo, ref))) ctx.notify(`removed ${ref}.lock, left by a gmr that was killed while moving it`)
     try {
       await updateRef(repo, ref, oid, known.tip, {
         reflog: { message: `gmr log: ${options.artifact} v${version}`, identity: formatIdentity(identities.committer) },

@@ -11,7 +11,7 @@ import { INDEX_LOCK_WAIT_MS, stageWorkTree, updateIndex, type IndexChange } from
 import { withLock } from '../git/lock.js'
 import { readObject } from '../git/objects.js'
 import { readPathStates, type PathState } from '../git/pathStates.js'
-import { readRef, readSymbolicRef } from '../git/refs.js'
+import { clearAbandonedRefLock, readRef, readSymbolicRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { sweepTempFiles } from '../git/tempFiles.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
@@ -150,32 +150,19 @@ async function settleIndexLock(repo: Repo, journal: EditJournal): Promise<void> 
   }
 }
 
-/**
- * A kill while a ref moved leaves `<ref>.lock`, and git's protocol then refuses that ref
- * until someone deletes the lock. With this journal present and the registry lock held,
- * a lock on a ref this edit moves (its branch, the alias refs of its manifests) that is
- * empty or holds one object id, and stays unchanged for a second — git holds a ref lock
- * for milliseconds — is the killed edit's, and is removed so the edit can finish.
- */
+/** The refs this edit moves whose `<ref>.lock` a kill may have left: its branch, and the alias refs of its manifests. */
 async function settleRefLocks(repo: Repo, journal: EditJournal): Promise<void> {
-  const locks = [`${repo.gitdir}/${journal.branch}.lock`]
+  const refs = [journal.branch]
   if (journal.aliasRefs) {
     for (const file of journal.files) {
-      const dir = `${repo.gitdir}/${aliasRef(file.name, '')}`
-      for (const entry of (await repo.fs.readdir(dir)) ?? []) if (entry.endsWith('.lock')) locks.push(`${dir}${entry}`)
+      const prefix = aliasRef(file.name, '')
+      for (const entry of (await repo.fs.readdir(`${repo.gitdir}/${prefix}`)) ?? []) {
+        if (entry.endsWith('.lock')) refs.push(`${prefix}${entry.slice(0, -'.lock'.length)}`)
+      }
     }
   }
-  for (const path of locks) {
-    const before = await repo.fs.stat(path)
-    if (before === null) continue
-    await sleep(Math.max(0, STALE_REF_LOCK_MS - (Date.now() - before.mtimeMs)))
-    const after = await repo.fs.stat(path)
-    const text = after === null || after.mtimeMs !== before.mtimeMs ? null : await repo.fs.readText(path)
-    if (text !== null && /^([0-9a-f]{40}\n?)?$/.test(text)) await repo.fs.remove(path)
-  }
+  for (const ref of refs) await clearAbandonedRefLock(repo, ref)
 }
-
-const STALE_REF_LOCK_MS = 1000
 
 /** Manifest temporaries (`<file>.tmp-<pid>-…`) a killed edit left in the work tree. */
 async function sweepManifestTemps(repo: Repo): Promise<void> {

@@ -166,6 +166,22 @@ describe('a registry edit killed at each step', () => {
   })
 })
 
+describe('gmr log killed while moving its artifact branch', () => {
+  it('leaves refs/heads/artifacts/<a>.lock; the next gmr log removes it with a note and numbers on without a gap', async () => {
+    repo.write(join(repo.scratch, 'out/model.bin'), 'w2')
+    await killedAt('ref:locked:refs/heads/artifacts/pre', 'log', 'pre', join(repo.scratch, 'out'))
+    const lock = join(repo.dir, '.git/refs/heads/artifacts/pre.lock')
+    expect(fs.existsSync(lock)).toBe(true)
+    const next = await gmr(repo.dir, repo.env, ['log', 'pre', join(repo.scratch, 'out')])
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.stdout).toBe('pre:v2\n')
+    expect(next.stderr).toContain('note: removed refs/heads/artifacts/pre.lock, left by a gmr that was killed while moving it')
+    expect(fs.existsSync(lock)).toBe(false)
+    expect(repo.git('log', '-1', '--format=%s', 'artifacts/pre')).toBe('pre v2\n')
+    await expectRepaired()
+  })
+})
+
 describe('registry edits killed after random delays', () => {
   it('after every kill: fsck clean, the next gmr command repairs and succeeds, a user commit keeps the registry', async () => {
     for (let i = 0; i < 30; i++) {
