@@ -25,7 +25,8 @@ export function scratch(name) {
 }
 
 export function cleanup(dir) {
-  rmSync(dir, { recursive: true, force: true })
+  // A git process may still be finishing in the background (auto gc): retry, do not crash the run.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 })
 }
 
 /** Run a command, fail loudly on a non-zero exit, return stdout. */

@@ -52,6 +52,8 @@ export function logSmallFiles(runs) {
         const dir = join(root, `git-${i}`)
         mkdirSync(dir)
         sh('git', ['init', '-q'], { cwd: dir })
+        // 10,000 loose objects would start a detached auto gc after the commit: not part of the timed work.
+        sh('git', ['config', 'gc.auto', '0'], { cwd: dir })
         sh('cp', ['-r', `${input}/.`, dir])
       },
     )
