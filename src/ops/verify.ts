@@ -12,7 +12,7 @@ import { walkTree } from '../git/treeWalk.js'
 import { hasGit, runGit } from '../remote/gitCli.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { manifestTimeline } from './history.js'
-import { resolveReference } from './resolve.js'
+import { resolveReference, type ResolvedVersion } from './resolve.js'
 
 /** `gmr verify` found a problem; the result lists every one. */
 export class VerificationFailedError extends GmrError {}
@@ -40,14 +40,8 @@ export interface RegistryCommitCheck {
   signature: SignatureCheck
 }
 
-export interface VerifyResult {
-  reference: string
-  kind: 'artifact' | 'model'
-  name: string
-  version: number
-  artifact: string
-  artifactVersion: number
-  commit: string
+/** The version verified (as `resolve` pins it), and what each check found. */
+export interface VerifyResult extends Omit<ResolvedVersion, 'record' | 'link'> {
   signature: SignatureCheck
   /** Every object of the version's tree, read and hashed again. */
   objectCount: number
@@ -113,14 +107,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     }
   }
 
+  const { record: _record, link: _link, ...version } = resolved
   return {
-    reference: resolved.reference,
-    kind: resolved.kind,
-    name: resolved.name,
-    version: resolved.version,
-    artifact: resolved.artifact,
-    artifactVersion: resolved.artifactVersion,
-    commit: resolved.commit,
+    ...version,
     signature,
     objectCount,
     largeFileCount,
