@@ -10,5 +10,6 @@ export function repoOptions(io: CliIo): RepoOptions {
     command: io.command ?? 'gmr',
     onNotice: (message) => io.stderr(`note: ${message}\n`),
     ...(io.onDisk === true && { onDisk: true }),
+    ...(io.sign !== undefined && { sign: io.sign }),
   }
 }

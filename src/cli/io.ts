@@ -17,4 +17,6 @@ export interface CliIo {
   stderrIsTTY: boolean
   /** The command line being run, as recorded in the registry lock (set by `run`). */
   command?: string
+  /** --sign / --no-sign: sign the commits this command writes, whatever git's config says. */
+  sign?: boolean
 }

@@ -55,13 +55,16 @@ export function buildProgram(io: CliIo): Command {
     .option('-C <path>', 'run as if gmr was started in <path>')
     .option('--debug', 'print stack traces for errors')
     .option('-q, --quiet', 'print only errors on stderr: no progress, notes or warnings')
+    .option('--sign', "sign the commits this command writes (default: git's commit.gpgsign, gpg.format, user.signingkey)")
+    .option('--no-sign', 'do not sign them, whatever git is configured to do')
     .option('--timeout <seconds>', 'give up on a remote that sends nothing for this long (default 120; also GMR_TIMEOUT, git config gmr.timeout)')
     .exitOverride()
     .showHelpAfterError('(run "gmr help <command>" for usage)')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .addHelpText('after', OVERVIEW)
     .hook('preAction', (thisCommand) => {
-      const { C: dir, quiet, debug, timeout } = thisCommand.opts<{ C?: string; quiet?: boolean; debug?: boolean; timeout?: string }>()
+      const { C: dir, quiet, debug, timeout, sign } = thisCommand.opts<{ C?: string; quiet?: boolean; debug?: boolean; timeout?: string; sign?: boolean }>()
+      if (sign !== undefined) io.sign = sign
       if (dir !== undefined) io.cwd = resolvePath(dir, io.cwd)
       if (quiet && !debug) quieten(io)
       if (timeout !== undefined) {

@@ -29,6 +29,8 @@ export interface RepoOptions {
    * reads (a fresh clone's version index) let git walk. Never set it with memfs.
    */
   onDisk?: boolean
+  /** Sign the commits this operation writes (true) or not (false); default: git's `commit.gpgsign`. */
+  sign?: boolean
 }
 
 /** An opened registry: the repository plus its settings. */

@@ -9,8 +9,6 @@ export interface InitOptions extends RepoOptions {
   /** Aliases that only move through review; default `[production]`. */
   protectedAliases?: string[]
   largeFileThreshold?: number
-  /** Sign the commit (true) or not (false); default: git's `commit.gpgsign`. */
-  sign?: boolean
 }
 
 export interface InitResult {

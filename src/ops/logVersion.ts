@@ -41,8 +41,6 @@ export interface LogVersionOptions extends RepoOptions {
   aliases?: readonly string[]
   /** Allow moving a protected alias on the registry branch. */
   force?: boolean
-  /** Sign the version commit (true) or not (false); default: git's `commit.gpgsign`. */
-  sign?: boolean
 }
 
 export interface LogVersionResult {

@@ -88,6 +88,25 @@ describe('signed versions', () => {
     expect(staging.stderr).toBe(`error: churn-model:staging does not verify: the registry commit that moved churn-model:staging (${unsigned.slice(0, 10)}) is not signed\n`)
   })
 
+  it('--sign signs although git is not configured to; --no-sign does not although it is', async () => {
+    useSshSigning()
+    repo.git('config', 'commit.gpgsign', 'false')
+    logModel(Buffer.from('first\n'))
+    expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out'), '--sign'])).code).toBe(0)
+    expect(spawnSync('git', ['verify-commit', 'artifacts/churn'], { cwd: repo.dir, env: repo.env }).status).toBe(0)
+    expect((await gmr(repo.dir, repo.env, ['model', 'create', 'churn-model'])).code).toBe(0)
+    expect(repo.git('cat-file', '-p', 'HEAD')).not.toContain('gpgsig')
+
+    repo.git('config', 'commit.gpgsign', 'true')
+    logModel(Buffer.from('second\n'))
+    expect((await gmr(repo.dir, repo.env, ['--no-sign', 'log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
+    expect(repo.git('cat-file', '-p', 'artifacts/churn')).not.toContain('gpgsig')
+    expect((await gmr(repo.dir, repo.env, ['tag', 'add', 'churn-model', 'nlp', '--no-sign'])).code).toBe(0)
+    expect(repo.git('cat-file', '-p', 'HEAD')).not.toContain('gpgsig')
+    expect((await gmr(repo.dir, repo.env, ['tag', 'add', 'churn-model', 'tabular'])).code).toBe(0)
+    expect(spawnSync('git', ['verify-commit', 'HEAD'], { cwd: repo.dir, env: repo.env }).status).toBe(0)
+  })
+
   it('an unsigned version does not verify: one line naming the commit, exit 1', async () => {
     logModel(Buffer.from('small weights\n'))
     expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
