@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { GmrError } from '../domain/errors.js'
 import { signingSettings, type SigningSettings } from '../domain/signingConfig.js'
 import { encodeCommit, type EncodeCommitInput } from './commit.js'
 import { readGitConfig, type Env } from './config.js'
+import { tempPathFor } from './fs.js'
 import type { GitDir } from './repo.js'
 
 /** The signing program failed or did not produce a signature. */
@@ -62,7 +62,8 @@ async function signWithGpg(settings: SigningSettings, payload: Buffer, committer
 async function signWithSsh(repo: GitDir, settings: SigningSettings, payload: Buffer, env: Env): Promise<string> {
   const key = settings.key!
   const literal = /^(key::|ssh-)/.test(key)
-  const keyFile = literal ? `${repo.gitdir}/gmr/signing-key-${process.pid}-${randomBytes(4).toString('hex')}.pub` : expandHome(key, env)
+  // A temporary name (swept by the next run if this one is killed), as git's .git_signing_key_tmp is.
+  const keyFile = literal ? tempPathFor(`${repo.gitdir}/gmr/signing-key.pub`) : expandHome(key, env)
   try {
     if (literal) {
       await repo.fs.mkdirp(`${repo.gitdir}/gmr`)

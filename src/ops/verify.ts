@@ -3,11 +3,10 @@ import type { ModelYaml } from '../domain/manifests.js'
 import { parseReference } from '../domain/reference.js'
 import { decodeCommit } from '../git/commit.js'
 import type { Env } from '../git/config.js'
-import { hashFile } from '../git/lfsStore.js'
+import { hashFile, LfsStore } from '../git/lfsStore.js'
 import { findLfsFiles } from '../git/lfsFiles.js'
-import { hashObject, readObject } from '../git/objects.js'
+import { hashObject, readObject, type ReadObjectResult } from '../git/objects.js'
 import type { Repo } from '../git/repo.js'
-import { decodeTree } from '../git/tree.js'
 import { walkTree } from '../git/treeWalk.js'
 import { hasGit, runGit } from '../remote/gitCli.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
@@ -72,15 +71,26 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   const signature = await checkSignature(repo, env, resolved.commit)
   if (signature.status !== 'good') problems.push(describeSignatureProblem(`version commit of ${resolved.artifact}:v${resolved.artifactVersion}`, signature))
 
-  const walked = await walkTree(repo, resolved.record.tree)
+  // Every object of the tree is read once and hashed again as the walk reads it.
+  const cache = {}
+  let objectCount = 0
+  const rehash = async (oid: string): Promise<ReadObjectResult> => {
+    const object = await readObject(repo, oid, { cache })
+    objectCount++
+    const actual = hashObject(object.type, object.content)
+    if (actual !== oid) problems.push(`object ${oid} hashes to ${actual}: the object store is damaged; run git fsck`)
+    return object
+  }
+  const walked = await walkTree(repo, resolved.record.tree, cache, rehash)
+  for (const file of walked.files) if (file.mode !== '160000') await rehash(file.oid)
   for (const shape of walked.problems) problems.push(`${shape.path}: ${shape.reason} (git fsck: ${shape.rule})`)
-  const objectCount = await rehashTree(repo, resolved.record.tree, problems)
   let largeFileCount = 0
   let largeFileBytes = 0
-  const { pointers, malformed } = await findLfsFiles(repo, walked.files)
+  const { pointers, malformed } = await findLfsFiles(repo, walked.files, cache)
   for (const [path, why] of malformed) problems.push(`${path}: stored in Git LFS but its pointer is malformed (${why})`)
+  const store = new LfsStore(repo)
   for (const [path, pointer] of pointers) {
-    const stored = `${repo.gitdir}/lfs/objects/${pointer.oid.slice(0, 2)}/${pointer.oid.slice(2, 4)}/${pointer.oid}`
+    const stored = store.objectPath(pointer.oid)
     if (!(await repo.fs.exists(stored))) {
       problems.push(`${path}: Git LFS object ${pointer.oid} is not in .git/lfs/objects; fetch it (gmr download or git lfs fetch) and verify again`)
       continue
@@ -165,22 +175,6 @@ function explainRejection(lines: readonly string[]): string {
     return 'gpg.ssh.allowedSignersFile is not configured, so no ssh signature can be trusted; set it with git config gpg.ssh.allowedSignersFile <file>'
   }
   return plain[plain.length - 1] ?? 'git verify-commit rejected it'
-}
-
-/** Re-read every object below `tree` and hash it again; a mismatch is a problem. */
-async function rehashTree(repo: Repo, tree: string, problems: string[]): Promise<number> {
-  let count = 0
-  const visit = async (oid: string): Promise<void> => {
-    const object = await readObject(repo, oid)
-    count++
-    if (hashObject(object.type, object.content) !== oid) {
-      problems.push(`object ${oid} hashes to ${hashObject(object.type, object.content)}: the object store is damaged; run git fsck`)
-    }
-    if (object.type !== 'tree') return
-    for (const entry of decodeTree(object.content)) if (entry.mode !== '160000') await visit(entry.oid)
-  }
-  await visit(tree)
-  return count
 }
 
 /**
