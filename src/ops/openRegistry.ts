@@ -1,8 +1,12 @@
 import { setAlias as setAliasOp, removeAlias as removeAliasOp, listAliases, type RemoveAliasOptions, type SetAliasOptions } from './aliases.js'
+import { buildSite, type BuildSiteOptions } from './buildSite.js'
+import { check, type CheckOptions } from './check.js'
 import type { RepoOptions } from './context.js'
 import { createArtifact, type CreateArtifactOptions } from './createArtifact.js'
 import { createModel, type CreateModelOptions } from './createModel.js'
+import { diff, type DiffOptions } from './diff.js'
 import { download, type DownloadOptions, type DownloadResult } from './download.js'
+import { fetchRegistry, type FetchOptions } from './fetch.js'
 import { history, type HistoryOptions } from './history.js'
 import { init, type InitOptions } from './init.js'
 import { linkModel, type LinkModelOptions } from './link.js'
@@ -10,12 +14,15 @@ import { listArtifacts } from './listArtifacts.js'
 import { listModels, type ListModelsOptions } from './listModels.js'
 import { listVersions, type ListVersionsOptions } from './listVersions.js'
 import { logVersion, type LogVersionOptions } from './logVersion.js'
+import { pull, type PullOptions } from './pull.js'
+import { push, type PushOptions } from './push.js'
 import { resolve, type ResolveOptions, type ResolvedVersion } from './resolve.js'
 import { resolveAt } from './resolveAt.js'
 import { show, type ShowOptions } from './show.js'
 import { sync, type SyncOptions } from './sync.js'
 import { addTags as addTagsOp, removeTags as removeTagsOp, type TagsOptions } from './tags.js'
 import { unlinkModel, type UnlinkModelOptions } from './unlink.js'
+import { verify, type VerifyOptions } from './verify.js'
 
 /** An operation's own options, without the repository ones `openRegistry` already has. */
 type Own<T> = Omit<T, keyof RepoOptions>
@@ -64,6 +71,13 @@ export function openRegistry(repo: RepoOptions) {
     show: bind<ShowOptions, Awaited<ReturnType<typeof show>>>(show),
     history: bind<HistoryOptions, Awaited<ReturnType<typeof history>>>(history),
     sync: (options: Own<SyncOptions> = {}) => sync({ ...repo, ...options }),
+    check: (options: Own<CheckOptions> = {}) => check({ ...repo, ...options }),
+    diff: (options: Own<DiffOptions> = {}) => diff({ ...repo, ...options }),
+    verify: bind<VerifyOptions, Awaited<ReturnType<typeof verify>>>(verify),
+    buildSite: (options: Own<BuildSiteOptions> = {}) => buildSite({ ...repo, ...options }),
+    fetch: (options: Own<FetchOptions> = {}) => fetchRegistry({ ...repo, ...options }),
+    pull: (options: Own<PullOptions> = {}) => pull({ ...repo, ...options }),
+    push: (options: Own<PushOptions> = {}) => push({ ...repo, ...options }),
     /** Resolve a reference and materialise its files: what a deployment does. */
     async useModel(options: UseModelOptions): Promise<UseModelResult> {
       const resolved = await (options.at === undefined
