@@ -36,32 +36,12 @@ export { formatLfsPointer, parseLfsPointer, LFS_SPEC_URL, type LfsPointer } from
 export type { LfsProgress, LfsProgressCallback } from './git/lfsStore.js'
 export type { SnapshotEntry } from './git/snapshot.js'
 export type { Metadata } from './domain/metadata.js'
+// Every error class a caller can meet, so scripts can test `instanceof` as well as `code`.
 export * from './domain/errors.js'
-export { RegistryLockedError } from './git/lock.js'
-export { DubiousOwnershipError } from './git/safeDirectory.js'
-export { check, CheckFailedError, type CheckOptions, type CheckResult } from './ops/check.js'
+export { check, type CheckOptions, type CheckResult } from './ops/check.js'
 export { diff, type DiffOptions, type DiffResult } from './ops/diff.js'
-export { verify, VerificationFailedError, type VerifyOptions, type VerifyResult, type SignatureCheck, type RegistryCommitCheck } from './ops/verify.js'
-export { SigningError } from './git/signing.js'
-export { SigningConfigError } from './domain/signingConfig.js'
+export { verify, type VerifyOptions, type VerifyResult, type SignatureCheck, type RegistryCommitCheck } from './ops/verify.js'
 export { buildSite, writeSite, type BuildSiteOptions, type BuildSiteResult, type WriteSiteOptions, type WriteSiteResult, type SitePage } from './ops/buildSite.js'
 export type { Finding, Severity } from './domain/checkFindings.js'
 export type { RegistryDiff, NameDiff, LinkDiff, AliasDiff, AliasTarget, VersionSummary } from './domain/registryDiff.js'
 export type { MetadataChange } from './domain/metadataDelta.js'
-// Every error class a caller can meet, so scripts can test `instanceof` as well as `code`.
-export { MergeConflictError } from './ops/pull.js'
-export { ChangedDuringEditError, UncommittedManifestError } from './ops/registryEdit.js'
-export { IndexLockedError } from './git/indexUpdate.js'
-export { MissingIdentityError } from './git/config.js'
-export { BranchMovedError } from './git/commitFiles.js'
-export { BrokenHistoryError } from './domain/versionChain.js'
-export {
-  RemoteAuthError,
-  RemoteNotFoundError,
-  RemoteTransferError,
-  PushRejectedError,
-  GitMissingError,
-  RemoteUrlRefusedError,
-  RemoteStalledError,
-} from './remote/errors.js'
-export { GitHubApiError } from './remote/githubComments.js'

@@ -76,6 +76,24 @@ describe('architecture', () => {
     expect(missing).toEqual([])
   })
 
+  it('every error class lives in src/domain/errors.ts', () => {
+    const elsewhere = files
+      .filter((f) => !f.endsWith(join('domain', 'errors.ts')))
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^export class (\w+) extends \w*Error\b/gm)].map((m) => `${relative(SRC, f)}: ${m[1]}`))
+    expect(elsewhere).toEqual([])
+  })
+
+  it('every throw has a code a script can test: no bare GmrError, no plain Error', () => {
+    // A body cut short is rethrown at once as a RemoteTransferError (remote/http.ts guardedBody).
+    const allowed = new Set(["remote/http.ts: new Error('aborted'"])
+    const bare = files.flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/new (?:GmrError|Error)\([^)]{0,60}/g)]
+        .map((m) => `${relative(SRC, f)}: ${m[0]}`)
+        .filter((hit) => !allowed.has(hit) && !hit.startsWith('domain/errors.ts')),
+    )
+    expect(bare).toEqual([])
+  })
+
   it('src/domain does no IO', () => {
     const io = /^(node:)?(fs|child_process|net|http|https|os)(\/|$)/
     const violations = files

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../domain/errors.js'
+import { CheckFailedError, InvalidInputError } from '../domain/errors.js'
 import type { UpsertPullRequestCommentResult } from '../ops/pullRequestComment.js'
 import { repoOptions } from './context.js'
 import type { CliIo } from './io.js'
@@ -96,7 +96,7 @@ export async function runGithubAction(io: CliIo): Promise<void> {
     io.stderr(
       `gmr: fetched ${lfs.objects} Git LFS object${lfs.objects === 1 ? '' : 's'} (${humanSize(lfs.bytes)}) for ${lfs.versions.length} version${lfs.versions.length === 1 ? '' : 's'} this change links or aliases\n`,
     )
-    const { check, CheckFailedError } = await import('../ops/check.js')
+    const { check } = await import('../ops/check.js')
     const { checkSummary, renderCheck } = await import('./renderCheck.js')
     const result = await check({ ...options, base })
     io.stdout(renderCheck(result, 'github'))

@@ -75,6 +75,9 @@ export class RefLockedError extends GmrError {}
 /** Something in the object store is not what git would accept. */
 export class CorruptObjectError extends GmrError {}
 
+/** An object the repository should hold is not there (not fetched, a shallow clone's cut history); absent, not damaged. */
+export class MissingObjectError extends GmrError {}
+
 /** The operation would need git state gmr cannot work with (detached HEAD, …). */
 export class UnsupportedStateError extends GmrError {}
 
@@ -83,3 +86,78 @@ export class StorageError extends GmrError {}
 
 /** A Git LFS object a version needs is not in `.git/lfs/objects`. */
 export class MissingLfsObjectError extends GmrError {}
+
+/** The remote refused who we are (401/403, no usable credentials). */
+export class RemoteAuthError extends GmrError {}
+
+/** No repository (or LFS object) at that address. */
+export class RemoteNotFoundError extends GmrError {}
+
+/** The host could not be reached, or the connection broke mid-transfer. */
+export class RemoteTransferError extends GmrError {}
+
+/** A push the remote (or a lease) refused; nothing moved there. */
+export class PushRejectedError extends GmrError {}
+
+/** An operation that needs the git binary, on a machine without one. */
+export class GitMissingError extends GmrError {}
+
+/** A remote URL gmr will not hand to any transport (an option in disguise, a remote helper such as `ext::`). */
+export class RemoteUrlRefusedError extends GmrError {}
+
+/** A remote stopped sending (or never answered) for longer than the configured timeout. */
+export class RemoteStalledError extends GmrError {}
+
+/** `gmr check` found errors; the findings were printed, this is the one line that ends it. */
+export class CheckFailedError extends GmrError {}
+
+/** Both sides changed the same manifest in ways that do not combine. */
+export class MergeConflictError extends GmrError {}
+
+/** Plain git changed the files or the branch between gmr's plan and its commit. */
+export class ChangedDuringEditError extends GmrError {}
+
+/** A manifest gmr is about to commit holds the user's own uncommitted changes. */
+export class UncommittedManifestError extends GmrError {}
+
+/** `gmr verify` found a problem; the result lists every one. */
+export class VerificationFailedError extends GmrError {}
+
+/** `.git/index.lock` stayed taken: another git process is using the index. */
+export class IndexLockedError extends GmrError {}
+
+/** A repository whose owner is not this user, and which no `safe.directory` lets through. */
+export class DubiousOwnershipError extends NotAGitRepositoryError {}
+
+/** Thrown when neither the environment nor git config says who is committing. */
+export class MissingIdentityError extends GmrError {}
+
+/** The branch moved under a command that was committing to it. */
+export class BranchMovedError extends GmrError {}
+
+/** Another gmr process held a registry lock for longer than we waited. */
+export class RegistryLockedError extends GmrError {}
+
+/** The signing program failed or did not produce a signature. */
+export class SigningError extends GmrError {}
+
+/** GitHub's REST API refused a request or answered something unexpected. */
+export class GitHubApiError extends GmrError {}
+
+/** An artifact branch breaks its shape; the message names the commit and the repair. */
+export class BrokenHistoryError extends GmrError {}
+
+/** git's signing configuration cannot be used as it stands. */
+export class SigningConfigError extends GmrError {}
+
+/** git would not fast-forward, merge or commit a pulled branch (local changes in the way, a failing hook); git's reason is in the message. */
+export class MergeBlockedError extends GmrError {}
+
+/** A git command gmr runs on a user's repository failed; git's own message is quoted. */
+export class GitCommandError extends GmrError {}
+
+/** A date in GIT_AUTHOR_DATE or GIT_COMMITTER_DATE in none of the formats git reads. */
+export class InvalidDateError extends GmrError {}
+
+/** A file system handed to the library lacks a call the operation needs (streams, say). */
+export class UnsupportedFileSystemError extends GmrError {}

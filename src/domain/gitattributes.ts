@@ -1,7 +1,10 @@
+import { parseGitPattern, toBytes } from './glob.js'
+
 /**
  * The `.gitattributes` files of a tree, read the way git reads them (gitattributes(5),
  * git's attr.c and wildmatch.c): enough to answer "what is attribute X of path P",
  * which gmr needs to know which files git and git-lfs will treat as `filter=lfs`.
+ * Patterns are read by the one glob engine, domain/glob.ts.
  * Covers quoting, `-attr` / `!attr` / `attr=value`, macros defined in the top-level
  * file (and the built-in `binary`), and precedence: a deeper file over a shallower one,
  * a later line over an earlier one. The repository's own `.git/info/attributes` and the
@@ -94,7 +97,6 @@ export class GitAttributes {
 
   private parseFile(file: AttributesFile): Rule[] {
     const rules: Rule[] = []
-    const base = file.dir === '' ? '' : toBytes(file.dir)
     for (const line of file.text.replace(/^\uFEFF/, '').split('\n')) {
       const parsed = parseLine(line)
       if (parsed === null) continue
@@ -103,7 +105,7 @@ export class GitAttributes {
         if (file.dir === '') this.macros.set(parsed.macro, parsed.assignments)
         continue
       }
-      const matches = compilePattern(parsed.pattern, base)
+      const matches = compilePattern(parsed.pattern, file.dir)
       if (matches !== null) rules.push({ matches, assignments: parsed.assignments })
     }
     return rules
@@ -114,11 +116,6 @@ const NOT_FOUND = Symbol('not found')
 
 function depth(dir: string): number {
   return dir === '' ? 0 : dir.split('/').length
-}
-
-/** Paths and patterns are compared as bytes, as git does: `?` is one byte, not one character. */
-function toBytes(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1')
 }
 
 interface ParsedLine {
@@ -208,122 +205,11 @@ function unquoteC(line: string, start: number): { value: string; end: number } |
 }
 
 /**
- * A matcher for one attribute pattern read from the file in folder `base` (latin1),
- * or null when git would never match it (negative patterns, which git ignores in
- * attributes; folder-only patterns, since attributes apply to files; malformed globs).
+ * A matcher for one attribute pattern read from the file in folder `base`, or null when
+ * git would never match it: negative patterns (git ignores them in attributes),
+ * folder-only patterns (attributes apply to files), malformed globs.
  */
 function compilePattern(rawPattern: string, base: string): ((path: string) => boolean) | null {
-  let pattern = toBytes(rawPattern)
-  if (pattern === '' || pattern.startsWith('!') || pattern.endsWith('/')) return null
-  if (!pattern.includes('/')) {
-    // No slash: matches the base name at any depth below the file's folder.
-    const re = wildmatchRegExp(pattern)
-    return re && ((path) => re.test(path.slice(path.lastIndexOf('/') + 1)))
-  }
-  if (pattern.startsWith('/')) pattern = pattern.slice(1)
-  const re = wildmatchRegExp(pattern)
-  const prefix = base === '' ? '' : `${base}/`
-  return re && ((path) => path.startsWith(prefix) && re.test(path.slice(prefix.length)))
-}
-
-const CLASSES: Record<string, string> = {
-  alnum: '0-9A-Za-z',
-  alpha: 'A-Za-z',
-  blank: ' \\t',
-  cntrl: '\\x00-\\x1f\\x7f',
-  digit: '0-9',
-  graph: '\\x21-\\x7e',
-  lower: 'a-z',
-  print: '\\x20-\\x7e',
-  punct: '!-\\/:-@\\[-`{-~',
-  // git's own isspace: tab, newline, carriage return and space (not \v or \f).
-  space: '\\t\\n\\r ',
-  upper: 'A-Z',
-  xdigit: '0-9A-Fa-f',
-}
-
-function byteRe(ch: string): string {
-  return /[A-Za-z0-9]/.test(ch) ? ch : `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`
-}
-
-/** git's wildmatch with WM_PATHNAME, as an anchored RegExp over latin1 bytes; null if malformed. */
-export function wildmatchRegExp(pattern: string): RegExp | null {
-  let source = ''
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!
-    if (c === '\\') {
-      // A trailing backslash never matches anything.
-      if (i + 1 >= pattern.length) return null
-      source += byteRe(pattern[++i]!)
-    } else if (c === '?') {
-      source += '[^/]'
-    } else if (c === '*') {
-      let j = i
-      while (pattern[j + 1] === '*') j++
-      const atSegmentStart = i === 0 || pattern[i - 1] === '/'
-      const next = pattern.slice(j + 1, j + 3)
-      if (j > i && atSegmentStart && (next === '' || next[0] === '/' || next === '\\/')) {
-        if (next === '') source += '.*'
-        else {
-          source += '(?:.*/)?'
-          j += next[0] === '/' ? 1 : 2
-        }
-      } else source += '[^/]*'
-      i = j
-    } else if (c === '[') {
-      const bracket = compileBracket(pattern, i)
-      if (bracket === null) return null
-      source += bracket.source
-      i = bracket.end
-    } else source += byteRe(c)
-  }
-  return new RegExp(`^${source}$`, 's')
-}
-
-/** A `[...]` expression starting at `start`; its RegExp and the index of its `]`. */
-function compileBracket(pattern: string, start: number): { source: string; end: number } | null {
-  let i = start + 1
-  const negated = pattern[i] === '!' || pattern[i] === '^'
-  if (negated) i++
-  const items: string[] = []
-  let prev: string | null = null
-  for (let first = true; first || pattern[i] !== ']'; first = false, i++) {
-    let c = pattern[i]
-    if (c === undefined) return null
-    if (c === '\\') {
-      c = pattern[++i]
-      if (c === undefined) return null
-      items.push(byteRe(c))
-      prev = c
-    } else if (c === '-' && prev !== null && pattern[i + 1] !== undefined && pattern[i + 1] !== ']') {
-      let hi = pattern[++i]!
-      if (hi === '\\') {
-        hi = pattern[++i]!
-        if (hi === undefined) return null
-      }
-      // A reversed range matches nothing in git; a RegExp would reject it.
-      if (hi >= prev) items.push(`${byteRe(prev)}-${byteRe(hi)}`)
-      prev = null
-    } else if (c === '[' && pattern[i + 1] === ':') {
-      const close = pattern.indexOf(']', i + 2)
-      if (close < 0) return null
-      if (pattern[close - 1] !== ':' || close - 1 < i + 2) {
-        // No ":]": an ordinary "[" in the set.
-        items.push(byteRe('['))
-        prev = '['
-        continue
-      }
-      const cls = CLASSES[pattern.slice(i + 2, close - 1)]
-      if (cls === undefined) return null
-      items.push(cls)
-      i = close
-      prev = null
-    } else {
-      items.push(byteRe(c))
-      prev = c
-    }
-  }
-  // With WM_PATHNAME a bracket never matches "/".
-  const body = items.join('')
-  return { source: negated ? `[^/${body}]` : `(?!/)[${body}]`, end: i }
+  const pattern = parseGitPattern(rawPattern, base)
+  return pattern === null || pattern.negative || pattern.mustBeDir ? null : pattern.matches
 }

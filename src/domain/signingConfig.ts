@@ -1,4 +1,4 @@
-import { GmrError } from './errors.js'
+import { SigningConfigError } from './errors.js'
 import { configValue, type GitConfig } from './gitConfig.js'
 
 /** git's signature formats (`gpg.format`). */
@@ -15,9 +15,6 @@ export interface SigningSettings {
    */
   key: string | null
 }
-
-/** git's signing configuration cannot be used as it stands. */
-export class SigningConfigError extends GmrError {}
 
 const DEFAULT_PROGRAM: Record<SigningFormat, string> = { openpgp: 'gpg', x509: 'gpgsm', ssh: 'ssh-keygen' }
 

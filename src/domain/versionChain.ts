@@ -1,4 +1,4 @@
-import { GmrError } from './errors.js'
+import { BrokenHistoryError } from './errors.js'
 import { artifactRef } from './layout.js'
 import type { VersionClaims } from './versionMessage.js'
 
@@ -9,9 +9,6 @@ import type { VersionClaims } from './versionMessage.js'
  * breaks it makes every later number a guess, so nothing is read from or written on top
  * of such a chain until it is repaired.
  */
-
-/** An artifact branch breaks its shape; the message names the commit and the repair. */
-export class BrokenHistoryError extends GmrError {}
 
 /**
  * What is wrong with a commit as a version of `artifact`, beyond its number (which the

@@ -1,4 +1,4 @@
-import { GmrError, UnsupportedStateError } from '../domain/errors.js'
+import { BranchMovedError, GmrError, UnsupportedStateError } from '../domain/errors.js'
 import { decodeCommit, formatIdentity, type GitIdentity } from './commit.js'
 import { ObjectWriter, readObject } from './objects.js'
 import { readRef, readSymbolicRef, updateRef, ZERO_OID } from './refs.js'
@@ -23,9 +23,6 @@ export interface CommitFilesResult {
   branch: string
   parent: string | null
 }
-
-/** The branch moved under a command that was committing to it. */
-export class BranchMovedError extends GmrError {}
 
 /**
  * Commit exactly `paths`, on top of HEAD, as they are in the work tree; nothing else

@@ -1,4 +1,4 @@
-import { GmrError } from '../domain/errors.js'
+import { InvalidDateError, MissingIdentityError } from '../domain/errors.js'
 import { configValue, parseGitConfig, type GitConfig } from '../domain/gitConfig.js'
 import type { GitIdentity } from './commit.js'
 import type { FileSystem } from './fs.js'
@@ -43,9 +43,6 @@ export async function readConfigFiles(fs: FileSystem, files: readonly string[]):
   return config
 }
 
-/** Thrown when neither the environment nor git config says who is committing. */
-export class MissingIdentityError extends GmrError {}
-
 /**
  * Who is writing a commit, as git decides it: GIT_AUTHOR_* / GIT_COMMITTER_* first,
  * then user.name / user.email from config; the date from GIT_*_DATE or `now`.
@@ -83,7 +80,7 @@ export function parseGitDate(text: string): { timestamp: number; timezoneOffset:
   }
   const parsed = Date.parse(text)
   if (Number.isNaN(parsed)) {
-    throw new GmrError(`cannot read the date "${text}" from the environment: use "@<unix-seconds> +0000" or ISO 8601`)
+    throw new InvalidDateError(`cannot read the date "${text}" from the environment: use "@<unix-seconds> +0000" or ISO 8601`)
   }
   const tz = /([+-])(\d\d):?(\d\d)$/.exec(text.trim())
   const offset = tz ? minutes(tz[1]!, tz[2]!, tz[3]!) : 0

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
-import { GmrError, StorageError } from '../domain/errors.js'
+import { GmrError, StorageError, UnsupportedFileSystemError } from '../domain/errors.js'
 
 /** A stat result as both Node's fs and memfs return it. */
 export interface FsStat {
@@ -329,12 +329,12 @@ export class FileSystem {
   }
 
   createReadStream(path: string, options?: { start?: number; end?: number; highWaterMark?: number }): Readable {
-    if (!this.client.createReadStream) throw new Error('this file system has no createReadStream')
+    if (!this.client.createReadStream) throw new UnsupportedFileSystemError('this file system has no createReadStream: pass a file system that has one (node:fs or memfs)')
     return this.client.createReadStream(path, options) as Readable
   }
 
   createWriteStream(path: string, options?: { flags?: string; mode?: number }): Writable {
-    if (!this.client.createWriteStream) throw new Error('this file system has no createWriteStream')
+    if (!this.client.createWriteStream) throw new UnsupportedFileSystemError('this file system has no createWriteStream: pass a file system that has one (node:fs or memfs)')
     return this.client.createWriteStream(path, options) as Writable
   }
 }

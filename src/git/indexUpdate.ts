@@ -1,13 +1,10 @@
 import { sleep } from '../domain/async.js'
-import { GmrError, UnsupportedStateError } from '../domain/errors.js'
+import { IndexLockedError, UnsupportedStateError } from '../domain/errors.js'
 import { crashPoint } from './crashPoint.js'
 import { isErrno, type FsStat } from './fs.js'
 import { encodeRawIndex, entryStage, parseRawIndex, type RawIndex, type RawIndexEntry } from './gitIndex.js'
 import { hashObject, ObjectWriter } from './objects.js'
 import type { Repo } from './repo.js'
-
-/** `.git/index.lock` stayed taken: another git process is using the index. */
-export class IndexLockedError extends GmrError {}
 
 /** How long a writer waits for someone else's `index.lock` before giving up (git itself does not wait). */
 export const INDEX_LOCK_WAIT_MS = 3_000

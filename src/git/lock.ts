@@ -1,14 +1,11 @@
 import { hostname } from 'node:os'
 import { backoff } from '../domain/async.js'
-import { GmrError } from '../domain/errors.js'
+import { RegistryLockedError } from '../domain/errors.js'
 import { crashPoint } from './crashPoint.js'
 import { isErrno, storageFailure, tempPathFor } from './fs.js'
 import { processAlive, processIdentity, type ProcessIdentity } from './processes.js'
 import type { GitDir } from './repo.js'
 import { sweepTempFiles } from './tempFiles.js'
-
-/** Another gmr process held a registry lock for longer than we waited. */
-export class RegistryLockedError extends GmrError {}
 
 export interface LockOptions {
   /**

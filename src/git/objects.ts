@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { deflateSync, inflateSync } from 'node:zlib'
-import { CorruptObjectError } from '../domain/errors.js'
+import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
 import { buildPack, deflateOptions } from './pack.js'
 import { PackedObjects } from './packedObjects.js'
 import type { GitDir } from './repo.js'
@@ -236,12 +236,12 @@ export async function readObject(
   if (found !== null) return found
   // A shallow clone (actions/checkout's default depth 1) lacks history by design: say so, not "corrupt".
   if (await repo.fs.exists(`${repo.gitdir}/shallow`)) {
-    throw new CorruptObjectError(
+    throw new MissingObjectError(
       `object ${oid} is not in this clone: it is shallow (its history was cut when it was cloned); fetch the rest with "git fetch --unshallow" (in CI: actions/checkout with fetch-depth: 0)`,
       { oid, gitdir: repo.gitdir, shallow: true },
     )
   }
-  throw new CorruptObjectError(
+  throw new MissingObjectError(
     `object ${oid} is missing from ${repo.gitdir}; fetch it again (git fetch) or run "git fsck" to see what else is missing`,
     { oid, gitdir: repo.gitdir },
   )

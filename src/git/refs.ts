@@ -2,6 +2,7 @@ import { backoff, sleep } from '../domain/async.js'
 import {
   CorruptObjectError,
   InvalidInputError,
+  MissingObjectError,
   InvalidNameError,
   NameTakenError,
   NotAGitRepositoryError,
@@ -590,7 +591,7 @@ async function assertRefTarget(repo: GitDir, ref: string, oid: string): Promise<
   try {
     type = (await readObject(repo, oid)).type
   } catch (err) {
-    if (!(err instanceof CorruptObjectError)) throw err
+    if (!(err instanceof MissingObjectError)) throw err
     throw new RefTargetError(
       `refusing to point ${ref} at ${oid}: no such object in this repository; fetch it, or fix whatever named it (gmr check lists such problems)`,
       { ref, oid, type: null },

@@ -1,4 +1,4 @@
-import { CorruptObjectError, InvalidInputError } from '../domain/errors.js'
+import { InvalidInputError, MissingObjectError } from '../domain/errors.js'
 import { decodeCommit } from './commit.js'
 import { readObject, type ReadObjectResult } from './objects.js'
 import { isValidRefName, readRef } from './refs.js'
@@ -105,7 +105,7 @@ async function objectExists(repo: GitDir, oid: string, cache: object): Promise<b
     await readObject(repo, oid, { cache })
     return true
   } catch (err) {
-    if (err instanceof CorruptObjectError) return false
+    if (err instanceof MissingObjectError) return false
     throw err
   }
 }

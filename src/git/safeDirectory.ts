@@ -1,10 +1,7 @@
-import { NotAGitRepositoryError } from '../domain/errors.js'
+import { DubiousOwnershipError } from '../domain/errors.js'
 import { commandLineConfig, dubiousOwnershipMessage, safeDirectoryAllows } from '../domain/safeDirectory.js'
 import { globalConfigFiles, readConfigFiles, systemConfigFiles, type Env } from './config.js'
 import type { FileSystem } from './fs.js'
-
-/** A repository whose owner is not this user, and which no `safe.directory` lets through. */
-export class DubiousOwnershipError extends NotAGitRepositoryError {}
 
 export interface OwnedPaths {
   /** The work tree's top folder (none for a bare repository). */

@@ -1,15 +1,12 @@
 import { spawn } from 'node:child_process'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { GmrError } from '../domain/errors.js'
+import { SigningError } from '../domain/errors.js'
 import { signingSettings, type SigningSettings } from '../domain/signingConfig.js'
 import { encodeCommit, type EncodeCommitInput } from './commit.js'
 import { readGitConfig, type Env } from './config.js'
 import { tempPathFor } from './fs.js'
 import type { GitDir } from './repo.js'
-
-/** The signing program failed or did not produce a signature. */
-export class SigningError extends GmrError {}
 
 /** Signs one payload; null when commits are not signed. */
 export interface CommitSigner {

@@ -1,6 +1,5 @@
 import { checkRegistry, type AliasRefState } from '../domain/checkRegistry.js'
 import { countFindings, filesToLocate, locateFindings, type Finding } from '../domain/checkFindings.js'
-import { GmrError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, REGISTRY_DIR } from '../domain/layout.js'
 import { manifestsByPath, validModels, versionUses, type RegistrySnapshot } from '../domain/registrySnapshot.js'
 import { readGitIndex } from '../git/gitIndex.js'
@@ -39,9 +38,6 @@ export interface CheckResult {
     aliasRefs: string | null
   }
 }
-
-/** `gmr check` found errors; the findings were printed, this is the one line that ends it. */
-export class CheckFailedError extends GmrError {}
 
 /**
  * Validate a registry state: every manifest, link, version number, alias and LFS object,

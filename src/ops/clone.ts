@@ -1,4 +1,4 @@
-import { GmrError, InvalidInputError } from '../domain/errors.js'
+import { GitCommandError, InvalidInputError, NotARegistryError } from '../domain/errors.js'
 import { REGISTRY_FILE } from '../domain/layout.js'
 import { resolvePath } from '../domain/paths.js'
 import { redactUrl } from '../domain/remoteUrl.js'
@@ -78,7 +78,9 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
     const current = (await readSymbolicRef(ctx.repo, 'HEAD'))?.replace(/^refs\/heads\//, '')
     if (current !== registryBranch) {
       const checkout = await runGit(['checkout', '-q', registryBranch], { cwd: dir, env })
-      if (checkout.code !== 0) throw new GmrError(`cannot check out the registry branch ${registryBranch}: ${checkout.stderr.trim()}`)
+      if (checkout.code !== 0) {
+        throw new GitCommandError(`cannot check out the registry branch ${registryBranch}: ${checkout.stderr.trim()}`, { command: 'checkout' })
+      }
     }
     const artifacts = await integrateArtifacts(ctx, remote, { replay: false })
     if (secret) await credentials.report(url, secret, true)
@@ -106,7 +108,7 @@ async function checkoutRegistryBranch(dir: string, env: Env, url: string): Promi
     const run = await git(['checkout', '-q', '-B', branch, '--track', `origin/${branch}`])
     if (run.code === 0) return
   }
-  throw new GmrError(`${redactUrl(url)} is a git repository but not a gmr registry (no branch has ${REGISTRY_FILE})`)
+  throw new NotARegistryError(`${redactUrl(url)} is a git repository but not a gmr registry (no branch has ${REGISTRY_FILE}); check the URL, or run gmr init there`)
 }
 
 function rank(branch: string): number {

@@ -136,8 +136,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
 
 /** Inside a clone, large files the store lacks come from the registry's remote, on demand. */
 async function fetchFromRemote(ctx: RegistryContext, objects: Parameters<LfsFetcher>[0]): Promise<void> {
-  const { remoteInfo } = await import('./remotes.js')
-  const remote = await remoteInfo(ctx.repo, ctx.env, undefined, (await ctx.config()).registryBranch).catch(() => null)
+  const { configuredRemote } = await import('./remotes.js')
+  // Without a remote the objects stay missing and the caller says how to fetch them; a remote that fails says why.
+  const remote = await configuredRemote(ctx.repo, ctx.env, undefined, (await ctx.config()).registryBranch)
   if (remote === null) return
   const { fetchLfsObjects } = await import('./lfsRemote.js')
   await fetchLfsObjects(ctx.repo, remote.lfsUrl, remote.env, objects)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { sleep } from '../domain/async.js'
-import { CorruptObjectError } from '../domain/errors.js'
+import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
 import { isErrno, type FileSystem, type FsStat } from '../git/fs.js'
@@ -104,7 +104,7 @@ export async function findDamagedObject(repo: GitDir, commit: string): Promise<s
     }
     return null
   } catch (err) {
-    if (err instanceof CorruptObjectError) return current
+    if (err instanceof CorruptObjectError || err instanceof MissingObjectError) return current
     throw err
   }
 }

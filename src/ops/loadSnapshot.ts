@@ -1,5 +1,5 @@
 import { mapLimit } from '../domain/async.js'
-import { CorruptObjectError } from '../domain/errors.js'
+import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
 import { ARTIFACT_BRANCH_PREFIX, manifestDir, REGISTRY_FILE, type NameKind } from '../domain/layout.js'
 import type { ModelYaml } from '../domain/manifests.js'
 import {
@@ -154,7 +154,7 @@ export class SnapshotLoader {
     try {
       return (await readObject(this.repo, oid, { cache: this.objectCache })).content.toString('utf8')
     } catch (err) {
-      if (err instanceof CorruptObjectError) return null
+      if (err instanceof CorruptObjectError || err instanceof MissingObjectError) return null
       throw err
     }
   }
@@ -305,7 +305,7 @@ export class SnapshotLoader {
         try {
           out.set(link.commit, (await readObject(this.repo, link.commit, { cache: this.objectCache })).type)
         } catch (err) {
-          if (!(err instanceof CorruptObjectError)) throw err
+          if (!(err instanceof MissingObjectError || err instanceof CorruptObjectError)) throw err
           out.set(link.commit, 'missing')
         }
       }

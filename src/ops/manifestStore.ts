@@ -1,3 +1,4 @@
+import { UnsupportedStateError } from '../domain/errors.js'
 import { manifestDir, manifestPath, type NameKind } from '../domain/layout.js'
 import type { ArtifactYaml, ManifestYaml, ModelYaml } from '../domain/manifests.js'
 import { ManifestCache } from '../git/manifestCache.js'
@@ -71,7 +72,9 @@ export class ManifestStore {
   }
 
   private workTree(): string {
-    if (this.repo.dir === undefined) throw new Error('this repository has no work tree')
+    if (this.repo.dir === undefined) {
+      throw new UnsupportedStateError('this repository has no work tree: run gmr in a clone with a work tree, not in a bare repository')
+    }
     return this.repo.dir
   }
 }

@@ -1,4 +1,4 @@
-import { GmrError } from '../domain/errors.js'
+import { MergeBlockedError, MergeConflictError } from '../domain/errors.js'
 import { manifestDir, type NameKind } from '../domain/layout.js'
 import { followReplayed, mergeManifests, rewriteLinks, type ReplayedVersion } from '../domain/manifestMerge.js'
 import type { ManifestYaml } from '../domain/manifests.js'
@@ -14,9 +14,6 @@ import { ManifestStore } from './manifestStore.js'
 import { mutateRegistry } from './mutate.js'
 import type { ArtifactSync } from './replayVersions.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './remotes.js'
-
-/** Both sides changed the same manifest in ways that do not combine. */
-export class MergeConflictError extends GmrError {}
 
 export interface PullOptions extends RepoOptions {
   remote?: string
@@ -88,14 +85,20 @@ async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replaye
   if (base === theirs) return 'ahead'
   if (base === ours) {
     const run = await git(['merge', '--ff-only', '-q', theirs])
-    if (run.code !== 0) throw new GmrError(`cannot fast-forward ${name}: ${lastWord(run) ?? 'git failed'}; commit or stash your changes and run gmr pull again`)
+    if (run.code !== 0) throw new MergeBlockedError(`cannot fast-forward ${name}: ${lastWord(run) ?? 'git failed'}; commit or stash your changes and run gmr pull again`, {
+      branch: name,
+      step: 'fast-forward',
+    })
     return 'fast-forward'
   }
   return withRegistryLock(ctx, async (): Promise<PullResult['branch']> => {
     const run = await git(['merge', '--no-ff', '--no-commit', '-q', theirs])
     const conflicted = (await git(['diff', '--name-only', '--diff-filter=U'])).stdout.split('\n').filter(Boolean)
     if (run.code !== 0 && conflicted.length === 0) {
-      throw new GmrError(`cannot merge ${remote.name}/${name}: ${lastWord(run) ?? 'git failed'}; commit or stash your changes and run gmr pull again`)
+      throw new MergeBlockedError(`cannot merge ${remote.name}/${name}: ${lastWord(run) ?? 'git failed'}; commit or stash your changes and run gmr pull again`, {
+        branch: name,
+        step: 'merge',
+      })
     }
     const manifests = conflicted.filter(isManifest)
     const problems: string[] = []
@@ -123,7 +126,12 @@ async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replaye
       GIT_COMMITTER_EMAIL: committer.email,
     }
     const done = await runGit(['commit', '-q', '--no-edit', '-m', `gmr pull: merge ${remote.name}/${name}`], { cwd: repo.dir, env: commitEnv })
-    if (done.code !== 0) throw new GmrError(`cannot commit the merge of ${remote.name}/${name}: ${lastWord(done) ?? 'git failed'}`)
+    if (done.code !== 0) {
+      throw new MergeBlockedError(`cannot commit the merge of ${remote.name}/${name}: ${lastWord(done) ?? 'git failed'}; fix that, then commit the merge with git commit`, {
+        branch: name,
+        step: 'commit',
+      })
+    }
     // On the registry branch the alias refs follow the merged manifests, as after any registry commit.
     const { registryBranch } = await ctx.config()
     if (name === registryBranch) for (const record of merged) await syncAliasRefsOf(repo, record)

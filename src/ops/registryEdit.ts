@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { sleep } from '../domain/async.js'
-import { GmrError } from '../domain/errors.js'
+import { ChangedDuringEditError, UncommittedManifestError } from '../domain/errors.js'
 import { aliasRef, manifestDir, REGISTRY_DIR, type NameKind } from '../domain/layout.js'
 import { decodeCommit, formatIdentity } from '../git/commit.js'
 import { buildCommit, moveBranch } from '../git/commitFiles.js'
@@ -48,12 +48,6 @@ export interface AppliedEdit {
   commit: string
   refs: AliasRefChange[]
 }
-
-/** Plain git changed the files or the branch between gmr's plan and its commit. */
-export class ChangedDuringEditError extends GmrError {}
-
-/** A manifest gmr is about to commit holds the user's own uncommitted changes. */
-export class UncommittedManifestError extends GmrError {}
 
 export function journalPath(repo: Repo): string {
   return `${repo.gitdir}/gmr/edit.json`

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../domain/errors.js'
-import { configValue } from '../domain/gitConfig.js'
+import { configValue, type GitConfig } from '../domain/gitConfig.js'
 import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
 import { readGitConfig, type Env } from '../git/config.js'
 import type { Repo } from '../git/repo.js'
@@ -25,16 +25,29 @@ export interface RemoteInfo {
  */
 export async function remoteInfo(repo: Repo, env: Env, name?: string, registryBranch?: string): Promise<RemoteInfo> {
   const config = await readGitConfig(repo, env)
-  const chosen =
-    name ?? (registryBranch !== undefined ? configValue(config, `branch.${registryBranch}.remote`) : undefined) ?? 'origin'
+  const chosen = chosenRemote(config, name, registryBranch)
+  const remote = remoteFrom(config, env, chosen)
+  if (remote !== null) return remote
+  const known = [...config.keys()].filter((k) => /^remote\..+\.url$/.test(k)).map((k) => k.slice(7, -4))
+  throw new InvalidInputError(
+    `no remote named "${chosen}"; ${known.length > 0 ? `remotes: ${known.join(', ')}` : 'add one with "git remote add origin <url>"'}`,
+    { remote: chosen },
+  )
+}
+
+/** The remote remoteInfo would give, or null when the repository has none by that name (a registry never pushed anywhere). */
+export async function configuredRemote(repo: Repo, env: Env, name?: string, registryBranch?: string): Promise<RemoteInfo | null> {
+  const config = await readGitConfig(repo, env)
+  return remoteFrom(config, env, chosenRemote(config, name, registryBranch))
+}
+
+function chosenRemote(config: GitConfig, name: string | undefined, registryBranch: string | undefined): string {
+  return name ?? (registryBranch !== undefined ? configValue(config, `branch.${registryBranch}.remote`) : undefined) ?? 'origin'
+}
+
+function remoteFrom(config: GitConfig, env: Env, chosen: string): RemoteInfo | null {
   const url = configValue(config, `remote.${chosen}.url`)
-  if (url === undefined) {
-    const known = [...config.keys()].filter((k) => /^remote\..+\.url$/.test(k)).map((k) => k.slice(7, -4))
-    throw new InvalidInputError(
-      `no remote named "${chosen}"; ${known.length > 0 ? `remotes: ${known.join(', ')}` : 'add one with "git remote add origin <url>"'}`,
-      { remote: chosen },
-    )
-  }
+  if (url === undefined) return null
   const lfsUrl = configValue(config, `remote.${chosen}.lfsurl`) ?? configValue(config, 'lfs.url') ?? lfsEndpointFor(url)
   checkRemoteUrl(url)
   checkRemoteUrl(lfsUrl)

@@ -1,4 +1,4 @@
-import { GmrError } from '../domain/errors.js'
+import { VerificationFailedError } from '../domain/errors.js'
 import type { ModelYaml } from '../domain/manifests.js'
 import { parseReference } from '../domain/reference.js'
 import { decodeCommit } from '../git/commit.js'
@@ -12,9 +12,6 @@ import { hasGit, runGit } from '../remote/gitCli.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import { manifestTimeline } from './history.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
-
-/** `gmr verify` found a problem; the result lists every one. */
-export class VerificationFailedError extends GmrError {}
 
 export interface VerifyOptions extends RepoOptions {
   ref: string

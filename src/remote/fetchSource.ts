@@ -5,12 +5,11 @@ import { initBareRepo, isoFetchRef, isoListRefs, ISO_TRACKING_PREFIX } from '../
 import { readRef, updateRef } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
 import { stripCredentials, CredentialSource, basicAuth } from './credentials.js'
-import { RemoteAuthError, RemoteNotFoundError, RemoteTransferError } from './errors.js'
+import { GmrError, RemoteAuthError, RemoteNotFoundError, RemoteTransferError } from '../domain/errors.js'
 import { runGit } from './gitCli.js'
 import { isomorphicHttp } from './http.js'
 import { fetchRefs, listRemoteRefs } from './remoteGit.js'
 import { redactUrl } from '../domain/remoteUrl.js'
-import { GmrError } from '../domain/errors.js'
 import { timeoutsFrom } from './timeouts.js'
 import { checkRemoteUrl } from './transportPolicy.js'
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import type { Env } from '../git/config.js'
-import { GitMissingError } from './errors.js'
+import { GitMissingError } from '../domain/errors.js'
 import { gitTransportEnv } from './transportPolicy.js'
 
 export interface GitRun {

@@ -1,8 +1,5 @@
-import { GmrError } from '../domain/errors.js'
+import { GitHubApiError } from '../domain/errors.js'
 import { readBody, request } from './http.js'
-
-/** GitHub's REST API refused a request or answered something unexpected. */
-export class GitHubApiError extends GmrError {}
 
 /** Where a repository's REST API is and who calls it (`GITHUB_API_URL`, `owner/name`, the workflow's token). */
 export interface GitHubApi {

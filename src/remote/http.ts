@@ -1,8 +1,7 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import { Readable } from 'node:stream'
-import { GmrError } from '../domain/errors.js'
-import { RemoteStalledError, RemoteTransferError } from './errors.js'
+import { GmrError, RemoteStalledError, RemoteTransferError } from '../domain/errors.js'
 import { DEFAULT_TIMEOUTS, describeTimeout, type Timeouts } from './timeouts.js'
 
 /**

@@ -1,7 +1,7 @@
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { FileSystem } from '../git/fs.js'
 import { LfsStore } from '../git/lfsStore.js'
-import { RemoteNotFoundError } from './errors.js'
+import { RemoteNotFoundError } from '../domain/errors.js'
 import type { LfsTransferResult } from './lfsClient.js'
 
 /**

@@ -1,6 +1,6 @@
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
-import { PushRejectedError, RemoteAuthError, RemoteNotFoundError, RemoteStalledError, RemoteTransferError, RemoteUrlRefusedError } from './errors.js'
+import { PushRejectedError, RemoteAuthError, RemoteNotFoundError, RemoteStalledError, RemoteTransferError, RemoteUrlRefusedError } from '../domain/errors.js'
 import { runGit, type GitRun } from './gitCli.js'
 import { gitTimeoutArgs, timeoutsFrom } from './timeouts.js'
 import { ALLOWED_PROTOCOLS, checkRemoteUrl } from './transportPolicy.js'

@@ -1,5 +1,5 @@
 import type { Env } from '../git/config.js'
-import { RemoteUrlRefusedError } from './errors.js'
+import { RemoteUrlRefusedError } from '../domain/errors.js'
 
 /** The transports a registry needs; git's remote helpers (`ext::`, `fd::`, …) are not among them. */
 export const ALLOWED_PROTOCOLS = ['https', 'http', 'ssh', 'git', 'file'] as const

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { configValue, parseGitConfig } from '../../src/domain/gitConfig.js'
+import { InvalidDateError } from '../../src/domain/errors.js'
 import { parseGitDate } from '../../src/git/config.js'
 
 describe('git config', () => {
@@ -33,5 +34,6 @@ describe('git config', () => {
     expect(parseGitDate('1700000000 -0530')).toEqual({ timestamp: 1700000000, timezoneOffset: 330 })
     expect(parseGitDate('2023-11-14T22:13:20+00:00')).toEqual({ timestamp: 1700000000, timezoneOffset: 0 })
     expect(() => parseGitDate('yesterday')).toThrow(/cannot read the date "yesterday"/)
+    expect(() => parseGitDate('yesterday')).toThrow(InvalidDateError)
   })
 })

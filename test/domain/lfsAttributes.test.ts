@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { GitAttributes, wildmatchRegExp } from '../../src/domain/gitattributes.js'
+import { GitAttributes } from '../../src/domain/gitattributes.js'
+import { wildmatchRegExp } from '../../src/domain/glob.js'
 import { escapeAttributePattern, lfsAttributeLine, planLfsAttributes, userAttributesText } from '../../src/domain/lfsAttributes.js'
 
 const LFS = 'filter=lfs diff=lfs merge=lfs -text'

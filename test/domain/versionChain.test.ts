@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { assertSoundChain, BrokenHistoryError, firstChainBreak, versionShapeProblem } from '../../src/domain/versionChain.js'
+import { BrokenHistoryError } from '../../src/domain/errors.js'
+import { assertSoundChain, firstChainBreak, versionShapeProblem } from '../../src/domain/versionChain.js'
 import { readVersionMessage } from '../../src/domain/versionMessage.js'
 
 const said = (message: string) => readVersionMessage(message).said

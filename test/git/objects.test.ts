@@ -3,10 +3,11 @@ import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { createFsFromVolume, Volume } from 'memfs'
 import { describe, expect, it } from 'vitest'
-import { CorruptObjectError } from '../../src/domain/errors.js'
+import { CorruptObjectError, InvalidInputError, MissingObjectError } from '../../src/domain/errors.js'
 import { FileSystem, type FsClient } from '../../src/git/fs.js'
 import { hashObject, hasObjects, ObjectWriter, readObject, writeLooseObject } from '../../src/git/objects.js'
 import type { GitDir } from '../../src/git/repo.js'
+import { resolveRevision } from '../../src/git/revParse.js'
 import { diskRepos } from '../helpers/diskRepo.js'
 
 const { diskRepo } = diskRepos('objects')
@@ -223,9 +224,28 @@ describe('readObject', () => {
     const { repo } = diskRepo()
     const oid = missingOid('x')
     const err = await readObject(repo, oid).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(CorruptObjectError)
+    expect(err).toBeInstanceOf(MissingObjectError)
+    expect(err).not.toBeInstanceOf(CorruptObjectError)
     expect((err as Error).message).toContain(oid)
-    expect((err as CorruptObjectError).data.oid).toBe(oid)
+    expect((err as MissingObjectError).data.oid).toBe(oid)
+  })
+
+  it('tells a missing object from a damaged one: a truncated loose object is corrupt, not absent', async () => {
+    const { dir, repo, git } = diskRepo()
+    const oid = git(['hash-object', '-w', '--stdin'], 'soon truncated\n'.repeat(50)).toString().trim()
+    const file = join(dir, '.git/objects', oid.slice(0, 2), oid.slice(2))
+    const whole = nodeFs.readFileSync(file)
+    nodeFs.chmodSync(file, 0o644)
+    nodeFs.writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)))
+    const damaged = await readObject(repo, oid).catch((e: unknown) => e)
+    expect(damaged).toBeInstanceOf(CorruptObjectError)
+    expect((damaged as CorruptObjectError).code).toBe('CorruptObjectError')
+    // A full commit id given as a revision: a damaged object is reported as damage, not as "unknown revision".
+    await expect(resolveRevision(repo, oid)).rejects.toBeInstanceOf(CorruptObjectError)
+    const missing = missingOid('revision')
+    const unknown = await resolveRevision(repo, missing).catch((e: unknown) => e)
+    expect(unknown).toBeInstanceOf(InvalidInputError)
+    expect((unknown as Error).message).toContain(`unknown revision "${missing}"`)
   })
 })
 

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander'
+import { CheckFailedError } from '../../domain/errors.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
@@ -35,7 +36,7 @@ export function registerCheck(program: Command, io: CliIo): void {
         '\nExits 1 when there is an error (warnings alone exit 0), 2 on a usage error.\n',
     )
     .action(async (opts: CheckFlags) => {
-      const { check, CheckFailedError } = await import('../../ops/check.js')
+      const { check } = await import('../../ops/check.js')
       const { renderCheck } = await import('../renderCheck.js')
       const result = await check({
         ...repoOptions(io),

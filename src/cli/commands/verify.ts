@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { SignatureCheck, VerifyResult } from '../../ops/verify.js'
+import { VerificationFailedError } from '../../domain/errors.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
@@ -19,7 +20,7 @@ export function registerVerify(program: Command, io: CliIo): void {
         '\nSignatures are checked with git verify-commit: configure gpg.ssh.allowedSignersFile (ssh keys) or\nyour GnuPG keyring. Exits 1 when any check fails.\n',
     )
     .action(async (ref: string, opts: { json?: boolean }) => {
-      const { verify, VerificationFailedError } = await import('../../ops/verify.js')
+      const { verify } = await import('../../ops/verify.js')
       const result = await verify({ ...repoOptions(io), ref })
       io.stdout(opts.json ? json(result) : renderVerify(result))
       if (result.problems.length === 0) return
