@@ -14,10 +14,11 @@ const ALLOWED: Record<string, string[]> = {
   index: ['ops', 'remote', 'git', 'domain'],
 }
 
-function sourceFiles(dir: string): string[] {
+/** Every .ts and .mjs file below `dir` (bench and scripts are plain ESM). */
+function sourceFilesIn(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name)
-    return entry.isDirectory() ? sourceFiles(path) : entry.name.endsWith('.ts') ? [path] : []
+    return entry.isDirectory() ? sourceFilesIn(path) : /\.(ts|mjs)$/.test(entry.name) ? [path] : []
   })
 }
 
@@ -34,7 +35,7 @@ function importsOf(file: string): string[] {
 }
 
 describe('architecture', () => {
-  const files = sourceFiles(SRC)
+  const files = sourceFilesIn(SRC)
 
   it('imports run one way: cli → ops → git/remote → domain, and nothing imports cli', () => {
     const violations: string[] = []
@@ -92,6 +93,36 @@ describe('architecture', () => {
         .filter((hit) => !allowed.has(hit) && !hit.startsWith('domain/errors.ts')),
     )
     expect(bare).toEqual([])
+  })
+
+  it('one of each: the object-id pattern, sleep, and the loop that waits for a lock file', () => {
+    const where = (re: RegExp) =>
+      files.filter((f) => !f.includes(`${join('domain', 'generated')}`) && re.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f))
+    expect(where(/\[0-9a-f\]\{40\}/)).toEqual([join('domain', 'objectId.ts')])
+    expect(where(/function sleep\b|setTimeout\(resolve/)).toEqual([join('domain', 'async.ts')])
+    expect(where(/\bbackoff\(/).filter((f) => f !== join('domain', 'async.ts'))).toEqual([join('git', 'lock.ts')])
+  })
+
+  it('no dead exports: every exported function, class and constant is imported by another file', () => {
+    // Importers: src (src/index.ts is the library API, so what it re-exports counts), tests, bench and scripts.
+    const ROOT = resolve(SRC, '..')
+    const everywhere = [...files, ...['test', 'bench', 'scripts'].flatMap((d) => sourceFilesIn(join(ROOT, d)))]
+    const importers = new Map<string, string[]>()
+    for (const file of everywhere) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue
+        const target = resolve(file, '..', spec).replace(/\.js$/, '.ts')
+        importers.set(target, [...(importers.get(target) ?? []), file])
+      }
+    }
+    const dead = files
+      .filter((f) => !f.endsWith('index.ts') && !f.includes(join('domain', 'generated')))
+      .flatMap((file) => {
+        const names = [...readFileSync(file, 'utf8').matchAll(/^export (?:async )?(?:function\*? |const |let |class |abstract class )(\w+)/gm)].map((m) => m[1]!)
+        const users = (importers.get(file) ?? []).map((u) => readFileSync(u, 'utf8'))
+        return names.filter((name) => !users.some((text) => new RegExp(`\\b${name}\\b`).test(text))).map((name) => `${relative(SRC, file)}: ${name}`)
+      })
+    expect(dead).toEqual([])
   })
 
   it('src/domain does no IO', () => {

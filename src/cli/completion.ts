@@ -22,7 +22,7 @@ interface CompletionOption {
 const HELP: CompletionOption = { short: '-h', long: '--help', description: 'show help', takesValue: false, choices: [] }
 
 /** Every command of the program, depth first, each with its own options and the global ones. */
-export function completionNodes(program: Command): CompletionNode[] {
+function completionNodes(program: Command): CompletionNode[] {
   const global = program.options.filter((o) => o.long !== '--version').map(completionOption)
   const nodes: CompletionNode[] = []
   const visit = (command: Command, path: string[]) => {

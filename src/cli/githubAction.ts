@@ -7,7 +7,7 @@ import { humanSize } from './render.js'
 /** Marks gmr's pull-request comment among the others, so later runs edit it instead of adding one. */
 export const COMMENT_MARKER = '<!-- gmr registry diff: this comment is edited on every push -->'
 
-export const ACTION_COMMANDS = ['check', 'diff', 'sync'] as const
+const ACTION_COMMANDS = ['check', 'diff', 'sync'] as const
 export type ActionCommand = (typeof ACTION_COMMANDS)[number]
 
 /** What the runner provides: the action's inputs (`INPUT_*`, set by action.yml) and the `GITHUB_*` variables. */
@@ -24,7 +24,7 @@ export interface ActionEnvironment {
   outputFile: string | undefined
 }
 
-export async function readActionEnvironment(io: CliIo): Promise<ActionEnvironment> {
+async function readActionEnvironment(io: CliIo): Promise<ActionEnvironment> {
   const env = io.env
   const command = (env.INPUT_COMMAND ?? '').trim() || 'check'
   if (!(ACTION_COMMANDS as readonly string[]).includes(command)) {

@@ -40,7 +40,7 @@ export interface VersionJson {
 }
 
 /** `Name <email>` as git writes it. */
-export function personJson(identity: string): PersonJson {
+function personJson(identity: string): PersonJson {
   const match = /^(.*?)\s*<([^>]*)>$/.exec(identity)
   return match ? { name: match[1]!, email: match[2]! } : { name: identity, email: '' }
 }
@@ -59,7 +59,7 @@ export function versionJson(resolved: ResolvedVersion): VersionJson {
 }
 
 /** A version as an artifact's list has it: the artifact's own numbering. */
-export function artifactVersionJson(artifact: string, record: VersionRecord): VersionJson {
+function artifactVersionJson(artifact: string, record: VersionRecord): VersionJson {
   return {
     reference: `${artifact}:v${record.version}`,
     kind: 'artifact',

@@ -21,7 +21,7 @@ function side(s: RegistryDiff['base']): string {
   return s.commit === null ? s.label : `${s.label} ${shortOid(s.commit)}`
 }
 
-export function kindWord(change: NameDiff): string {
+function kindWord(change: NameDiff): string {
   return change.kind === 'model' ? 'model' : 'artifact'
 }
 
@@ -81,7 +81,7 @@ function targetText(t: AliasTarget): string {
 }
 
 /** `accuracy 0.91 -> 0.93 (+0.02)`, `framework torch -> jax`, `epochs new: 10`. */
-export function metadataChangeText(c: MetadataChange): string {
+function metadataChangeText(c: MetadataChange): string {
   if (c.direction === 'added') return `${c.key} new: ${value(c.to)}`
   if (c.direction === 'removed') return `${c.key} removed (was ${value(c.from)})`
   const delta = c.delta !== undefined && c.delta !== 0 ? ` (${c.delta > 0 ? '+' : ''}${c.delta})` : ''

@@ -64,7 +64,7 @@ export function locateFindings(findings: readonly Finding[], texts: ReadonlyMap<
 }
 
 /** Files first, in path and line order; then findings about no file, errors first, otherwise as found. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+function sortFindings(findings: readonly Finding[]): Finding[] {
   const key = (f: Finding): [number, string, number, number, number] => [
     f.file === undefined ? 1 : 0,
     f.file ?? '',

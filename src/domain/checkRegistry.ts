@@ -35,7 +35,7 @@ export interface AliasRefState {
 }
 
 /** The command that fetches every artifact branch under its own name, quoted for a shell. */
-export const FETCH_ARTIFACTS = `git fetch origin "+refs/heads/artifacts/*:refs/heads/artifacts/*"`
+const FETCH_ARTIFACTS = `git fetch origin "+refs/heads/artifacts/*:refs/heads/artifacts/*"`
 
 /**
  * Every rule, over plain data: each problem becomes a finding (nothing stops at the
@@ -255,7 +255,7 @@ function aliasTargetRule(snapshot: RegistrySnapshot): Finding[] {
 }
 
 /** Why `version` is not a version of the manifest's model or artifact; null when it is. */
-export function aliasProblem(snapshot: RegistrySnapshot, manifest: SnapshotManifest, version: number): string | null {
+function aliasProblem(snapshot: RegistrySnapshot, manifest: SnapshotManifest, version: number): string | null {
   const name = manifest.name
   if (manifest.kind === 'model') {
     const links = (manifest.data as ModelYaml).versions ?? []

@@ -2,8 +2,8 @@ import { InvalidInputError } from './errors.js'
 import { ATTR_MAX_LINE_LENGTH, GitAttributes } from './gitattributes.js'
 
 /** What `git lfs track` writes after each pattern. */
-export const LFS_ATTRIBUTES = 'filter=lfs diff=lfs merge=lfs -text'
-export const GITATTRIBUTES = '.gitattributes'
+const LFS_ATTRIBUTES = 'filter=lfs diff=lfs merge=lfs -text'
+const GITATTRIBUTES = '.gitattributes'
 
 /**
  * A literal path as a gitattributes pattern, escaped as `git lfs track --filename` does

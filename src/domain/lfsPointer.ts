@@ -19,10 +19,6 @@ export interface LfsPointer {
   size: number
 }
 
-export function isLfsOid(value: string): boolean {
-  return OID.test(value)
-}
-
 /** The canonical pointer: exactly these three lines, LF endings, nothing else. */
 export function formatLfsPointer(pointer: LfsPointer): string {
   return `version ${LFS_SPEC_URL}\noid sha256:${pointer.oid}\nsize ${pointer.size}\n`

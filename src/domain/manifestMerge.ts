@@ -32,7 +32,7 @@ export function rewriteLinks<T extends ManifestYaml>(manifest: T, replayed: read
  * are version numbers, not commits, so this maps the numbers of the manifest as it was
  * before the pull: apply it once, to the local manifest, never to one already renumbered.
  */
-export function renumberArtifactAliases<T extends ManifestYaml>(manifest: T, replayed: readonly ReplayedVersion[]): T {
+function renumberArtifactAliases<T extends ManifestYaml>(manifest: T, replayed: readonly ReplayedVersion[]): T {
   const aliases = manifest.aliases
   if (!aliases) return manifest
   const byNumber = new Map(replayed.filter((r) => r.artifact === manifest.name).map((r) => [r.fromVersion, r.version]))

@@ -140,11 +140,6 @@ function problemsOf(err: unknown): ManifestProblem[] {
   return [{ line, col, message: err.message.replace(/^[^:]*:\d+:\d+: /, '') }]
 }
 
-/** The manifest of `name` of either kind (names are one namespace), if any. */
-export function manifestOf(snapshot: RegistrySnapshot, kind: NameKind, name: string): SnapshotManifest | undefined {
-  return snapshot.manifests.find((m) => m.kind === kind && m.name === name)
-}
-
 /** Manifests by path, for pairing two snapshots. */
 export function manifestsByPath(snapshot: RegistrySnapshot): Map<string, SnapshotManifest> {
   return new Map(snapshot.manifests.map((m) => [m.path, m]))

@@ -180,7 +180,7 @@ function joinWith(items: readonly string[], word: string): string {
 }
 
 /** JSON pointer (`/tags/3`) to segments, undoing `~1` and `~0`. */
-export function parseInstancePath(pointer: string): string[] {
+function parseInstancePath(pointer: string): string[] {
   if (pointer === '') return []
   return pointer
     .slice(1)

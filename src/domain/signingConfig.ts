@@ -45,7 +45,7 @@ export function signingSettings(config: GitConfig, sign?: boolean): SigningSetti
 }
 
 /** A git boolean: a bare key or yes/on/true/1 is true; no/off/false/0/empty is false. */
-export function configBool(config: GitConfig, key: string): boolean {
+function configBool(config: GitConfig, key: string): boolean {
   const value = configValue(config, key)
   if (value === undefined) return false
   const lower = value.toLowerCase()

@@ -43,7 +43,7 @@ export interface ChainBreak {
 }
 
 /** What is wrong with one version of the chain, numbering included; null when nothing is. */
-export function chainProblem(v: ChainVersion): string | null {
+function chainProblem(v: ChainVersion): string | null {
   if (v.problem !== undefined) return v.problem
   if (v.messageVersion !== null && v.messageVersion !== v.version) {
     return `its message says v${v.messageVersion} but it is at first-parent depth ${v.version}`

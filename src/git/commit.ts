@@ -1,3 +1,4 @@
+import { isObjectId } from '../domain/objectId.js'
 import { CorruptObjectError } from '../domain/errors.js'
 
 export interface GitIdentity {
@@ -27,14 +28,13 @@ export interface EncodeCommitInput extends CommitData {
   headers?: Record<string, string>
 }
 
-const OID = /^[0-9a-f]{40}$/
 const CORE_HEADERS = new Set(['tree', 'parent', 'author', 'committer'])
 
 function checkOid(oid: string, what: string): void {
-  if (!OID.test(oid)) throw new CorruptObjectError(`commit ${what} "${oid}" is not a 40-character lowercase hex SHA-1`, { oid })
+  if (!isObjectId(oid)) throw new CorruptObjectError(`commit ${what} "${oid}" is not a 40-character lowercase hex SHA-1`, { oid })
 }
 
-export function formatTimezoneOffset(minutes: number): string {
+function formatTimezoneOffset(minutes: number): string {
   // Offsets are stored negated (UTC+1 is -60); -0 stays "-0000" so a commit git wrote
   // with an unknown zone re-encodes to the same bytes.
   const east = minutes === 0 ? minutes : -minutes
@@ -45,7 +45,7 @@ export function formatTimezoneOffset(minutes: number): string {
   return `${negative ? '-' : '+'}${hh}${mm}`
 }
 
-export function parseTimezoneOffset(text: string): number {
+function parseTimezoneOffset(text: string): number {
   const match = /^([+-])(\d\d)(\d\d)$/.exec(text)
   if (!match) throw new CorruptObjectError(`"${text}" is not a timezone offset like +0100`, { text })
   const east = (match[1] === '+' ? 1 : -1) * (Number(match[2]) * 60 + Number(match[3]))
@@ -67,7 +67,7 @@ export function formatIdentity(id: GitIdentity): string {
   return `${id.name} <${id.email}> ${id.timestamp} ${formatTimezoneOffset(id.timezoneOffset)}`
 }
 
-export function parseIdentity(text: string): GitIdentity {
+function parseIdentity(text: string): GitIdentity {
   const match = /^(.*?) ?<([^<>]*)> (\d+) ([+-]\d{4})$/.exec(text)
   if (!match) throw new CorruptObjectError(`"${text}" is not an identity like "Name <email> 1700000000 +0100"`, { text })
   return {

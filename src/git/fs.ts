@@ -86,7 +86,7 @@ const SYSTEM_ERRORS: Record<string, { reason: string; fix: string }> = {
 }
 
 /** The code and reason of a system error a user can cause (full disk, read-only, …); null for anything else. */
-export function systemErrorReason(err: unknown): { code: string; reason: string; fix: string } | null {
+function systemErrorReason(err: unknown): { code: string; reason: string; fix: string } | null {
   if (typeof err !== 'object' || err === null) return null
   if (err instanceof GmrError && !(err instanceof StorageError)) return null
   const code = err instanceof StorageError ? err.data.code : (err as { code?: unknown }).code
@@ -345,8 +345,4 @@ export function dirname(path: string): string {
   if (i < 0) return '.'
   if (i === 0) return '/'
   return path.slice(0, i)
-}
-
-export function joinPath(...parts: string[]): string {
-  return parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/')
 }

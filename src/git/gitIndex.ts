@@ -37,7 +37,7 @@ export async function readGitIndex(repo: GitDir): Promise<GitIndex | null> {
   return { ...parseGitIndex(data, path), mtimeMs: st.mtimeMs }
 }
 
-export function parseGitIndex(data: Buffer, file = 'index'): Omit<GitIndex, 'mtimeMs'> {
+function parseGitIndex(data: Buffer, file = 'index'): Omit<GitIndex, 'mtimeMs'> {
   const raw = parseRawIndex(data, file)
   return { version: raw.version, entries: raw.entries.map(decodeEntry) }
 }

@@ -1,7 +1,7 @@
-import { sleep } from '../domain/async.js'
 import { IndexLockedError, UnsupportedStateError } from '../domain/errors.js'
 import { crashPoint } from './crashPoint.js'
-import { isErrno, type FsStat } from './fs.js'
+import { openExclusiveOrNull, waitForLock } from './lock.js'
+import type { FsStat } from './fs.js'
 import { encodeRawIndex, entryStage, parseRawIndex, type RawIndex, type RawIndexEntry } from './gitIndex.js'
 import { hashObject, ObjectWriter } from './objects.js'
 import type { Repo } from './repo.js'
@@ -64,21 +64,19 @@ export async function updateIndex(repo: Repo, changes: readonly IndexChange[]): 
 }
 
 async function takeIndexLock(repo: Repo, lockPath: string) {
-  const deadline = Date.now() + INDEX_LOCK_WAIT_MS
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await repo.fs.openExclusive(lockPath)
-    } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err
-      if (Date.now() >= deadline) {
-        throw new IndexLockedError(
+  return waitForLock({
+    take: () => openExclusiveOrNull(repo.fs, lockPath),
+    stepMs: 2,
+    capMs: 50,
+    giveUp: {
+      afterMs: INDEX_LOCK_WAIT_MS,
+      error: () =>
+        new IndexLockedError(
           `Unable to create '${lockPath}': File exists. Another git process seems to be running in this repository; wait for it to finish and run again (if no git process is running, it crashed: remove that file)`,
           { path: lockPath },
-        )
-      }
-      await sleep(Math.min(50, 2 * attempt))
-    }
-  }
+        ),
+    },
+  })
 }
 
 /** git's order: by path bytes, then by stage. */
@@ -97,7 +95,7 @@ interface FullStat extends FsStat {
  * The index entry `git add` would make for the file at `path` in the work tree, with
  * its stat data so git sees it clean without re-reading it; null when it is missing.
  */
-export async function workTreeEntry(repo: Repo, path: string, writer?: ObjectWriter): Promise<RawIndexEntry | null> {
+async function workTreeEntry(repo: Repo, path: string, writer?: ObjectWriter): Promise<RawIndexEntry | null> {
   const full = `${repo.dir}/${path}`
   const st = (await repo.fs.lstat(full)) as FullStat | null
   if (st === null) return null

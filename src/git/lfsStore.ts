@@ -346,7 +346,7 @@ const REASONS: Record<string, string> = {
 }
 
 /** A failed write of the repository's storage or of a target file, as one line that says what to do. */
-export function storageError(err: unknown, what: string, retry: string): unknown {
+function storageError(err: unknown, what: string, retry: string): unknown {
   // The file-system adapter already named the file; here the caller knows what it was for.
   const code = err instanceof StorageError ? String(err.data.code) : (err as { code?: string } | null)?.code ?? ''
   if (err instanceof GmrError && !(err instanceof StorageError)) return err

@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import { backoff } from '../domain/async.js'
 import { RegistryLockedError } from '../domain/errors.js'
 import { crashPoint } from './crashPoint.js'
-import { isErrno, storageFailure, tempPathFor } from './fs.js'
+import { isErrno, storageFailure, tempPathFor, type FileSystem, type FsFileHandle } from './fs.js'
 import { processAlive, processIdentity, type ProcessIdentity } from './processes.js'
 import type { GitDir } from './repo.js'
 import { sweepTempFiles } from './tempFiles.js'
@@ -61,30 +61,77 @@ export async function withLock<T>(repo: GitDir, name: string, fn: () => Promise<
   }
 }
 
+/** What a waiter found between two tries at a lock. */
+export type LockLook = 'retry' | 'changed-hands' | 'held'
+
+export interface LockWait<T> {
+  /** Take the lock: create its file exclusively; null when someone else holds it. */
+  take(): Promise<T | null>
+  /**
+   * Look at the holder between tries: 'retry' at once (released, or taken over from a
+   * process that is gone), 'changed-hands' (the queue is moving: the wait starts again),
+   * or 'held'. Without it, the lock is simply held.
+   */
+  look?(): Promise<LockLook>
+  /** The pause between tries grows by `stepMs` a try up to `capMs` (random, so waiters do not retry in step). */
+  stepMs: number
+  capMs: number
+  /** How long one holder may keep the lock, and the error that ends the wait then; without it the wait lasts as long as the holder. */
+  giveUp?: { afterMs: number; error(): Error }
+}
+
+/**
+ * The one loop every lock file in gmr is waited for with (the registry lock here, git's
+ * `<ref>.lock` and `index.lock`, the download cache's lock): try, look, back off, give up
+ * after the timeout.
+ */
+export async function waitForLock<T>(wait: LockWait<T>): Promise<T> {
+  const patience = wait.giveUp?.afterMs ?? Number.POSITIVE_INFINITY
+  let deadline = Date.now() + patience
+  for (let attempt = 0; ; attempt++) {
+    const taken = await wait.take()
+    if (taken !== null) return taken
+    const look = wait.look ? await wait.look() : 'held'
+    if (look === 'retry') continue
+    if (look === 'changed-hands') deadline = Date.now() + patience
+    if (wait.giveUp && Date.now() >= deadline) throw wait.giveUp.error()
+    await backoff(attempt, { stepMs: wait.stepMs, capMs: wait.capMs, deadline })
+  }
+}
+
+/** Open `path` for writing, created exclusively; null when it exists (someone holds that lock). */
+export async function openExclusiveOrNull(fs: FileSystem, path: string): Promise<FsFileHandle | null> {
+  try {
+    return await fs.openExclusive(path)
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return null
+    throw err
+  }
+}
+
 async function acquire(repo: GitDir, path: string, me: LockHolder, options: LockOptions): Promise<void> {
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const text = `${JSON.stringify(me)}\n`
-  let deadline = Date.now() + timeout
   let seen: string | null = null
-  for (let attempt = 0; ; attempt++) {
-    if (await createComplete(repo, path, text)) return
-    const current = await repo.fs.readText(path)
-    if (current === null) continue // released between our two looks
-    if (current !== seen) {
-      // The lock changed hands: the queue is moving, so the wait starts again.
-      seen = current
-      deadline = Date.now() + timeout
-    }
-    const holder = parseHolder(current)
-    if (holder !== null && (await holderGone(repo, holder))) {
-      if (await takeOver(repo, path, current, text)) {
+  let holder: LockHolder | null = null
+  await waitForLock({
+    take: async () => ((await createComplete(repo, path, text)) ? true : null),
+    look: async () => {
+      const current = await repo.fs.readText(path)
+      if (current === null) return 'retry' // released between our two looks
+      holder = parseHolder(current)
+      if (holder !== null && (await holderGone(repo, holder)) && (await takeOver(repo, path, current, text))) {
         options.onNotice?.(tookOverNotice(path, holder))
-        continue
+        return 'retry'
       }
-    }
-    if (Date.now() >= deadline) throw lockedError(path, holder, timeout)
-    await backoff(attempt, { stepMs: 5, capMs: 100, deadline })
-  }
+      if (current === seen) return 'held'
+      seen = current
+      return 'changed-hands'
+    },
+    stepMs: 5,
+    capMs: 100,
+    giveUp: { afterMs: timeout, error: () => lockedError(path, holder, timeout) },
+  })
 }
 
 /** Create `path` holding `text`, whole or not at all; false when it exists. */
@@ -141,7 +188,7 @@ async function takeOver(repo: GitDir, path: string, stale: string, text: string)
 }
 
 /** The holder a lock file names; older gmr versions wrote only the pid. Null when it cannot be read. */
-export function parseHolder(text: string): LockHolder | null {
+function parseHolder(text: string): LockHolder | null {
   if (/^\d+\s*$/.test(text)) {
     return { pid: Number(text), host: hostname(), since: '', command: 'gmr', nonce: text.trim(), start: null, boot: null }
   }

@@ -1,3 +1,4 @@
+import { isObjectId } from '../domain/objectId.js'
 import { createHash } from 'node:crypto'
 import { deflateSync, inflateSync } from 'node:zlib'
 import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
@@ -29,18 +30,13 @@ export interface ReadObjectOptions {
   cache?: object
 }
 
-const OID = /^[0-9a-f]{40}$/
 const DEFAULT_PACK_THRESHOLD = 64
 // git writes loose objects at core.loosecompression = 1; matching it keeps us as fast as `git add`.
 const DEFAULT_COMPRESSION_LEVEL = 1
 const LOOSE_WRITE_CONCURRENCY = 16
 
-export function isOid(value: string): boolean {
-  return OID.test(value)
-}
-
 export function assertOid(value: string, what = 'object id'): void {
-  if (!OID.test(value)) {
+  if (!isObjectId(value)) {
     throw new CorruptObjectError(`${what} "${value}" is not a 40-character lowercase hex SHA-1`, { oid: value })
   }
 }
@@ -53,7 +49,7 @@ export function hashObject(type: ObjectType, content: Uint8Array): string {
   return createHash('sha1').update(objectHeader(type, content.length)).update(content).digest('hex')
 }
 
-export function looseObjectPath(gitdir: string, oid: string): string {
+function looseObjectPath(gitdir: string, oid: string): string {
   return `${gitdir}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`
 }
 

@@ -1,3 +1,4 @@
+import { isObjectId } from '../domain/objectId.js'
 import { createHash } from 'node:crypto'
 import { crc32, deflateSync } from 'node:zlib'
 import { CorruptObjectError } from '../domain/errors.js'
@@ -32,7 +33,6 @@ const PACK_TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 
 // git writes commits first, then trees, then blobs, so history walks touch the start of a pack.
 const PACK_ORDER: Record<ObjectType, number> = { commit: 0, tag: 1, tree: 2, blob: 3 }
 const IDX_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63])
-const OID = /^[0-9a-f]{40}$/
 const LARGE_OFFSET = 0x80000000
 const FANOUT_BYTES = 256 * 4
 
@@ -54,11 +54,11 @@ export function deflateOptions(size: number, level: number): { level: number; wi
  * about 200 MB that way. Compressing a few hundred bytes saves little; git itself
  * stores everything so at pack.compression=0, and every inflater reads it.
  */
-export const STORED_BELOW = 1024
+const STORED_BELOW = 1024
 const STORED_BLOCK_MAX = 0xffff
 
 /** One pack entry's data: a zlib stream, deflated or (for small objects) stored. */
-export function deflateEntry(content: Uint8Array, level: number): Buffer {
+function deflateEntry(content: Uint8Array, level: number): Buffer {
   return content.length < STORED_BELOW ? zlibStored(content) : deflateSync(content, deflateOptions(content.length, level))
 }
 
@@ -120,7 +120,7 @@ export function buildPack(objects: PackObject[], options: BuildPackOptions = {})
   const seen = new Set<string>()
   const unique: PackObject[] = []
   for (const obj of objects) {
-    if (!OID.test(obj.oid)) throw new CorruptObjectError(`cannot pack object "${obj.oid}": not a SHA-1`, { oid: obj.oid })
+    if (!isObjectId(obj.oid)) throw new CorruptObjectError(`cannot pack object "${obj.oid}": not a SHA-1`, { oid: obj.oid })
     if (seen.has(obj.oid)) continue
     seen.add(obj.oid)
     unique.push(obj)

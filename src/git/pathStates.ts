@@ -4,7 +4,7 @@ import type { Repo } from './repo.js'
 import { commitTree, entryAt } from './treePath.js'
 
 /** The index's entry for a path that is in conflict (it has stages 1–3, no stage 0). */
-export const UNMERGED = 'unmerged'
+const UNMERGED = 'unmerged'
 
 /**
  * One path as git sees it three ways: the blob id in HEAD's commit, in the index, and

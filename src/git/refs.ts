@@ -1,4 +1,5 @@
-import { backoff, sleep } from '../domain/async.js'
+import { isObjectId, OID_HEX } from '../domain/objectId.js'
+import { sleep } from '../domain/async.js'
 import {
   CorruptObjectError,
   InvalidInputError,
@@ -14,6 +15,7 @@ import {
 import { crashPoint } from './crashPoint.js'
 import { dirname, isErrno, type FsFileHandle } from './fs.js'
 import { readObject } from './objects.js'
+import { waitForLock } from './lock.js'
 import type { GitDir } from './repo.js'
 
 /** The all-zero object id git uses for "no value" (a created ref's old value in a reflog). */
@@ -34,7 +36,6 @@ export interface UpdateRefOptions {
 
 export type DeleteRefOptions = Pick<UpdateRefOptions, 'lockTimeoutMs'>
 
-const OID_PATTERN = /^[0-9a-f]{40}$/
 /** git's SYMREF_MAXDEPTH. */
 const MAX_SYMREF_DEPTH = 5
 const DEFAULT_LOCK_TIMEOUT_MS = 5000
@@ -113,7 +114,7 @@ export async function clearAbandonedRefLock(repo: GitDir, ref: string, quietMs =
   const after = await repo.fs.stat(path)
   if (after === null || after.mtimeMs !== before.mtimeMs || after.size !== before.size) return false
   const text = (await repo.fs.readText(path)) ?? ''
-  if (!/^([0-9a-f]{40}\n?)?$/.test(text)) return false
+  if (!new RegExp(`^(${OID_HEX}\n?)?$`).test(text)) return false
   await repo.fs.remove(path)
   return true
 }
@@ -303,7 +304,7 @@ function parsePackedRefs(text: string, file: string): Map<string, string> {
     const space = line.indexOf(' ')
     const oid = line.slice(0, space)
     const name = line.slice(space + 1).trimEnd()
-    if (space !== 40 || !OID_PATTERN.test(oid) || name === '') {
+    if (space !== 40 || !isObjectId(oid) || name === '') {
       throw new CorruptObjectError(
         `'${file}' is corrupt: unexpected line "${line.slice(0, 80)}"; git cannot read it either, so fix that line or restore the file from a backup`,
         { file, line },
@@ -431,33 +432,38 @@ async function lockFile(
 ): Promise<HeldLock> {
   const timeout = timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
   const path = `${target}.lock`
-  const deadline = Date.now() + timeout
-  let missingParent = 0
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return new HeldLock(repo, path, await repo.fs.openExclusive(path))
-    } catch (err) {
-      if (isErrno(err, 'ENOENT') && missingParent++ < 100) {
-        // Never conjure a git directory out of a wrong path.
-        if (!(await repo.fs.exists(repo.gitdir))) {
-          throw new NotAGitRepositoryError(`no git directory at '${repo.gitdir}'; check the repository path`, {
-            gitdir: repo.gitdir,
-          })
-        }
-        // Missing parent folder, or a deleteRef just pruned it as empty: make it and retry.
-        await repo.fs.mkdirp(dirname(path))
-        continue
-      }
-      if (!isErrno(err, 'EEXIST')) throw err
-      const now = Date.now()
-      if (now >= deadline) {
-        throw new RefLockedError(
+  return waitForLock({
+    take: () => openLockFile(repo, path),
+    stepMs: 2,
+    capMs: 20,
+    giveUp: {
+      afterMs: timeout,
+      error: () =>
+        new RefLockedError(
           `cannot lock ${what}: '${path}' has existed for over ${timeout} ms, so another gmr or git process ` +
             `is updating it, or one crashed. If no other gmr/git process is running, delete '${path}' and try again`,
           { ...data, lockFile: path, timeoutMs: timeout },
-        )
+        ),
+    },
+  })
+}
+
+/** Create the `.lock` file exclusively, making its folder when missing; null when it exists. */
+async function openLockFile(repo: GitDir, path: string): Promise<HeldLock | null> {
+  for (let missingParent = 0; ; missingParent++) {
+    try {
+      return new HeldLock(repo, path, await repo.fs.openExclusive(path))
+    } catch (err) {
+      if (isErrno(err, 'EEXIST')) return null
+      if (!isErrno(err, 'ENOENT') || missingParent >= 100) throw err
+      // Never conjure a git directory out of a wrong path.
+      if (!(await repo.fs.exists(repo.gitdir))) {
+        throw new NotAGitRepositoryError(`no git directory at '${repo.gitdir}'; check the repository path`, {
+          gitdir: repo.gitdir,
+        })
       }
-      await backoff(attempt, { stepMs: 2, capMs: 20, deadline })
+      // Missing parent folder, or a deleteRef just pruned it as empty: make it and retry.
+      await repo.fs.mkdirp(dirname(path))
     }
   }
 }
@@ -574,7 +580,7 @@ function assertWritableName(ref: string): void {
 }
 
 function assertOid(oid: string, what: string, ref: string): void {
-  if (OID_PATTERN.test(oid)) return
+  if (isObjectId(oid)) return
   throw new InvalidInputError(`${what} for ref '${ref}' is not a 40-hex lower-case object id: '${oid}'`, { ref, oid })
 }
 

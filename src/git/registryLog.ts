@@ -121,7 +121,7 @@ async function findOrigins(
 }
 
 /** Reads commits and the manifest listing of their trees, sharing subtrees between commits. */
-export class ManifestTreeReader {
+class ManifestTreeReader {
   private readonly cache = {}
   private readonly commits = new Map<string, CommitData>()
   private readonly registryTrees = new Map<string, Map<string, string>>()

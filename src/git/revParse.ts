@@ -1,3 +1,4 @@
+import { isObjectId, OID_HEX } from '../domain/objectId.js'
 import { InvalidInputError, MissingObjectError } from '../domain/errors.js'
 import { decodeCommit } from './commit.js'
 import { readObject, type ReadObjectResult } from './objects.js'
@@ -72,7 +73,7 @@ function parseSuffix(suffix: string, rev: string): Step[] {
 async function resolveName(repo: GitDir, name: string, cache: object): Promise<{ oid: string; ref: string | null } | null> {
   if (/^[A-Z_]*HEAD$/.test(name) && name !== 'HEAD') {
     const text = await repo.fs.readText(`${repo.gitdir}/${name}`)
-    const oid = text === null ? null : /^([0-9a-f]{40})/.exec(text)?.[1]
+    const oid = text === null ? null : new RegExp(`^(${OID_HEX})`).exec(text)?.[1]
     return oid ? { oid, ref: null } : null
   }
   const candidates =
@@ -84,7 +85,7 @@ async function resolveName(repo: GitDir, name: string, cache: object): Promise<{
     const oid = await readRef(repo, ref)
     if (oid !== null) return { oid, ref }
   }
-  if (/^[0-9a-f]{40}$/.test(name)) return (await objectExists(repo, name, cache)) ? { oid: name, ref: null } : null
+  if (isObjectId(name)) return (await objectExists(repo, name, cache)) ? { oid: name, ref: null } : null
   if (/^[0-9a-f]{4,39}$/.test(name)) {
     const git = await import('isomorphic-git')
     try {
@@ -116,7 +117,7 @@ async function peelToCommit(repo: GitDir, oid: string, rev: string, cache: objec
     const object = await readObject(repo, current, { cache })
     if (object.type === 'commit') return current
     if (object.type !== 'tag') break
-    const target = /^object ([0-9a-f]{40})$/m.exec(object.content.toString('utf8'))?.[1]
+    const target = new RegExp(`^object (${OID_HEX})$`, 'm').exec(object.content.toString('utf8'))?.[1]
     if (target === undefined) break
     current = target
   }

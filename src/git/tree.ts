@@ -1,3 +1,4 @@
+import { isObjectId } from '../domain/objectId.js'
 import { CorruptObjectError } from '../domain/errors.js'
 
 export type TreeMode = '100644' | '100755' | '120000' | '40000' | '160000'
@@ -9,13 +10,8 @@ export interface TreeEntry {
 }
 
 const MODES: ReadonlySet<string> = new Set<TreeMode>(['100644', '100755', '120000', '40000', '160000'])
-const OID = /^[0-9a-f]{40}$/
 const SPACE = 0x20
 const NUL = 0
-
-export function isTreeMode(mode: string): mode is TreeMode {
-  return MODES.has(mode)
-}
 
 function badEntry(why: string, entry: Partial<TreeEntry>): CorruptObjectError {
   return new CorruptObjectError(`invalid tree entry ${JSON.stringify(entry.name ?? '')}: ${why}`, { entry })
@@ -29,7 +25,7 @@ function checkEntry(entry: TreeEntry): void {
   // A ".git" entry would be checked out as the repository itself (CVE-2014-9390); git fsck rejects it.
   if (name.toLowerCase() === '.git') throw badEntry('".git" cannot be stored in a tree', entry)
   if (!MODES.has(entry.mode)) throw badEntry(`unknown mode "${entry.mode}"`, entry)
-  if (!OID.test(entry.oid)) throw badEntry(`"${entry.oid}" is not a 40-character lowercase hex SHA-1`, entry)
+  if (!isObjectId(entry.oid)) throw badEntry(`"${entry.oid}" is not a 40-character lowercase hex SHA-1`, entry)
 }
 
 /**

@@ -36,7 +36,7 @@ export interface BuildSiteResult {
 }
 
 /** The registry-history page lists at most this many changes, newest first. */
-export const HISTORY_SHOWN = 1000
+const HISTORY_SHOWN = 1000
 
 /**
  * The registry as a static web site, in memory: a models list with search and a tag

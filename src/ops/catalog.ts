@@ -17,7 +17,7 @@ export async function listArtifactNames(repo: Repo): Promise<string[]> {
   return [...new Set([...branches, ...(await manifestNames(repo, 'artifact'))])].sort()
 }
 
-export async function listModelNames(repo: Repo): Promise<string[]> {
+async function listModelNames(repo: Repo): Promise<string[]> {
   return (await manifestNames(repo, 'model')).sort()
 }
 

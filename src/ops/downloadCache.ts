@@ -1,9 +1,10 @@
+import { OID_HEX } from '../domain/objectId.js'
 import { createHash } from 'node:crypto'
-import { sleep } from '../domain/async.js'
 import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
 import { isErrno, type FileSystem, type FsStat } from '../git/fs.js'
+import { openExclusiveOrNull, waitForLock } from '../git/lock.js'
 import { hashFile, LfsStore } from '../git/lfsStore.js'
 import { hashObject, readObject, type ReadObjectResult } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
@@ -29,7 +30,7 @@ export function downloadCacheFor(fs: FileSystem, url: string, env: Env, cwd: str
   return { fs, gitdir: `${root}/repos/${key}.git`, lock: `${root}/repos/${key}.lock` }
 }
 
-const POLL_MS = 50
+const POLL_MS = 100
 
 /**
  * Run `fn` holding the cache entry's lock: a file created exclusively with our pid in it.
@@ -39,18 +40,18 @@ const POLL_MS = 50
 export async function withCacheLock<T>(cache: DownloadCache, fn: () => Promise<T>): Promise<T> {
   const { fs } = cache
   await fs.mkdirp(cache.lock.slice(0, cache.lock.lastIndexOf('/')))
-  for (;;) {
-    try {
-      const handle = await fs.openExclusive(cache.lock)
-      await handle.write(`${process.pid}\n`)
-      await handle.close()
-      break
-    } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err
-      if (await holderIsGone(fs, cache.lock)) await fs.remove(cache.lock)
-      else await sleep(POLL_MS + Math.random() * POLL_MS)
-    }
-  }
+  const handle = await waitForLock({
+    take: () => openExclusiveOrNull(fs, cache.lock),
+    look: async () => {
+      if (!(await holderIsGone(fs, cache.lock))) return 'held'
+      await fs.remove(cache.lock)
+      return 'retry'
+    },
+    stepMs: POLL_MS,
+    capMs: POLL_MS,
+  })
+  await handle.write(`${process.pid}\n`)
+  await handle.close()
   try {
     return await fn()
   } finally {
@@ -72,7 +73,7 @@ async function holderIsGone(fs: FileSystem, lock: string): Promise<boolean> {
 }
 
 /** readObject that also checks the content hashes to the id it was asked for. */
-export async function readVerified(repo: GitDir, oid: string, cache: object = {}): Promise<ReadObjectResult> {
+async function readVerified(repo: GitDir, oid: string, cache: object = {}): Promise<ReadObjectResult> {
   const object = await readObject(repo, oid, { cache })
   const actual = hashObject(object.type, object.content)
   if (actual !== oid) {
@@ -91,7 +92,7 @@ export async function findDamagedObject(repo: GitDir, commit: string): Promise<s
   try {
     const object = await readVerified(repo, commit, cache)
     if (object.type !== 'commit') return null
-    const tree = /^tree ([0-9a-f]{40})$/m.exec(object.content.toString('latin1'))?.[1]
+    const tree = new RegExp(`^tree (${OID_HEX})$`, 'm').exec(object.content.toString('latin1'))?.[1]
     if (tree === undefined) return null
     const files = await listTreeFiles(repo, tree, cache, (oid) => {
       current = oid

@@ -49,7 +49,7 @@ export interface AppliedEdit {
   refs: AliasRefChange[]
 }
 
-export function journalPath(repo: Repo): string {
+function journalPath(repo: Repo): string {
   return `${repo.gitdir}/gmr/edit.json`
 }
 

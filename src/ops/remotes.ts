@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../domain/errors.js'
 import { configValue, type GitConfig } from '../domain/gitConfig.js'
-import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
+import { lfsEndpointFor } from '../domain/remoteUrl.js'
 import { readGitConfig, type Env } from '../git/config.js'
 import type { Repo } from '../git/repo.js'
 import type { GitWorkspace } from '../remote/remoteGit.js'
@@ -65,8 +65,4 @@ export function fetchRefspecs(remote: string): string[] {
     '+refs/aliases/*:refs/aliases/*',
     `+refs/aliases/*:refs/remotes/${remote}/aliases/*`,
   ]
-}
-
-export function describeRemote(remote: RemoteInfo): string {
-  return `${remote.name} (${redactUrl(remote.url)})`
 }

@@ -136,7 +136,7 @@ function describeSignatureProblem(what: string, check: SignatureCheck): string {
  * Ask `git verify-commit` about one commit, so that the trust is exactly git's: the
  * allowed signers file for ssh, the keyring and gpg.minTrustLevel for openpgp.
  */
-export async function checkSignature(repo: Repo, env: Env, commit: string): Promise<SignatureCheck> {
+async function checkSignature(repo: Repo, env: Env, commit: string): Promise<SignatureCheck> {
   const { headers } = decodeCommit((await readObject(repo, commit)).content)
   if (headers.gpgsig === undefined && headers['gpgsig-sha256'] === undefined) {
     return { commit, status: 'unsigned', signer: null, detail: 'no signature' }

@@ -46,7 +46,7 @@ function repoUrl(api: GitHubApi): string {
 }
 
 /** `<https://api.github.com/…&page=2>; rel="next", <…>; rel="last"` → the next page's URL. */
-export function nextPage(link: string | undefined): string | null {
+function nextPage(link: string | undefined): string | null {
   for (const part of (link ?? '').split(',')) {
     const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)
     if (match) return match[1]!

@@ -187,7 +187,7 @@ export function transportError(what: string, remote: string, run: GitRun): Error
 }
 
 /** The host of a URL (`127.0.0.1:8080`, `github.com`), or the remote as given (a name, a path). */
-export function hostOf(remote: string): string {
+function hostOf(remote: string): string {
   try {
     const host = new URL(remote).host
     if (host !== '') return host

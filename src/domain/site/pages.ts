@@ -12,7 +12,7 @@ export interface SitePage {
 }
 
 /** A version's files listed on its artifact page, at most this many (the rest are counted). */
-export const FILES_SHOWN_PER_VERSION = 200
+const FILES_SHOWN_PER_VERSION = 200
 
 /** Where each page lives: stable, relative, and the same for `gmr site` and `gmr serve`. */
 export const sitePaths = {
