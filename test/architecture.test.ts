@@ -125,6 +125,11 @@ describe('architecture', () => {
     expect(dead).toEqual([])
   })
 
+  it('one git runner: only src/git/gitBinary.ts starts git (signing.ts starts the signing program)', () => {
+    const spawners = files.filter((f) => importsOf(f).some((s) => s === 'node:child_process' || s === 'child_process')).map((f) => relative(SRC, f))
+    expect(spawners.sort()).toEqual([join('git', 'gitBinary.ts'), join('git', 'signing.ts')])
+  })
+
   it('src/domain does no IO', () => {
     const io = /^(node:)?(fs|child_process|net|http|https|os)(\/|$)/
     const violations = files

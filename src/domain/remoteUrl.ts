@@ -37,3 +37,9 @@ export function lfsEndpointFor(remoteUrl: string): string {
 export function isLocalRemote(url: string): boolean {
   return url.startsWith('/') || url.startsWith('./') || url.startsWith('../') || /^file:\/\//i.test(url)
 }
+
+/** The transports a registry needs; git's remote helpers (`ext::`, `fd::`, …) are not among them. */
+export const ALLOWED_PROTOCOLS = ['https', 'http', 'ssh', 'git', 'file'] as const
+
+/** `GIT_ALLOW_PROTOCOL` for every git gmr starts: git itself then refuses any other transport. */
+export const GIT_ALLOW_PROTOCOL = ALLOWED_PROTOCOLS.join(':')

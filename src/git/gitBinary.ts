@@ -1,3 +1,5 @@
+import { GitMissingError } from '../domain/errors.js'
+import { GIT_ALLOW_PROTOCOL } from '../domain/remoteUrl.js'
 import type { Env } from './config.js'
 import type { GitDir } from './repo.js'
 
@@ -11,25 +13,94 @@ export interface GitBinary {
   env: Env
 }
 
+export interface GitRun {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunGitOptions {
+  cwd?: string
+  env: Env
+  input?: string
+  /** Called with each line git writes on stderr (progress), when given. */
+  onStderr?: (line: string) => void
+}
+
+/**
+ * The one way gmr runs the git binary, for remotes (fetch, push, ls-remote: git carries
+ * the user's SSH keys, credential helpers and every transport) and for local work git
+ * does best (pull's merge and commit, bulk history reads). Never prompts on a terminal;
+ * a missing credential becomes an error gmr can explain. Only the transports in
+ * GIT_ALLOW_PROTOCOL run, whatever a URL or a config file names.
+ */
+export async function runGit(args: readonly string[], options: RunGitOptions): Promise<GitRun> {
+  const run = await spawnGit(args, options)
+  return { code: run.code, stdout: run.stdout.toString(), stderr: run.stderr }
+}
+
+async function spawnGit(args: readonly string[], options: RunGitOptions): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  // Loaded on first use: lookups that find their indexes current never spawn anything.
+  const { spawn } = await import('node:child_process')
+  return new Promise((resolve, reject) => {
+    const env = { ...options.env, GIT_ALLOW_PROTOCOL, GIT_TERMINAL_PROMPT: options.env.GIT_TERMINAL_PROMPT ?? '0', LC_ALL: 'C' }
+    const child = spawn('git', [...args], {
+      cwd: options.cwd,
+      env: env as NodeJS.ProcessEnv,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
+    const stdout: Buffer[] = []
+    let stderr = ''
+    let partial = ''
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString()
+      stderr += text
+      if (!options.onStderr) return
+      partial += text
+      const lines = partial.split(/[\r\n]/)
+      partial = lines.pop() ?? ''
+      for (const line of lines) if (line.trim() !== '') options.onStderr(line)
+    })
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') reject(new GitMissingError('git is not installed (or not on PATH); install git to use remotes'))
+      else reject(err)
+    })
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(stdout), stderr }))
+    if (options.input !== undefined) {
+      // git may exit before reading all its input (a failing command): that is its answer, not ours to throw.
+      child.stdin!.on('error', () => {})
+      child.stdin!.end(options.input)
+    }
+  })
+}
+
+const gitAvailable = new Map<string, Promise<boolean>>()
+
+/** Whether a git binary is on PATH (asked once per PATH). */
+export function hasGit(env: Env): Promise<boolean> {
+  const key = env.PATH ?? ''
+  let answer = gitAvailable.get(key)
+  if (!answer) {
+    answer = runGit(['--version'], { env }).then(
+      (run) => run.code === 0,
+      () => false,
+    )
+    gitAvailable.set(key, answer)
+  }
+  return answer
+}
+
 /**
  * `git --git-dir=<gitdir> <args>` with `input` on stdin; stdout as bytes, or null when
  * there is no git binary or it fails (the caller then reads the objects itself).
  */
 export async function readGitOutput(repo: GitDir, binary: GitBinary, args: readonly string[], input = ''): Promise<Buffer | null> {
-  // Loaded on first use: lookups that find their indexes current never spawn anything.
-  const { spawn } = await import('node:child_process')
-  return new Promise((resolve) => {
-    const env = { ...binary.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv
-    delete env.GIT_DIR
-    delete env.GIT_WORK_TREE
-    const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env, stdio: ['pipe', 'pipe', 'ignore'] })
-    const chunks: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
-    child.on('error', () => resolve(null))
-    child.on('close', (code) => resolve(code === 0 ? Buffer.concat(chunks) : null))
-    child.stdin.on('error', () => {})
-    child.stdin.end(input)
-  })
+  const env = { ...binary.env }
+  delete env.GIT_DIR
+  delete env.GIT_WORK_TREE
+  const run = await spawnGit([`--git-dir=${repo.gitdir}`, ...args], { env, input }).catch(() => null)
+  return run !== null && run.code === 0 ? run.stdout : null
 }
 
 /**

@@ -3,9 +3,10 @@ import { manifestDir, type NameKind } from '../domain/layout.js'
 import { followReplayed, mergeManifests, rewriteLinks, type ReplayedVersion } from '../domain/manifestMerge.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { currentBranch } from '../git/commitFiles.js'
+import { mergeBase } from '../git/mergeBase.js'
 import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
-import { runGit } from '../remote/gitCli.js'
+import { runGit } from '../git/gitBinary.js'
 import { fetchRefs, lastWord } from '../remote/remoteGit.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
 import { commitIdentities, openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './context.js'
@@ -81,7 +82,7 @@ async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replaye
   if (theirs === null) return 'no-upstream'
   if (theirs === ours) return 'up-to-date'
   const git = (args: string[]) => runGit(args, { cwd: repo.dir, env })
-  const base = (await git(['merge-base', ours ?? theirs, theirs])).stdout.trim()
+  const base = await mergeBase(repo, ours ?? theirs, theirs)
   if (base === theirs) return 'ahead'
   if (base === ours) {
     const run = await git(['merge', '--ff-only', '-q', theirs])
@@ -151,12 +152,13 @@ async function mergeManifestFile(
   repo: Repo,
   env: RegistryContext['env'],
   path: string,
-  base: string,
+  base: string | null,
   theirs: string,
   replayed: readonly ReplayedVersion[],
 ): Promise<string[] | { kind: NameKind; name: string; data: ManifestYaml } | null> {
   const store = new ManifestStore(repo)
-  const at = async (rev: string): Promise<ManifestYaml | null> => {
+  const at = async (rev: string | null): Promise<ManifestYaml | null> => {
+    if (rev === null) return null
     const run = await runGit(['rev-parse', '-q', '--verify', `${rev}:${path}`], { cwd: repo.dir, env })
     const oid = run.stdout.trim()
     return run.code === 0 && oid !== '' ? (await store.readBlob(path, oid)).data : null

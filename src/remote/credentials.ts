@@ -1,6 +1,6 @@
 import { urlCredentials } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
-import { hasGit, runGit } from './gitCli.js'
+import { hasGit, runGit } from '../git/gitBinary.js'
 
 export interface Credential {
   username: string

@@ -1,9 +1,10 @@
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
 import { PushRejectedError, RemoteAuthError, RemoteNotFoundError, RemoteStalledError, RemoteTransferError, RemoteUrlRefusedError } from '../domain/errors.js'
-import { runGit, type GitRun } from './gitCli.js'
+import { runGit, type GitRun } from '../git/gitBinary.js'
 import { gitTimeoutArgs, timeoutsFrom } from './timeouts.js'
-import { ALLOWED_PROTOCOLS, checkRemoteUrl } from './transportPolicy.js'
+import { checkRemoteUrl } from './transportPolicy.js'
+import { ALLOWED_PROTOCOLS } from '../domain/remoteUrl.js'
 
 /** A repository on disk that git commands run in. */
 export interface GitWorkspace {

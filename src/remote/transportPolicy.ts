@@ -1,11 +1,5 @@
-import type { Env } from '../git/config.js'
 import { RemoteUrlRefusedError } from '../domain/errors.js'
-
-/** The transports a registry needs; git's remote helpers (`ext::`, `fd::`, …) are not among them. */
-export const ALLOWED_PROTOCOLS = ['https', 'http', 'ssh', 'git', 'file'] as const
-
-/** `GIT_ALLOW_PROTOCOL` for every git gmr starts: git itself then refuses any other transport. */
-export const GIT_ALLOW_PROTOCOL = ALLOWED_PROTOCOLS.join(':')
+import { ALLOWED_PROTOCOLS } from '../domain/remoteUrl.js'
 
 const SSH_ALIASES = new Set(['git+ssh', 'ssh+git'])
 
@@ -31,9 +25,4 @@ export function checkRemoteUrl(url: string): void {
     `refusing remote URL "${shown}": transport "${protocol}${helper ? '::' : '://'}" is not allowed; gmr talks to remotes over ${ALLOWED_PROTOCOLS.join(', ')} only`,
     { url: shown, protocol },
   )
-}
-
-/** The environment git runs in: the caller's, with the transport allow-list gmr enforces. */
-export function gitTransportEnv(env: Env): Env {
-  return { ...env, GIT_ALLOW_PROTOCOL }
 }
