@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { sleep } from '../../src/domain/async.js'
 import { FileSystem, type FsClient } from '../../src/git/fs.js'
-import { withLock } from '../../src/git/lock.js'
+import { RefLockedError } from '../../src/domain/errors.js'
+import { waitForLock, withLock } from '../../src/git/lock.js'
 import type { GitDir } from '../../src/git/repo.js'
 import { diskRepos } from '../helpers/diskRepo.js'
 
@@ -114,5 +115,43 @@ describe('the registry lock', () => {
     nodeFs.writeFileSync(leftover, '{}')
     await withLock(repo, 'registry', async () => undefined)
     expect(nodeFs.existsSync(leftover)).toBe(false)
+  })
+})
+
+describe('waitForLock, the one loop every lock file is waited for with', () => {
+  it('retries at once after a look that says "retry", and returns what the winning try took', async () => {
+    const tries: string[] = []
+    let n = 0
+    const taken = await waitForLock({
+      take: async () => (++n === 3 ? 'mine' : null),
+      look: async () => {
+        tries.push(`look ${n}`)
+        return 'retry'
+      },
+      stepMs: 1,
+      capMs: 1,
+    })
+    expect(taken).toBe('mine')
+    expect(tries).toEqual(['look 1', 'look 2'])
+  })
+
+  it('gives up with the caller\'s error when one holder keeps the lock, and waits on while it changes hands', async () => {
+    const gaveUp = await waitForLock({
+      take: async () => null,
+      stepMs: 1,
+      capMs: 1,
+      giveUp: { afterMs: 0, error: () => new RefLockedError('held too long') },
+    }).catch((e: unknown) => e)
+    expect(gaveUp).toBeInstanceOf(RefLockedError)
+
+    let n = 0
+    const taken = await waitForLock({
+      take: async () => (++n === 20 ? 'after a queue' : null),
+      look: async () => 'changed-hands' as const,
+      stepMs: 1,
+      capMs: 2,
+      giveUp: { afterMs: 30, error: () => new RefLockedError('should have kept waiting') },
+    })
+    expect(taken).toBe('after a queue')
   })
 })
