@@ -110,6 +110,7 @@ export function generateValidators(schemas = loadSchemas()) {
     '  registryBranch: string',
     '  largeFileThreshold?: number',
     '  protectedAliases?: string[]',
+    '  retention?: { keepLast?: number; keepWithin?: string }',
     '}',
     '',
     '/** registry/artifacts/<artifact>.yaml (schemas/artifact.schema.json). */',

@@ -13,6 +13,7 @@ import { registerInit } from './commands/init.js'
 import { registerLink } from './commands/link.js'
 import { registerLog } from './commands/log.js'
 import { registerModel } from './commands/model.js'
+import { registerPrune } from './commands/prune.js'
 import { registerRemote } from './commands/remote.js'
 import { registerResolve } from './commands/resolve.js'
 import { registerShow } from './commands/show.js'
@@ -89,6 +90,7 @@ export function buildProgram(io: CliIo): Command {
   registerDiff(program, io)
   registerRemote(program, io)
   registerVerify(program, io)
+  registerPrune(program, io)
   registerSite(program, io)
   registerGithubAction(program, io)
   registerCompletion(program, io)

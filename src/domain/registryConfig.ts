@@ -2,6 +2,7 @@ import { Document } from 'yaml'
 import { manifestDefaults, schemaIds, validateRegistry } from './generated/validators.js'
 import { REGISTRY_FILE } from './layout.js'
 import { parseYamlFile, stringifyManifest } from './yamlFile.js'
+import type { RetentionPolicy } from './retention.js'
 
 export const DEFAULT_LARGE_FILE_THRESHOLD: number = manifestDefaults.registry.largeFileThreshold
 
@@ -11,6 +12,8 @@ export interface RegistryConfig {
   registryBranch: string
   largeFileThreshold: number
   protectedAliases: string[]
+  /** Which versions `gmr prune` keeps the large files of; absent: all of them. */
+  retention?: RetentionPolicy
 }
 
 export function parseRegistryConfig(text: string, file = REGISTRY_FILE): RegistryConfig {
@@ -20,6 +23,7 @@ export function parseRegistryConfig(text: string, file = REGISTRY_FILE): Registr
     registryBranch: data.registryBranch,
     largeFileThreshold: data.largeFileThreshold ?? DEFAULT_LARGE_FILE_THRESHOLD,
     protectedAliases: data.protectedAliases ?? [],
+    ...(data.retention && { retention: data.retention }),
   }
 }
 

@@ -17,6 +17,7 @@ import { isAbandonedTemp, sweepTempFiles } from '../git/tempFiles.js'
 import { walkTree, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { prunedHint } from './prunedVersions.js'
 import { resolveReference } from './resolve.js'
 
 export interface DownloadOptions extends RepoOptions {
@@ -120,7 +121,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     target: resolvePath(options.to ?? `${resolved.name}-v${resolved.version}`, cwd),
     include: options.include ?? [],
     force: options.force ?? false,
-    missingHint: `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
+    missingHint: (await prunedHint(ctx, resolved.commit)) ?? `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
     ...(options.onProgress && { onProgress: options.onProgress }),
     fetchLfs: (objects) => fetchFromRemote(ctx, objects),
   })

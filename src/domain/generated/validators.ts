@@ -30,6 +30,7 @@ export interface RegistryYaml {
   registryBranch: string
   largeFileThreshold?: number
   protectedAliases?: string[]
+  retention?: { keepLast?: number; keepWithin?: string }
 }
 
 /** registry/artifacts/<artifact>.yaml (schemas/artifact.schema.json). */
@@ -69,7 +70,7 @@ export interface NameRule {
 export const schemaIds = {"defs":"https://gmr.dev/schemas/defs.schema.json","registry":"https://gmr.dev/schemas/registry.schema.json","artifact":"https://gmr.dev/schemas/artifact.schema.json","model":"https://gmr.dev/schemas/model.schema.json"} as const
 
 /** Changes whenever any schema changes: caches of validated manifests are keyed by it. */
-export const schemaFingerprint = '618db6028bb0'
+export const schemaFingerprint = '67f47c3ab48b'
 
 /** The `default` (or `const`) of each top-level manifest field that has one. */
 export const manifestDefaults = {"registry":{"formatVersion":1,"largeFileThreshold":1048576},"artifact":{"type":"model"},"model":{}} as const
@@ -83,7 +84,7 @@ export const validateName = validate40 as ValidateFunction<string>
 export const validateAlias = validate41 as ValidateFunction<string>
 export const validateTag = validate42 as ValidateFunction<string>
 
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses.","const":1},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses.","const":1},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
 const schema33 = {"title":"branch name","description":"A git branch name, as `git check-ref-format --branch` accepts it.","type":"string","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","allOf":[{"description":"start with \"-\"","not":{"pattern":"^-"}},{"description":"be \"HEAD\"","not":{"const":"HEAD"}},{"description":"be \"@\"","not":{"const":"@"}},{"description":"contain \"@{\"","not":{"pattern":"@\\{"}},{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"contain \"//\"","not":{"pattern":"//"}},{"description":"start or end with \"/\"","not":{"pattern":"^/|/$"}},{"description":"have a component that starts with \".\"","not":{"pattern":"(^|/)\\."}},{"description":"have a component that ends in \".lock\"","not":{"pattern":"\\.lock(/|$)"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
 const pattern4 = new RegExp("^-", "u");
 const pattern5 = new RegExp("@\\{", "u");
@@ -94,6 +95,7 @@ const pattern9 = new RegExp("(^|/)\\.", "u");
 const pattern10 = new RegExp("\\.lock(/|$)", "u");
 const pattern11 = new RegExp("\\.$", "u");
 const pattern12 = new RegExp("^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$", "u");
+const pattern18 = new RegExp("^[1-9][0-9]{0,5}[mhdw]$", "u");
 const schema34 = {"title":"alias","description":"A movable name for one version, unique within an artifact or registered model; it becomes part of a ref name.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,62}$","allOf":[{"description":"be \"latest\"","not":{"const":"latest"}},{"description":"be v<N>","not":{"pattern":"^v[0-9]+$"}},{"$ref":"#/$defs/refSafe"}]};
 const schema35 = {"description":"Rules that keep a string usable as one component of a git ref name.","type":"string","allOf":[{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"end in \".lock\"","not":{"pattern":"\\.lock$"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
 const pattern13 = new RegExp("^v[0-9]+$", "u");
@@ -359,7 +361,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "formatVersion") || (key0 === "registryBranch")) || (key0 === "largeFileThreshold")) || (key0 === "protectedAliases"))){
+if(!(((((key0 === "formatVersion") || (key0 === "registryBranch")) || (key0 === "largeFileThreshold")) || (key0 === "protectedAliases")) || (key0 === "retention"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err2];
@@ -846,14 +848,91 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(data.retention !== undefined){
+let data5 = data.retention;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!((key1 === "keepLast") || (key1 === "keepWithin"))){
+const err31 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.retention,data:data5};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data5.keepLast !== undefined){
+let data6 = data5.keepLast;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err32 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.retention.properties.keepLast.type,parentSchema:schema31.properties.retention.properties.keepLast,data:data6};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
+const err33 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.retention.properties.keepLast,data:data6};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+if(data5.keepWithin !== undefined){
+let data7 = data5.keepWithin;
+if(typeof data7 === "string"){
+if(!pattern18.test(data7)){
+const err34 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[mhdw]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[mhdw]$"+"\"",schema:"^[1-9][0-9]{0,5}[mhdw]$",parentSchema:schema31.properties.retention.properties.keepWithin,data:data7};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.retention.properties.keepWithin.type,parentSchema:schema31.properties.retention.properties.keepWithin,data:data7};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.retention.type,parentSchema:schema31.properties.retention,data:data5};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -864,7 +943,7 @@ validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/artifact.schema.json","title":"gmr artifact manifest (registry/artifacts/<artifact>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"type":{"description":"What the artifact holds.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,63}$","default":"model"},"description":{"type":"string"},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"}},"required":["name"],"additionalProperties":false};
 const schema37 = {"title":"name","description":"An artifact or registered-model name (one namespace); it becomes part of a branch and ref name.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","allOf":[{"$ref":"#/$defs/refSafe"}]};
-const pattern21 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
+const pattern22 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -995,7 +1074,7 @@ vErrors = null;
 }
 }
 if(typeof data === "string"){
-if(!pattern21.test(data)){
+if(!pattern22.test(data)){
 const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err7];
@@ -1330,7 +1409,7 @@ return errors === 0;
 }
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern22 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
+const pattern23 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/artifact.schema.json" */;
@@ -1375,7 +1454,7 @@ errors = vErrors.length;
 if(data.type !== undefined){
 let data1 = data.type;
 if(typeof data1 === "string"){
-if(!pattern22.test(data1)){
+if(!pattern23.test(data1)){
 const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,63}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,63}$",parentSchema:schema36.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err2];
@@ -1564,7 +1643,7 @@ vErrors = null;
 }
 }
 if(typeof data === "string"){
-if(!pattern21.test(data)){
+if(!pattern22.test(data)){
 const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err7];
@@ -1593,8 +1672,8 @@ validate32.evaluated = {"dynamicProps":false,"dynamicItems":false};
 const schema47 = {"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false};
 const schema50 = {"title":"commit id","description":"A full git commit id (SHA-1, lowercase hex).","type":"string","pattern":"^[0-9a-f]{40}$"};
 const schema51 = {"title":"timestamp","description":"An ISO 8601 date-time with a time zone. `format` is for editors; gmr enforces the pattern.","type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$","examples":["2024-05-01T12:00:00Z"]};
-const pattern33 = new RegExp("^[0-9a-f]{40}$", "u");
-const pattern34 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const pattern34 = new RegExp("^[0-9a-f]{40}$", "u");
+const pattern35 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1748,7 +1827,7 @@ errors++;
 if(data.commit !== undefined){
 let data3 = data.commit;
 if(typeof data3 === "string"){
-if(!pattern33.test(data3)){
+if(!pattern34.test(data3)){
 const err12 = {instancePath:instancePath+"/commit",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema50,data:data3};
 if(vErrors === null){
 vErrors = [err12];
@@ -1773,7 +1852,7 @@ errors++;
 if(data.linkedAt !== undefined){
 let data4 = data.linkedAt;
 if(typeof data4 === "string"){
-if(!pattern34.test(data4)){
+if(!pattern35.test(data4)){
 const err14 = {instancePath:instancePath+"/linkedAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema51,data:data4};
 if(vErrors === null){
 vErrors = [err14];
@@ -1892,7 +1971,7 @@ return errors === 0;
 }
 validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern32 = new RegExp("^[a-z0-9][a-z0-9._:-]{0,63}$", "u");
+const pattern33 = new RegExp("^[a-z0-9][a-z0-9._:-]{0,63}$", "u");
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/model.schema.json" */;
@@ -1964,7 +2043,7 @@ vErrors.push(err3);
 errors++;
 }
 if(typeof data3 === "string"){
-if(!pattern32.test(data3)){
+if(!pattern33.test(data3)){
 const err4 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"defs.schema.json#/$defs/tag/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema46,data:data3};
 if(vErrors === null){
 vErrors = [err4];
@@ -2231,7 +2310,7 @@ vErrors = null;
 }
 }
 if(typeof data === "string"){
-if(!pattern21.test(data)){
+if(!pattern22.test(data)){
 const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema37,data};
 if(vErrors === null){
 vErrors = [err7];
@@ -2495,7 +2574,7 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data === "string"){
-if(!pattern32.test(data)){
+if(!pattern33.test(data)){
 const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err0];

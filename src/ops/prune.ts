@@ -1,0 +1,309 @@
+import { ManifestError, UnsupportedStateError } from '../domain/errors.js'
+import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
+import { LFS_POINTER_MAX_SIZE, parseLfsPointer } from '../domain/lfsPointer.js'
+import { decideRetention, type KeepReason, type RetentionDecision, type RetentionPolicy } from '../domain/retention.js'
+import { validModels, type RegistrySnapshot } from '../domain/registrySnapshot.js'
+import { crashPoint } from '../git/crashPoint.js'
+import { dirname, tempPathFor } from '../git/fs.js'
+import { readGitOutput, readObjectsWithGit } from '../git/gitBinary.js'
+import { LfsStore } from '../git/lfsStore.js'
+import { listRefs, readRef } from '../git/refs.js'
+import type { Repo } from '../git/repo.js'
+import { sweepTempFiles } from '../git/tempFiles.js'
+import { loadVersionsOf, type VersionRecord } from '../git/versionIndex.js'
+import { GitMissingError } from '../remote/errors.js'
+import { openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './context.js'
+import { lfsObjectsOf } from './lfsRemote.js'
+import { SnapshotLoader, WORK_TREE } from './loadSnapshot.js'
+import { recordPruned } from './prunedVersions.js'
+import { remoteInfo } from './remotes.js'
+import { loadSoundVersions } from './soundState.js'
+
+export interface PruneOptions extends RepoOptions {
+  /** Only say what would be freed. */
+  dryRun?: boolean
+  /** Prune this remote's store instead (a bare repository on a path this process can write). */
+  remote?: string
+  /** Objects written less than this long ago stay, whatever references them (default: one hour). */
+  graceMs?: number
+}
+
+export interface PruneVersion {
+  artifact: string
+  version: number
+  commit: string
+  /** When it was logged (committer time), ISO 8601 UTC. */
+  loggedAt: string
+  keep: boolean
+  reasons: KeepReason[]
+  /** Large-file objects this prune frees (or would free) for it: neither a kept version nor anything else uses them. */
+  objectCount: number
+  /** Their size in bytes. */
+  size: number
+}
+
+export interface PruneResult {
+  dryRun: boolean
+  /** The store pruned: `<gitdir>/lfs/objects`. */
+  store: string
+  /** The remote pruned, or null for this clone's store. */
+  remote: string | null
+  policy: RetentionPolicy | null
+  versions: PruneVersion[]
+  /** What is (or would be) freed in all: objects, and their size in bytes. */
+  objectCount: number
+  size: number
+  /** Objects of dropped versions left because they were written within the grace period. */
+  recentObjectCount: number
+}
+
+export const DEFAULT_GRACE_MS = 3_600_000
+
+/** An object the plan deletes, and the version it is counted for. */
+interface Doomed {
+  oid: string
+  size: number
+  commit: string
+}
+
+/**
+ * Apply the registry's `retention:` policy to a large-file store: delete the LFS objects
+ * of versions the policy drops that nothing else references — no kept version on any
+ * artifact branch, no commit of any other branch or tag, HEAD, the index or a stash —
+ * and that are older than the grace period. No git object or ref changes: pruned
+ * versions keep their commits and pointers, and `gmr download` says how to fetch them.
+ */
+export async function prune(options: PruneOptions): Promise<PruneResult> {
+  const local = await openRegistryContext(options)
+  const ctx = options.remote === undefined ? local : await remoteContext(local, options)
+  const run = async () => pruneStore(ctx, options)
+  // A dry run changes nothing, so it waits for nobody.
+  const result = options.dryRun ? await run() : await withRegistryLock(ctx, run, { workTree: false })
+  return { ...result, remote: options.remote ?? null }
+}
+
+/** A remote that is a bare repository on a local path, opened as a registry; anything else is refused, saying what hosts offer. */
+async function remoteContext(local: RegistryContext, options: PruneOptions): Promise<RegistryContext> {
+  const remote = await remoteInfo(local.repo, local.env, options.remote)
+  const path = /^file:\/\//i.test(remote.url) ? decodeURIComponent(remote.url.slice('file://'.length)) : remote.url
+  if (!path.startsWith('/')) {
+    throw new UnsupportedStateError(
+      `gmr prune --remote works on a bare repository at a local path, and ${remote.name} is ${remote.url}; hosted servers delete LFS objects their own way (see "Retention" in gmr's README)`,
+      { remote: remote.name, url: remote.url },
+    )
+  }
+  const ctx = await openRegistryContext({ ...options, dir: path, onDisk: true })
+  if (!ctx.repo.bare) {
+    throw new UnsupportedStateError(`${remote.name} (${path}) is not a bare repository; run "gmr prune" in it instead`, { remote: remote.name })
+  }
+  return ctx
+}
+
+async function pruneStore(ctx: RegistryContext, options: PruneOptions): Promise<Omit<PruneResult, 'remote'>> {
+  const { repo } = ctx
+  const store = new LfsStore(repo)
+  const policy = (await ctx.config()).retention ?? null
+  const now = ctx.now()
+  await sweepTempFiles(repo.fs, `${store.root}/tmp`)
+  const before = await refState(repo)
+  const { decisions, trees, referenced } = await keptObjects(ctx, policy, now)
+  const dropped = decisions.filter((d) => !d.keep)
+  const doomed = new Map<string, Doomed>()
+  let recentObjectCount = 0
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
+  for (const decision of dropped) {
+    for (const object of await lfsObjectsOf(repo, trees.get(decision.commit)!)) {
+      if (referenced.has(object.oid) || doomed.has(object.oid)) continue
+      const st = await repo.fs.stat(store.objectPath(object.oid))
+      if (st === null || !st.isFile()) continue
+      if (now.getTime() - st.mtimeMs < graceMs) recentObjectCount++
+      else doomed.set(object.oid, { oid: object.oid, size: st.size, commit: decision.commit })
+    }
+  }
+  const versions = decisions.map((d) => describeVersion(d, [...doomed.values()].filter((o) => o.commit === d.commit)))
+  const freed = [...doomed.values()]
+  const result = {
+    dryRun: options.dryRun ?? false,
+    store: `${store.root}/objects`,
+    policy,
+    versions,
+    objectCount: freed.length,
+    size: freed.reduce((n, o) => n + o.size, 0),
+    recentObjectCount,
+  }
+  if (options.dryRun || freed.length === 0) return result
+  await recordPruned(repo, dropped.filter((d) => freed.some((o) => o.commit === d.commit)), freed, now)
+  await deleteObjects(ctx, store, freed, async () => ((await refState(ctx.repo)) === before ? null : (await keptObjects(ctx, policy, now)).referenced))
+  return result
+}
+
+/** The policy's decisions and every LFS object that must stay: those of kept versions, and those anything else references. */
+async function keptObjects(ctx: RegistryContext, policy: RetentionPolicy | null, now: Date) {
+  const { decisions, trees } = await retentionDecisions(ctx, policy, now)
+  const kept = decisions.filter((d) => d.keep).map((d) => trees.get(d.commit)!)
+  return { decisions, trees, referenced: await referencedObjects(ctx, kept) }
+}
+
+/**
+ * Delete in two steps so that a version logged meanwhile cannot lose an object it reuses:
+ * every object is first renamed into the store's tmp folder (a temporary name a killed
+ * run's successor sweeps); then, if any ref or the index moved meanwhile, what the new
+ * state references is moved back; only then are the files removed.
+ */
+async function deleteObjects(
+  ctx: RegistryContext,
+  store: LfsStore,
+  objects: readonly Doomed[],
+  /** What must stay now, or null when nothing moved since the plan. */
+  keptNow: () => Promise<ReadonlySet<string> | null>,
+): Promise<void> {
+  const { repo } = ctx
+  const quarantine = `${store.root}/tmp`
+  await repo.fs.mkdirp(quarantine)
+  const moved = new Map<string, string>()
+  for (const object of objects) {
+    const temp = tempPathFor(`${quarantine}/${object.oid}`)
+    await repo.fs.rename(store.objectPath(object.oid), temp)
+    moved.set(object.oid, temp)
+    crashPoint('prune-quarantined')
+  }
+  const needed = await keptNow()
+  if (needed !== null) {
+    for (const [oid, temp] of moved) {
+      if (!needed.has(oid)) continue
+      await repo.fs.rename(temp, store.objectPath(oid))
+      moved.delete(oid)
+    }
+  }
+  for (const [oid, temp] of moved) {
+    await repo.fs.remove(temp)
+    crashPoint('prune-deleted')
+    const dir = dirname(store.objectPath(oid))
+    if (await repo.fs.removeEmptyDir(dir)) await repo.fs.removeEmptyDir(dirname(dir))
+  }
+}
+
+function describeVersion(decision: RetentionDecision, freed: readonly Doomed[]): PruneVersion {
+  return {
+    artifact: decision.artifact,
+    version: decision.version,
+    commit: decision.commit,
+    loggedAt: new Date(decision.time * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    keep: decision.keep,
+    reasons: decision.reasons,
+    objectCount: freed.length,
+    size: freed.reduce((n, o) => n + o.size, 0),
+  }
+}
+
+/**
+ * The policy's decision for every version on every artifact chain here (local branches
+ * and remote-tracking ones), with the links and aliases of the work tree's manifests,
+ * every local branch's, and every alias ref.
+ */
+async function retentionDecisions(ctx: RegistryContext, policy: RetentionPolicy | null, now: Date) {
+  const { repo } = ctx
+  const chains = new Map<string, VersionRecord[]>()
+  const chainsByRef: Array<{ artifact: string; versions: VersionRecord[] }> = []
+  for (const ref of (await listRefs(repo, ARTIFACT_BRANCH_PREFIX)).keys()) {
+    const artifact = ref.slice(ARTIFACT_BRANCH_PREFIX.length)
+    const { versions } = await loadSoundVersions(repo, artifact)
+    chains.set(artifact, versions)
+    chainsByRef.push({ artifact, versions })
+  }
+  for (const ref of (await listRefs(repo, 'refs/remotes/')).keys()) {
+    const match = /^refs\/remotes\/[^/]+\/artifacts\/(.+)$/.exec(ref)
+    if (match !== null) chainsByRef.push({ artifact: match[1]!, versions: (await loadVersionsOf(repo, match[1]!, ref)).versions })
+  }
+  const linked = new Set<string>()
+  const aliased = new Set<string>()
+  for (const snapshot of await manifestStates(repo)) {
+    for (const model of validModels(snapshot)) {
+      for (const link of model.data.versions ?? []) linked.add(link.commit)
+    }
+    for (const manifest of snapshot.manifests) {
+      if (manifest.kind !== 'artifact' || manifest.data === null) continue
+      for (const number of Object.values(manifest.data.aliases ?? {})) {
+        const commit = chains.get(manifest.name)?.[number]?.commit
+        if (commit !== undefined) aliased.add(commit)
+      }
+    }
+  }
+  for (const prefix of [ALIAS_REF_PREFIX, 'refs/remotes/']) {
+    for (const [ref, commit] of await listRefs(repo, prefix)) if (ref.startsWith(ALIAS_REF_PREFIX) || ref.includes('/aliases/')) aliased.add(commit)
+  }
+  const trees = new Map(chainsByRef.flatMap((c) => c.versions.map((v) => [v.commit, v.tree] as const)))
+  const decisions = decideRetention({ policy, chains: chainsByRef.map((c) => c.versions.map((v) => ({ ...v, artifact: c.artifact }))), linked, aliased, now })
+  return { decisions, trees }
+}
+
+/**
+ * The registry as the work tree has it (refused when a manifest there does not read:
+ * a link it hides could be pruned) and as every other local branch has it (proposals).
+ */
+async function manifestStates(repo: Repo): Promise<RegistrySnapshot[]> {
+  const loader = new SnapshotLoader(repo)
+  const noVersions = { versions: new Set<string>() }
+  const current = await loader.load(await loader.files(WORK_TREE), noVersions)
+  const broken = current.manifests.find((m) => m.data === null)
+  if (broken !== undefined) {
+    throw new ManifestError(`gmr prune reads every link and alias, and ${broken.path} does not read (${broken.problems[0]?.message ?? 'invalid'}); fix it ("gmr check" says how) and prune again`, {
+      file: broken.path,
+    })
+  }
+  const states = [current]
+  for (const [ref, commit] of await listRefs(repo, 'refs/heads/')) {
+    if (ref.startsWith(ARTIFACT_BRANCH_PREFIX)) continue
+    const files = await loader.files({ kind: 'commit', label: ref, commit, branchPrefix: ARTIFACT_BRANCH_PREFIX })
+    states.push(await loader.load(files, noVersions))
+  }
+  return states
+}
+
+/** Every ref, HEAD and the index's identity, as one string: equal strings mean nothing moved. */
+async function refState(repo: Repo): Promise<string> {
+  const refs = [...(await listRefs(repo, 'refs/'))].map(([ref, oid]) => `${ref} ${oid}`)
+  const index = await repo.fs.stat(`${repo.gitdir}/index`)
+  return [...refs, `HEAD ${await readRef(repo, 'HEAD')}`, `index ${index?.mtimeMs ?? 0} ${index?.size ?? 0}`].join('\n')
+}
+
+/** Refs whose history is not walked: artifact chains are judged version by version, aliases name kept versions. */
+const CHAIN_REFS = ['refs/heads/artifacts/*', 'refs/remotes/*/artifacts/*', 'refs/aliases/*', 'refs/remotes/*/aliases/*']
+
+/**
+ * The LFS objects referenced by pointer blobs anywhere in: `trees`, every commit reachable
+ * from a ref other than the artifact chains and aliases (the user's branches, tags,
+ * remote-tracking branches), HEAD, the index and every stash entry.
+ */
+async function referencedObjects(ctx: RegistryContext, trees: readonly string[]): Promise<Set<string>> {
+  const { repo } = ctx
+  const binary = repo.binary ?? { env: ctx.env }
+  const stash = ((await repo.fs.readText(`${repo.gitdir}/logs/refs/stash`)) ?? '').split('\n').map((line) => line.split(' ')[1]).filter((oid) => oid !== undefined && /^[0-9a-f]{40}$/.test(oid))
+  const excludes = CHAIN_REFS.map((pattern) => `--exclude=${pattern}`)
+  const listed = await readGitOutput(repo, binary, ['rev-list', '--objects', '--indexed-objects', ...excludes, '--all', '--stdin'], [...trees, ...stash].map((oid) => `${oid}\n`).join(''))
+  if (listed === null) throw gitNeeded(repo)
+  const oids = [...new Set(listed.toString('latin1').split('\n').map((line) => line.slice(0, 40)).filter((oid) => oid.length === 40))]
+  const checked = await readGitOutput(repo, binary, ['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], oids.map((oid) => `${oid}\n`).join(''))
+  if (checked === null) throw gitNeeded(repo)
+  const small = checked
+    .toString('latin1')
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, type, size]) => type === 'blob' && Number(size) <= LFS_POINTER_MAX_SIZE)
+    .map(([oid]) => oid!)
+  const blobs = await readObjectsWithGit(repo, binary, small)
+  if (blobs === null) throw gitNeeded(repo)
+  const found = new Set<string>()
+  for (const blob of blobs) {
+    const pointer = parseLfsPointer(blob.content)
+    if (pointer !== null) found.add(pointer.oid)
+  }
+  return found
+}
+
+function gitNeeded(repo: Repo): GitMissingError {
+  return new GitMissingError(
+    `gmr prune asks git which large files every branch, tag, stash and the index still reference, and git could not read ${repo.gitdir}; install git (and run "git fsck" if it is installed)`,
+    { gitdir: repo.gitdir },
+  )
+}
