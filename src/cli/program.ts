@@ -3,6 +3,7 @@ import { resolvePath } from '../domain/paths.js'
 import { parseTimeout, TIMEOUT_ENV } from '../remote/timeouts.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
+import { registerCache } from './commands/cache.js'
 import { registerCheck } from './commands/check.js'
 import { registerCompletion } from './commands/completion.js'
 import { registerDiff } from './commands/diff.js'
@@ -91,6 +92,7 @@ export function buildProgram(io: CliIo): Command {
   registerRemote(program, io)
   registerVerify(program, io)
   registerPrune(program, io)
+  registerCache(program, io)
   registerSite(program, io)
   registerGithubAction(program, io)
   registerCompletion(program, io)

@@ -25,8 +25,17 @@ export interface DownloadCache extends GitDir {
 }
 
 export function downloadCacheFor(fs: FileSystem, url: string, env: Env, cwd: string, cacheDir?: string): DownloadCache {
-  const root = cacheDir ?? `${env.XDG_CACHE_HOME || `${env.HOME ?? cwd}/.cache`}/gmr`
   const key = createHash('sha256').update(redactUrl(url)).digest('hex').slice(0, 16)
+  return downloadCacheEntry(fs, downloadCacheRoot(env, cwd, cacheDir), key)
+}
+
+/** `$XDG_CACHE_HOME/gmr`, else `~/.cache/gmr`, unless the caller names one. */
+export function downloadCacheRoot(env: Env, cwd: string, cacheDir?: string): string {
+  return cacheDir ?? `${env.XDG_CACHE_HOME || `${env.HOME ?? cwd}/.cache`}/gmr`
+}
+
+/** The entry of `key` (the hash of a remote URL) under `root`. */
+export function downloadCacheEntry(fs: FileSystem, root: string, key: string): DownloadCache {
   return { fs, gitdir: `${root}/repos/${key}.git`, lock: `${root}/repos/${key}.lock` }
 }
 
@@ -59,7 +68,8 @@ export async function withCacheLock<T>(cache: DownloadCache, fn: () => Promise<T
   }
 }
 
-async function holderIsGone(fs: FileSystem, lock: string): Promise<boolean> {
+/** Whether the process named in a cache entry's lock is gone (the lock is then stale). */
+export async function holderIsGone(fs: FileSystem, lock: string): Promise<boolean> {
   const text = await fs.readText(lock).catch(() => null)
   const pid = Number(text?.trim())
   // Still being written (empty), or unreadable: not ours to judge yet.

@@ -17,6 +17,7 @@ import { ensureBareRepo, gitBinarySource, isomorphicSource, type FetchSource } f
 import { hasGit } from '../git/gitBinary.js'
 import { withConfiguredTimeouts } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
+import { boundDownloadCache, touchCacheEntry } from './cacheAdmin.js'
 import { discardGitData, downloadCacheFor, findDamagedObject, VerifiedLfsObjects, withCacheLock } from './downloadCache.js'
 import { materialiseVersion, type MaterialiseResult } from './download.js'
 import { describeChoices } from './catalog.js'
@@ -62,7 +63,7 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
   const fs = toFileSystem(options.fs)
   const userEnv = options.env ?? {}
   const cache = downloadCacheFor(fs, url, userEnv, options.cwd, options.cacheDir)
-  return withCacheLock(cache, async () => {
+  const downloaded = await withCacheLock(cache, async () => {
     const env = withConfiguredTimeouts(userEnv, await readGitConfig(cache, userEnv))
     const useGit = await hasGit(env)
     const source = useGit ? gitBinarySource(cache, url, env) : isomorphicSource(cache, url, env)
@@ -102,6 +103,7 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
       include: options.include ?? [],
       force: options.force ?? false,
     })
+    await touchCacheEntry(cache, url)
     return {
       ...result,
       url: redactUrl(url),
@@ -114,6 +116,8 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
       notes,
     }
   })
+  downloaded.notes.push(...(await boundDownloadCache(cache, userEnv, options.cwd, options.cacheDir)))
+  return downloaded
 }
 
 /** The version commit a remote reference resolved to; an alias naming a tree or a blob is refused in one line. */
