@@ -17,7 +17,7 @@ import { isAbandonedTemp, sweepTempFiles } from '../git/tempFiles.js'
 import { walkTree, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import { prunedHint } from './prunedVersions.js'
+import { prunedHint, rethrowUnlessPruned } from './prunedVersions.js'
 import { resolveReference } from './resolve.js'
 
 export interface DownloadOptions extends RepoOptions {
@@ -114,6 +114,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const { repo } = ctx
   const resolved = await resolveReference(repo, reference)
   const cwd = options.cwd ?? options.dir
+  const pruned = await prunedHint(ctx, resolved.commit)
   const result = await materialiseVersion({
     repo,
     tree: resolved.record.tree,
@@ -121,9 +122,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     target: resolvePath(options.to ?? `${resolved.name}-v${resolved.version}`, cwd),
     include: options.include ?? [],
     force: options.force ?? false,
-    missingHint: (await prunedHint(ctx, resolved.commit)) ?? `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
+    missingHint: pruned ?? `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
     ...(options.onProgress && { onProgress: options.onProgress }),
-    fetchLfs: (objects) => fetchFromRemote(ctx, objects),
+    fetchLfs: (objects) => fetchFromRemote(ctx, objects).catch((err) => rethrowUnlessPruned(err, pruned)),
   })
   return {
     reference: resolved.reference,

@@ -1,4 +1,5 @@
 import type { GitDir } from '../git/repo.js'
+import { RemoteNotFoundError } from '../remote/errors.js'
 import type { RegistryContext } from './context.js'
 
 /**
@@ -70,6 +71,15 @@ export async function prunedHint(ctx: RegistryContext, commit: string): Promise<
   const fetch =
     remote === null
       ? 'no remote is configured to fetch it from: add the one that has it ("git remote add origin <url>") and run "git lfs fetch origin ' + commit + '"'
-      : `the remote ${remote.name} did not supply it either; fetch it from a remote that has it ("git lfs fetch <remote> ${commit}") and download again`
+      : `${remote.name} does not have it either; fetch it from a remote that does ("git lfs fetch <remote> ${commit}") and download again`
   return `${record.artifact}:v${record.version} was pruned from this clone's large-file store on ${record.prunedAt.slice(0, 10)} (gmr prune, by the retention policy); ${fetch}`
+}
+
+/**
+ * A version pruned here whose object the remote lacks too is reported as pruned (the
+ * missing-object error with the hint above), not as the remote's "never uploaded".
+ */
+export function rethrowUnlessPruned(err: unknown, hint: string | null): void {
+  if (hint !== null && err instanceof RemoteNotFoundError && err.data.oid !== undefined) return
+  throw err
 }

@@ -21,7 +21,7 @@ describe('help and documentation say the same thing', () => {
     expect(await commandNames()).toEqual([
       'init', 'log', 'artifact', 'artifacts', 'versions', 'model', 'models', 'link', 'unlink',
       'alias', 'aliases', 'tag', 'show', 'resolve', 'download', 'history', 'sync', 'check', 'diff',
-      'clone', 'fetch', 'pull', 'push', 'verify', 'site', 'serve', 'github-action', 'completion',
+      'clone', 'fetch', 'pull', 'push', 'verify', 'prune', 'cache', 'site', 'serve', 'github-action', 'completion',
     ])
   })
 

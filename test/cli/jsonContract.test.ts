@@ -1,3 +1,4 @@
+import * as fs from 'node:fs'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
@@ -106,6 +107,29 @@ describe('the --json contract', () => {
     const history = await run('history', 'churn-model', '--json')
     expectValid('history', history)
     expect(history.entries[0].author).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' })
+  })
+
+  it('prune and cache: sizes in bytes, counts named Count, last use as ISO 8601', async () => {
+    const pruned = await run('prune', '--dry-run', '--json')
+    expectValid('prune', pruned)
+    expect(pruned.versions[0]).toMatchObject({ artifact: 'churn', version: 0, keep: true, reasons: ['no-policy', 'linked', 'aliased'] })
+    const config = join(repo.dir, 'registry/registry.yaml')
+    const text = readFileSync(config, 'utf8')
+    writeFileSync(config, `${text}retention:\n  keepLast: 0\n  keepWithin: 12h\n`)
+    const withPolicy = await run('prune', '--dry-run', '--json')
+    writeFileSync(config, text)
+    expectValid('prune', withPolicy)
+    expect(withPolicy.policy).toEqual({ keepLast: 0, keepWithin: '12h' })
+    const cacheEnv = { ...repo.env, XDG_CACHE_HOME: join(repo.scratch, 'cache') }
+    const entry = join(repo.scratch, 'cache/gmr/repos/0123456789abcdef.git')
+    fs.mkdirSync(join(entry, 'gmr'), { recursive: true })
+    writeFileSync(join(entry, 'gmr/used.json'), JSON.stringify({ url: 'https://example.com/models.git', usedAt: '2026-01-02T03:04:05.678Z' }))
+    const cache = async (...args: string[]) => JSON.parse((await gmr(repo.dir, cacheEnv, ['cache', ...args, '--json'])).stdout)
+    const listed = await cache('ls')
+    expectValid('cache-ls', listed)
+    expect(listed.entries[0]).toMatchObject({ key: '0123456789abcdef', url: 'https://example.com/models.git', usedAt: '2026-01-02T03:04:05Z', inUse: false })
+    expectValid('cache-prune', await cache('prune', '--older-than', '1d'))
+    expectValid('cache-prune', await cache('clear'))
   })
 
   it('an error is one JSON object on stderr with the same exit code', async () => {

@@ -190,14 +190,30 @@ describe('gmr prune', () => {
     await ok('push')
     ageObjects(origin)
     const remoteRefs = execFileSync('git', ['for-each-ref'], { cwd: origin, encoding: 'utf8' })
+
+    // Pruned here while the remote still has it: a download fetches it back.
+    await ok('prune')
+    expect(fs.existsSync(objectPath(weightsOid(1)))).toBe(false)
+    const restored = join(repo.scratch, 'restored')
+    await ok('download', 'churn:v1', '--to', restored)
+    expect(fs.readFileSync(join(restored, 'weights.bin'), 'utf8')).toBe('weights of version 1\n'.repeat(20))
+
     const dry = JSON.parse(await ok('prune', '--remote', 'origin', '--dry-run', '--json'))
     expect(dry).toMatchObject({ remote: 'origin', objectCount: 1, store: `${fs.realpathSync(origin)}/lfs/objects` })
     expect(fs.existsSync(objectPath(weightsOid(1), origin))).toBe(true)
-    expect((await ok('prune', '--remote', 'origin'))).toContain('freed 1 object, 420 B')
+    expect(await ok('prune', '--remote', 'origin')).toContain('freed 1 object, 420 B')
     expect(fs.existsSync(objectPath(weightsOid(1), origin))).toBe(false)
     expect(fs.existsSync(objectPath(weightsOid(1)))).toBe(true)
     expect(execFileSync('git', ['for-each-ref'], { cwd: origin, encoding: 'utf8' })).toBe(remoteRefs)
     execFileSync('git', ['fsck', '--strict', '--no-progress'], { cwd: origin })
+
+    // Pruned on both sides: one line that says so.
+    ageObjects()
+    await ok('prune')
+    const gone = await run('download', 'churn:v1', '--to', join(repo.scratch, 'gone'))
+    expect(gone.code).toBe(1)
+    expect(gone.stderr).toMatch(/^error: cannot download churn:v1: [^\n]*; churn:v1 was pruned from this clone's large-file store on [^\n]*; origin does not have it either; [^\n]*"git lfs fetch <remote> [0-9a-f]{40}"[^\n]*\n$/)
+    expect(fs.existsSync(join(repo.scratch, 'gone'))).toBe(false)
 
     repo.git('remote', 'add', 'hosted', 'https://example.com/team/models.git')
     const hosted = await run('prune', '--remote', 'hosted')

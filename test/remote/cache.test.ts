@@ -64,7 +64,7 @@ describe('gmr cache', () => {
     expect(listed.size).toBe(listed.entries[0].size + listed.entries[1].size)
     const text = await ok(repo.scratch, 'cache', 'ls')
     expect(text).toContain(redacted(urls[0]!))
-    expect(text).not.toContain(server.credentials.password)
+    expect(text).not.toContain(server.credentials!.password)
     expect(text).toMatch(/2 cached remotes, \d+(\.\d)? KiB in /)
 
     const cleared = await json('cache', 'clear')
