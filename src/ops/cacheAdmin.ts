@@ -2,11 +2,11 @@ import { configValue } from '../domain/gitConfig.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import { parseDuration, parseSize } from '../domain/retention.js'
 import { readGitConfig, type Env } from '../git/config.js'
-import { isErrno, tempPathFor, type FileSystem, type FsClient } from '../git/fs.js'
+import { tempPathFor, type FileSystem, type FsClient } from '../git/fs.js'
 import { toFileSystem } from '../git/repo.js'
 import { sweepTempFiles } from '../git/tempFiles.js'
 import { InvalidInputError } from '../domain/errors.js'
-import { downloadCacheEntry, downloadCacheRoot, holderIsGone, type DownloadCache } from './downloadCache.js'
+import { downloadCacheEntry, downloadCacheRoot, holderIsGone, tryCacheLock, type DownloadCache } from './downloadCache.js'
 
 /**
  * Looking after the deployment cache (`$XDG_CACHE_HOME/gmr/repos/<key>.git`, see
@@ -153,18 +153,7 @@ async function describeEntry(fs: FileSystem, root: string, key: string): Promise
  */
 async function removeEntry(cache: DownloadCache): Promise<boolean> {
   const { fs } = cache
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await fs.openExclusive(cache.lock)
-      await handle.write(`${process.pid}\n`)
-      await handle.close()
-      break
-    } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err
-      if (attempt > 0 || !(await holderIsGone(fs, cache.lock))) return false
-      await fs.remove(cache.lock)
-    }
-  }
+  if (!(await tryCacheLock(cache))) return false
   const doomed = tempPathFor(cache.gitdir)
   try {
     await fs.rename(cache.gitdir, doomed)

@@ -68,6 +68,23 @@ export async function withCacheLock<T>(cache: DownloadCache, fn: () => Promise<T
   }
 }
 
+/** Take the entry's lock without waiting (a dead holder's is taken over); false while a live process holds it. */
+export async function tryCacheLock(cache: DownloadCache): Promise<boolean> {
+  const { fs } = cache
+  await fs.mkdirp(cache.lock.slice(0, cache.lock.lastIndexOf('/')))
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const handle = await openExclusiveOrNull(fs, cache.lock)
+    if (handle !== null) {
+      await handle.write(`${process.pid}\n`)
+      await handle.close()
+      return true
+    }
+    if (attempt > 0 || !(await holderIsGone(fs, cache.lock))) return false
+    await fs.remove(cache.lock)
+  }
+  return false
+}
+
 /** Whether the process named in a cache entry's lock is gone (the lock is then stale). */
 export async function holderIsGone(fs: FileSystem, lock: string): Promise<boolean> {
   const text = await fs.readText(lock).catch(() => null)
