@@ -3,6 +3,7 @@ import { redactUrl } from '../domain/remoteUrl.js'
 import { parseDuration, parseSize } from '../domain/retention.js'
 import { readGitConfig, type Env } from '../git/config.js'
 import { tempPathFor, type FileSystem, type FsClient } from '../git/fs.js'
+import { crashPoint } from '../git/crashPoint.js'
 import { toFileSystem } from '../git/repo.js'
 import { sweepTempFiles } from '../git/tempFiles.js'
 import { InvalidInputError } from '../domain/errors.js'
@@ -85,7 +86,7 @@ export async function pruneCache(options: CachePruneOptions): Promise<CachePrune
   const cutoff = options.olderThan === undefined ? null : (options.now?.() ?? new Date()).getTime() - parseDuration(options.olderThan, '--older-than')
   const fs = toFileSystem(options.fs)
   const listed = await listCache(options)
-  await sweepTempFiles(fs, `${listed.root}/repos`)
+  await sweepLeftovers(fs, `${listed.root}/repos`)
   const removed: CacheEntry[] = []
   const notes: string[] = []
   let size = listed.size
@@ -157,11 +158,22 @@ async function removeEntry(cache: DownloadCache): Promise<boolean> {
   const doomed = tempPathFor(cache.gitdir)
   try {
     await fs.rename(cache.gitdir, doomed)
+    crashPoint('cache-entry-renamed')
   } finally {
     await fs.remove(cache.lock)
   }
   await fs.removeTree(doomed)
   return true
+}
+
+/** What killed removals left: entries renamed away but not deleted, and locks of entries gone whose holder is gone too. */
+async function sweepLeftovers(fs: FileSystem, dir: string): Promise<void> {
+  await sweepTempFiles(fs, dir)
+  for (const name of (await fs.readdir(dir)) ?? []) {
+    if (!name.endsWith('.lock')) continue
+    const lock = `${dir}/${name}`
+    if (!(await fs.exists(`${dir}/${name.slice(0, -'.lock'.length)}.git`)) && (await holderIsGone(fs, lock))) await fs.remove(lock)
+  }
 }
 
 async function treeSize(fs: FileSystem, path: string): Promise<number> {

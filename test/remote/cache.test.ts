@@ -126,4 +126,20 @@ describe('gmr cache', () => {
     const served = JSON.parse((await gmrProcess(repo.scratch, env, ['download', `${urls[0]}#churn-model:production`, '--to', target, '--json'])).stdout)
     expect(served.transfer).toEqual({ fetched: false, lfsObjects: 0, lfsBytes: 0 })
   })
+
+  it('a clear killed in the middle leaves whole entries or none, and the next cache command sweeps what it left', async () => {
+    await deploy(urls[0]!)
+    await deploy(urls[1]!)
+    const killed = await gmrProcess(repo.scratch, { ...env, GMR_CRASH_AT: 'cache-entry-renamed' }, ['cache', 'clear'])
+    expect(killed.code).toBe(-1)
+    const listed = await json('cache', 'ls')
+    expect(listed.entryCount).toBe(1)
+    expect(listed.entries[0].inUse).toBe(false)
+    // The survivor is whole: it serves a download without fetching anything.
+    const target = join(repo.scratch, 'after-kill')
+    const served = JSON.parse(await ok(repo.scratch, 'download', `${listed.entries[0].url.replace('//', `//ada:${server.credentials!.password}@`)}#churn-model:production`, '--to', target, '--json'))
+    expect(served.transfer.fetched).toBe(false)
+    await ok(repo.scratch, 'cache', 'clear')
+    expect(fs.readdirSync(join(cacheRoot(), 'repos'))).toEqual([])
+  })
 })
