@@ -14,6 +14,7 @@ import { listArtifacts } from './listArtifacts.js'
 import { listModels, type ListModelsOptions } from './listModels.js'
 import { listVersions, type ListVersionsOptions } from './listVersions.js'
 import { logVersion, type LogVersionOptions } from './logVersion.js'
+import { prune, type PruneOptions } from './prune.js'
 import { pull, type PullOptions } from './pull.js'
 import { push, type PushOptions } from './push.js'
 import { resolve, type ResolveOptions, type ResolvedVersion } from './resolve.js'
@@ -78,6 +79,7 @@ export function openRegistry(repo: RepoOptions) {
     fetch: (options: Own<FetchOptions> = {}) => fetchRegistry({ ...repo, ...options }),
     pull: (options: Own<PullOptions> = {}) => pull({ ...repo, ...options }),
     push: (options: Own<PushOptions> = {}) => push({ ...repo, ...options }),
+    prune: (options: Own<PruneOptions> = {}) => prune({ ...repo, ...options }),
     /** Resolve a reference and materialise its files: what a deployment does. */
     async useModel(options: UseModelOptions): Promise<UseModelResult> {
       const resolved = await (options.at === undefined

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openRegistry } from '../../src/index.js'
 import { gmr } from '../helpers/cli.js'
 import { fsck, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { sha256 } from '../helpers/lfs.js'
@@ -94,8 +95,10 @@ describe('gmr prune', () => {
     expect((await run('check')).code).toBe(0)
     expect(await ok('versions', 'churn')).toContain('v3')
 
-    // Nothing left to free: a second run says so.
+    // Nothing left to free: a second run says so, and the library says the same as the CLI.
     expect(await ok('prune')).toContain('freed 0 objects, 0 B')
+    const library = await openRegistry({ fs, dir: repo.dir, env: repo.env }).prune({ dryRun: true })
+    expect(library).toEqual(JSON.parse(await ok('prune', '--dry-run', '--json')))
   })
 
   it('a download of a pruned version says it was pruned and how to fetch it, in one line, and writes nothing', async () => {
