@@ -119,8 +119,10 @@ async function pruneStore(ctx: RegistryContext, options: PruneOptions): Promise<
       else doomed.set(object.oid, { oid: object.oid, size: st.size, commit: decision.commit })
     }
   }
-  const versions = decisions.map((d) => describeVersion(d, [...doomed.values()].filter((o) => o.commit === d.commit)))
   const freed = [...doomed.values()]
+  const byVersion = new Map<string, Doomed[]>()
+  for (const object of freed) byVersion.set(object.commit, [...(byVersion.get(object.commit) ?? []), object])
+  const versions = decisions.map((d) => describeVersion(d, byVersion.get(d.commit) ?? []))
   const result = {
     dryRun: options.dryRun ?? false,
     store: `${store.root}/objects`,
@@ -131,7 +133,7 @@ async function pruneStore(ctx: RegistryContext, options: PruneOptions): Promise<
     recentObjectCount,
   }
   if (options.dryRun || freed.length === 0) return result
-  await recordPruned(repo, dropped.filter((d) => freed.some((o) => o.commit === d.commit)), freed, now)
+  await recordPruned(repo, dropped.filter((d) => byVersion.has(d.commit)), freed, now)
   await deleteObjects(ctx, store, freed, async () => ((await refState(ctx.repo)) === before ? null : (await keptObjects(ctx, policy, now)).referenced))
   return result
 }
