@@ -119,23 +119,29 @@ async function pruneStore(ctx: RegistryContext, options: PruneOptions): Promise<
       else doomed.set(object.oid, { oid: object.oid, size: st.size, commit: decision.commit })
     }
   }
-  const freed = [...doomed.values()]
-  const byVersion = new Map<string, Doomed[]>()
-  for (const object of freed) byVersion.set(object.commit, [...(byVersion.get(object.commit) ?? []), object])
-  const versions = decisions.map((d) => describeVersion(d, byVersion.get(d.commit) ?? []))
-  const result = {
+  const planned = [...doomed.values()]
+  const result = (freed: readonly Doomed[]) => ({
     dryRun: options.dryRun ?? false,
     store: `${store.root}/objects`,
     policy,
-    versions,
+    recentObjectCount,
+    ...summarize(decisions, freed),
+  })
+  if (options.dryRun || planned.length === 0) return result(planned)
+  await recordPruned(repo, dropped.filter((d) => planned.some((o) => o.commit === d.commit)), planned, now)
+  const restored = await deleteObjects(ctx, store, planned, async () => ((await refState(ctx.repo)) === before ? null : (await keptObjects(ctx, policy, now)).referenced))
+  return result(planned.filter((o) => !restored.has(o.oid)))
+}
+
+/** Every version with what it frees, and the totals. */
+function summarize(decisions: readonly RetentionDecision[], freed: readonly Doomed[]) {
+  const byVersion = new Map<string, Doomed[]>()
+  for (const object of freed) byVersion.set(object.commit, [...(byVersion.get(object.commit) ?? []), object])
+  return {
+    versions: decisions.map((d) => describeVersion(d, byVersion.get(d.commit) ?? [])),
     objectCount: freed.length,
     size: freed.reduce((n, o) => n + o.size, 0),
-    recentObjectCount,
   }
-  if (options.dryRun || freed.length === 0) return result
-  await recordPruned(repo, dropped.filter((d) => byVersion.has(d.commit)), freed, now)
-  await deleteObjects(ctx, store, freed, async () => ((await refState(ctx.repo)) === before ? null : (await keptObjects(ctx, policy, now)).referenced))
-  return result
 }
 
 /** The policy's decisions and every LFS object that must stay: those of kept versions, and those anything else references. */
@@ -149,7 +155,7 @@ async function keptObjects(ctx: RegistryContext, policy: RetentionPolicy | null,
  * Delete in two steps so that a version logged meanwhile cannot lose an object it reuses:
  * every object is first renamed into the store's tmp folder (a temporary name a killed
  * run's successor sweeps); then, if any ref or the index moved meanwhile, what the new
- * state references is moved back; only then are the files removed.
+ * state references is moved back; only then are the files removed. Returns what was moved back.
  */
 async function deleteObjects(
   ctx: RegistryContext,
@@ -157,11 +163,12 @@ async function deleteObjects(
   objects: readonly Doomed[],
   /** What must stay now, or null when nothing moved since the plan. */
   keptNow: () => Promise<ReadonlySet<string> | null>,
-): Promise<void> {
+): Promise<Set<string>> {
   const { repo } = ctx
   const quarantine = `${store.root}/tmp`
   await repo.fs.mkdirp(quarantine)
   const moved = new Map<string, string>()
+  const restored = new Set<string>()
   for (const object of objects) {
     const temp = tempPathFor(`${quarantine}/${object.oid}`)
     await repo.fs.rename(store.objectPath(object.oid), temp)
@@ -174,6 +181,7 @@ async function deleteObjects(
       if (!needed.has(oid)) continue
       await repo.fs.rename(temp, store.objectPath(oid))
       moved.delete(oid)
+      restored.add(oid)
     }
   }
   for (const [oid, temp] of moved) {
@@ -182,6 +190,7 @@ async function deleteObjects(
     const dir = dirname(store.objectPath(oid))
     if (await repo.fs.removeEmptyDir(dir)) await repo.fs.removeEmptyDir(dirname(dir))
   }
+  return restored
 }
 
 function describeVersion(decision: RetentionDecision, freed: readonly Doomed[]): PruneVersion {

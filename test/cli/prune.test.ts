@@ -146,6 +146,35 @@ describe('gmr prune', () => {
     expect(json.objectCount).toBe(1)
   })
 
+  it('a version logged while the prune runs, reusing an object being deleted, gets it back', async () => {
+    let raced = false
+    const v1 = repo.git('rev-parse', 'artifacts/churn~2').trim()
+    // Another process commits churn:v4 with v1's files just after the prune moved v1's object aside.
+    const logMeanwhile = (from: string, to: string) => {
+      if (raced || !from.includes('/lfs/objects/') || !to.includes('/lfs/tmp/')) return
+      raced = true
+      const tip = repo.git('rev-parse', 'artifacts/churn').trim()
+      const commit = repo.git('commit-tree', `${v1}^{tree}`, '-p', tip, '-m', 'churn v4\n\nartifact: churn\nversion: 4\n').trim()
+      repo.git('update-ref', 'refs/heads/artifacts/churn', commit, tip)
+    }
+    const racing = {
+      ...fs,
+      renameSync: (from: string, to: string) => {
+        fs.renameSync(from, to)
+        logMeanwhile(from, to)
+      },
+    }
+    const result = await gmr(repo.dir, repo.env, ['prune', '--json'], { fs: racing })
+    expect(result.code, result.stderr).toBe(0)
+    expect(raced).toBe(true)
+    expect(JSON.parse(result.stdout)).toMatchObject({ objectCount: 0, size: 0 })
+    expect(fs.readFileSync(objectPath(weightsOid(1)), 'utf8')).toBe('weights of version 1\n'.repeat(20))
+    const target = join(repo.scratch, 'v4')
+    await ok('download', 'churn:v4', '--to', target)
+    expect(fs.readFileSync(join(target, 'weights.bin'), 'utf8')).toBe('weights of version 1\n'.repeat(20))
+    expect(fs.readdirSync(join(repo.dir, '.git/lfs/tmp'))).toEqual([])
+  })
+
   it('keepWithin keeps versions younger than the duration; without a policy nothing is pruned', async () => {
     setPolicy('retention:\n  keepWithin: 30d\n')
     let json = JSON.parse(await ok('prune', '--dry-run', '--json'))
