@@ -1,5 +1,6 @@
 import { GitMissingError, ManifestError, UnsupportedStateError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
+import { isObjectId } from '../domain/objectId.js'
 import { LFS_POINTER_MAX_SIZE, parseLfsPointer } from '../domain/lfsPointer.js'
 import { decideRetention, type KeepReason, type RetentionDecision, type RetentionPolicy } from '../domain/retention.js'
 import { validModels, type RegistrySnapshot } from '../domain/registrySnapshot.js'
@@ -288,7 +289,7 @@ const CHAIN_REFS = ['refs/heads/artifacts/*', 'refs/remotes/*/artifacts/*', 'ref
 async function referencedObjects(ctx: RegistryContext, trees: readonly string[]): Promise<Set<string>> {
   const { repo } = ctx
   const binary = repo.binary ?? { env: ctx.env }
-  const stash = ((await repo.fs.readText(`${repo.gitdir}/logs/refs/stash`)) ?? '').split('\n').map((line) => line.split(' ')[1]).filter((oid) => oid !== undefined && /^[0-9a-f]{40}$/.test(oid))
+  const stash = ((await repo.fs.readText(`${repo.gitdir}/logs/refs/stash`)) ?? '').split('\n').map((line) => line.split(' ')[1]).filter((oid) => oid !== undefined && isObjectId(oid))
   const excludes = CHAIN_REFS.map((pattern) => `--exclude=${pattern}`)
   const listed = await readGitOutput(repo, binary, ['rev-list', '--objects', '--indexed-objects', ...excludes, '--all', '--stdin'], [...trees, ...stash].map((oid) => `${oid}\n`).join(''))
   if (listed === null) throw gitNeeded(repo)
