@@ -57,7 +57,7 @@ export interface PruneResult {
   recentObjectCount: number
 }
 
-export const DEFAULT_GRACE_MS = 3_600_000
+const DEFAULT_GRACE_MS = 3_600_000
 
 /** An object the plan deletes, and the version it is counted for. */
 interface Doomed {

@@ -42,7 +42,7 @@ export async function recordPruned(
 }
 
 /** The latest prune of `commit`, or null when this store never pruned it. */
-export async function prunedRecord(repo: GitDir, commit: string): Promise<PrunedRecord | null> {
+async function prunedRecord(repo: GitDir, commit: string): Promise<PrunedRecord | null> {
   const text = await repo.fs.readText(recordPath(repo))
   if (text === null) return null
   let found: PrunedRecord | null = null
