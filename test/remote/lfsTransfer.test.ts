@@ -113,16 +113,22 @@ describe('retries', () => {
   })
 })
 
+/** Push churn, clone it, and download v0 in the clone while the object's connection is cut at 1 MiB once; the download must succeed. */
+async function cutDownload(options: GitServerOptions = {}) {
+  const { server, dir, clone } = await served(options)
+  await ok(dir, 'push')
+  const bob = await clone()
+  server.resetStats()
+  server.failures.dropConnectionAfterBytes = { path: LFS_OBJECT, method: 'GET', bytes: 1024 * 1024 }
+  const result = await gmr(bob, env, ['download', 'churn:v0', '--to', join(bob, 'out')])
+  expect(result.code, result.stderr).toBe(0)
+  expect(downloadedModel(join(bob, 'out'))).toBe(sha256(weights))
+  return { server, result }
+}
+
 describe('resuming a download', () => {
   it('a connection cut mid-download is resumed with Range from the bytes already received', async () => {
-    const { server, dir, clone } = await served()
-    await ok(dir, 'push')
-    const bob = await clone()
-    server.resetStats()
-    server.failures.dropConnectionAfterBytes = { path: LFS_OBJECT, method: 'GET', bytes: 1024 * 1024 }
-    const result = await gmr(bob, env, ['download', 'churn:v0', '--to', join(bob, 'out')])
-    expect(result.code, result.stderr).toBe(0)
-    expect(downloadedModel(join(bob, 'out'))).toBe(sha256(weights))
+    const { server, result } = await cutDownload()
     const [cut, resumed, ...more] = gets(server)
     expect(more).toEqual([])
     expect(cut).toMatchObject({ fault: 'dropped', completed: false })
@@ -135,14 +141,7 @@ describe('resuming a download', () => {
   })
 
   it('a server that ignores Range sends the whole object again; the result is still the object', async () => {
-    const { server, dir, clone } = await served({ lfs: { ignoreRange: true } })
-    await ok(dir, 'push')
-    const bob = await clone()
-    server.resetStats()
-    server.failures.dropConnectionAfterBytes = { path: LFS_OBJECT, method: 'GET', bytes: 1024 * 1024 }
-    const result = await gmr(bob, env, ['download', 'churn:v0', '--to', join(bob, 'out')])
-    expect(result.code, result.stderr).toBe(0)
-    expect(downloadedModel(join(bob, 'out'))).toBe(sha256(weights))
+    const { server } = await cutDownload({ lfs: { ignoreRange: true } })
     const [, again] = gets(server)
     expect(again!.headers.range).toMatch(/^bytes=\d+-$/)
     expect(again).toMatchObject({ status: 200, completed: true, bytesOut: weights.length })
