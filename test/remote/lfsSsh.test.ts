@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { CredentialSource } from '../../src/remote/credentials.js'
 import { RemoteUrlRefusedError } from '../../src/remote/errors.js'
+import { SshLfsAccess } from '../../src/remote/lfsAccess.js'
 import { DEFAULT_RETRY, isRetryableStatus, retryDelay, retryPolicyFrom } from '../../src/remote/lfsRetry.js'
+import { DEFAULT_TIMEOUTS } from '../../src/remote/timeouts.js'
+import { onTransferNotice } from '../../src/remote/transferNotices.js'
 import { expiryOf, hasExpired, parseAuthAnswer, parseSshRemote, sshArgv, sshProgramFrom } from '../../src/remote/lfsSsh.js'
 
 /** The pure parts of git-lfs-authenticate over ssh and of the retry policy, without a server. */
@@ -59,6 +63,21 @@ describe('ssh remotes for LFS', () => {
     expect(hasExpired(undefined, now)).toBe(false)
     for (const bad of ['not json', '[]', '{"href":"ext::sh -c x"}', '{"href":"https://h","header":{"A":"x\\r\\nB: y"}}']) {
       expect(() => parseAuthAnswer(bad, 'git@host', now), bad).toThrow(/git-lfs-authenticate on git@host answered/)
+    }
+  })
+})
+
+describe('a host without git-lfs-authenticate', () => {
+  it('is reached over HTTPS on the same host, with a warning saying why', async () => {
+    const notices: string[] = []
+    const stop = onTransferNotice((line) => notices.push(line))
+    try {
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+      const access = new SshLfsAccess({ user: 'git', host: 'h.example', path: 'org/m.git' }, { env, ssh: { program: 'false' }, timeouts: DEFAULT_TIMEOUTS }, 'https://h.example/org/m.git/info/lfs', new CredentialSource(env))
+      expect(await access.target('download')).toEqual({ endpoint: 'https://h.example/org/m.git/info/lfs', header: {} })
+      expect(notices).toEqual(['git-lfs-authenticate over ssh to git@h.example failed (exit 1); trying https://h.example/org/m.git/info/lfs over HTTPS'])
+    } finally {
+      stop()
     }
   })
 })
