@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CredentialSource } from '../../src/remote/credentials.js'
-import { RemoteUrlRefusedError } from '../../src/remote/errors.js'
+import { RemoteUrlRefusedError } from '../../src/domain/errors.js'
 import { SshLfsAccess } from '../../src/remote/lfsAccess.js'
 import { DEFAULT_RETRY, isRetryableStatus, retryDelay, retryPolicyFrom } from '../../src/remote/lfsRetry.js'
 import { DEFAULT_TIMEOUTS } from '../../src/remote/timeouts.js'
