@@ -1,4 +1,4 @@
-import { mapLimit, sleep } from '../domain/async.js'
+import { sleep } from '../domain/async.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { LfsStore } from '../git/lfsStore.js'
 import { HttpLfsAccess, type LfsAccess, type LfsApiTarget } from './lfsAccess.js'
@@ -112,9 +112,11 @@ export class LfsClient {
   }
 
   /**
-   * Batches of BATCH_SIZE, each asked for while the one before it transfers, and each
-   * batch's objects through `transfer` with `concurrency` in flight. `check` sees a
-   * whole batch's answer first, so a refused object fails the run before any bytes move.
+   * Batches of BATCH_SIZE through one pool of `concurrency` workers: the next batch is
+   * asked for while the objects of the current one still move, so no worker waits for a
+   * batch round trip or for the slowest object of the batch before it. `check` sees a
+   * whole batch's answer before any of its objects is queued, so a refused object fails
+   * the run before that batch's bytes move.
    */
   private async pipelined(
     operation: LfsOperation,
@@ -123,15 +125,38 @@ export class LfsClient {
     check: (object: BatchObject) => void = () => undefined,
   ): Promise<void> {
     const batches = chunks(objects, BATCH_SIZE)
-    let next = batches.length > 0 ? this.batch(operation, batches[0]!) : null
-    for (let i = 0; i < batches.length; i++) {
-      const answered = await next!
-      next = i + 1 < batches.length ? this.batch(operation, batches[i + 1]!) : null
-      // Awaited in the next round; until then a failure must not count as unhandled.
-      next?.catch(() => undefined)
-      answered.forEach(check)
-      await mapLimit(answered, this.concurrency, transfer)
+    const queue: BatchObject[] = []
+    let asked = 0
+    let answer: Promise<void> | null = null
+    let failed = false
+    const askNext = () => {
+      if (answer !== null || asked >= batches.length) return
+      const pending = this.batch(operation, batches[asked++]!).then((answered) => {
+        answered.forEach(check)
+        queue.push(...answered)
+        answer = null
+      })
+      // Awaited by the workers; until one does, a failure must not count as unhandled.
+      pending.catch(() => undefined)
+      answer = pending
     }
+    const worker = async (): Promise<void> => {
+      while (!failed) {
+        if (queue.length < BATCH_SIZE / 2) askNext()
+        const object = queue.shift()
+        if (object === undefined) {
+          if (answer === null) return
+          await answer
+          continue
+        }
+        await transfer(object).catch((err: unknown) => {
+          failed = true
+          throw err
+        })
+      }
+    }
+    askNext()
+    await Promise.all(Array.from({ length: this.concurrency }, worker))
   }
 
   private async uploadOne(store: LfsStore, object: BatchObject): Promise<void> {
