@@ -12,9 +12,9 @@ import { transferNotice } from './transferNotices.js'
 
 const LFS_JSON = 'application/vnd.git-lfs+json'
 /** Objects per batch request: the most the spec lets a client ask for at once. */
-export const BATCH_SIZE = 100
+const BATCH_SIZE = 100
 /** Objects moved at once, as git-lfs's default `lfs.concurrenttransfers` (8). */
-export const PARALLEL_TRANSFERS = 8
+const PARALLEL_TRANSFERS = 8
 
 interface Action {
   href: string

@@ -19,7 +19,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 4, maxDelayMs: 10_000, firstDelayMs: 250 }
 
 /** The variables that set them; git config `lfs.transfer.maxretries` / `lfs.transfer.maxretrydelay` too. */
-export const RETRY_ENV = { retries: 'GMR_LFS_RETRIES', maxDelay: 'GMR_LFS_RETRY_DELAY' } as const
+const RETRY_ENV = { retries: 'GMR_LFS_RETRIES', maxDelay: 'GMR_LFS_RETRY_DELAY' } as const
 
 /** The policy the environment (first) and git config ask for, else the defaults. */
 export function retryPolicyFrom(env: Env, config: GitConfig = new Map()): RetryPolicy {
@@ -45,7 +45,7 @@ export function retryDelay(policy: RetryPolicy, retry: number, retryAfter?: stri
 }
 
 /** `Retry-After` as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | undefined, now: number): number | undefined {
+function retryAfterMs(header: string | undefined, now: number): number | undefined {
   if (header === undefined || header.trim() === '') return undefined
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000
   const at = Date.parse(header)

@@ -32,7 +32,7 @@ export interface SshProgram {
 }
 
 /** An answer this close to its expiry is asked for again rather than used. */
-export const EXPIRY_MARGIN_MS = 5_000
+const EXPIRY_MARGIN_MS = 5_000
 
 /** The SSH remote a URL names, or null for any other kind of URL. */
 export function parseSshRemote(url: string): SshRemote | null {
@@ -111,7 +111,7 @@ export interface SshAuthenticateOptions {
  * `{href, header, expires_in, expires_at}`). A failure of ssh itself (no such command on the
  * host, no key) is a RemoteAuthError whose message carries ssh's last line.
  */
-export async function authenticateOverSsh(remote: SshRemote, operation: LfsOperation, options: SshAuthenticateOptions): Promise<SshLfsAuth> {
+async function authenticateOverSsh(remote: SshRemote, operation: LfsOperation, options: SshAuthenticateOptions): Promise<SshLfsAuth> {
   const [command, ...args] = sshArgv(options.ssh, remote, operation)
   const where = sshDestination(remote)
   const run = await runSsh(command!, args, options, where)
