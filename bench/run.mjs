@@ -3,12 +3,13 @@
 // Usage: node bench/run.mjs [--runs N] [scenario-name ...]
 import { coldClone, lookups, logSmallFiles } from './scenarios/foundation.mjs'
 import { lfsLargeFile } from './scenarios/lfs.mjs'
+import { lfsTransfer } from './scenarios/lfsTransfer.mjs'
 import { registry } from './scenarios/registry.mjs'
 import { remote } from './scenarios/remote.mjs'
 import { review } from './scenarios/review.mjs'
 import { site } from './scenarios/site.mjs'
 
-const SCENARIOS = { logSmallFiles, lookups, coldClone, registry, lfsLargeFile, review, remote, site }
+const SCENARIOS = { logSmallFiles, lookups, coldClone, registry, lfsLargeFile, lfsTransfer, review, remote, site }
 
 const args = process.argv.slice(2)
 const runsAt = args.indexOf('--runs')

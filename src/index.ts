@@ -48,3 +48,4 @@ export { buildSite, writeSite, type BuildSiteOptions, type BuildSiteResult, type
 export type { Finding, Severity } from './domain/checkFindings.js'
 export type { RegistryDiff, NameDiff, LinkDiff, AliasDiff, AliasTarget, VersionSummary } from './domain/registryDiff.js'
 export type { MetadataChange } from './domain/metadataDelta.js'
+export { onTransferNotice, type TransferNoticeSink } from './remote/transferNotices.js'

@@ -125,9 +125,9 @@ describe('architecture', () => {
     expect(dead).toEqual([])
   })
 
-  it('one git runner: only src/git/gitBinary.ts starts git (signing.ts starts the signing program)', () => {
+  it('one git runner: only src/git/gitBinary.ts starts git (signing.ts starts the signing program, remote/lfsSsh.ts starts ssh for git-lfs-authenticate)', () => {
     const spawners = files.filter((f) => importsOf(f).some((s) => s === 'node:child_process' || s === 'child_process')).map((f) => relative(SRC, f))
-    expect(spawners.sort()).toEqual([join('git', 'gitBinary.ts'), join('git', 'signing.ts')])
+    expect(spawners.sort()).toEqual([join('git', 'gitBinary.ts'), join('git', 'signing.ts'), join('remote', 'lfsSsh.ts')])
   })
 
   it('src/domain does no IO', () => {

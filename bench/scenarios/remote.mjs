@@ -63,7 +63,7 @@ function filesBelow(dir) {
     .filter((p) => statSync(p).isFile())
 }
 
-async function startServer(root) {
+export async function startServer(root) {
   const bundle = join(root, 'gitServer.mjs')
   await build({
     entryPoints: [join(ROOT, 'test', 'helpers', 'gitServer.ts')],

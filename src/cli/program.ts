@@ -28,6 +28,7 @@ import { errorJson } from './jsonOutput.js'
 import { EXIT_OK, EXIT_USAGE, reportFailure } from './outcome.js'
 import { json } from './render.js'
 import { VERSION } from './version.js'
+import { onTransferNotice } from '../remote/transferNotices.js'
 
 export { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './outcome.js'
 
@@ -135,6 +136,8 @@ export async function run(argv: readonly string[], processIo: CliIo): Promise<nu
     }
   }
   const program = buildProgram(io)
+  // A transfer's retries are said on stderr as warnings (not under --json: stderr is then one JSON error, if any).
+  const stopNotices = asJson ? () => undefined : onTransferNotice((line) => io.stderr(`warning: ${line}\n`))
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return EXIT_OK
@@ -145,6 +148,8 @@ export async function run(argv: readonly string[], processIo: CliIo): Promise<nu
       return EXIT_USAGE
     }
     return reportFailure(asJson ? processIo : io, caught, { debug, json: asJson })
+  } finally {
+    stopNotices()
   }
 }
 

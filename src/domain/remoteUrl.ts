@@ -18,19 +18,33 @@ export function urlCredentials(url: string): { username: string; password: strin
 
 /**
  * The LFS API endpoint git-lfs derives from a remote URL: `<url>.git/info/lfs`, or
- * `<url>/info/lfs` when it already ends in `.git`. SSH remotes (`git@host:org/repo`,
- * `ssh://git@host/org/repo`) map to HTTPS on the same host, as git-lfs does when the
- * server offers no `git-lfs-authenticate`. A local path stays the path.
+ * `<url>/info/lfs` when it already ends in `.git`. An SSH remote (`git@host:org/repo`,
+ * `ssh://git@host/org/repo`) stays itself: its LFS endpoint is what `git-lfs-authenticate`
+ * answers over ssh (httpsLfsEndpointFor when the host offers none). A local path stays the path.
  */
 export function lfsEndpointFor(remoteUrl: string): string {
   // A repository on this machine keeps its objects itself (git-lfs's standalone transfer).
-  if (isLocalRemote(remoteUrl)) return remoteUrl
+  if (isLocalRemote(remoteUrl) || isSshRemote(remoteUrl)) return remoteUrl
+  return httpsLfsEndpointFor(remoteUrl)
+}
+
+/**
+ * The HTTPS LFS endpoint of a remote: ssh and git:// addresses map to HTTPS on the same
+ * host, as git-lfs does for a host whose ssh offers no `git-lfs-authenticate`.
+ */
+export function httpsLfsEndpointFor(remoteUrl: string): string {
   let url = remoteUrl.replace(/\/+$/, '')
   const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(url)
   if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `https://${scp[1]}/${scp[2]}`
-  else if (/^ssh:\/\//i.test(url)) url = url.replace(/^ssh:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?/i, 'https://$1')
+  else if (/^(ssh|git\+ssh|ssh\+git):\/\//i.test(url)) url = url.replace(/^[a-z+]+:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?/i, 'https://$1')
   else if (/^git:\/\//i.test(url)) url = url.replace(/^git:\/\//i, 'https://')
   return url.endsWith('.git') ? `${url}/info/lfs` : `${url}.git/info/lfs`
+}
+
+/** An ssh address: `ssh://…` (or git+ssh, ssh+git), or scp-like `[user@]host:path`. */
+export function isSshRemote(url: string): boolean {
+  if (/^(ssh|git\+ssh|ssh\+git):\/\//i.test(url)) return true
+  return !isLocalRemote(url) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && /^(?:[^@/:]+@)?[^/:]+:/.test(url)
 }
 
 /** A local path (or file:// URL) rather than a network remote. */

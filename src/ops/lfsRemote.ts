@@ -3,10 +3,15 @@ import { findLfsPointers } from '../git/lfsFiles.js'
 import { LfsStore } from '../git/lfsStore.js'
 import type { GitDir } from '../git/repo.js'
 import { listTreeFiles } from '../git/treeWalk.js'
-import type { Env } from '../git/config.js'
+import { configValue } from '../domain/gitConfig.js'
+import { httpsLfsEndpointFor } from '../domain/remoteUrl.js'
+import { readGitConfig, type Env } from '../git/config.js'
 import { CredentialSource } from '../remote/credentials.js'
+import { SshLfsAccess } from '../remote/lfsAccess.js'
 import { LfsClient } from '../remote/lfsClient.js'
 import { LocalLfsTransfer } from '../remote/lfsLocal.js'
+import { retryPolicyFrom } from '../remote/lfsRetry.js'
+import { parseSshRemote, sshProgramFrom } from '../remote/lfsSsh.js'
 import { timeoutsFrom } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
 
@@ -24,11 +29,22 @@ export async function lfsObjectsOf(repo: GitDir, tree: string, cache: object = {
 /** Moves LFS objects between this repository's store and a remote's. */
 export type LfsTransport = Pick<LfsClient, 'upload' | 'download'>
 
-/** The Batch API for an HTTP(S) endpoint; a direct copy for a remote that is a local path. */
+/**
+ * The Batch API for an HTTP(S) endpoint, or for an ssh remote through `git-lfs-authenticate`
+ * (core.sshCommand read from git config, as git reads it); a direct copy for a remote that
+ * is a local path. Retries follow `lfs.transfer.maxretries`/`maxretrydelay`.
+ */
 export async function lfsTransport(repo: GitDir, endpoint: string, env: Env): Promise<LfsTransport> {
-  if (/^https?:\/\//i.test(endpoint)) return new LfsClient(endpoint, new CredentialSource(env), timeoutsFrom(env))
   checkRemoteUrl(endpoint)
-  return LocalLfsTransfer.open(repo.fs, endpoint)
+  const ssh = parseSshRemote(endpoint)
+  if (!ssh && !/^https?:\/\//i.test(endpoint)) return LocalLfsTransfer.open(repo.fs, endpoint)
+  const config = await readGitConfig(repo, env)
+  const credentials = new CredentialSource(env)
+  const timeouts = timeoutsFrom(env)
+  const options = { timeouts, retry: retryPolicyFrom(env, config) }
+  if (!ssh) return new LfsClient(endpoint, credentials, options)
+  const access = new SshLfsAccess(ssh, { env, timeouts, ssh: sshProgramFrom(env, configValue(config, 'core.sshcommand')) }, httpsLfsEndpointFor(endpoint), credentials)
+  return new LfsClient(access, credentials, options)
 }
 
 /** Download what the store lacks of `objects` from `endpoint`. */

@@ -124,6 +124,22 @@ export async function readBody(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
+const dropped = new WeakSet<Error>()
+
+/**
+ * Whether `err` is a connection that broke under a request or its answer (reset, closed
+ * early): worth trying again. A host that cannot be reached at all, or that stalled for
+ * the whole timeout, is not.
+ */
+export function isDroppedConnection(err: unknown): boolean {
+  return err instanceof Error && dropped.has(err)
+}
+
+function droppedConnection(error: GmrError): GmrError {
+  dropped.add(error)
+  return error
+}
+
 /** A request that failed before its answer began: nothing of it reached us. */
 function connectionError(url: URL, err: Error & { code?: string }): GmrError {
   if (err instanceof GmrError) return err
@@ -131,16 +147,20 @@ function connectionError(url: URL, err: Error & { code?: string }): GmrError {
   if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
     return new RemoteTransferError(`cannot reach ${where}: ${err.code}; check the URL and your network`, { url: where })
   }
-  return new RemoteTransferError(`connection to ${where} failed (${err.code ?? err.message}); nothing was changed locally, try again`, { url: where })
+  return droppedConnection(
+    new RemoteTransferError(`connection to ${where} failed (${err.code ?? err.message}); nothing was changed locally, try again`, { url: where }),
+  )
 }
 
 /** An answer cut before its last byte, naming what it was for. */
 function networkError(url: URL, err: Error & { code?: string }, what: string): GmrError {
   if (err instanceof GmrError) return err
   const where = `${url.protocol}//${url.host}`
-  return new RemoteTransferError(
-    `the connection to ${url.host} broke during ${what} (${err.code ?? err.message}); nothing partial was kept, run it again`,
-    { url: where, what },
+  return droppedConnection(
+    new RemoteTransferError(`the connection to ${url.host} broke during ${what} (${err.code ?? err.message}); nothing partial was kept, run it again`, {
+      url: where,
+      what,
+    }),
   )
 }
 

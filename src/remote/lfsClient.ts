@@ -1,22 +1,28 @@
-import { mapLimit } from '../domain/async.js'
-import { redactUrl } from '../domain/remoteUrl.js'
+import { sleep } from '../domain/async.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { LfsStore } from '../git/lfsStore.js'
-import { basicAuth, stripCredentials, type Credential, type CredentialSource } from './credentials.js'
+import { HttpLfsAccess, type LfsAccess, type LfsApiTarget } from './lfsAccess.js'
+import type { CredentialSource } from './credentials.js'
 import { RemoteAuthError, RemoteNotFoundError, RemoteTransferError } from '../domain/errors.js'
-import { readBody, request as httpRequest, type HttpRequest, type HttpResponse } from './http.js'
-import { DEFAULT_TIMEOUTS, type Timeouts } from './timeouts.js'
-import { checkRemoteUrl } from './transportPolicy.js'
+import { isDroppedConnection, readBody, request as httpRequest, type HttpRequest, type HttpResponse } from './http.js'
+import { DEFAULT_RETRY, isRetryableStatus, retryDelay, type RetryPolicy } from './lfsRetry.js'
+import { expiryOf, hasExpired, type LfsOperation } from './lfsSsh.js'
+import { DEFAULT_TIMEOUTS, describeTimeout, type Timeouts } from './timeouts.js'
+import { transferNotice } from './transferNotices.js'
 
 const LFS_JSON = 'application/vnd.git-lfs+json'
+/** Objects per batch request: the most the spec lets a client ask for at once. */
 const BATCH_SIZE = 100
-/** Objects moved at once, as git-lfs's default `lfs.concurrenttransfers` (3). */
-const PARALLEL_TRANSFERS = 3
+/** Objects moved at once, as git-lfs's default `lfs.concurrenttransfers` (8). */
+const PARALLEL_TRANSFERS = 8
 
 interface Action {
   href: string
   header?: Record<string, string>
   expires_in?: number
+  expires_at?: string
+  /** When this action stops being good (epoch ms), worked out when the answer arrived. */
+  expiresAt?: number
 }
 
 interface BatchObject {
@@ -32,68 +38,48 @@ export interface LfsTransferResult {
   bytes: number
 }
 
+export interface LfsClientOptions {
+  timeouts?: Timeouts
+  retry?: RetryPolicy
+  /** Objects in flight at once (default PARALLEL_TRANSFERS). */
+  concurrency?: number
+}
+
 /**
  * A Git LFS client for the Batch API with the basic transfer adapter
- * (git-lfs/docs/api/batch.md, basic-transfers.md): one batch request per hundred
- * objects, then each object's href with the headers the server gave, and the verify
- * action after an upload when the server asks for it. Bodies stream both ways;
- * downloads are checked against their SHA-256 and size by the store.
+ * (git-lfs/docs/api/batch.md, basic-transfers.md), doing what git-lfs does by default:
+ * batches of at most a hundred objects, the next one asked for while the current one
+ * moves, eight objects in flight; requests tried again (with a note on stderr) on 5xx,
+ * 429 and broken connections; a download cut mid-way resumed with `Range`; an action
+ * whose `expires_in`/`expires_at` passed asked for again before it is used. Every
+ * download is checked against its SHA-256 and size before the store takes it.
  */
 export class LfsClient {
-  private readonly endpoint: string
-  private credential: Credential | null
+  private readonly access: LfsAccess
+  private readonly timeouts: Timeouts
+  private readonly retry: RetryPolicy
+  private readonly concurrency: number
 
-  constructor(
-    endpoint: string,
-    private readonly credentials: CredentialSource,
-    private readonly timeouts: Timeouts = DEFAULT_TIMEOUTS,
-  ) {
-    checkRemoteUrl(endpoint)
-    this.credential = credentials.fromUrl(endpoint)
-    this.endpoint = stripCredentials(endpoint).replace(/\/+$/, '')
+  /** `endpoint`: an HTTP(S) LFS URL (git's credentials apply), or an LfsAccess (ssh). */
+  constructor(endpoint: string | LfsAccess, credentials: CredentialSource, options: LfsClientOptions = {}) {
+    this.access = typeof endpoint === 'string' ? new HttpLfsAccess(endpoint, credentials) : endpoint
+    this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+    this.retry = options.retry ?? DEFAULT_RETRY
+    this.concurrency = options.concurrency ?? PARALLEL_TRANSFERS
   }
 
   /** Upload every object the server does not have yet; returns what was sent. */
   async upload(store: LfsStore, objects: readonly LfsPointer[]): Promise<LfsTransferResult> {
     const result: LfsTransferResult = { objects: 0, bytes: 0 }
-    for (const batch of chunks(unique(objects), BATCH_SIZE)) {
-      const answered = await this.batch('upload', batch)
-      for (const object of answered) if (object.error) throw this.objectError('upload', object)
+    await this.pipelined('upload', unique(objects), async (object) => {
+      if (object.error) throw this.objectError('upload', object)
       // Objects without an upload action are on the server already.
-      const todo = answered.filter((object) => object.actions?.upload)
-      await mapLimit(todo, PARALLEL_TRANSFERS, async (object) => {
-        await this.uploadOne(store, object)
-        result.objects++
-        result.bytes += object.size
-      })
-    }
+      if (!object.actions?.upload) return
+      await this.uploadOne(store, object)
+      result.objects++
+      result.bytes += object.size
+    })
     return result
-  }
-
-  private async uploadOne(store: LfsStore, object: BatchObject): Promise<void> {
-    const upload = object.actions!.upload!
-    const response = await this.request({
-      what: `the upload of LFS object ${object.oid}`,
-      url: upload.href,
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
-      body: store.repo.fs.createReadStream(store.objectPath(object.oid)),
-    })
-    await this.expectOk(response, `upload LFS object ${object.oid}`)
-    // Read every answer to its end: an unread body holds its keep-alive socket, and the
-    // process then waits for the server to hang up (seconds, or minutes) before exiting.
-    await readBody(response.body)
-    const verify = object.actions?.verify
-    if (!verify) return
-    const checked = await this.request({
-      what: `the verify call for LFS object ${object.oid}`,
-      url: verify.href,
-      method: 'POST',
-      headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON, ...verify.header },
-      body: JSON.stringify({ oid: object.oid, size: object.size }),
-    })
-    await this.expectOk(checked, `verify LFS object ${object.oid}`)
-    await readBody(checked.body)
   }
 
   /**
@@ -104,74 +90,245 @@ export class LfsClient {
     const result: LfsTransferResult = { objects: 0, bytes: 0 }
     const wanted: LfsPointer[] = []
     for (const object of unique(objects)) if (!(await store.has(object))) wanted.push(object)
-    for (const batch of chunks(wanted, BATCH_SIZE)) {
-      const answered = await this.batch('download', batch)
-      for (const object of answered) {
+    await this.pipelined(
+      'download',
+      wanted,
+      async (object) => {
         const label = labels.get(object.oid)
-        if (object.error) throw this.objectError('download', object, label)
-        if (!object.actions?.download) {
-          throw this.objectError('download', { ...object, error: { code: 404, message: 'no download action' } }, label)
-        }
-      }
-      await mapLimit(answered, PARALLEL_TRANSFERS, async (object) => {
-        const label = labels.get(object.oid)
-        const action = object.actions!.download!
         const what = `LFS object ${object.oid}${label ? ` (${label})` : ''}`
-        const response = await this.request({ url: action.href, headers: action.header ?? {}, what: `the download of ${what}` })
-        await this.expectOk(response, `download ${what}`)
-        const body = atMost(response.body, object.size, () => this.oversized(what, object.size))
+        const body = atMost(this.resumableBody(object, what), object.size, () => this.oversized(what, object.size))
         const staged = await store.stageStream(body, { oid: object.oid, size: object.size }, label ?? object.oid)
         await store.commit([staged])
         result.objects++
         result.bytes += object.size
-      })
-    }
+      },
+      (object) => {
+        const label = labels.get(object.oid)
+        if (object.error) throw this.objectError('download', object, label)
+        if (!object.actions?.download) throw this.objectError('download', { ...object, error: { code: 404, message: 'no download action' } }, label)
+      },
+    )
     return result
   }
 
-  private async batch(operation: 'upload' | 'download', objects: readonly LfsPointer[]): Promise<BatchObject[]> {
+  /**
+   * Batches of BATCH_SIZE through one pool of `concurrency` workers: the next batch is
+   * asked for while the objects of the current one still move, so no worker waits for a
+   * batch round trip or for the slowest object of the batch before it. `check` sees a
+   * whole batch's answer before any of its objects is queued, so a refused object fails
+   * the run before that batch's bytes move.
+   */
+  private async pipelined(
+    operation: LfsOperation,
+    objects: readonly LfsPointer[],
+    transfer: (object: BatchObject) => Promise<void>,
+    check: (object: BatchObject) => void = () => undefined,
+  ): Promise<void> {
+    const batches = chunks(objects, BATCH_SIZE)
+    const queue: BatchObject[] = []
+    let asked = 0
+    let answer: Promise<void> | null = null
+    let failed = false
+    const askNext = () => {
+      if (answer !== null || asked >= batches.length) return
+      const pending = this.batch(operation, batches[asked++]!).then((answered) => {
+        answered.forEach(check)
+        queue.push(...answered)
+        answer = null
+      })
+      // Awaited by the workers; until one does, a failure must not count as unhandled.
+      pending.catch(() => undefined)
+      answer = pending
+    }
+    const worker = async (): Promise<void> => {
+      while (!failed) {
+        if (queue.length < BATCH_SIZE / 2) askNext()
+        const object = queue.shift()
+        if (object === undefined) {
+          if (answer === null) return
+          await answer
+          continue
+        }
+        await transfer(object).catch((err: unknown) => {
+          failed = true
+          throw err
+        })
+      }
+    }
+    askNext()
+    await Promise.all(Array.from({ length: this.concurrency }, worker))
+  }
+
+  private async uploadOne(store: LfsStore, object: BatchObject): Promise<void> {
+    const what = `LFS object ${object.oid}`
+    const upload = await this.fresh('upload', object, 'upload')
+    const response = await this.send(`the upload of ${what}`, () => ({
+      url: upload.href,
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
+      body: store.repo.fs.createReadStream(store.objectPath(object.oid)),
+    }))
+    await this.expectOk(response, `upload ${what}`)
+    // Read every answer to its end: an unread body holds its keep-alive socket, and the
+    // process then waits for the server to hang up (seconds, or minutes) before exiting.
+    await readBody(response.body)
+    if (!object.actions?.verify) return
+    const verify = await this.fresh('upload', object, 'verify')
+    const checked = await this.send(`the verify call for ${what}`, () => ({
+      url: verify.href,
+      method: 'POST',
+      headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON, ...verify.header },
+      body: JSON.stringify({ oid: object.oid, size: object.size }),
+    }))
+    await this.expectOk(checked, `verify ${what}`)
+    await readBody(checked.body)
+  }
+
+  /**
+   * The bytes of one object. A connection that breaks mid-way is asked again for the rest
+   * (`Range: bytes=<have>-`, as git-lfs does); a server that ignores the Range sends the
+   * whole object again, and the bytes we already have are skipped. The store's hash check
+   * over the whole stream still decides whether the result is the object.
+   */
+  private async *resumableBody(object: BatchObject, what: string): AsyncGenerator<Uint8Array> {
+    let received = 0
+    let retries = 0
+    let response = await this.get(object, what, 0)
+    for (;;) {
+      // Bytes at the start of this response that we already have (a 200 to a Range request).
+      let skip = response.status === 206 ? 0 : received
+      try {
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+          if (skip >= chunk.length) {
+            skip -= chunk.length
+            continue
+          }
+          const fresh = skip > 0 ? chunk.subarray(skip) : chunk
+          skip = 0
+          received += fresh.length
+          yield fresh
+        }
+        return
+      } catch (err) {
+        if (!isDroppedConnection(err) || retries >= this.retry.maxRetries || received >= object.size) throw err
+        const wait = retryDelay(this.retry, retries)
+        retries++
+        transferNotice(`the download of ${what} broke after ${received} of ${object.size} bytes; resuming in ${describeTimeout(wait)} (retry ${retries} of ${this.retry.maxRetries})`)
+        await sleep(wait)
+        response = await this.get(object, what, received)
+      }
+    }
+  }
+
+  /** GET an object's bytes from `from` on (a Range request when from > 0), the action renewed if it expired. */
+  private async get(object: BatchObject, what: string, from: number): Promise<HttpResponse> {
+    const action = await this.fresh('download', object, 'download')
+    const response = await this.send(`the download of ${what}`, () => ({
+      url: action.href,
+      headers: { ...action.header, ...(from > 0 && { Range: `bytes=${from}-` }) },
+      what: `the download of ${what}`,
+    }))
+    await this.expectOk(response, `download ${what}`)
+    if (response.status === 206 && !new RegExp(`^bytes ${from}-`).test(response.headers['content-range'] ?? '')) {
+      await readBody(response.body).catch(() => undefined)
+      throw new RemoteTransferError(
+        `cannot download ${what}: asked to resume at byte ${from}, the LFS server sent ${response.headers['content-range'] ?? 'a part without Content-Range'}; nothing partial was kept, run it again`,
+        { oid: object.oid },
+      )
+    }
+    return response
+  }
+
+  /**
+   * The object's `kind` action, asked for again (one batch request for this object)
+   * when its `expires_in`/`expires_at` has passed, so an old link is never used.
+   */
+  private async fresh(operation: LfsOperation, object: BatchObject, kind: 'upload' | 'download' | 'verify'): Promise<Action> {
+    const action = object.actions![kind]!
+    if (!hasExpired(action.expiresAt, Date.now())) return action
+    transferNotice(`the ${kind} link for LFS object ${object.oid} expired; asking the LFS server for a new one`)
+    const [renewed] = await this.batch(operation, [object])
+    if (renewed?.error) throw this.objectError(operation, renewed)
+    const replacement = renewed?.actions?.[kind]
+    if (!replacement) {
+      throw new RemoteTransferError(`cannot ${operation} LFS object ${object.oid}: its ${kind} link expired and the LFS server gave no new one; run it again`, {
+        oid: object.oid,
+      })
+    }
+    object.actions = renewed.actions
+    return replacement
+  }
+
+  private async batch(operation: LfsOperation, objects: readonly LfsPointer[]): Promise<BatchObject[]> {
     const body = JSON.stringify({
       operation,
       transfers: ['basic'],
       objects: objects.map(({ oid, size }) => ({ oid, size })),
       hash_algo: 'sha256',
     })
-    const response = await this.authenticated({
-      what: `the LFS batch request (${operation}, ${objects.length} objects)`,
-      url: `${this.endpoint}/objects/batch`,
-      method: 'POST',
-      headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON },
-      body,
-    })
+    const what = `the LFS batch request (${operation}, ${objects.length} objects)`
+    const send = (target: LfsApiTarget) =>
+      this.send(what, () => ({
+        what,
+        url: `${target.endpoint}/objects/batch`,
+        method: 'POST',
+        headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON, ...target.header },
+        body,
+      }))
+    let response = await send(await this.access.target(operation))
+    if (response.status === 401) {
+      await readBody(response.body)
+      const again = await this.access.retarget(operation)
+      if (again === null) throw this.authError(401)
+      response = await send(again)
+      await this.access.settle(response.status !== 401 && response.status !== 403)
+      if (response.status === 401) throw this.authError(401)
+    }
     await this.expectOk(response, `${operation} LFS objects`)
+    const received = Date.now()
     const parsed = JSON.parse((await readBody(response.body)).toString('utf8')) as { objects?: BatchObject[] }
-    return parsed.objects ?? []
+    const answered = parsed.objects ?? []
+    for (const object of answered) {
+      for (const action of Object.values(object.actions ?? {})) {
+        const expiresAt = expiryOf(action.expires_in, action.expires_at, received)
+        if (expiresAt !== undefined) action.expiresAt = expiresAt
+      }
+    }
+    return answered
   }
 
-  /** Send with the credential we have; on 401 ask git's credential helpers once and retry. */
-  private async authenticated(req: HttpRequest): Promise<HttpResponse> {
-    const send = (credential: Credential | null) =>
-      this.request({ ...req, headers: { ...req.headers, ...(credential && { Authorization: basicAuth(credential) }) } })
-    let response = await send(this.credential)
-    if (response.status !== 401) return response
-    await readBody(response.body)
-    const filled = this.credential ?? (await this.credentials.fill(this.endpoint))
-    if (filled === null || filled === this.credential) throw this.authError(401)
-    response = await send(filled)
-    await this.credentials.report(this.endpoint, filled, response.status !== 401 && response.status !== 403)
-    if (response.status === 401) throw this.authError(401)
-    this.credential = filled
-    return response
-  }
-
-  private request(req: HttpRequest): Promise<HttpResponse> {
-    return httpRequest({ ...req, timeouts: this.timeouts })
+  /**
+   * One request, tried again on a broken connection, a 5xx or a 429 (after the server's
+   * Retry-After, else a doubling pause), at most `retry.maxRetries` times, each retry
+   * said on stderr. The last answer is returned whatever its status.
+   */
+  private async send(what: string, make: () => HttpRequest): Promise<HttpResponse> {
+    for (let retries = 0; ; retries++) {
+      let response: HttpResponse | undefined
+      let failure: unknown
+      try {
+        response = await httpRequest({ what, ...make(), timeouts: this.timeouts })
+      } catch (err) {
+        if (!isDroppedConnection(err)) throw err
+        failure = err
+      }
+      if (response !== undefined && !isRetryableStatus(response.status)) return response
+      if (retries >= this.retry.maxRetries) {
+        if (response !== undefined) return response
+        throw failure
+      }
+      const wait = retryDelay(this.retry, retries, response?.headers['retry-after'])
+      if (response !== undefined) await readBody(response.body).catch(() => undefined)
+      const why = response !== undefined ? `the LFS server answered ${response.status}` : 'the connection broke'
+      transferNotice(`${what}: ${why}; retrying in ${describeTimeout(wait)} (retry ${retries + 1} of ${this.retry.maxRetries})`)
+      await sleep(wait)
+    }
   }
 
   private oversized(what: string, size: number): RemoteTransferError {
     return new RemoteTransferError(
       `the LFS server sent more than the ${size} bytes the pointer declares for ${what}; stopped there and kept nothing (the server's copy is wrong: re-upload it with gmr push from a clone that has the file)`,
-      { endpoint: redactUrl(this.endpoint), size },
+      { endpoint: this.access.shown, size },
     )
   }
 
@@ -186,22 +343,23 @@ export class LfsClient {
     }
     if (response.status === 401 || response.status === 403) throw this.authError(response.status)
     if (response.status === 404) {
-      throw new RemoteNotFoundError(`cannot ${what}: ${redactUrl(this.endpoint)} answered 404 (${message || 'not found'}); check the remote URL or lfs.url`, {
-        endpoint: redactUrl(this.endpoint),
+      throw new RemoteNotFoundError(`cannot ${what}: ${this.access.shown} answered 404 (${message || 'not found'}); check the remote URL or lfs.url`, {
+        endpoint: this.access.shown,
       })
     }
     throw new RemoteTransferError(`cannot ${what}: the LFS server answered ${response.status}${message ? ` (${message})` : ''}`, {
-      endpoint: redactUrl(this.endpoint),
+      endpoint: this.access.shown,
       status: response.status,
     })
   }
 
   private authError(status: number): RemoteAuthError {
+    const endpoint = this.access.shown
     return new RemoteAuthError(
       status === 403
-        ? `the LFS server ${redactUrl(this.endpoint)} refused access (403); check that your account may read or write this repository`
-        : `the LFS server ${redactUrl(this.endpoint)} needs credentials (401); put them in a git credential helper or in the remote URL`,
-      { endpoint: redactUrl(this.endpoint), status },
+        ? `the LFS server ${endpoint} refused access (403); check that your account may read or write this repository`
+        : `the LFS server ${endpoint} needs credentials (401); put them in a git credential helper or in the remote URL`,
+      { endpoint, status },
     )
   }
 

@@ -22,6 +22,12 @@ export interface LfsOptions {
   expiresIn?: number
   /** More objects than this in one batch answers 413 (default 1000). */
   maxBatchObjects?: number
+  /** The first this many actions handed out have already expired (`expires_in` -60, token refused): a client must ask again. */
+  expireFirstActions?: number
+  /** Answer a `Range` request with the whole object (200), as a server without range support does. */
+  ignoreRange?: boolean
+  /** Called for every batch request answered: its operation and how many objects it asked about. */
+  onBatch?: (operation: 'upload' | 'download', objects: number) => void
 }
 
 /** One request routed to the LFS server, already authenticated by the caller where that applies. */
@@ -101,15 +107,17 @@ export class LfsServer {
   private readonly verify: boolean
   private readonly expiresIn: number
   private readonly maxBatchObjects: number
+  private expireNext: number
 
   /** `origin` is read per request: the port is known only once the server listens. */
   constructor(
     private readonly origin: () => string,
-    options: LfsOptions = {},
+    private readonly options: LfsOptions = {},
   ) {
     this.verify = options.verify ?? true
     this.expiresIn = options.expiresIn ?? 3600
     this.maxBatchObjects = options.maxBatchObjects ?? 1000
+    this.expireNext = options.expireFirstActions ?? 0
   }
 
   async handle(r: LfsRequest): Promise<void> {
@@ -156,6 +164,7 @@ export class LfsServer {
       return sendLfsError(res, 413, `at most ${this.maxBatchObjects} objects per batch request`)
     }
     if (operation === 'upload' && !canWrite) return sendLfsError(res, 403, 'you may read this repository but not upload to it')
+    this.options.onBatch?.(operation, objects.length)
 
     const answers: BatchObject[] = []
     for (const item of objects) {
@@ -194,9 +203,12 @@ export class LfsServer {
   }
 
   private action(op: Operation, repo: string, oid: string, size: number, href: string) {
-    const expiresAt = Math.floor(Date.now() / 1000) + this.expiresIn
+    const expired = this.expireNext > 0
+    if (expired) this.expireNext--
+    const expiresIn = expired ? -60 : this.expiresIn
+    const expiresAt = Math.floor(Date.now() / 1000) + expiresIn
     const token = `${op}.${size}.${expiresAt}.${this.mac(op, repo, oid, size, expiresAt).toString('base64url')}`
-    return { href, header: { Authorization: `Bearer ${token}` }, expires_in: this.expiresIn }
+    return { href, header: { Authorization: `Bearer ${token}` }, expires_in: expiresIn }
   }
 
   private mac(op: Operation, repo: string, oid: string, size: number, expiresAt: number): Buffer {
@@ -234,7 +246,7 @@ export class LfsServer {
     const size = await storedSize(path)
     if (size === undefined) return sendLfsError(res, 404, 'Object does not exist')
     // git-lfs resumes an interrupted download with `Range: bytes=<have>-`.
-    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '')
+    const range = this.options.ignoreRange ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '')
     let start = 0
     let end = size - 1
     if (range) {

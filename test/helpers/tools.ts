@@ -9,6 +9,8 @@ interface Tool {
 const TOOLS = {
   'git-lfs': { probe: ['git', 'lfs', 'version'], install: 'apt-get install git-lfs' },
   chromium: { probe: ['chromium', '--version'], install: 'apt-get install chromium' },
+  // A real OpenSSH server for the ssh remote tests (test/helpers/sshServer.ts); ssh and ssh-keygen come with it.
+  sshd: { probe: ['/usr/sbin/sshd', '-V'], install: 'apt-get install openssh-server' },
 } satisfies Record<string, Tool>
 
 const seen = new Map<string, boolean>()

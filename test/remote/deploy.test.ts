@@ -123,7 +123,7 @@ describe('remote failures are one clear line', () => {
     const cache = join(repo.scratch, 'cache-drop')
     server.failures.dropConnectionAfterBytes = { path: /\/info\/lfs\/objects\//, bytes: 100_000, direction: 'response' }
     const target = join(repo.scratch, 'deploy-drop')
-    const failed = await gmr(repo.scratch, { ...env, XDG_CACHE_HOME: cache }, ['download', `${url}#churn:latest`, '--to', target])
+    const failed = await gmr(repo.scratch, { ...env, XDG_CACHE_HOME: cache, GMR_LFS_RETRIES: '0' }, ['download', `${url}#churn:latest`, '--to', target])
     expect(failed.code).toBe(1)
     expect(failed.stderr.split('\n')).toHaveLength(2)
     expect(fs.existsSync(target)).toBe(false)

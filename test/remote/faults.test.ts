@@ -23,6 +23,8 @@ let env: Record<string, string>
 let url: string
 let bobDir: string
 const PORT = String.raw`127\.0\.0\.1:\d+`
+/** The LFS client tries a cut transfer again by itself (test/remote/lfsTransfer.test.ts); these cases are about the cut that stays cut. */
+const NO_RETRIES = { GMR_LFS_RETRIES: '0' }
 
 const { git, ok } = mustSucceed(() => env)
 /** A gmr command that must fail the way a user wants: exit 1 and exactly one line on stderr, matching `message`. */
@@ -121,7 +123,7 @@ describe('a server killed mid-push', () => {
     const oid = await modelOid('artifacts/churn')
     const [localBefore, remoteBefore] = [await refs(alice.dir), await serverRefs()]
     server.failures.dropConnectionAfterBytes = { path: /\/info\/lfs\/objects\/[0-9a-f]{64}$/, method: 'PUT', direction: 'request', bytes: 1024 * 1024 }
-    await fails(alice.dir, ['push'], new RegExp(`^error: connection to http://${PORT} failed \\((ECONNRESET|EPIPE)\\); nothing was changed locally, try again\\n$`))
+    await fails(alice.dir, ['push'], new RegExp(`^error: connection to http://${PORT} failed \\((ECONNRESET|EPIPE)\\); nothing was changed locally, try again\\n$`), NO_RETRIES)
     expect(server.requests.find((r) => r.fault === 'dropped')).toMatchObject({ class: 'lfs-object', bytesIn: 1024 * 1024, completed: false })
     expect(server.requests.some((r) => r.class === 'receive-pack')).toBe(false)
     expect(fs.existsSync(server.lfsObjectPath('models', oid))).toBe(false)

@@ -257,7 +257,7 @@ describe('every remote failure says what it was', () => {
     const { target, cache, env: runEnv } = fresh()
     server.failures.dropConnectionAfterBytes = { path: LFS_OBJECT, method: 'GET', bytes: 500_000 }
     failsWith(
-      await gmr(repo.scratch, runEnv, ['download', `${url}#churn:v0`, '--to', target]),
+      await gmr(repo.scratch, { ...runEnv, GMR_LFS_RETRIES: '0' }, ['download', `${url}#churn:v0`, '--to', target]),
       new RegExp(`^error: the connection to ${PORT} broke during the download of LFS object ${sha(weights)} \\(model.bin\\) \\(.*\\); nothing partial was kept, run it again\\n$`),
     )
     expect(filesUnder(join(cacheRepo(cache), 'lfs'))).toEqual([])

@@ -88,7 +88,9 @@ export function registerRemote(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       examples('gmr push', 'gmr sync && gmr push   # CI on the registry branch, after a merge') +
-        '\nAlias refs are pushed with a lease on the value last fetched: if someone moved one since,\nthe push is refused and nothing changes on the remote.\n',
+        '\nAlias refs are pushed with a lease on the value last fetched: if someone moved one since,\nthe push is refused and nothing changes on the remote.\n' +
+        'Over an ssh remote, large files go to the LFS URL that "ssh <host> git-lfs-authenticate" answers.\n' +
+        'Failed LFS requests are retried (warning lines; git config lfs.transfer.maxretries, 0 for none).\n',
     )
     .action(async (remote: string | undefined, opts: { json?: boolean }) => {
       const { push } = await import('../../ops/push.js')

@@ -1,0 +1,109 @@
+// Issue 12 (Transfers) and issue 11 part 3: gmr's LFS client against git-lfs on the same
+// local test LFS server (git http-backend + test/helpers/lfsServer.ts, in this process).
+//   (a) 1,000 objects of 100 KiB: `gmr push` against `git lfs push --all` + `git push` of the
+//       same refs; then `gmr download` in a fresh gmr clone (which also writes the files out)
+//       against `git lfs fetch --all` in a fresh git clone.
+//   (b) the same for 10 objects of 50 MiB.
+// Each run pushes to new, empty repositories. GMR_BENCH_TRANSFER_SMALL / _LARGE_MB shrink it.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { cleanup, env as baseEnv, fmtSeconds, GMR, runAsync, scratch, sh } from '../lib.mjs'
+import { newRegistry } from './foundation.mjs'
+import { startServer } from './remote.mjs'
+
+const SMALL = Number(process.env.GMR_BENCH_TRANSFER_SMALL ?? 1000)
+const LARGE_MB = Number(process.env.GMR_BENCH_TRANSFER_LARGE_MB ?? 50)
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** A registry whose artifact `a` has one version of `count` LFS files of `bytes` each. */
+function registryOf(root, name, count, bytes, env) {
+  const dir = join(root, name)
+  mkdirSync(dir)
+  const repo = newRegistry(dir)
+  const input = join(dir, 'input')
+  mkdirSync(input)
+  const base = randomBytes(bytes)
+  for (let i = 0; i < count; i++) {
+    base.writeUInt32LE(i, 0)
+    writeFileSync(join(input, `part-${String(i).padStart(4, '0')}.bin`), base)
+  }
+  sh(process.execPath, [GMR, 'log', 'a', input, '--large-file-threshold', '1024'], { cwd: repo, env, stdio: 'pipe' })
+  rmSync(input, { recursive: true, force: true })
+  return repo
+}
+
+/** Push and fetch timings of gmr and of git-lfs for one registry, `runs` times each on fresh repositories. */
+async function compare(server, root, repo, label, runs, env) {
+  const run = (cwd, file, ...args) => runAsync(file, args, { cwd, env })
+  const gmr = (cwd, ...args) => run(cwd, process.execPath, GMR, ...args)
+  const times = { gmrPush: [], lfsPush: [], gmrFetch: [], lfsFetch: [] }
+  for (let i = 0; i < runs; i++) {
+    const ours = `${label}-gmr-${i}`
+    const theirs = `${label}-lfs-${i}`
+    server.createRepo(ours)
+    server.createRepo(theirs)
+    await run(repo, 'git', 'remote', 'add', ours, server.url(ours))
+    await run(repo, 'git', 'remote', 'add', theirs, server.url(theirs))
+    times.gmrPush.push((await gmr(repo, 'push', ours)).seconds)
+    const lfsPush = await run(repo, 'git', 'lfs', 'push', '--all', theirs)
+    const gitPush = await run(repo, 'git', 'push', '-q', '--no-verify', theirs, 'refs/heads/*:refs/heads/*')
+    times.lfsPush.push(lfsPush.seconds + gitPush.seconds)
+
+    const gmrClone = join(root, `${ours}-clone`)
+    await gmr(root, 'clone', server.url(ours), gmrClone)
+    times.gmrFetch.push((await gmr(gmrClone, 'download', 'a:v0', '--to', join(root, `${ours}-files`))).seconds)
+    const gitClone = join(root, `${theirs}-clone`)
+    await runAsync('git', ['clone', '-q', server.url(theirs), gitClone], { cwd: root, env: { ...env, GIT_LFS_SKIP_SMUDGE: '1' } })
+    await run(gitClone, 'git', 'fetch', '-q', 'origin', 'refs/heads/artifacts/a:refs/heads/artifacts/a')
+    times.lfsFetch.push((await run(gitClone, 'git', 'lfs', 'fetch', '--all', 'origin')).seconds)
+
+    for (const dir of [gmrClone, gitClone, join(root, `${ours}-files`), server.repoPath(ours), server.repoPath(theirs)]) {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  return times
+}
+
+export async function lfsTransfer(runs) {
+  const root = scratch('lfs-transfer')
+  let server
+  try {
+    const env = { ...baseEnv, GIT_CONFIG_GLOBAL: join(root, 'gitconfig'), GIT_TERMINAL_PROMPT: '0' }
+    // No lock API on the test server: git-lfs would ask it before every push.
+    writeFileSync(env.GIT_CONFIG_GLOBAL, '[lfs]\n\tlocksverify = false\n')
+    server = await startServer(root)
+    const n = Math.min(runs, 3)
+    const rows = []
+    for (const [label, count, bytes] of [
+      ['small', SMALL, 100 * 1024],
+      ['large', 10, LARGE_MB * 1024 * 1024],
+    ]) {
+      const repo = registryOf(root, label, count, bytes, env)
+      const t = await compare(server, root, repo, label, n, env)
+      const what = `${count} x ${bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`}`
+      rows.push(
+        {
+          scenario: `LFS push, ${what} (median of ${n})`,
+          gmr: `gmr push: ${fmtSeconds(median(t.gmrPush))}`,
+          baseline: `git lfs push --all + git push: ${fmtSeconds(median(t.lfsPush))}`,
+          ratio: median(t.gmrPush) / median(t.lfsPush),
+          goal: 1,
+        },
+        {
+          scenario: `LFS fetch, ${what} (median of ${n})`,
+          gmr: `gmr download (fetch + write files): ${fmtSeconds(median(t.gmrFetch))}`,
+          baseline: `git lfs fetch --all: ${fmtSeconds(median(t.lfsFetch))}`,
+          ratio: median(t.gmrFetch) / median(t.lfsFetch),
+          goal: 1,
+        },
+      )
+      rmSync(join(root, label), { recursive: true, force: true })
+    }
+    return rows
+  } finally {
+    await server?.stop()
+    cleanup(root)
+  }
+}
