@@ -12,6 +12,7 @@ import { registerHistory } from './commands/history.js'
 import { registerInit } from './commands/init.js'
 import { registerLink } from './commands/link.js'
 import { registerLog } from './commands/log.js'
+import { registerManifest } from './commands/manifest.js'
 import { registerModel } from './commands/model.js'
 import { registerRemote } from './commands/remote.js'
 import { registerResolve } from './commands/resolve.js'
@@ -23,7 +24,7 @@ import { registerVerify } from './commands/verify.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
 import { errorJson } from './jsonOutput.js'
-import { EXIT_OK, EXIT_USAGE, reportFailure } from './outcome.js'
+import { EXIT_OK, EXIT_USAGE, holdStderr, reportFailure } from './outcome.js'
 import { json } from './render.js'
 import { VERSION } from './version.js'
 
@@ -83,6 +84,7 @@ export function buildProgram(io: CliIo): Command {
   registerShow(program, io)
   registerResolve(program, io)
   registerDownload(program, io)
+  registerManifest(program, io)
   registerHistory(program, io)
   registerSync(program, io)
   registerCheck(program, io)
@@ -122,21 +124,19 @@ export async function run(argv: readonly string[], processIo: CliIo): Promise<nu
   const io: CliIo = { ...processIo, command: describeCommandLine(argv) }
   const debug = argv.includes('--debug')
   const asJson = wantsJson(argv)
-  // Under --json, commander's usage message (an "error: " line and a hint) is replaced by the error object.
-  if (asJson) {
-    let inUsageError = false
-    io.stderr = (text) => {
-      inUsageError ||= text.startsWith('error: ')
-      if (!inUsageError) processIo.stderr(text)
-    }
-  }
+  // Under --json a failure is one error object on stderr (commander's usage text included).
+  const held = asJson ? holdStderr(io) : null
   const program = buildProgram(io)
   try {
     await program.parseAsync([...argv], { from: 'user' })
+    held?.release()
     return EXIT_OK
   } catch (caught) {
     if (caught instanceof CommanderError) {
-      if (caught.exitCode === 0) return EXIT_OK
+      if (caught.exitCode === 0) {
+        held?.release()
+        return EXIT_OK
+      }
       if (asJson) processIo.stderr(json(errorJson('UsageError', caught.message.replace(/^error: /, '').split('\n')[0]!)))
       return EXIT_USAGE
     }
