@@ -9,6 +9,7 @@ interface Tool {
 const TOOLS = {
   'git-lfs': { probe: ['git', 'lfs', 'version'], install: 'apt-get install git-lfs' },
   chromium: { probe: ['chromium', '--version'], install: 'apt-get install chromium' },
+  sha256sum: { probe: ['sha256sum', '--version'], install: 'apt-get install coreutils' },
 } satisfies Record<string, Tool>
 
 const seen = new Map<string, boolean>()
