@@ -137,11 +137,17 @@ export async function run(argv: readonly string[], processIo: CliIo): Promise<nu
         held?.release()
         return EXIT_OK
       }
-      if (asJson) processIo.stderr(json(errorJson('UsageError', caught.message.replace(/^error: /, '').split('\n')[0]!)))
+      if (asJson) processIo.stderr(json(errorJson('UsageError', usageMessage(caught))))
       return EXIT_USAGE
     }
     return reportFailure(asJson ? processIo : io, caught, { debug, json: asJson })
   }
+}
+
+/** Commander's usage message in one line; for a command given without its subcommand (help shown), what to do. */
+function usageMessage(caught: CommanderError): string {
+  if (caught.code === 'commander.help') return 'this command needs a subcommand or a known command name; run "gmr help <command>" for usage'
+  return caught.message.replace(/^error: /, '').split('\n')[0]!
 }
 
 /** The command line as the registry lock records it: short, one line. */
