@@ -151,3 +151,19 @@ describe('the --json contract of the commands that change things', () => {
     expect(site).toMatchObject({ modelPageCount: 1, source: { branch: 'main', registryBranch: 'main' } })
   })
 })
+
+describe('every command has the --json contract', () => {
+  // serve runs until stopped; completion prints a shell script; github-action speaks the runner's protocol.
+  const WITHOUT_JSON = ['serve', 'completion', 'github-action']
+
+  it('every command and subcommand takes --json (check and diff also --format json)', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js')
+    const program = buildProgram({ stdout: () => {}, stderr: () => {}, cwd: '/', env: {}, fs: {} as never, stderrIsTTY: false })
+    const leaves = program.commands.flatMap((c) => (c.commands.length === 0 ? [c] : c.commands))
+    const missing = leaves
+      .filter((c) => !WITHOUT_JSON.includes(c.name()))
+      .filter((c) => !c.options.some((o) => o.long === '--json'))
+      .map((c) => (c.parent === program ? c.name() : `${c.parent!.name()} ${c.name()}`))
+    expect(missing).toEqual([])
+  })
+})
