@@ -239,6 +239,7 @@ export function logJson(result: LogVersionResult, resolved: ResolvedVersion) {
     lfsFileCount: result.files.filter((f) => f.lfs).length,
     writtenObjectCount: result.objectsWritten,
     writtenLfsObjectCount: result.lfsObjectsWritten,
+    aliases: (result.aliasesSet ?? []).map(aliasSetJson),
   }
 }
 

@@ -81,7 +81,21 @@ describe('the --json contract of the commands that change things', () => {
     expect(await run('tags', 'tag', 'rm', 'churn-model', 'vision')).toMatchObject({ tagCount: 1, tags: ['tabular'] })
 
     fs.writeFileSync(join(out, 'config.json'), '{"layers": 4}\n')
-    await run('log', 'log', 'churn', out)
+    const withAlias = await run('log', 'log', 'churn', out, '--alias', 'candidate')
+    expect(withAlias.aliases).toEqual([
+      {
+        move: { name: 'churn', alias: 'candidate', from: null, to: 1 },
+        edit: {
+          changed: true,
+          commit: head(),
+          paths: ['registry/artifacts/churn.yaml'],
+          onRegistryBranch: true,
+          registryBranch: 'main',
+          refChanges: [{ ref: 'refs/aliases/churn/candidate', action: 'create', from: null, to: withAlias.version.commit }],
+        },
+      },
+    ])
+    expect(logged.aliases).toEqual([])
     await run('link', 'link', 'churn:v1', 'churn-model')
     const unlinked = await run('link', 'unlink', 'churn-model:v1')
     expect(unlinked).toMatchObject({ model: 'churn-model', link: { version: 1, artifactVersion: 1 } })
