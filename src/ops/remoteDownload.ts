@@ -210,11 +210,12 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
     }
     const found = await get(ref, keepRef(reference, selector.alias))
     if (isArtifact) return found
-    // A model's alias: its link (for the link number) from the registry branch's manifest, when it lists the commit.
+    // A model's alias: its link (for the link number) from the registry branch's manifest, when
+    // that parses and lists the commit; the alias ref alone still deploys.
     const registry = await findRegistryBranch(cache, refs, get)
     const text = registry === null ? null : await readTextAt(cache, registry.tree, manifestPath('model', name))
     const { readManifestData } = await import('../domain/manifests.js')
-    const model = text === null ? null : (readManifestData('model', text, manifestPath('model', name)) as ModelYaml)
+    const model = text === null ? null : (attempt(() => readManifestData('model', text, manifestPath('model', name))) as ModelYaml | null)
     const link = model?.versions?.find((l) => l.commit === found.commit)
     return { commit: found.commit, fetched: found.fetched || registry?.fetched === true, ...(link && { link }) }
   }
@@ -255,6 +256,16 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
   return { commit: link.commit, fetched: true, link }
 }
 
+/** `read()`, or null when what it reads is not a valid manifest. */
+function attempt<T>(read: () => T): T | null {
+  try {
+    return read()
+  } catch (err) {
+    if (err instanceof ManifestError) return null
+    throw err
+  }
+}
+
 type FetchedRef = { commit: string; fetched: boolean }
 /** For a registered model, the link followed (absent when the remote's manifest does not list an alias's commit). */
 type FetchedVersion = FetchedRef & { link?: ModelLinkYaml }
@@ -281,14 +292,7 @@ async function findRegistryBranch(
     const text = await readTextAt(cache, tree, REGISTRY_FILE)
     if (text === null) return null
     // A branch whose registry.yaml does not parse is not the registry branch (a feature branch mid-edit, say).
-    const config = (() => {
-      try {
-        return parseRegistryConfig(text, `${branch}:${REGISTRY_FILE}`)
-      } catch (err) {
-        if (err instanceof ManifestError) return null
-        throw err
-      }
-    })()
+    const config = attempt(() => parseRegistryConfig(text, `${branch}:${REGISTRY_FILE}`))
     return config === null ? null : { ...fetched, branch, tree, config }
   }
   for (const branch of branches) {

@@ -79,5 +79,12 @@ describe('remote commands under --json', () => {
     const remote = await json('download', repo.scratch, 'download', `${url}#churn-model:production`, '--to', join(repo.scratch, 'forged'))
     expect(remote.version).toMatchObject({ reference: logged.reference, kind: 'artifact', name: 'churn', commit: logged.commit })
     expect(remote.version).toEqual(logged)
+
+    // A registry branch whose manifest does not parse does not stop a deployment from the alias ref.
+    fs.writeFileSync(join(repo.dir, 'registry', 'models', 'churn-model.yaml'), 'name: [unclosed\n')
+    await git(repo.dir, 'commit', '-qam', 'a broken manifest')
+    await git(repo.dir, 'push', '-q', 'origin', 'main')
+    const despite = await json('download', repo.scratch, 'download', `${url}#churn-model:production`, '--to', join(repo.scratch, 'despite'))
+    expect(despite.version).toEqual(logged)
   })
 })
