@@ -7,7 +7,7 @@ import type { ModelSummary } from '../ops/listModels.js'
 import type { ResolvedVersion } from '../ops/resolve.js'
 import type { VersionFile } from '../ops/show.js'
 import type { AliasRefChange } from '../domain/aliasSync.js'
-import type { BranchProblem, RegistryDiff, VersionSummary } from '../domain/registryDiff.js'
+import type { BranchProblem, DiffCounts, RegistryDiff, VersionSummary } from '../domain/registryDiff.js'
 import type { RemoveAliasResult, SetAliasResult } from '../ops/aliases.js'
 import type { WriteSiteResult } from '../ops/buildSite.js'
 import type { CheckResult } from '../ops/check.js'
@@ -330,7 +330,7 @@ export function diffJson(result: RegistryDiff) {
     base: result.base,
     head: result.head,
     summary: result.summary,
-    counts: result.counts,
+    counts: diffCountsJson(result.counts),
     protectedAliases: result.protectedAliases,
     changes: result.changes.map(({ versionsLogged, branch: problem, ...change }) => ({
       ...change,
@@ -338,6 +338,30 @@ export function diffJson(result: RegistryDiff) {
       branch: branch(problem),
     })),
     unreadable: result.unreadable,
+  }
+}
+
+/** Each count as <thing>Count; a new DiffCounts field fails to compile here until it is named. */
+function diffCountsJson(counts: DiffCounts) {
+  const entities = ({ added, removed, changed }: DiffCounts['models']) => ({ addedCount: added, removedCount: removed, changedCount: changed })
+  const named: { [K in Exclude<keyof DiffCounts, 'models' | 'artifacts'>]: string } = {
+    versionsLogged: 'versionLoggedCount',
+    linksAdded: 'linkAddedCount',
+    linksRemoved: 'linkRemovedCount',
+    linksChanged: 'linkChangedCount',
+    aliasesSet: 'aliasSetCount',
+    aliasesMoved: 'aliasMovedCount',
+    aliasesRemoved: 'aliasRemovedCount',
+    tagsAdded: 'tagAddedCount',
+    tagsRemoved: 'tagRemovedCount',
+    descriptionsChanged: 'descriptionChangedCount',
+    typesChanged: 'typeChangedCount',
+  }
+  const { models, artifacts, ...rest } = counts
+  return {
+    models: entities(models),
+    artifacts: entities(artifacts),
+    ...Object.fromEntries(Object.entries(rest).map(([key, n]) => [named[key as keyof typeof named], n])),
   }
 }
 

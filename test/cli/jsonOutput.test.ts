@@ -48,6 +48,7 @@ describe('diff --json', () => {
     } satisfies RegistryDiff
     const json = diffJson(diff)
     expectValid('diff', json)
+    expect(json.counts).toMatchObject({ artifacts: { addedCount: 0, removedCount: 0, changedCount: 3 }, versionLoggedCount: 2, typeChangedCount: 0 })
     expect(json.changes[0]!.versionsLogged).toEqual([
       { artifact: 'churn', artifactVersion: 3, commit, metadata: { auc: 0.9 }, loggedAt: '2025-11-24T16:00:00Z' },
       { artifact: 'churn', artifactVersion: 4, commit, metadata: null, loggedAt: null },
