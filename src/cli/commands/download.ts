@@ -30,6 +30,7 @@ export function registerDownload(program: Command, io: CliIo): void {
         "gmr download churn --include '*.json'",
         "gmr download churn --include 'weights/' --include '!*.tmp'   # read as a .gitignore is",
         'gmr download https://git.example.com/org/models.git#churn-model:production --to ./model',
+        "gmr download churn-model:production --json | jq -r '.files[] | .sha256 + \"  \" + .path'",
       ) +
         '\nA remote download fetches that one version (depth 1) and its large files into a cache\n($XDG_CACHE_HOME/gmr); downloading it again transfers nothing. Inside a clone, large files\nmissing locally are fetched from the remote on demand.\n',
     )
