@@ -113,7 +113,7 @@ export function versionsJson(result: { artifact: string; tip: string | null; ver
 }
 
 /** A file of a version: path, size and SHA-256 (for Git LFS files, from the pointer). */
-export function fileJson(file: VersionFile) {
+function fileJson(file: VersionFile) {
   const { path, kind, size, sha256, oid, lfs, lfsOid } = file
   return { path, kind, size, sha256, oid, lfs, ...(lfsOid !== undefined && { lfsOid }) }
 }
@@ -199,7 +199,7 @@ export function downloadJson(
 }
 
 /** A ref an edit or `sync` created, moved or deleted (`from`/`to` null where there is none). */
-export function refChangeJson(change: AliasRefChange) {
+function refChangeJson(change: AliasRefChange) {
   return {
     ref: change.ref,
     action: change.action,
@@ -209,7 +209,7 @@ export function refChangeJson(change: AliasRefChange) {
 }
 
 /** What a registry edit wrote: the `edit` object of every mutating command. */
-export function editJson(result: MutationResult) {
+function editJson(result: MutationResult) {
   return {
     changed: result.changed,
     commit: result.commit,
@@ -263,7 +263,7 @@ export function linkResultJson(result: LinkModelResult | UnlinkModelResult) {
 }
 
 /** An alias moving between versions of its owner (from/to null: it was not set, or is removed). */
-export function aliasMoveJson(name: string, alias: string, from: number | null, to: number | null) {
+function aliasMoveJson(name: string, alias: string, from: number | null, to: number | null) {
   return { name, alias, from, to }
 }
 

@@ -9,9 +9,6 @@ const SCHEMAS = join(import.meta.dirname, '..', '..', 'schemas', 'cli')
 const ajv = new Ajv2020({ allErrors: true, strict: true })
 for (const file of readdirSync(SCHEMAS)) ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')))
 
-/** The schemas in schemas/cli/, by name (`download` for download.schema.json). */
-export const SCHEMA_NAMES = readdirSync(SCHEMAS).map((file) => file.replace(/\.schema\.json$/, ''))
-
 export function expectValid(schema: string, document: unknown): void {
   const validate = ajv.getSchema(`https://gmr.dev/schemas/cli/${schema}.schema.json`)
   expect(validate, `schemas/cli/${schema}.schema.json`).toBeDefined()
