@@ -12,6 +12,8 @@ export { listVersions, type ListVersionsOptions, type ListVersionsResult } from 
 export { resolve, type ResolveOptions, type ResolvedVersion } from './ops/resolve.js'
 export { show, type ShowOptions, type ShowResult, type VersionFile } from './ops/show.js'
 export { download, type DownloadOptions, type DownloadResult } from './ops/download.js'
+export { manifestList, type ManifestListOptions, type ManifestListResult } from './ops/manifestList.js'
+export { formatSha256sumList, type ChecksumEntry } from './domain/sha256sumList.js'
 export { createModel, type CreateModelOptions, type CreateModelResult } from './ops/createModel.js'
 export { listModels, type ListModelsOptions, type ModelSummary } from './ops/listModels.js'
 export { linkModel, type LinkModelOptions, type LinkModelResult } from './ops/link.js'

@@ -6,6 +6,26 @@ import type { ArtifactSummary } from '../ops/listArtifacts.js'
 import type { ModelSummary } from '../ops/listModels.js'
 import type { ResolvedVersion } from '../ops/resolve.js'
 import type { VersionFile } from '../ops/show.js'
+import type { AliasRefChange } from '../domain/aliasSync.js'
+import type { BranchProblem, DiffCounts, RegistryDiff, VersionSummary } from '../domain/registryDiff.js'
+import type { RemoveAliasResult, SetAliasResult } from '../ops/aliases.js'
+import type { WriteSiteResult } from '../ops/buildSite.js'
+import type { CheckResult } from '../ops/check.js'
+import type { CloneResult } from '../ops/clone.js'
+import type { CreateArtifactResult } from '../ops/createArtifact.js'
+import type { CreateModelResult } from '../ops/createModel.js'
+import type { FetchResult } from '../ops/fetch.js'
+import type { InitResult } from '../ops/init.js'
+import type { LinkModelResult } from '../ops/link.js'
+import type { LogVersionResult } from '../ops/logVersion.js'
+import type { MutationResult } from '../ops/mutate.js'
+import type { PullResult } from '../ops/pull.js'
+import type { PushResult } from '../ops/push.js'
+import type { ArtifactSync } from '../ops/replayVersions.js'
+import type { SyncResult } from '../ops/sync.js'
+import type { TagsResult } from '../ops/tags.js'
+import type { UnlinkModelResult } from '../ops/unlink.js'
+import type { VerifyResult } from '../ops/verify.js'
 import { isoDate } from './render.js'
 
 // The --json contract (schemas/cli/*.schema.json): the top level is always an object;
@@ -92,8 +112,23 @@ export function versionsJson(result: { artifact: string; tip: string | null; ver
   }
 }
 
+/** A file of a version: path, size and SHA-256 (for Git LFS files, from the pointer). */
+function fileJson(file: VersionFile) {
+  const { path, kind, size, sha256, oid, lfs, lfsOid } = file
+  return { path, kind, size, sha256, oid, lfs, ...(lfsOid !== undefined && { lfsOid }) }
+}
+
+/** A version and its files: `show <name>:<selector>`, `manifest`. */
+function versionFilesJson(resolved: ResolvedVersion, files: readonly VersionFile[]) {
+  return { version: versionJson(resolved), fileCount: files.length, files: files.map(fileJson) }
+}
+
 export function showVersionJson(resolved: ResolvedVersion, files: VersionFile[]) {
-  return { kind: 'version' as const, version: versionJson(resolved), fileCount: files.length, files }
+  return { kind: 'version' as const, ...versionFilesJson(resolved, files) }
+}
+
+export function manifestJson(resolved: ResolvedVersion, files: readonly VersionFile[]) {
+  return versionFilesJson(resolved, files)
 }
 
 export function artifactJson(summary: ArtifactSummary) {
@@ -130,6 +165,268 @@ export function historyJson(result: HistoryResult) {
     }
   }
   return { name: result.name, registryBranch: result.registryBranch, entryCount: result.entries.length, entries: result.entries.map(entry) }
+}
+
+/** Where a remote download came from and what moved over the network (null for a local one). */
+export interface DownloadRemoteJson {
+  url: string
+  transport: 'git' | 'isomorphic-git'
+  transfer: { fetched: boolean; lfsObjects: number; lfsBytes: number }
+}
+
+/** `gmr download --json`, local and remote alike: the version, the folder, what was written, every file. */
+export function downloadJson(
+  result: { resolved: ResolvedVersion; dir: string; written: number; unchanged: number },
+  files: readonly VersionFile[],
+  remote: DownloadRemoteJson | null,
+) {
+  return {
+    ...versionFilesJson(result.resolved, files),
+    dir: result.dir,
+    writtenCount: result.written,
+    unchangedCount: result.unchanged,
+    remote:
+      remote === null
+        ? null
+        : {
+            url: remote.url,
+            transport: remote.transport,
+            fetched: remote.transfer.fetched,
+            lfsObjectCount: remote.transfer.lfsObjects,
+            lfsByteCount: remote.transfer.lfsBytes,
+          },
+  }
+}
+
+/** A ref an edit or `sync` created, moved or deleted (`from`/`to` null where there is none). */
+function refChangeJson(change: AliasRefChange) {
+  return {
+    ref: change.ref,
+    action: change.action,
+    from: change.action === 'create' ? null : change.from,
+    to: change.action === 'delete' ? null : change.to,
+  }
+}
+
+/** What a registry edit wrote: the `edit` object of every mutating command. */
+function editJson(result: MutationResult) {
+  return {
+    changed: result.changed,
+    commit: result.commit,
+    paths: result.paths,
+    onRegistryBranch: result.onRegistryBranch,
+    registryBranch: result.registryBranch,
+    refChanges: result.refs.map(refChangeJson),
+  }
+}
+
+export function initJson(result: InitResult) {
+  const { formatVersion, registryBranch, largeFileThreshold, protectedAliases } = result.config
+  return {
+    dir: result.dir,
+    registryBranch: result.registryBranch,
+    commit: result.commit,
+    config: { formatVersion, registryBranch, largeFileThreshold, protectedAliases },
+  }
+}
+
+/** `gmr log --json`: the version (logged now, or the existing one with the same files) and what was written. */
+export function logJson(result: LogVersionResult, resolved: ResolvedVersion) {
+  return {
+    version: versionJson(resolved),
+    unchanged: result.unchanged,
+    fileCount: result.files.length,
+    lfsFileCount: result.files.filter((f) => f.lfs).length,
+    writtenObjectCount: result.objectsWritten,
+    writtenLfsObjectCount: result.lfsObjectsWritten,
+    aliases: (result.aliasesSet ?? []).map(aliasSetJson),
+  }
+}
+
+export function artifactCreatedJson(result: CreateArtifactResult) {
+  const { name, type, description } = result.manifest
+  return { name, type: type ?? 'model', description: description ?? '', path: result.path, edit: editJson(result) }
+}
+
+export function modelCreatedJson(result: CreateModelResult) {
+  const { name, description, tags } = result.manifest
+  return { name, description: description ?? '', tags: tags ?? [], path: result.path, edit: editJson(result) }
+}
+
+export function linkResultJson(result: LinkModelResult | UnlinkModelResult) {
+  return {
+    model: result.model,
+    link: result.link,
+    ...('existed' in result && { existed: result.existed }),
+    edit: editJson(result),
+  }
+}
+
+/** An alias moving between versions of its owner (from/to null: it was not set, or is removed). */
+function aliasMoveJson(name: string, alias: string, from: number | null, to: number | null) {
+  return { name, alias, from, to }
+}
+
+export function aliasSetJson(result: SetAliasResult) {
+  return { move: aliasMoveJson(result.name, result.alias, result.previous, result.version), edit: editJson(result) }
+}
+
+export function aliasRemovedJson(result: RemoveAliasResult) {
+  return { move: aliasMoveJson(result.name, result.alias, result.previous, null), edit: editJson(result) }
+}
+
+export function tagsJson(result: TagsResult) {
+  return { model: result.model, tagCount: result.tags.length, tags: result.tags, edit: editJson(result) }
+}
+
+export function syncJson(result: SyncResult) {
+  return {
+    registryBranch: result.registryBranch,
+    commit: result.commit,
+    dryRun: result.dryRun,
+    refChangeCount: result.changes.length,
+    refChanges: result.changes.map(refChangeJson),
+    danglingAliases: result.dangling.map((d) => ({ name: d.name, alias: d.alias, version: d.version })),
+  }
+}
+
+export function checkJson(result: CheckResult) {
+  const { checked } = result
+  return {
+    head: result.head,
+    base: result.base,
+    errorCount: result.errors,
+    warningCount: result.warnings,
+    findings: result.findings.map(({ severity, rule, message, file, line, col }) => ({
+      severity,
+      rule,
+      message,
+      ...(file !== undefined && { file }),
+      ...(line !== undefined && { line }),
+      ...(col !== undefined && { col }),
+    })),
+    checked: {
+      manifestCount: checked.manifests,
+      linkCount: checked.links,
+      artifactBranchCount: checked.artifactBranches,
+      versionCount: checked.versions,
+      lfsObjectCount: checked.lfsObjects,
+      aliasRefsAgainst: checked.aliasRefs,
+    },
+  }
+}
+
+export function diffJson(result: RegistryDiff) {
+  const version = ({ time, ...rest }: VersionSummary) => ({ ...rest, loggedAt: time === null ? null : isoDate(time) })
+  const branch = (problem: BranchProblem | null) =>
+    problem === null
+      ? null
+      : problem.state === 'behind'
+        ? { state: problem.state, missingCount: problem.missing }
+        : problem.state === 'rewritten'
+          ? { state: problem.state, fromVersion: problem.at }
+          : { state: problem.state, versionCount: problem.versions }
+  return {
+    base: result.base,
+    head: result.head,
+    summary: result.summary,
+    counts: diffCountsJson(result.counts),
+    protectedAliases: result.protectedAliases,
+    changes: result.changes.map(({ versionsLogged, branch: problem, ...change }) => ({
+      ...change,
+      versionsLogged: versionsLogged.map(version),
+      branch: branch(problem),
+    })),
+    unreadable: result.unreadable,
+  }
+}
+
+/** Each count as <thing>Count; a new DiffCounts field fails to compile here until it is named. */
+function diffCountsJson(counts: DiffCounts) {
+  const entities = ({ added, removed, changed }: DiffCounts['models']) => ({ addedCount: added, removedCount: removed, changedCount: changed })
+  const named: { [K in Exclude<keyof DiffCounts, 'models' | 'artifacts'>]: string } = {
+    versionsLogged: 'versionLoggedCount',
+    linksAdded: 'linkAddedCount',
+    linksRemoved: 'linkRemovedCount',
+    linksChanged: 'linkChangedCount',
+    aliasesSet: 'aliasSetCount',
+    aliasesMoved: 'aliasMovedCount',
+    aliasesRemoved: 'aliasRemovedCount',
+    tagsAdded: 'tagAddedCount',
+    tagsRemoved: 'tagRemovedCount',
+    descriptionsChanged: 'descriptionChangedCount',
+    typesChanged: 'typeChangedCount',
+  }
+  const { models, artifacts, ...rest } = counts
+  return {
+    models: entities(models),
+    artifacts: entities(artifacts),
+    ...Object.fromEntries(Object.entries(rest).map(([key, n]) => [named[key as keyof typeof named], n])),
+  }
+}
+
+function artifactSyncJson(a: ArtifactSync) {
+  return {
+    artifact: a.artifact,
+    relation: a.relation,
+    localTip: a.localTip,
+    remoteTip: a.remoteTip,
+    replays: a.replayed.map((r) => ({ fromVersion: r.fromVersion, fromCommit: r.fromCommit, version: r.version, commit: r.commit })),
+  }
+}
+
+export function cloneJson(result: CloneResult) {
+  return {
+    dir: result.dir,
+    registryBranch: result.registryBranch,
+    artifactCount: result.artifacts.length,
+    artifacts: result.artifacts,
+    aliasRefCount: result.aliases,
+  }
+}
+
+export function fetchJson(result: FetchResult) {
+  return { remote: result.remote, artifactCount: result.artifacts.length, artifacts: result.artifacts.map(artifactSyncJson) }
+}
+
+export function pullJson(result: PullResult) {
+  return { ...fetchJson(result), relinkedModels: result.relinked, branch: result.branch }
+}
+
+export function pushJson(result: PushResult) {
+  return {
+    remote: result.remote,
+    refUpdateCount: result.updates.length,
+    refUpdates: result.updates.map((u) => ({ ref: u.dst, source: u.src === '' ? null : u.src, deleted: u.src === '' })),
+    lfsObjectCount: result.lfs.objects,
+    lfsByteCount: result.lfs.bytes,
+  }
+}
+
+export function verifyJson(result: VerifyResult) {
+  return {
+    version: versionJson(result),
+    verified: result.problems.length === 0,
+    signature: result.signature,
+    objectCount: result.objectCount,
+    largeFileCount: result.largeFileCount,
+    largeFileByteCount: result.largeFileBytes,
+    registryCommits: result.registryCommits,
+    problemCount: result.problems.length,
+    problems: result.problems,
+  }
+}
+
+export function siteJson(result: WriteSiteResult) {
+  return {
+    out: result.out,
+    source: result.source,
+    fileCount: result.files,
+    modelPageCount: result.models,
+    artifactPageCount: result.artifacts,
+    byteCount: result.bytes,
+    largestPage: { path: result.largest.path, byteCount: result.largest.bytes },
+  }
 }
 
 /** Under --json an error is one object on stderr, with the same exit code. */

@@ -1,5 +1,5 @@
 import type { CliIo } from './io.js'
-import { EXIT_OK, reportFailure } from './outcome.js'
+import { EXIT_OK, holdStderr, reportFailure } from './outcome.js'
 
 /**
  * The start-up fast path for the lookups scripts call in loops: `gmr resolve <ref>
@@ -20,8 +20,13 @@ export function runLookup(argv: readonly string[], io: CliIo): Promise<number> |
         ? async () => (await import('./commands/versions.js')).versionsAction(io, name, opts)
         : null
   if (action === null) return null
+  const failures = { ...io }
+  const held = opts.json ? holdStderr(io) : null
   return action().then(
-    () => EXIT_OK,
-    (err: unknown) => reportFailure(io, err, { debug: false, json: opts.json === true }),
+    () => {
+      held?.release()
+      return EXIT_OK
+    },
+    (err: unknown) => reportFailure(failures, err, { debug: false, json: opts.json === true }),
   )
 }

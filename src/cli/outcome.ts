@@ -33,6 +33,19 @@ export function reportFailure(io: CliIo, caught: unknown, options: { debug: bool
 }
 
 /**
+ * Under --json a failed command writes exactly one error object on stderr, so whatever
+ * else it would write there (notes, warnings, commander's usage text) is held back into
+ * `io` and written by `release` only once it has succeeded. No progress is drawn.
+ */
+export function holdStderr(io: CliIo): { release(): void } {
+  const held: string[] = []
+  const stderr = io.stderr
+  io.stderr = (text) => void held.push(text)
+  io.stderrIsTTY = false
+  return { release: () => held.forEach((text) => stderr(text)) }
+}
+
+/**
  * A system error a user can cause (full disk, read-only, no permission, name too long)
  * that reached here raw, from a layer that does not go through the file-system adapter,
  * becomes the same one line the adapter would have said.

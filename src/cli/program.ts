@@ -13,6 +13,7 @@ import { registerHistory } from './commands/history.js'
 import { registerInit } from './commands/init.js'
 import { registerLink } from './commands/link.js'
 import { registerLog } from './commands/log.js'
+import { registerManifest } from './commands/manifest.js'
 import { registerModel } from './commands/model.js'
 import { registerPrune } from './commands/prune.js'
 import { registerRemote } from './commands/remote.js'
@@ -25,7 +26,7 @@ import { registerVerify } from './commands/verify.js'
 import { registerVersions } from './commands/versions.js'
 import type { CliIo } from './io.js'
 import { errorJson } from './jsonOutput.js'
-import { EXIT_OK, EXIT_USAGE, reportFailure } from './outcome.js'
+import { EXIT_OK, EXIT_USAGE, holdStderr, reportFailure } from './outcome.js'
 import { json } from './render.js'
 import { VERSION } from './version.js'
 import { onTransferNotice } from '../remote/transferNotices.js'
@@ -86,6 +87,7 @@ export function buildProgram(io: CliIo): Command {
   registerShow(program, io)
   registerResolve(program, io)
   registerDownload(program, io)
+  registerManifest(program, io)
   registerHistory(program, io)
   registerSync(program, io)
   registerCheck(program, io)
@@ -127,30 +129,34 @@ export async function run(argv: readonly string[], processIo: CliIo): Promise<nu
   const io: CliIo = { ...processIo, command: describeCommandLine(argv) }
   const debug = argv.includes('--debug')
   const asJson = wantsJson(argv)
-  // Under --json, commander's usage message (an "error: " line and a hint) is replaced by the error object.
-  if (asJson) {
-    let inUsageError = false
-    io.stderr = (text) => {
-      inUsageError ||= text.startsWith('error: ')
-      if (!inUsageError) processIo.stderr(text)
-    }
-  }
+  // Under --json a failure is one error object on stderr (commander's usage text included).
+  const held = asJson ? holdStderr(io) : null
   const program = buildProgram(io)
   // A transfer's retries are said on stderr as warnings (not under --json: stderr is then one JSON error, if any).
   const stopNotices = asJson ? () => undefined : onTransferNotice((line) => io.stderr(`warning: ${line}\n`))
   try {
     await program.parseAsync([...argv], { from: 'user' })
+    held?.release()
     return EXIT_OK
   } catch (caught) {
     if (caught instanceof CommanderError) {
-      if (caught.exitCode === 0) return EXIT_OK
-      if (asJson) processIo.stderr(json(errorJson('UsageError', caught.message.replace(/^error: /, '').split('\n')[0]!)))
+      if (caught.exitCode === 0) {
+        held?.release()
+        return EXIT_OK
+      }
+      if (asJson) processIo.stderr(json(errorJson('UsageError', usageMessage(caught))))
       return EXIT_USAGE
     }
     return reportFailure(asJson ? processIo : io, caught, { debug, json: asJson })
   } finally {
     stopNotices()
   }
+}
+
+/** Commander's usage message in one line; for a command given without its subcommand (help shown), what to do. */
+function usageMessage(caught: CommanderError): string {
+  if (caught.code === 'commander.help') return 'this command needs a subcommand or a known command name; run "gmr help <command>" for usage'
+  return caught.message.replace(/^error: /, '').split('\n')[0]!
 }
 
 /** The command line as the registry lock records it: short, one line. */

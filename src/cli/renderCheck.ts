@@ -1,12 +1,13 @@
 import type { Finding } from '../domain/checkFindings.js'
 import { formatAnnotation } from '../domain/githubAnnotations.js'
 import type { CheckResult } from '../ops/check.js'
+import { checkJson } from './jsonOutput.js'
 import { json } from './render.js'
 
 export type CheckFormat = 'text' | 'json' | 'github'
 
 export function renderCheck(result: CheckResult, format: CheckFormat): string {
-  if (format === 'json') return json(result)
+  if (format === 'json') return json(checkJson(result))
   const lines = result.findings.map((f) => (format === 'github' ? githubLine(f) : textLine(f)))
   lines.push(checkSummary(result))
   // GitHub shows at most ten annotations of each kind per step; the log has them all.

@@ -17,8 +17,10 @@ import { isAbandonedTemp, sweepTempFiles } from '../git/tempFiles.js'
 import { walkTree, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { describeDeployedFiles, type DeployedFile } from './deployedFiles.js'
 import { prunedHint, rethrowUnlessPruned } from './prunedVersions.js'
-import { resolveReference } from './resolve.js'
+import { resolveReference, type ResolvedVersion } from './resolve.js'
+import type { VersionFile } from './show.js'
 
 export interface DownloadOptions extends RepoOptions {
   ref: string
@@ -31,6 +33,8 @@ export interface DownloadOptions extends RepoOptions {
   force?: boolean
   /** Called as Git LFS files are written out or compared (every chunk; throttle to taste). */
   onProgress?: LfsProgressCallback
+  /** Also list the files with their SHA-256 (`download --json`). */
+  listFiles?: boolean
 }
 
 export interface DownloadResult {
@@ -43,16 +47,16 @@ export interface DownloadResult {
   files: number
   written: number
   unchanged: number
+  /** The version written, as `resolve` describes it. */
+  resolved: ResolvedVersion
+  /** With `listFiles`: the files written or checked, with their SHA-256. */
+  fileList?: VersionFile[]
 }
 
 /** A file of the version, checked and ready to write. */
-interface PlannedFile extends TreeFile {
+interface PlannedFile extends DeployedFile {
   /** Symlink target, read up front so every link can be checked before anything is written. */
   linkTarget?: string
-  /** Set for a file checked out from the Git LFS store. */
-  pointer?: LfsPointer
-  /** What to write instead of the blob (a `.gitattributes` without gmr's lines); `oid` is then its hash. */
-  content?: Buffer
 }
 
 type FileState = 'missing' | 'same' | 'different'
@@ -87,6 +91,8 @@ export interface MaterialiseOptions {
   missingHint?: string
   /** Fetch LFS objects the store lacks (from a remote) before giving up on them. */
   fetchLfs?: LfsFetcher
+  /** Also list the files with their SHA-256 (`download --json`). */
+  listFiles?: boolean
 }
 
 /** Brings missing LFS objects into the store; `path` names the file each is for. */
@@ -97,6 +103,13 @@ export interface MaterialiseResult {
   files: number
   written: number
   unchanged: number
+  /** With `listFiles`: the files written or checked, with their SHA-256. */
+  fileList?: VersionFile[]
+}
+
+/** The files downloading the version with tree `tree` writes, checked as a download checks them, without writing. */
+export function deployedFiles(repo: GitDir, tree: string, label: string): Promise<DeployedFile[]> {
+  return planFiles(repo, tree, label, [])
 }
 
 const IO_CONCURRENCY = 16
@@ -125,6 +138,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     missingHint: pruned ?? `fetch it ("git lfs fetch <remote> artifacts/${resolved.artifact}") and download again`,
     ...(options.onProgress && { onProgress: options.onProgress }),
     fetchLfs: (objects) => fetchFromRemote(ctx, objects).catch((err) => rethrowUnlessPruned(err, pruned)),
+    ...(options.listFiles && { listFiles: true }),
   })
   return {
     reference: resolved.reference,
@@ -133,6 +147,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     version: resolved.version,
     commit: resolved.commit,
     ...result,
+    resolved,
   }
 }
 
@@ -161,7 +176,8 @@ export async function materialiseVersion(options: MaterialiseOptions): Promise<M
   }
   try {
     const result = await materialise(writer, files, options.target, options.force ?? false)
-    return { dir: options.target, files: files.length, ...result }
+    const fileList = options.listFiles ? await describeDeployedFiles(options.repo, files) : undefined
+    return { dir: options.target, files: files.length, ...result, ...(fileList && { fileList }) }
   } finally {
     await writer.statCache.save()
   }

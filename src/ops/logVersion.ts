@@ -21,6 +21,7 @@ import { assertUnprotected } from './aliasRefs.js'
 import { ManifestStore } from './manifestStore.js'
 import { assertSoundEdits, loadSoundVersions } from './soundState.js'
 import { assertNotBare, commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import type { SetAliasResult } from './aliases.js'
 
 export interface LogVersionOptions extends RepoOptions {
   artifact: string
@@ -55,6 +56,8 @@ export interface LogVersionResult {
   objectsWritten: number
   /** New objects written to the Git LFS store. */
   lfsObjectsWritten: number
+  /** With `aliases`: each alias set on the version, in the order given. */
+  aliasesSet?: SetAliasResult[]
 }
 
 const MAX_ATTEMPTS = 200
@@ -70,13 +73,13 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
   for (const alias of aliases) assertAlias(alias)
   if (aliases.length > 0) await assertMaySetAliases(options, aliases)
   const result = await logFiles(options)
-  if (aliases.length > 0) {
-    const { setAlias } = await import('./aliases.js')
-    for (const alias of aliases) {
-      await setAlias({ ...options, name: options.artifact, alias, version: `v${result.version}`, force: options.force ?? false })
-    }
+  if (aliases.length === 0) return result
+  const { setAlias } = await import('./aliases.js')
+  const aliasesSet: SetAliasResult[] = []
+  for (const alias of aliases) {
+    aliasesSet.push(await setAlias({ ...options, name: options.artifact, alias, version: `v${result.version}`, force: options.force ?? false }))
   }
-  return result
+  return { ...result, aliasesSet }
 }
 
 /**

@@ -19,6 +19,7 @@ import { pull, type PullOptions } from './pull.js'
 import { push, type PushOptions } from './push.js'
 import { resolve, type ResolveOptions, type ResolvedVersion } from './resolve.js'
 import { resolveAt } from './resolveAt.js'
+import { manifestList, type ManifestListOptions } from './manifestList.js'
 import { show, type ShowOptions } from './show.js'
 import { sync, type SyncOptions } from './sync.js'
 import { addTags as addTagsOp, removeTags as removeTagsOp, type TagsOptions } from './tags.js'
@@ -70,6 +71,7 @@ export function openRegistry(repo: RepoOptions) {
     resolve: (options: Own<ResolveOptions> & { at?: string }) =>
       options.at === undefined ? resolve({ ...repo, ...options }) : resolveAt({ ...repo, ...options, at: options.at }),
     show: bind<ShowOptions, Awaited<ReturnType<typeof show>>>(show),
+    manifestList: bind<ManifestListOptions, Awaited<ReturnType<typeof manifestList>>>(manifestList),
     history: bind<HistoryOptions, Awaited<ReturnType<typeof history>>>(history),
     sync: (options: Own<SyncOptions> = {}) => sync({ ...repo, ...options }),
     check: (options: Own<CheckOptions> = {}) => check({ ...repo, ...options }),

@@ -5,7 +5,10 @@ import { parseRegistryConfig, type RegistryConfig } from '../domain/registryConf
 import { formatSelector, parseRemoteReference, type Reference } from '../domain/reference.js'
 import { lfsEndpointFor, redactUrl } from '../domain/remoteUrl.js'
 import { parseVersionMessage } from '../domain/versionMessage.js'
-import { decodeCommit } from '../git/commit.js'
+import { decodeCommit, type CommitData } from '../git/commit.js'
+import { versionRecord } from '../git/versionIndex.js'
+import type { ModelLinkYaml, ModelYaml } from '../domain/manifests.js'
+import type { ResolvedVersion } from './resolve.js'
 import { readGitConfig, type Env } from '../git/config.js'
 import { toFileSystem } from '../git/repo.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
@@ -34,6 +37,8 @@ export interface RemoteDownloadOptions {
   env?: Env
   /** Where fetched versions are kept (default `$XDG_CACHE_HOME/gmr`, else `~/.cache/gmr`). */
   cacheDir?: string
+  /** Also list the files with their SHA-256 (`download --json`). */
+  listFiles?: boolean
 }
 
 export interface RemoteDownloadResult extends MaterialiseResult {
@@ -48,6 +53,8 @@ export interface RemoteDownloadResult extends MaterialiseResult {
   /** What moved over the network: git objects fetched (0 when the cache had it) and LFS objects. */
   transfer: { fetched: boolean; lfsObjects: number; lfsBytes: number }
   transport: 'git' | 'isomorphic-git'
+  /** The version as `resolve` describes it, from the version commit (and a model's link); a model alias whose commit the manifest does not list is described as its artifact's version. */
+  resolved: ResolvedVersion
 }
 
 /**
@@ -102,10 +109,13 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
       target: resolvePath(options.to ?? defaultDir, options.cwd),
       include: options.include ?? [],
       force: options.force ?? false,
+      ...(options.listFiles && { listFiles: true }),
     })
     await touchCacheEntry(cache, url)
+    const { link } = version
     return {
       ...result,
+      resolved: await remoteVersion(reference, commit, object, link),
       url: redactUrl(url),
       name: reference.name,
       selector: formatSelector(reference.selector),
@@ -118,6 +128,27 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
   })
   downloaded.notes.push(...(await boundDownloadCache(cache, userEnv, options.cwd, options.cacheDir)))
   return downloaded
+}
+
+async function remoteVersion(reference: Reference, commit: string, object: CommitData, link: ModelLinkYaml | undefined): Promise<ResolvedVersion> {
+  const message = parseVersionMessage(object.message)
+  const artifact = link?.artifact ?? message.artifact ?? reference.name
+  const record = await versionRecord(artifact, link?.artifactVersion ?? message.version ?? 0, commit, object)
+  const asArtifact = link === undefined
+  const name = asArtifact ? artifact : reference.name
+  const version = asArtifact ? record.version : link.version
+  const selector = asArtifact && reference.name !== artifact ? `v${version}` : formatSelector(reference.selector)
+  return {
+    reference: `${name}:${selector}`,
+    kind: asArtifact ? 'artifact' : 'model',
+    name,
+    version,
+    artifact,
+    artifactVersion: record.version,
+    commit,
+    record,
+    ...(link && { link }),
+  }
 }
 
 /** The version commit a remote reference resolved to; an alias naming a tree or a blob is refused in one line. */
@@ -143,7 +174,7 @@ function keepRef(reference: Reference, what: string): string {
  * the branch tip (fetching just deep enough); a registered model's link is read from the
  * manifest on the remote's default branch.
  */
-async function fetchVersion(cache: GitDir, source: FetchSource, reference: Reference, url: string): Promise<{ commit: string; fetched: boolean }> {
+async function fetchVersion(cache: GitDir, source: FetchSource, reference: Reference, url: string): Promise<FetchedVersion> {
   const { name, selector } = reference
   const refs = await source.refs([`${ALIAS_REF_PREFIX}${name}/`, 'refs/heads/', 'HEAD'])
   const isArtifact = refs.has(artifactRef(name))
@@ -181,7 +212,16 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
         { name, alias: selector.alias },
       )
     }
-    return get(ref, keepRef(reference, selector.alias))
+    const found = await get(ref, keepRef(reference, selector.alias))
+    if (isArtifact) return found
+    // A model's alias: its link (for the link number) from the registry branch's manifest, when
+    // that parses and lists the commit; the alias ref alone still deploys.
+    const registry = await findRegistryBranch(cache, refs, get)
+    const text = registry === null ? null : await readTextAt(cache, registry.tree, manifestPath('model', name))
+    const { readManifestData } = await import('../domain/manifests.js')
+    const model = text === null ? null : (attempt(() => readManifestData('model', text, manifestPath('model', name))) as ModelYaml | null)
+    const link = model?.versions?.find((l) => l.commit === found.commit)
+    return { commit: found.commit, fetched: found.fetched || registry?.fetched === true, ...(link && { link }) }
   }
 
   if (isArtifact) {
@@ -209,7 +249,7 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
   }
   const { readManifestData, selectLink } = await import('../domain/manifests.js')
   const link = selectLink(readManifestData('model', text, manifestPath('model', name)) as never, selector)
-  if (await have(link.commit)) return { commit: link.commit, fetched: registry.fetched }
+  if (await have(link.commit)) return { commit: link.commit, fetched: registry.fetched, link }
   const keep = `refs/gmr/cache/${link.artifact}/latest`
   const artifactTip = await get(artifactRef(link.artifact), keep)
   const tipVersion = parseVersionMessage(decodeCommit((await readObject(cache, artifactTip.commit)).content).message).version ?? 0
@@ -217,10 +257,22 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
   if (found.commit !== link.commit) {
     throw new UnknownVersionError(`${name}'s link v${link.version} names ${link.commit}, but ${link.artifact}:v${link.artifactVersion} on ${redactUrl(url)} is ${found.commit}`, { name })
   }
-  return { commit: link.commit, fetched: true }
+  return { commit: link.commit, fetched: true, link }
+}
+
+/** `read()`, or null when what it reads is not a valid manifest. */
+function attempt<T>(read: () => T): T | null {
+  try {
+    return read()
+  } catch (err) {
+    if (err instanceof ManifestError) return null
+    throw err
+  }
 }
 
 type FetchedRef = { commit: string; fetched: boolean }
+/** For a registered model, the link followed (absent when the remote's manifest does not list an alias's commit). */
+type FetchedVersion = FetchedRef & { link?: ModelLinkYaml }
 
 /**
  * The remote's registry branch and its tree. HEAD is only a hint: a bare repository made
@@ -244,14 +296,7 @@ async function findRegistryBranch(
     const text = await readTextAt(cache, tree, REGISTRY_FILE)
     if (text === null) return null
     // A branch whose registry.yaml does not parse is not the registry branch (a feature branch mid-edit, say).
-    const config = (() => {
-      try {
-        return parseRegistryConfig(text, `${branch}:${REGISTRY_FILE}`)
-      } catch (err) {
-        if (err instanceof ManifestError) return null
-        throw err
-      }
-    })()
+    const config = attempt(() => parseRegistryConfig(text, `${branch}:${REGISTRY_FILE}`))
     return config === null ? null : { ...fetched, branch, tree, config }
   }
   for (const branch of branches) {

@@ -1,4 +1,5 @@
 import { parseReference } from '../domain/reference.js'
+import { sha256Hex } from '../git/sha256.js'
 import { findLfsPointers } from '../git/lfsFiles.js'
 import { readObject, type ReadObjectResult } from '../git/objects.js'
 import type { Repo } from '../git/repo.js'
@@ -28,6 +29,12 @@ export interface VersionFile {
   lfs: boolean
   /** The SHA-256 of a file in Git LFS. */
   lfsOid?: string
+  /**
+   * The SHA-256 of the file's bytes, as `sha256sum` prints it: from the pointer for a file
+   * in Git LFS (nothing downloaded), else of the blob (for a symlink, its target path);
+   * null for a submodule link, which has no bytes here.
+   */
+  sha256: string | null
 }
 
 export type ShowResult =
@@ -56,6 +63,11 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
 
 const KINDS = { '100644': 'file', '100755': 'executable', '120000': 'symlink', '160000': 'submodule' } as const
 
+/** What a tree entry's mode makes of a file. */
+export function fileKindOf(mode: string): VersionFile['kind'] {
+  return KINDS[mode as keyof typeof KINDS] ?? 'file'
+}
+
 /** How `versionFiles` reads objects: an object cache, and a reader that may be a bulk one (PackedObjects). */
 export interface ObjectSource {
   cache: object
@@ -70,14 +82,18 @@ export async function versionFiles(repo: Repo, tree: string, objects?: ObjectSou
   const files = await listTreeFiles(repo, tree, cache, read)
   const pointers = await findLfsPointers(repo, files, cache)
   for (const file of files) {
-    const kind = KINDS[file.mode as keyof typeof KINDS] ?? 'file'
+    const kind = fileKindOf(file.mode)
     const pointer = pointers.get(file.path)
     if (pointer) {
-      out.push({ path: file.path, kind, size: pointer.size, oid: file.oid, lfs: true, lfsOid: pointer.oid })
+      out.push({ path: file.path, kind, size: pointer.size, oid: file.oid, lfs: true, lfsOid: pointer.oid, sha256: pointer.oid })
       continue
     }
-    const size = kind === 'submodule' ? 0 : (await read(file.oid)).content.length
-    out.push({ path: file.path, kind, size, oid: file.oid, lfs: false })
+    if (kind === 'submodule') {
+      out.push({ path: file.path, kind, size: 0, oid: file.oid, lfs: false, sha256: null })
+      continue
+    }
+    const { content } = await read(file.oid)
+    out.push({ path: file.path, kind, size: content.length, oid: file.oid, lfs: false, sha256: sha256Hex(content) })
   }
   return out
 }

@@ -37,7 +37,7 @@ export interface RegistryCommitCheck {
 }
 
 /** The version verified (as `resolve` pins it), and what each check found. */
-export interface VerifyResult extends Omit<ResolvedVersion, 'record' | 'link'> {
+export interface VerifyResult extends ResolvedVersion {
   signature: SignatureCheck
   /** Every object of the version's tree, read and hashed again. */
   objectCount: number
@@ -114,9 +114,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
     }
   }
 
-  const { record: _record, link: _link, ...version } = resolved
   return {
-    ...version,
+    ...resolved,
     signature,
     objectCount,
     largeFileCount,

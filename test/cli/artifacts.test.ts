@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -275,10 +276,11 @@ describe('reading versions', () => {
     expect((await run('versions', 'churn')).stdout).toMatch(/^v1 +[0-9a-f]{10} +\S+ +Ada Lovelace +accuracy=0\.95$/m)
 
     const shown = JSON.parse((await run('show', 'churn:v1', '--json')).stdout)
+    const blobSha256 = (path: string) => createHash('sha256').update(repo.git('show', `artifacts/churn:${path}`)).digest('hex')
     expect(shown.version.commit).toBe(tip)
     expect(shown.files).toEqual([
-      { path: 'model.bin', kind: 'file', size: 10, oid: repo.git('rev-parse', 'artifacts/churn:model.bin').trim(), lfs: false },
-      { path: 'run.sh', kind: 'executable', size: 1, oid: repo.git('rev-parse', 'artifacts/churn:run.sh').trim(), lfs: false },
+      { path: 'model.bin', kind: 'file', size: 10, oid: repo.git('rev-parse', 'artifacts/churn:model.bin').trim(), lfs: false, sha256: blobSha256('model.bin') },
+      { path: 'run.sh', kind: 'executable', size: 1, oid: repo.git('rev-parse', 'artifacts/churn:run.sh').trim(), lfs: false, sha256: blobSha256('run.sh') },
     ])
     const text = (await run('show', 'churn:v1')).stdout
     expect(text).toContain(`commit:   ${tip}\n`)

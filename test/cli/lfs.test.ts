@@ -43,7 +43,7 @@ describe('gmr log, show and download with large files', () => {
   it('logs large files into Git LFS and says so in --json', async () => {
     const result = await gmrRun('log', 'churn', model, '--json')
     expect(result.stderr).toBe('')
-    expect(JSON.parse(result.stdout)).toMatchObject({ artifact: 'churn', version: 0, files: 4, lfsFiles: 2, lfsObjectsWritten: 2 })
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: { artifact: 'churn', version: 0 }, fileCount: 4, lfsFileCount: 2, writtenLfsObjectCount: 2 })
     expect(repo.git('show', 'artifacts/churn:.gitattributes')).toBe(
       'bin/serve filter=lfs diff=lfs merge=lfs -text\nweights.bin filter=lfs diff=lfs merge=lfs -text\n',
     )

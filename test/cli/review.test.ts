@@ -173,7 +173,7 @@ describe('gmr check and gmr diff on the command line', () => {
     // Under --json the error is a JSON object too (schemas/cli/error.schema.json).
     expect(JSON.parse(result.stderr)).toEqual({ error: { code: 'CheckFailedError', message: 'the registry has 1 error; fix it and run gmr check again' } })
     const doc = JSON.parse(result.stdout)
-    expect(doc).toMatchObject({ head: { label: 'work tree', commit: null }, base: null, errors: 1, warnings: 0 })
+    expect(doc).toMatchObject({ head: { label: 'work tree', commit: null }, base: null, errorCount: 1, warningCount: 0 })
     expect(doc.findings).toEqual([
       {
         severity: 'error',

@@ -56,7 +56,7 @@ describe('signed versions', () => {
     expect(verified.stdout.trimEnd().split('\n').pop()).toBe('verified')
 
     const json = JSON.parse((await gmr(repo.dir, repo.env, ['verify', 'churn:v0', '--json'])).stdout)
-    expect(json).toMatchObject({ reference: 'churn:v0', signature: { status: 'good', signer: 'ada@example.com' }, largeFileCount: 1, problems: [] })
+    expect(json).toMatchObject({ version: { reference: 'churn:v0' }, verified: true, signature: { status: 'good', signer: 'ada@example.com' }, largeFileCount: 1, problems: [] })
   })
 
   it('registry edits are signed too, and verify checks the commits that linked the version and moved the alias', async () => {

@@ -11,6 +11,7 @@ const TOOLS = {
   chromium: { probe: ['chromium', '--version'], install: 'apt-get install chromium' },
   // A real OpenSSH server for the ssh remote tests (test/helpers/sshServer.ts); ssh and ssh-keygen come with it.
   sshd: { probe: ['/usr/sbin/sshd', '-V'], install: 'apt-get install openssh-server' },
+  sha256sum: { probe: ['sha256sum', '--version'], install: 'apt-get install coreutils' },
 } satisfies Record<string, Tool>
 
 const seen = new Map<string, boolean>()

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
-import { aliasesJson } from '../jsonOutput.js'
+import { aliasesJson, aliasRemovedJson, aliasSetJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { json, shortOid, table } from '../render.js'
 
@@ -32,7 +32,7 @@ export function registerAlias(program: Command, io: CliIo): void {
         force: opts.force ?? false,
         noCommit: !opts.commit,
       })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(aliasSetJson(result)))
       const moved = result.previous !== null && result.previous !== result.version ? ` (moved from v${result.previous})` : ''
       io.stdout(`${name}:${aliasName} -> v${result.version}${result.changed ? moved : ' (unchanged)'}\n`)
       reportMutation(io, result)
@@ -49,7 +49,7 @@ export function registerAlias(program: Command, io: CliIo): void {
     .action(async (name: string, aliasName: string, opts: MutationFlags & { force?: boolean }) => {
       const { removeAlias } = await import('../../ops/aliases.js')
       const result = await removeAlias({ ...repoOptions(io), name, alias: aliasName, force: opts.force ?? false, noCommit: !opts.commit })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(aliasRemovedJson(result)))
       io.stdout(`removed ${name}:${aliasName} (was v${result.previous})\n`)
       reportMutation(io, result)
     })

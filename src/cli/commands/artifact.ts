@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { artifactJson } from '../jsonOutput.js'
+import { artifactCreatedJson, artifactJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { isoDate, json, table } from '../render.js'
 
@@ -25,7 +25,7 @@ export function registerArtifact(program: Command, io: CliIo): void {
         ...(opts.description !== undefined && { description: opts.description }),
         noCommit: !opts.commit,
       })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(artifactCreatedJson(result)))
       io.stdout(`created artifact ${name} (${result.path}${result.commit ? `, commit ${result.commit.slice(0, 10)}` : ', not committed'})\n`)
     })
 

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
+import { diffJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 
 interface DiffFlags {
@@ -29,7 +30,7 @@ export function registerDiff(program: Command, io: CliIo): void {
       const { diff } = await import('../../ops/diff.js')
       const result = await diff({ ...repoOptions(io), ...(base !== undefined && { base }), ...(head !== undefined && { head }) })
       const format = opts.json ? 'json' : opts.format
-      if (format === 'json') return io.stdout(json(result))
+      if (format === 'json') return io.stdout(json(diffJson(result)))
       if (format === 'markdown') {
         const { renderDiffMarkdown } = await import('../renderDiffMarkdown.js')
         return io.stdout(renderDiffMarkdown(result))

@@ -3,6 +3,7 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
 import { progressDisplay } from '../progress.js'
+import { downloadJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 
 interface DownloadFlags {
@@ -30,6 +31,7 @@ export function registerDownload(program: Command, io: CliIo): void {
         "gmr download churn --include 'weights/' --include '!*.tmp'   # read as a .gitignore is",
         'gmr download https://git.example.com/org/models.git#churn-model:production --to ./model',
         'gmr download ssh://git@git.example.com/org/models.git#churn-model:production --to ./model',
+        "gmr download churn-model:production --json | jq -r '.files[] | .sha256 + \"  \" + .path'",
       ) +
         '\nA remote download fetches that one version (depth 1) and its large files into a cache\n($XDG_CACHE_HOME/gmr); downloading it again transfers nothing. Inside a clone, large files\nmissing locally are fetched from the remote on demand.\n',
     )
@@ -44,8 +46,9 @@ export function registerDownload(program: Command, io: CliIo): void {
         force: opts.force ?? false,
         ...(opts.to !== undefined && { to: opts.to }),
         ...(progress && { onProgress: progress.onProgress }),
+        ...(opts.json && { listFiles: true }),
       }).finally(() => progress?.end())
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(downloadJson(result, result.fileList ?? [], null)))
       const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
       io.stdout(`${result.name}:v${result.version} -> ${result.dir} (${result.files} ${result.files === 1 ? 'file' : 'files'}: ${what})\n`)
     })
@@ -61,10 +64,12 @@ async function downloadFromRemote(io: CliIo, ref: string, opts: DownloadFlags): 
     include: opts.include,
     force: opts.force ?? false,
     ...(opts.to !== undefined && { to: opts.to }),
+    ...(opts.json && { listFiles: true }),
   })
   for (const note of result.notes) io.stderr(`note: ${note}\n`)
-  if (opts.json) return io.stdout(json(result))
+  if (opts.json) return io.stdout(json(downloadJson(result, result.fileList ?? [], result)))
   const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
   const version = result.artifactVersion === null ? result.selector : `${result.selector}, artifact v${result.artifactVersion}`
   io.stdout(`${result.name} (${version}) -> ${result.dir} (${result.files} ${result.files === 1 ? 'file' : 'files'}: ${what})\n`)
 }
+

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
+import { initJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 
 export function registerInit(program: Command, io: CliIo): void {
@@ -17,7 +18,7 @@ export function registerInit(program: Command, io: CliIo): void {
         ...repoOptions(io),
         ...(opts.protectedAlias.length > 0 && { protectedAliases: opts.protectedAlias }),
       })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(initJson(result)))
       io.stdout(
         `Initialised gmr registry in ${result.dir} (registry branch: ${result.registryBranch}, commit ${result.commit.slice(0, 10)})\n`,
       )

@@ -3,6 +3,7 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
 import { collect, examples } from '../options.js'
+import { linkResultJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 
 export function registerLink(program: Command, io: CliIo): void {
@@ -30,7 +31,7 @@ export function registerLink(program: Command, io: CliIo): void {
         noCommit: !opts.commit,
         force: opts.force ?? false,
       })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(linkResultJson(result)))
       io.stdout(`${model}:v${result.link.version}${result.existed ? ' (already linked)' : ''}\n`)
       reportMutation(io, result)
     })
@@ -45,7 +46,7 @@ export function registerLink(program: Command, io: CliIo): void {
     .action(async (ref: string, opts: MutationFlags) => {
       const { unlinkModel } = await import('../../ops/unlink.js')
       const result = await unlinkModel({ ...repoOptions(io), ref, noCommit: !opts.commit })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(linkResultJson(result)))
       io.stdout(`unlinked ${result.model}:v${result.link.version} (${result.link.artifact}:v${result.link.artifactVersion})\n`)
       reportMutation(io, result)
     })

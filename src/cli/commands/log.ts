@@ -3,6 +3,7 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
 import { progressDisplay } from '../progress.js'
+import { logJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 
 interface LogFlags {
@@ -62,8 +63,9 @@ export function registerLog(program: Command, io: CliIo): void {
         force: opts.force ?? false,
       }).finally(() => progress?.end())
       if (opts.json) {
-        const { files, ...rest } = result
-        return io.stdout(json({ ...rest, files: files.length, lfsFiles: files.filter((f) => f.lfs).length }))
+        const { resolve } = await import('../../ops/resolve.js')
+        const resolved = await resolve({ ...repoOptions(io), ref: `${result.artifact}:v${result.version}` })
+        return io.stdout(json(logJson(result, resolved)))
       }
       io.stdout(`${result.artifact}:v${result.version}${result.unchanged ? ' (unchanged)' : ''}\n`)
     })

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
-import { modelSummaryJson } from '../jsonOutput.js'
+import { modelCreatedJson, modelSummaryJson } from '../jsonOutput.js'
 import { collect, examples } from '../options.js'
 import { json, table } from '../render.js'
 
@@ -26,7 +26,7 @@ export function registerModel(program: Command, io: CliIo): void {
         noCommit: !opts.commit,
         ...(opts.description !== undefined && { description: opts.description }),
       })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(modelCreatedJson(result)))
       io.stdout(`created model ${name} (${result.path})\n`)
       reportMutation(io, result)
     })

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { cloneJson, fetchJson, pullJson, pushJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, json, shortOid } from '../render.js'
 import type { ArtifactSync } from '../../ops/replayVersions.js'
@@ -34,7 +35,7 @@ export function registerRemote(program: Command, io: CliIo): void {
       const { clone } = await import('../../ops/clone.js')
       const onProgress = progress(io)
       const result = await clone({ fs: io.fs, url, cwd: io.cwd, env: io.env, ...(dir !== undefined && { dir }), ...(onProgress && { onProgress }) })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(cloneJson(result)))
       io.stdout(`cloned into ${result.dir} (registry branch ${result.registryBranch}, ${result.artifacts.length} artifacts, ${result.aliases} alias refs)\n`)
     })
 
@@ -48,7 +49,7 @@ export function registerRemote(program: Command, io: CliIo): void {
       const { fetchRegistry } = await import('../../ops/fetch.js')
       const onProgress = progress(io)
       const result = await fetchRegistry({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(fetchJson(result)))
       const lines = describeArtifacts(result.artifacts)
       io.stdout(lines.length === 0 ? `up to date with ${result.remote}\n` : `${lines.join('\n')}\n`)
     })
@@ -67,7 +68,7 @@ export function registerRemote(program: Command, io: CliIo): void {
       const { pull } = await import('../../ops/pull.js')
       const onProgress = progress(io)
       const result = await pull({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(pullJson(result)))
       const lines = describeArtifacts(result.artifacts)
       if (result.relinked.length > 0) lines.push(`relinked ${result.relinked.join(', ')} to the renumbered versions`)
       const branch = {
@@ -96,7 +97,7 @@ export function registerRemote(program: Command, io: CliIo): void {
       const { push } = await import('../../ops/push.js')
       const onProgress = progress(io)
       const result = await push({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(pushJson(result)))
       if (result.updates.length === 0) return io.stdout(`everything up to date on ${result.remote}\n`)
       for (const u of result.updates) io.stdout(`${u.src === '' ? 'deleted' : 'pushed'} ${u.dst}\n`)
       if (result.lfs.objects > 0) io.stdout(`uploaded ${result.lfs.objects} large files (${humanSize(result.lfs.bytes)})\n`)

@@ -2,7 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
-import { humanSize } from '../render.js'
+import { siteJson } from '../jsonOutput.js'
+import { humanSize, json } from '../render.js'
 
 const DEFAULT_PORT = 8040
 
@@ -25,11 +26,13 @@ export function registerSite(program: Command, io: CliIo): void {
     .description('write the registry as a static web site: models (search, tag filter), model and artifact pages, history')
     .requiredOption('--out <dir>', 'the folder to write: new, empty, or a site gmr wrote before (replaced)')
     .option('--metric <key>', 'the metadata key the model pages chart (dotted for nested keys); default: per model')
+    .option('--json', 'print what was written as JSON')
     .addHelpText('after', examples('gmr site --out public', 'gmr site --out public --metric metrics.auc', 'gmr serve --port 8040'))
-    .action(async (opts: { out: string; metric?: string }) => {
+    .action(async (opts: { out: string; metric?: string; json?: boolean }) => {
       const { writeSite } = await import('../../ops/buildSite.js')
       const result = await writeSite({ ...repoOptions(io), out: opts.out, ...(opts.metric !== undefined && { metric: opts.metric }) })
       io.stderr(sourceNote(result.source))
+      if (opts.json) return io.stdout(json(siteJson(result)))
       io.stdout(
         `wrote ${result.out}: ${result.files} files (${result.models} model pages, ${result.artifacts} artifact pages), ${humanSize(result.bytes)}; largest page ${result.largest.path} (${humanSize(result.largest.bytes)})\n`,
       )

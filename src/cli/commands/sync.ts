@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
+import { syncJson } from '../jsonOutput.js'
 import { json, shortOid } from '../render.js'
 
 export function registerSync(program: Command, io: CliIo): void {
@@ -14,7 +15,7 @@ export function registerSync(program: Command, io: CliIo): void {
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
       const { sync } = await import('../../ops/sync.js')
       const result = await sync({ ...repoOptions(io), dryRun: opts.dryRun ?? false })
-      if (opts.json) return io.stdout(json(result))
+      if (opts.json) return io.stdout(json(syncJson(result)))
       const verb = result.dryRun ? 'would ' : ''
       for (const c of result.changes) {
         if (c.action === 'create') io.stdout(`${verb}create ${c.ref} -> ${shortOid(c.to)}\n`)

@@ -3,6 +3,7 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
 import { examples } from '../options.js'
+import { tagsJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 
 export function registerTag(program: Command, io: CliIo): void {
@@ -20,7 +21,7 @@ export function registerTag(program: Command, io: CliIo): void {
         const ops = await import('../../ops/tags.js')
         const run = action === 'add' ? ops.addTags : ops.removeTags
         const result = await run({ ...repoOptions(io), model, tags, noCommit: !opts.commit })
-        if (opts.json) return io.stdout(json(result))
+        if (opts.json) return io.stdout(json(tagsJson(result)))
         io.stdout(`${model} tags: ${result.tags.join(', ') || '(none)'}${result.changed ? '' : ' (unchanged)'}\n`)
         reportMutation(io, result)
       })

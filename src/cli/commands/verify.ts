@@ -3,6 +3,7 @@ import type { SignatureCheck, VerifyResult } from '../../ops/verify.js'
 import { VerificationFailedError } from '../../domain/errors.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
+import { verifyJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, json, shortOid } from '../render.js'
 
@@ -22,7 +23,7 @@ export function registerVerify(program: Command, io: CliIo): void {
     .action(async (ref: string, opts: { json?: boolean }) => {
       const { verify } = await import('../../ops/verify.js')
       const result = await verify({ ...repoOptions(io), ref })
-      io.stdout(opts.json ? json(result) : renderVerify(result))
+      io.stdout(opts.json ? json(verifyJson(result)) : renderVerify(result))
       if (result.problems.length === 0) return
       const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? 's' : ''}${opts.json ? '' : ' listed above'})` : ''
       throw new VerificationFailedError(`${result.reference} does not verify: ${result.problems[0]}${more}`, {
