@@ -124,7 +124,7 @@ describe('gmr cache', () => {
     // The entry that stayed still serves a download with nothing fetched.
     const target = join(repo.scratch, 'from-cache')
     const served = JSON.parse((await gmrProcess(repo.scratch, env, ['download', `${urls[0]}#churn-model:production`, '--to', target, '--json'])).stdout)
-    expect(served.transfer).toEqual({ fetched: false, lfsObjects: 0, lfsBytes: 0 })
+    expect(served.remote).toMatchObject({ fetched: false, lfsObjectCount: 0, lfsByteCount: 0 })
   })
 
   it('a clear killed in the middle leaves whole entries or none, and the next cache command sweeps what it left', async () => {
@@ -138,7 +138,7 @@ describe('gmr cache', () => {
     // The survivor is whole: it serves a download without fetching anything.
     const target = join(repo.scratch, 'after-kill')
     const served = JSON.parse(await ok(repo.scratch, 'download', `${listed.entries[0].url.replace('//', `//ada:${server.credentials!.password}@`)}#churn-model:production`, '--to', target, '--json'))
-    expect(served.transfer.fetched).toBe(false)
+    expect(served.remote.fetched).toBe(false)
     await ok(repo.scratch, 'cache', 'clear')
     expect(fs.readdirSync(join(cacheRoot(), 'repos'))).toEqual([])
   })
