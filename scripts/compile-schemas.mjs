@@ -11,7 +11,7 @@ import standaloneCode from 'ajv/dist/standalone/index.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-export const SCHEMA_NAMES = ['defs', 'registry', 'artifact', 'model']
+export const SCHEMA_NAMES = ['defs', 'registry', 'artifact', 'model', 'retired']
 export const OUTPUT_PATH = 'src/domain/generated/validators.ts'
 
 export function loadSchemas(dir = join(root, 'schemas')) {
@@ -42,6 +42,7 @@ export function generateValidators(schemas = loadSchemas()) {
     validateRegistry: ids.registry,
     validateArtifact: ids.artifact,
     validateModel: ids.model,
+    validateRetired: ids.retired,
     validateName: `${ids.defs}#/$defs/name`,
     validateAlias: `${ids.defs}#/$defs/alias`,
     validateTag: `${ids.defs}#/$defs/tag`,
@@ -140,6 +141,23 @@ export function generateValidators(schemas = loadSchemas()) {
     '  nextVersion?: number',
     '}',
     '',
+    '/** One entry of registry/retired.yaml (schemas/retired.schema.json). */',
+    'export interface RetiredEntryYaml {',
+    "  kind: 'model' | 'artifact'",
+    '  name: string',
+    '  renamedTo?: string',
+    '  reason?: string',
+    '  retiredAt: string',
+    '  by: { name: string; email: string }',
+    '  branch?: string',
+    '  tip?: string',
+    '}',
+    '',
+    '/** registry/retired.yaml (schemas/retired.schema.json). */',
+    'export interface RetiredYaml {',
+    '  retired: RetiredEntryYaml[]',
+    '}',
+    '',
     '/** What an identifier must match and the `not` rules it must also pass, as phrases. */',
     'export interface NameRule {',
     '  readonly title: string',
@@ -160,6 +178,7 @@ export function generateValidators(schemas = loadSchemas()) {
     `export const validateRegistry = ${internalNames.validateRegistry} as ValidateFunction<RegistryYaml>`,
     `export const validateArtifact = ${internalNames.validateArtifact} as ValidateFunction<ArtifactYaml>`,
     `export const validateModel = ${internalNames.validateModel} as ValidateFunction<ModelYaml>`,
+    `export const validateRetired = ${internalNames.validateRetired} as ValidateFunction<RetiredYaml>`,
     `export const validateName = ${internalNames.validateName} as ValidateFunction<string>`,
     `export const validateAlias = ${internalNames.validateAlias} as ValidateFunction<string>`,
     `export const validateTag = ${internalNames.validateTag} as ValidateFunction<string>`,

@@ -16,6 +16,7 @@ import { registerLog } from './commands/log.js'
 import { registerManifest } from './commands/manifest.js'
 import { registerModel } from './commands/model.js'
 import { registerPrune } from './commands/prune.js'
+import { registerRetire } from './commands/retire.js'
 import { registerRemote } from './commands/remote.js'
 import { registerResolve } from './commands/resolve.js'
 import { registerShow } from './commands/show.js'
@@ -81,6 +82,7 @@ export function buildProgram(io: CliIo): Command {
   registerArtifact(program, io)
   registerVersions(program, io)
   registerModel(program, io)
+  registerRetire(program, io)
   registerLink(program, io)
   registerAlias(program, io)
   registerTag(program, io)

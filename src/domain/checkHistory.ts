@@ -1,5 +1,7 @@
 import { error, inFile, short, warning, type Finding } from './checkFindings.js'
+import { isRecorded, recordedRemovals } from './checkRetired.js'
 import { manifestEvents } from './manifestEvents.js'
+import type { RetiredEntryYaml } from './retired.js'
 import { nextLinkNumber, type ModelLinkYaml, type ModelYaml } from './manifests.js'
 import { manifestsByPath, type RegistrySnapshot, type SnapshotManifest, type SnapshotVersion } from './registrySnapshot.js'
 
@@ -13,10 +15,13 @@ export function checkHistory(base: RegistrySnapshot, head: RegistrySnapshot, pro
   const findings: Finding[] = []
   const heads = manifestsByPath(head)
   const bases = manifestsByPath(base)
+  const recorded = recordedRemovals(base, head)
+  findings.push(...recorded.findings)
   for (const before of base.manifests) {
     const after = heads.get(before.path)
     if (!after) {
-      if (before.data !== null) findings.push(removedManifest(before, base))
+      // A removal or rename registry/retired.yaml records is history, not a loss.
+      if (before.data !== null && !isRecorded(recorded.entries, before.kind, before.name)) findings.push(removedManifest(before, base))
       continue
     }
     if (after.oid === before.oid || after.data === null || before.data === null || after.kind !== before.kind) continue
@@ -29,19 +34,21 @@ export function checkHistory(base: RegistrySnapshot, head: RegistrySnapshot, pro
     // A base that does not parse hides what the aliases were: every protected one counts as set.
     findings.push(...protectedAliasChanges(before?.data ?? null, after, protectedAliases))
   }
-  findings.push(...branchHistory(base, head))
+  findings.push(...branchHistory(base, head, recorded.entries))
   return findings
 }
 
+/** A manifest deleted with no record of it: history would shrink silently. */
 function removedManifest(before: SnapshotManifest, base: RegistrySnapshot): Finding {
+  const how = `remove it with "gmr ${before.kind} rm ${before.name}" (or "gmr model rename"), which records the removal in registry/retired.yaml, or restore the file`
   if (before.kind === 'artifact') {
-    return warning('history-removed', `${before.path} is deleted: artifact ${before.name} loses its description and aliases (its versions stay on artifacts/${before.name})`)
+    return error('history-removed', `${before.path} is deleted with no record in registry/retired.yaml: artifact ${before.name} would lose its description and aliases silently; ${how}`)
   }
   const links = (before.data as ModelYaml).versions?.length ?? 0
   const aliases = Object.keys(before.data!.aliases ?? {}).length
-  return warning(
+  return error(
     'history-removed',
-    `${before.path} is deleted: registered model ${before.name} and its ${plural(links, 'link')} and ${plural(aliases, 'alias', 'aliases')} leave the registry (they were in ${base.label})`,
+    `${before.path} is deleted with no record in registry/retired.yaml: registered model ${before.name} and its ${plural(links, 'link')} and ${plural(aliases, 'alias', 'aliases')} (in ${base.label}) would leave silently; ${how}`,
   )
 }
 
@@ -137,7 +144,7 @@ function protectedAliasChanges(before: SnapshotManifest['data'], after: Snapshot
  * say): each must still be a prefix of the branch here. And whatever the base's links
  * pinned (artifact version N is commit C) must still hold.
  */
-function branchHistory(base: RegistrySnapshot, head: RegistrySnapshot): Finding[] {
+function branchHistory(base: RegistrySnapshot, head: RegistrySnapshot, retired: readonly RetiredEntryYaml[] | null): Finding[] {
   const findings: Finding[] = []
   const reported = new Set<string>()
   for (const before of base.branches.values()) {
@@ -146,6 +153,7 @@ function branchHistory(base: RegistrySnapshot, head: RegistrySnapshot): Finding[
     const theirs = before.ref.replace(/^refs\/(heads|remotes)\//, '')
     if (!after) {
       reported.add(before.artifact)
+      if (isRecorded(retired, 'artifact', before.artifact)) continue
       findings.push(warning('history-artifact-behind', `artifacts/${before.artifact} is on ${theirs} (${base.label}) but not here; fetch it (git fetch origin artifacts/${before.artifact}:artifacts/${before.artifact})`))
       continue
     }

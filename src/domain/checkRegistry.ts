@@ -1,3 +1,4 @@
+import { retiredRecordRule } from './checkRetired.js'
 import { checkAliasRefs } from './checkAliasRefs.js'
 import { error, inFile, short, warning, type Finding } from './checkFindings.js'
 import { checkHistory } from './checkHistory.js'
@@ -54,6 +55,7 @@ export function checkRegistry(input: CheckInput): Finding[] {
     ...aliasTargetRule(head),
     ...lfsRule(head),
     ...treeShapeRule(head),
+    ...retiredRecordRule(head),
   ]
   if (input.base) {
     const protectedAliases = input.base.config.data?.protectedAliases ?? head.config.data?.protectedAliases ?? []

@@ -161,3 +161,9 @@ export class InvalidDateError extends GmrError {}
 
 /** A file system handed to the library lacks a call the operation needs (streams, say). */
 export class UnsupportedFileSystemError extends GmrError {}
+
+/** A registered model or artifact asked for was removed or renamed (registry/retired.yaml records it). */
+export class RetiredNameError extends GmrError {}
+
+/** A removal is refused while something still needs the name: an alias, or a link to one of its versions. */
+export class NameInUseError extends GmrError {}

@@ -4,6 +4,7 @@ import { validateArtifact, validateModel } from './generated/validators.js'
 import type { NameKind } from './layout.js'
 import type { ManifestYaml, ModelYaml } from './manifests.js'
 import { parseRegistryConfig, type RegistryConfig } from './registryConfig.js'
+import { parseRetired, type RetiredYaml } from './retired.js'
 import { MAX_MANIFEST_BYTES, parseYamlFile, type ManifestProblem } from './yamlFile.js'
 
 /**
@@ -21,6 +22,8 @@ export interface RegistrySnapshot {
   manifests: SnapshotManifest[]
   /** Entries there that are not manifests (a `.yml`, a folder, a symlink). */
   strays: string[]
+  /** `registry/retired.yaml`, the record of removals and renames (absent: not read). */
+  retired?: SnapshotRetired
   /** Artifact branches as seen from this state, by artifact name. */
   branches: ReadonlyMap<string, SnapshotBranch>
   /**
@@ -49,6 +52,13 @@ export interface SnapshotConfig {
   path: string
   /** Null when the file is missing or unreadable; rules then use the defaults. */
   data: RegistryConfig | null
+  problems: ManifestProblem[]
+}
+
+/** `registry/retired.yaml`: its entries, or the problems that kept it from being read; no file is no entries. */
+export interface SnapshotRetired {
+  path: string
+  data: RetiredYaml | null
   problems: ManifestProblem[]
 }
 
@@ -125,6 +135,15 @@ export function readSnapshotConfig(path: string, text: string | null): SnapshotC
   if (text === null) return { path, data: null, problems: [] }
   try {
     return { path, data: parseRegistryConfig(text, path), problems: [] }
+  } catch (err) {
+    return { path, data: null, problems: problemsOf(err) }
+  }
+}
+
+export function readSnapshotRetired(path: string, text: string | null): SnapshotRetired {
+  if (text === null) return { path, data: null, problems: [] }
+  try {
+    return { path, data: parseRetired(text, path).data, problems: [] }
   } catch (err) {
     return { path, data: null, problems: problemsOf(err) }
   }

@@ -1,4 +1,4 @@
-import { NameTakenError, UnknownNameError } from '../domain/errors.js'
+import { NameTakenError, UnknownNameError, type GmrError } from '../domain/errors.js'
 import { ARTIFACT_BRANCH_PREFIX, artifactRef, manifestDir, manifestPath, type NameKind } from '../domain/layout.js'
 import { listRefs, readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
@@ -40,8 +40,11 @@ export async function assertNameFree(repo: Repo, name: string, wanted: NameKind)
   }
 }
 
-/** An error for a name that is nothing, listing what does exist. */
-export async function unknownName(repo: Repo, name: string): Promise<UnknownNameError> {
+/** An error for a name that is nothing: when it was retired, who retired it and where; else what does exist. */
+export async function unknownName(repo: Repo, name: string): Promise<GmrError> {
+  const { retiredNameError } = await import('./retiredRecord.js')
+  const retired = await retiredNameError(repo, name)
+  if (retired !== null) return retired
   const names = [...(await listArtifactNames(repo)), ...(await listModelNames(repo))].sort()
   return new UnknownNameError(
     `no artifact or registered model named "${name}"; ${describeChoices(names, 'names')}`,

@@ -1,9 +1,10 @@
 import { mapLimit } from '../domain/async.js'
 import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
-import { ARTIFACT_BRANCH_PREFIX, manifestDir, REGISTRY_FILE, type NameKind } from '../domain/layout.js'
+import { ARTIFACT_BRANCH_PREFIX, manifestDir, REGISTRY_FILE, RETIRED_FILE, type NameKind } from '../domain/layout.js'
 import type { ModelYaml } from '../domain/manifests.js'
 import {
   readSnapshotConfig,
+  readSnapshotRetired,
   readSnapshotManifest,
   type RegistrySnapshot,
   type SnapshotBranch,
@@ -131,7 +132,8 @@ export class SnapshotLoader {
     const snapshot: RegistrySnapshot = {
       label: source.label,
       commit: source.kind === 'commit' ? source.commit : null,
-      config: readSnapshotConfig(REGISTRY_FILE, await this.configText(source)),
+      config: readSnapshotConfig(REGISTRY_FILE, await this.fileText(source, REGISTRY_FILE)),
+      retired: readSnapshotRetired(RETIRED_FILE, await this.fileText(source, RETIRED_FILE)),
       manifests,
       strays: options.manifests ? [] : files.strays,
       branches,
@@ -219,10 +221,10 @@ export class SnapshotLoader {
     return read
   }
 
-  private async configText(source: SnapshotSource): Promise<string | null> {
-    if (source.kind === 'worktree') return this.repo.fs.readText(`${this.repo.dir}/${REGISTRY_FILE}`)
+  private async fileText(source: SnapshotSource, path: string): Promise<string | null> {
+    if (source.kind === 'worktree') return this.repo.fs.readText(`${this.repo.dir}/${path}`)
     const tree = await commitTree(this.repo, source.commit, this.objectCache)
-    const entry = await entryAt(this.repo, tree, REGISTRY_FILE, this.objectCache)
+    const entry = await entryAt(this.repo, tree, path, this.objectCache)
     if (!entry || entry.mode === '40000') return null
     return this.text(entry.oid)
   }

@@ -10,6 +10,7 @@ import { commitSigner } from '../git/signing.js'
 import { commitIdentities, withRegistryLock, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { applyEdit, assertCommittable, recoverInterruptedEdit, type AppliedEdit } from './registryEdit.js'
+import type { RefMove } from './retiredBranches.js'
 import { assertSafeEdits } from './soundState.js'
 
 /** One manifest's new content, as an operation decided it. */
@@ -18,12 +19,24 @@ export interface ManifestEdit {
   name: string
   /** The data as read (null: the file does not exist yet). */
   before: ManifestYaml | null
-  after: ManifestYaml
+  /** The new data; null: the manifest is deleted, and its alias refs with it. */
+  after: ManifestYaml | null
+}
+
+/** A registry file that is not a manifest (`registry/retired.yaml`, a model card), as text; null: no file. */
+export interface RegistryFileEdit {
+  path: string
+  before: string | null
+  after: string | null
 }
 
 /** What an operation decided: the new manifests and the commit message that says what happened. */
 export interface MutationPlan {
   edits: ManifestEdit[]
+  /** Other registry files the same commit writes or deletes. */
+  files?: RegistryFileEdit[]
+  /** Refs moved with the commit on the registry branch (see EditJournal.refMoves). */
+  refMoves?: RefMove[]
   message: string
 }
 
@@ -69,22 +82,27 @@ export async function mutateRegistry(
     const store = new ManifestStore(repo)
     const planned = await plan(store)
     const edits = planned.edits.filter((edit) => !deepEqual(edit.before, edit.after))
+    const files = (planned.files ?? []).filter((file) => file.before !== file.after)
     const message = planned.message
     const config = await ctx.config()
     const branch = await currentBranch(repo)
     const { registryBranch } = config
     const onRegistryBranch = branch === `refs/heads/${registryBranch}`
     const unchanged = { changed: false, commit: null, paths: [], onRegistryBranch, registryBranch, refs: [] }
-    if (edits.length === 0) return unchanged
+    if (edits.length === 0 && files.length === 0) return unchanged
     await assertSafeEdits(repo, edits, onRegistryBranch && !options.force ? config : null)
 
-    const paths = edits.map((edit) => manifestPath(edit.kind, edit.name))
+    const paths = [...edits.map((edit) => manifestPath(edit.kind, edit.name)), ...files.map((file) => file.path)]
     if (options.noCommit) {
-      const texts = await renderEdits(ctx, edits, paths)
-      for (const [i, text] of texts.entries()) await repo.fs.writeAtomic(`${repo.dir}/${paths[i]}`, text)
+      const texts = [...(await renderEdits(ctx, edits, paths)), ...files.map((file) => file.after)]
+      for (const [i, text] of texts.entries()) {
+        if (text === null) await repo.fs.remove(`${repo.dir}/${paths[i]}`)
+        else await repo.fs.writeAtomic(`${repo.dir}/${paths[i]}`, text)
+      }
       return { ...unchanged, changed: true, paths }
     }
-    const applied = await commitEdits(ctx, { branch, edits, paths, message, aliasRefs: onRegistryBranch, sign: options.sign })
+    const refMoves = onRegistryBranch ? (planned.refMoves ?? []) : []
+    const applied = await commitEdits(ctx, { branch, edits, files, paths, message, aliasRefs: onRegistryBranch, refMoves, sign: options.sign })
     return { changed: true, commit: applied.commit, paths, onRegistryBranch, registryBranch, refs: applied.refs }
   })
 }
@@ -96,37 +114,52 @@ export async function mutateRegistry(
  */
 async function commitEdits(
   ctx: RegistryContext,
-  edit: { branch: string; edits: readonly ManifestEdit[]; paths: readonly string[]; message: string; aliasRefs: boolean; sign?: boolean | undefined },
+  edit: {
+    branch: string
+    edits: readonly ManifestEdit[]
+    files: readonly RegistryFileEdit[]
+    paths: readonly string[]
+    message: string
+    aliasRefs: boolean
+    refMoves: RefMove[]
+    sign?: boolean | undefined
+  },
 ): Promise<AppliedEdit> {
   const { repo } = ctx
-  const { branch, edits, paths, message } = edit
+  const { branch, edits, files, paths, message } = edit
   const parent = await readRef(repo, branch)
   const states = await readPathStates(repo, parent, paths)
   assertCommittable(states)
-  const contents = (await renderEdits(ctx, edits, paths)).map((text) => Buffer.from(text, 'utf8'))
+  const texts = [...(await renderEdits(ctx, edits, paths)), ...files.map((file) => file.after)]
+  const contents = texts.map((text) => (text === null ? null : Buffer.from(text, 'utf8')))
   const [identities, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, edit.sign)])
-  const files = paths.map((path, i) => ({ path, content: contents[i]! }))
-  const commit = await buildCommit(repo, { parent, files, message, ...identities, signer })
+  const written = paths.map((path, i) => ({ path, content: contents[i]! }))
+  const commit = await buildCommit(repo, { parent, files: written, message, ...identities, signer })
   return applyEdit(repo, {
     branch,
     parent,
     commit,
     aliasRefs: edit.aliasRefs,
-    files: edits.map((e, i) => ({
-      path: paths[i]!,
-      kind: e.kind,
-      name: e.name,
+    ...(edit.refMoves.length > 0 && { refMoves: edit.refMoves }),
+    files: paths.map((path, i) => ({
+      path,
+      kind: edits[i]?.kind ?? null,
+      name: edits[i]?.name ?? path,
       before: states[i]!.head,
-      after: hashObject('blob', contents[i]!),
+      after: contents[i] ? hashObject('blob', contents[i]) : null,
     })),
   })
 }
 
 /** Render every edit and validate each result as a reader would; nothing is written. */
-async function renderEdits(ctx: RegistryContext, edits: readonly ManifestEdit[], paths: readonly string[]): Promise<string[]> {
+async function renderEdits(ctx: RegistryContext, edits: readonly ManifestEdit[], paths: readonly string[]): Promise<Array<string | null>> {
   const { parseManifest, renderManifest } = await import('../domain/manifests.js')
-  const texts: string[] = []
+  const texts: Array<string | null> = []
   for (const [i, edit] of edits.entries()) {
+    if (edit.after === null) {
+      texts.push(null)
+      continue
+    }
     const text = await ctx.repo.fs.readText(`${ctx.repo.dir}/${paths[i]}`)
     // Re-read with the YAML document so the edit keeps the user's comments and key order.
     const doc = text === null ? undefined : parseManifest(edit.kind, text, paths[i]!).doc

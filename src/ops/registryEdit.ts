@@ -15,6 +15,7 @@ import { clearAbandonedRefLock, readRef, readSymbolicRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { sweepTempFiles } from '../git/tempFiles.js'
 import { syncAliasRefsOf } from './aliasRefs.js'
+import { moveRefOnce, type RefMove } from './retiredBranches.js'
 
 /**
  * A registry edit that is about to become visible, written to `.git/gmr/edit.json`
@@ -33,11 +34,14 @@ export interface EditJournal {
   files: EditedFile[]
   /** Move the alias refs of the edited manifests (the edit is on the registry branch). */
   aliasRefs: boolean
+  /** Refs moved after the alias refs: a removed artifact's branch to where its versions are kept. */
+  refMoves?: RefMove[]
 }
 
 export interface EditedFile {
   path: string
-  kind: NameKind
+  /** The manifest's kind and name; null for another registry file (`registry/retired.yaml`). */
+  kind: NameKind | null
   name: string
   /** Blob ids of the file before and after the edit (null: no file). */
   before: string | null
@@ -149,12 +153,14 @@ async function settleRefLocks(repo: Repo, journal: EditJournal): Promise<void> {
   const refs = [journal.branch]
   if (journal.aliasRefs) {
     for (const file of journal.files) {
+      if (file.kind === null) continue
       const prefix = aliasRef(file.name, '')
       for (const entry of (await repo.fs.readdir(`${repo.gitdir}/${prefix}`)) ?? []) {
         if (entry.endsWith('.lock')) refs.push(`${prefix}${entry.slice(0, -'.lock'.length)}`)
       }
     }
   }
+  for (const move of journal.refMoves ?? []) refs.push(move.from, move.to)
   for (const ref of refs) await clearAbandonedRefLock(repo, ref)
 }
 
@@ -230,11 +236,13 @@ async function finishEdit(repo: Repo, journal: EditJournal, undo: Undo | null): 
     const reflog = { message: `gmr: ${message.split('\n')[0]}`, identity: formatIdentity(committer) }
     const { parseManifest } = await import('../domain/manifests.js')
     for (const file of journal.files) {
-      if (file.after === null) continue
-      const { data } = parseManifest(file.kind, (await blob(repo, file.after)).toString('utf8'), file.path)
+      if (file.kind === null) continue
+      // A deleted manifest takes its alias refs with it.
+      const data = file.after === null ? { name: file.name } : parseManifest(file.kind, (await blob(repo, file.after)).toString('utf8'), file.path).data
       refs.push(...(await syncAliasRefsOf(repo, { kind: file.kind, name: file.name, data }, reflog)))
     }
   }
+  for (const move of journal.refMoves ?? []) await moveRefOnce(repo, move)
   crashPoint('edit:refs')
   return { commit, refs }
 }

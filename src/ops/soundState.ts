@@ -28,7 +28,8 @@ export interface PlannedManifest {
   kind: NameKind
   name: string
   before: ManifestYaml | null
-  after: ManifestYaml
+  /** Null: the manifest is deleted. */
+  after: ManifestYaml | null
 }
 
 /**
@@ -38,8 +39,9 @@ export interface PlannedManifest {
  * is broken. The write's refs follow these manifests, so nothing may be built on them.
  * Problems point at the lines of the manifest as it is now.
  */
-export async function assertSoundEdits(repo: Repo, edits: readonly PlannedManifest[]): Promise<void> {
+export async function assertSoundEdits(repo: Repo, planned: readonly PlannedManifest[]): Promise<void> {
   const loader = new SnapshotLoader(repo)
+  const edits = planned.filter((edit): edit is PlannedManifest & { after: ManifestYaml } => edit.after !== null)
   const manifests: SnapshotManifest[] = edits.map((edit) => ({
     kind: edit.kind,
     name: edit.name,
@@ -73,7 +75,8 @@ export async function assertSafeEdits(
 ): Promise<void> {
   await assertSoundEdits(repo, edits)
   if (guarded === null) return
-  for (const edit of edits) assertUnprotected(guarded, edit.name, await aliasesTouched(repo, edit))
+  // A deleted manifest removes every alias it had, and every ref of its name.
+  for (const edit of edits) assertUnprotected(guarded, edit.name, await aliasesTouched(repo, { ...edit, after: edit.after ?? { name: edit.name } }))
 }
 
 /**

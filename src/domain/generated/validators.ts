@@ -60,6 +60,23 @@ export interface ModelYaml {
   nextVersion?: number
 }
 
+/** One entry of registry/retired.yaml (schemas/retired.schema.json). */
+export interface RetiredEntryYaml {
+  kind: 'model' | 'artifact'
+  name: string
+  renamedTo?: string
+  reason?: string
+  retiredAt: string
+  by: { name: string; email: string }
+  branch?: string
+  tip?: string
+}
+
+/** registry/retired.yaml (schemas/retired.schema.json). */
+export interface RetiredYaml {
+  retired: RetiredEntryYaml[]
+}
+
 /** What an identifier must match and the `not` rules it must also pass, as phrases. */
 export interface NameRule {
   readonly title: string
@@ -67,10 +84,10 @@ export interface NameRule {
   readonly mayNot: readonly string[]
 }
 
-export const schemaIds = {"defs":"https://gmr.dev/schemas/defs.schema.json","registry":"https://gmr.dev/schemas/registry.schema.json","artifact":"https://gmr.dev/schemas/artifact.schema.json","model":"https://gmr.dev/schemas/model.schema.json"} as const
+export const schemaIds = {"defs":"https://gmr.dev/schemas/defs.schema.json","registry":"https://gmr.dev/schemas/registry.schema.json","artifact":"https://gmr.dev/schemas/artifact.schema.json","model":"https://gmr.dev/schemas/model.schema.json","retired":"https://gmr.dev/schemas/retired.schema.json"} as const
 
 /** Changes whenever any schema changes: caches of validated manifests are keyed by it. */
-export const schemaFingerprint = '67f47c3ab48b'
+export const schemaFingerprint = '6f06ac98de3b'
 
 /** The `default` (or `const`) of each top-level manifest field that has one. */
 export const manifestDefaults = {"registry":{"formatVersion":1,"largeFileThreshold":1048576},"artifact":{"type":"model"},"model":{}} as const
@@ -80,9 +97,10 @@ export const nameRules: { readonly name: NameRule; readonly alias: NameRule; rea
 export const validateRegistry = validate20 as ValidateFunction<RegistryYaml>
 export const validateArtifact = validate24 as ValidateFunction<ArtifactYaml>
 export const validateModel = validate31 as ValidateFunction<ModelYaml>
-export const validateName = validate40 as ValidateFunction<string>
-export const validateAlias = validate41 as ValidateFunction<string>
-export const validateTag = validate42 as ValidateFunction<string>
+export const validateRetired = validate40 as ValidateFunction<RetiredYaml>
+export const validateName = validate46 as ValidateFunction<string>
+export const validateAlias = validate47 as ValidateFunction<string>
+export const validateTag = validate48 as ValidateFunction<string>
 
 const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses.","const":1},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
 const schema33 = {"title":"branch name","description":"A git branch name, as `git check-ref-format --branch` accepts it.","type":"string","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","allOf":[{"description":"start with \"-\"","not":{"pattern":"^-"}},{"description":"be \"HEAD\"","not":{"const":"HEAD"}},{"description":"be \"@\"","not":{"const":"@"}},{"description":"contain \"@{\"","not":{"pattern":"@\\{"}},{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"contain \"//\"","not":{"pattern":"//"}},{"description":"start or end with \"/\"","not":{"pattern":"^/|/$"}},{"description":"have a component that starts with \".\"","not":{"pattern":"(^|/)\\."}},{"description":"have a component that ends in \".lock\"","not":{"pattern":"\\.lock(/|$)"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
@@ -2180,11 +2198,13 @@ return errors === 0;
 }
 validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
+const schema55 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/retired.schema.json","title":"gmr retirement record (registry/retired.yaml)","description":"Every registered model or artifact removed or renamed, oldest first. Entries are only ever appended: the record is what lets a manifest leave the registry without history shrinking silently.","type":"object","properties":{"retired":{"type":"array","items":{"$ref":"#/$defs/entry"}}},"required":["retired"],"additionalProperties":false,"$defs":{"entry":{"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false}}};
+const schema56 = {"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false};
 
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate40.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2331,16 +2351,512 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate40.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate40.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
+const pattern41 = new RegExp("^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$", "u");
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate41.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema56.required,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.name === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema56.required,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.retiredAt === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retiredAt"},message:"must have required property '"+"retiredAt"+"'",schema:schema56.required,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.by === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema56.required,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "renamedTo")) || (key0 === "reason")) || (key0 === "retiredAt")) || (key0 === "by")) || (key0 === "branch")) || (key0 === "tip"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data0 = data.kind;
+if(!((data0 === "model") || (data0 === "artifact"))){
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema56.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema56.properties.kind.enum,parentSchema:schema56.properties.kind,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+if(!(validate42(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
+}
+if(data.renamedTo !== undefined){
+if(!(validate42(data.renamedTo, {instancePath:instancePath+"/renamedTo",parentData:data,parentDataProperty:"renamedTo",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
+}
+if(data.reason !== undefined){
+let data3 = data.reason;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.reason.type,parentSchema:schema56.properties.reason,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.retiredAt !== undefined){
+let data4 = data.retiredAt;
+if(typeof data4 === "string"){
+if(!pattern35.test(data4)){
+const err7 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema51,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.by !== undefined){
+let data5 = data.by;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.name === undefined){
+const err9 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema56.properties.by.required,parentSchema:schema56.properties.by,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data5.email === undefined){
+const err10 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'",schema:schema56.properties.by.required,parentSchema:schema56.properties.by,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data5){
+if(!((key1 === "name") || (key1 === "email"))){
+const err11 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema56.properties.by,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data5.name !== undefined){
+let data6 = data5.name;
+if(typeof data6 !== "string"){
+const err12 = {instancePath:instancePath+"/by/name",schemaPath:"#/properties/by/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.by.properties.name.type,parentSchema:schema56.properties.by.properties.name,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data5.email !== undefined){
+let data7 = data5.email;
+if(typeof data7 !== "string"){
+const err13 = {instancePath:instancePath+"/by/email",schemaPath:"#/properties/by/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.by.properties.email.type,parentSchema:schema56.properties.by.properties.email,data:data7};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.properties.by.type,parentSchema:schema56.properties.by,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.branch !== undefined){
+let data8 = data.branch;
+if(typeof data8 === "string"){
+if(!pattern41.test(data8)){
+const err15 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/pattern",keyword:"pattern",params:{pattern: "^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},message:"must match pattern \""+"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"+"\"",schema:"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$",parentSchema:schema56.properties.branch,data:data8};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.branch.type,parentSchema:schema56.properties.branch,data:data8};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.tip !== undefined){
+let data9 = data.tip;
+if(typeof data9 === "string"){
+if(!pattern34.test(data9)){
+const err17 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema50,data:data9};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:data9};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate41.errors = vErrors;
+return errors === 0;
+}
+validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://gmr.dev/schemas/retired.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate40.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.retired === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retired"},message:"must have required property '"+"retired"+"'",schema:schema55.required,parentSchema:schema55,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(key0 === "retired")){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.retired !== undefined){
+let data0 = data.retired;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate41(data0[i0], {instancePath:instancePath+"/retired/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.retired.type,parentSchema:schema55.properties.retired,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+validate40.errors = vErrors;
+return errors === 0;
+}
+validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+const err0 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+const _errs5 = errors;
+const _errs6 = errors;
+if(typeof data === "string"){
+if(!pattern6.test(data)){
+const err1 = {};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var valid3 = _errs6 === errors;
+if(valid3){
+const err2 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[0].not,parentSchema:schema35.allOf[0],data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs8 = errors;
+const _errs9 = errors;
+if(typeof data === "string"){
+if(!pattern15.test(data)){
+const err3 = {};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+var valid4 = _errs9 === errors;
+if(valid4){
+const err4 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[1].not,parentSchema:schema35.allOf[1],data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs11 = errors;
+const _errs12 = errors;
+if(typeof data === "string"){
+if(!pattern11.test(data)){
+const err5 = {};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+var valid5 = _errs12 === errors;
+if(valid5){
+const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[2].not,parentSchema:schema35.allOf[2],data};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+else {
+errors = _errs11;
+if(vErrors !== null){
+if(_errs11){
+vErrors.length = _errs11;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data === "string"){
+if(!pattern22.test(data)){
+const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema37,data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+validate46.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate47.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2557,16 +3073,16 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
-validate41.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate47.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate42.evaluated;
+const evaluated0 = validate48.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2595,7 +3111,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
-validate42.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate48.evaluated = {"dynamicProps":false,"dynamicItems":false};

@@ -1,0 +1,167 @@
+import { RetiredNameError } from '../domain/errors.js'
+import { manifestDir, manifestPath, RETIRED_FILE } from '../domain/layout.js'
+import type { RetiredEntryYaml, RetiredYaml } from '../domain/retired.js'
+import { decodeCommit } from '../git/commit.js'
+import { currentBranch } from '../git/commitFiles.js'
+import { readObject } from '../git/objects.js'
+import { readRef } from '../git/refs.js'
+import type { GitDir, Repo } from '../git/repo.js'
+import { entryAt } from '../git/treePath.js'
+import { commitIdentities, type RegistryContext } from './context.js'
+import { ManifestStore } from './manifestStore.js'
+import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult, type RegistryFileEdit } from './mutate.js'
+
+/**
+ * The machinery `model rm`, `artifact rm` and `model rename` share, and the lookup that
+ * turns a retired name into the line a deployment gets. Not a command of its own.
+ */
+
+/** `registry/retired.yaml` in the work tree: its text and data, or nulls when there is none. */
+export async function readRetiredRecord(repo: Repo): Promise<{ text: string | null; data: RetiredYaml | null }> {
+  const text = await repo.fs.readText(`${repo.dir}/${RETIRED_FILE}`)
+  if (text === null) return { text: null, data: null }
+  const { parseRetired } = await import('../domain/retired.js')
+  return { text, data: parseRetired(text).data }
+}
+
+/** A new entry for `name`, dated now and signed by the commit's author. */
+export async function newRetirement(
+  ctx: Pick<RegistryContext, 'repo' | 'env' | 'now'>,
+  fields: Pick<RetiredEntryYaml, 'kind' | 'name'> & Partial<Pick<RetiredEntryYaml, 'reason' | 'renamedTo' | 'branch' | 'tip'>>,
+): Promise<RetiredEntryYaml> {
+  const { author } = await commitIdentities(ctx)
+  return {
+    kind: fields.kind,
+    name: fields.name,
+    ...(fields.renamedTo !== undefined && { renamedTo: fields.renamedTo }),
+    ...(fields.reason ? { reason: fields.reason } : {}),
+    retiredAt: new Date(author.timestamp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    by: { name: author.name, email: author.email },
+    ...(fields.branch !== undefined && { branch: fields.branch }),
+    ...(fields.tip !== undefined && { tip: fields.tip }),
+  }
+}
+
+/** The edit of `registry/retired.yaml` that appends `entry` (its comments kept). */
+export async function retirementFileEdit(repo: Repo, entry: RetiredEntryYaml): Promise<RegistryFileEdit> {
+  const { text, data } = await readRetiredRecord(repo)
+  const { appendRetirement, parseRetired, renderRetired } = await import('../domain/retired.js')
+  const doc = text === null ? undefined : parseRetired(text).doc
+  return { path: RETIRED_FILE, before: text, after: renderRetired(appendRetirement(data, entry), doc) }
+}
+
+/** A model's card (`registry/models/<model>.md`), which goes and moves with its manifest. */
+export function modelCardPath(model: string): string {
+  return `${manifestDir('model')}/${model}.md`
+}
+
+/** The card edits of removing `from` (to: null) or renaming it to `to`; none when it has no card. */
+export async function cardEdits(repo: Repo, from: string, to: string | null): Promise<RegistryFileEdit[]> {
+  const text = await repo.fs.readText(`${repo.dir}/${modelCardPath(from)}`)
+  if (text === null) return []
+  const removed: RegistryFileEdit = { path: modelCardPath(from), before: text, after: null }
+  return to === null ? [removed] : [removed, { path: modelCardPath(to), before: null, after: text }]
+}
+
+/**
+ * The error for a name the work tree's `registry/retired.yaml` records as removed or
+ * renamed, naming the commit that recorded it; null when it records nothing for it.
+ */
+export async function retiredNameError(repo: Repo, name: string): Promise<RetiredNameError | null> {
+  let record: RetiredYaml | null
+  try {
+    record = (await readRetiredRecord(repo)).data
+  } catch {
+    return null // a damaged record is gmr check's to report; the caller's own error stands
+  }
+  const { describeRetirement, findRetirement } = await import('../domain/retired.js')
+  const entry = findRetirement(record, name)
+  if (entry === undefined) return null
+  const index = record!.retired.lastIndexOf(entry)
+  const head = await readRef(repo, 'HEAD')
+  const commit = head === null ? null : await recordingCommit(repo, head, index)
+  return new RetiredNameError(describeRetirement(entry, commit), {
+    name,
+    kind: entry.kind,
+    retiredAt: entry.retiredAt,
+    by: entry.by,
+    commit,
+    ...(entry.reason !== undefined && { reason: entry.reason }),
+    ...(entry.renamedTo !== undefined && { renamedTo: entry.renamedTo }),
+  })
+}
+
+/**
+ * The commit on `tip`'s first-parent line that added entry `index` to
+ * `registry/retired.yaml`: the oldest commit back from `tip` whose record already has
+ * it. Null when `tip`'s record does not have it (the edit is not committed yet). A
+ * shallow history stops the walk at its boundary.
+ */
+export async function recordingCommit(repo: GitDir, tip: string, index: number): Promise<string | null> {
+  const { parseRetired } = await import('../domain/retired.js')
+  const cache = {}
+  const counts = new Map<string, number>()
+  let found: string | null = null
+  let oid: string | undefined = tip
+  while (oid !== undefined) {
+    let commit
+    try {
+      commit = decodeCommit((await readObject(repo, oid, { cache })).content)
+    } catch {
+      break
+    }
+    const blob = await entryAt(repo, commit.tree, RETIRED_FILE, cache)
+    if (blob === null || blob.mode === '40000') break
+    let count = counts.get(blob.oid)
+    if (count === undefined) {
+      try {
+        count = parseRetired((await readObject(repo, blob.oid, { cache })).content.toString('utf8')).data.retired.length
+      } catch {
+        count = 0
+      }
+      counts.set(blob.oid, count)
+    }
+    if (count <= index) break
+    found = oid
+    oid = commit.parents[0]
+  }
+  return found
+}
+
+/** What a removal or rename decided: the registry edit, and the entry it appends. */
+export interface RetirementPlan {
+  plan: MutationPlan
+  retirement: RetiredEntryYaml
+}
+
+export interface RetirementRun<P extends RetirementPlan> {
+  result: MutationResult & { dryRun: boolean }
+  /** The plan as decided (under the lock, when it was applied). */
+  planned: P
+}
+
+/**
+ * Decide with `decide` and apply it through mutateRegistry; with `dryRun`, decide on the
+ * work tree as it is and write nothing (no lock: nothing is written).
+ */
+export async function runRetirement<P extends RetirementPlan>(
+  ctx: RegistryContext,
+  options: MutationOptions & { dryRun?: boolean },
+  decide: (store: ManifestStore) => Promise<P>,
+): Promise<RetirementRun<P>> {
+  if (options.dryRun) {
+    const planned = await decide(new ManifestStore(ctx.repo))
+    const { registryBranch } = await ctx.config()
+    const onRegistryBranch = (await currentBranch(ctx.repo)) === `refs/heads/${registryBranch}`
+    const paths = [...planned.plan.edits.map((edit) => manifestPath(edit.kind, edit.name)), ...(planned.plan.files ?? []).map((file) => file.path)]
+    return { planned, result: { changed: true, commit: null, paths, onRegistryBranch, registryBranch, refs: [], dryRun: true } }
+  }
+  let planned: P | undefined
+  const result = await mutateRegistry(ctx, options, async (store) => (planned = await decide(store)).plan)
+  return { planned: planned!, result: { ...result, dryRun: false } }
+}
+
+/** `gmr: <what>`, and the reason as the body. */
+export function commitMessage(what: string, reason: string | undefined): string {
+  return `gmr: ${what}${reason ? `\n\n${reason}` : ''}`
+}
