@@ -142,7 +142,9 @@ async function replacePath(
     const mode = existing?.mode === '100755' ? '100755' : '100644'
     return [...others, { mode, name, oid: writer.add('blob', content) }]
   }
-  const below = existing?.mode === '40000' ? await readTree(repo, existing.oid) : []
+  // An earlier path of the same commit may have rebuilt this folder: its tree is only queued yet.
+  const queued = existing?.mode === '40000' ? writer.queued(existing.oid) : undefined
+  const below = existing?.mode !== '40000' ? [] : queued ? decodeTree(Buffer.from(queued)) : await readTree(repo, existing.oid)
   const replaced = await replacePath(repo, writer, below, rest, content)
   if (replaced.length === 0) return others
   const encoded = encodeTree(replaced)

@@ -138,6 +138,11 @@ export class ObjectWriter {
     this.level = options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL
   }
 
+  /** The content of an object queued and not yet flushed (a tree built earlier in the same commit). */
+  queued(oid: string): Uint8Array | undefined {
+    return this.queue.get(oid)?.content
+  }
+
   /** Objects queued and not yet flushed. */
   get pending(): number {
     return this.queue.size

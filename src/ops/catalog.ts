@@ -42,7 +42,7 @@ export async function assertNameFree(repo: Repo, name: string, wanted: NameKind)
 
 /** An error for a name that is nothing: when it was retired, who retired it and where; else what does exist. */
 export async function unknownName(repo: Repo, name: string): Promise<GmrError> {
-  const { retiredNameError } = await import('./retiredRecord.js')
+  const { retiredNameError } = await import('./retiredLookup.js')
   const retired = await retiredNameError(repo, name)
   if (retired !== null) return retired
   const names = [...(await listArtifactNames(repo)), ...(await listModelNames(repo))].sort()

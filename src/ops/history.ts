@@ -26,6 +26,10 @@ export interface HistoryEntry {
   subject: string
   kind: NameKind
   events: ManifestEvent[]
+  /** The name the manifest had then, when it is a former name (see `gmr model rename`). */
+  name?: string
+  /** The commit that renamed the manifest from this former name. */
+  renamedFrom?: string
 }
 
 export interface HistoryResult {
@@ -40,14 +44,14 @@ export async function history(options: HistoryOptions): Promise<HistoryResult> {
   assertName(options.name)
   const ctx = await openRegistryContext(options)
   const { registryBranch } = await ctx.config()
-  const timeline = await manifestTimeline(ctx, options.name)
+  const timeline = await renamedTimeline(ctx, options.name)
   if (timeline.states.length === 0 && (await kindOfName(ctx.repo, options.name)) === null) {
     throw await unknownName(ctx.repo, options.name)
   }
   const entries: HistoryEntry[] = []
   let previous: ManifestYaml | null = null
-  for (const { entry, kind, data } of timeline.states) {
-    const origin = entry.origins?.[manifestPath(kind, options.name)]
+  for (const { entry, kind, data, name, renamedFrom } of timeline.states) {
+    const origin = entry.origins?.[manifestPath(kind, name)]
     entries.push({
       commit: entry.commit,
       time: entry.time,
@@ -56,10 +60,47 @@ export async function history(options: HistoryOptions): Promise<HistoryResult> {
       subject: entry.subject,
       kind,
       events: manifestEvents(previous, data),
+      ...(name !== options.name && { name }),
+      ...(renamedFrom !== undefined && { renamedFrom }),
     })
     previous = data
   }
   return { name: options.name, registryBranch, entries: entries.reverse() }
+}
+
+interface NamedState {
+  entry: RegistryLogEntry
+  kind: NameKind
+  data: ManifestYaml | null
+  name: string
+  renamedFrom?: string
+}
+
+/**
+ * `manifestTimeline` of `name` preceded by those of the names it had before (its renames,
+ * as registry/retired.yaml records them), each up to the commit that renamed it.
+ */
+async function renamedTimeline(
+  ctx: RegistryContext,
+  name: string,
+): Promise<{ states: NamedState[] }> {
+  const { formerNames } = await import('./retiredLookup.js')
+  const names = [...(await formerNames(ctx.repo, name)), name]
+  const timelines = await Promise.all(
+    names.map(async (n) => (await manifestTimeline(ctx, n)).states.map((state): NamedState => ({ ...state, name: n }))),
+  )
+  const states: NamedState[] = []
+  for (const [i, timeline] of timelines.entries()) {
+    const next = timelines[i + 1]?.[0]
+    if (next === undefined) {
+      states.push(...timeline)
+      continue
+    }
+    const end = timeline.findIndex((state) => state.data === null && state.entry.commit === next.entry.commit)
+    states.push(...(end < 0 ? timeline : timeline.slice(0, end)))
+    next.renamedFrom = names[i]!
+  }
+  return { states }
 }
 
 /** The manifest of `name` after each registry-branch commit that changed it, oldest first. */

@@ -24,6 +24,7 @@ import { boundDownloadCache, touchCacheEntry } from './cacheAdmin.js'
 import { discardGitData, downloadCacheFor, findDamagedObject, VerifiedLfsObjects, withCacheLock } from './downloadCache.js'
 import { materialiseVersion, type MaterialiseResult } from './download.js'
 import { describeChoices } from './catalog.js'
+import { remoteRetiredNameError } from './retiredLookup.js'
 import { fetchLfsObjects, lfsObjectsOf } from './lfsRemote.js'
 
 export interface RemoteDownloadOptions {
@@ -163,6 +164,11 @@ async function readVersionCommit(cache: GitDir, oid: string, reference: Referenc
   return decodeCommit(content)
 }
 
+/** The ref the cache keeps a remote's registry branch under. */
+function registryKeepRef(branch: string): string {
+  return `refs/gmr/heads/${branch.slice('refs/heads/'.length)}`
+}
+
 /** The ref gmr keeps a fetched version under in the cache, so it is never pruned. */
 function keepRef(reference: Reference, what: string): string {
   return `refs/gmr/cache/${reference.name}/${what}`
@@ -203,10 +209,18 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
     return { commit: deepened, fetched: true }
   }
 
+  /** A name the remote's registry/retired.yaml records as removed or renamed: who, when, in which commit. */
+  const retired = async (registry: Awaited<ReturnType<typeof findRegistryBranch>>) =>
+    registry && remoteRetiredNameError(cache, registry, name, (depth) => source.fetch(registry.branch, depth, registryKeepRef(registry.branch)))
+
   if (selector.kind === 'alias') {
     const ref = `${ALIAS_REF_PREFIX}${name}/${selector.alias}`
     if (!refs.has(ref)) {
       const aliases = [...refs.keys()].filter((r) => r.startsWith(`${ALIAS_REF_PREFIX}${name}/`)).map((r) => r.split('/').pop())
+      if (aliases.length === 0 && !isArtifact) {
+        const error = await retired(await findRegistryBranch(cache, refs, get))
+        if (error) throw error
+      }
       throw new UnknownVersionError(
         `${redactUrl(url)} has no alias ${selector.alias} for ${name}; ${aliases.length > 0 ? `aliases there: ${aliases.join(', ')}` : isArtifact ? 'it has no aliases' : `no alias refs for ${name} there (is the name right, and has "gmr sync" run on the registry branch?)`}`,
         { name, alias: selector.alias },
@@ -242,7 +256,7 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
     const artifacts = [...refs.keys()].filter((r) => r.startsWith(ARTIFACT_BRANCH_PREFIX)).map((r) => r.slice(ARTIFACT_BRANCH_PREFIX.length))
     const models = registry === null ? [] : await modelNamesIn(cache, registry.tree)
     const where = registry === null ? ' (no branch there holds registry/registry.yaml)' : ''
-    throw new UnknownNameError(
+    throw (await retired(registry)) ?? new UnknownNameError(
       `${redactUrl(url)} has no artifact or registered model named ${name}${where}; ${describeChoices([...artifacts, ...models].sort(), 'names')}`,
       { name, known: [...artifacts, ...models] },
     )
@@ -291,7 +305,7 @@ async function findRegistryBranch(
     .filter((r) => r.startsWith('refs/heads/') && !r.startsWith(ARTIFACT_BRANCH_PREFIX))
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))
   const open = async (branch: string) => {
-    const fetched = await get(branch, `refs/gmr/heads/${branch.slice('refs/heads/'.length)}`)
+    const fetched = await get(branch, registryKeepRef(branch))
     const tree = await commitTree(cache, fetched.commit)
     const text = await readTextAt(cache, tree, REGISTRY_FILE)
     if (text === null) return null

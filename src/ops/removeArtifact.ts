@@ -1,3 +1,4 @@
+import { retiredNameError } from './retiredLookup.js'
 import { NameInUseError } from '../domain/errors.js'
 import { artifactRef, retiredArtifactRef } from '../domain/layout.js'
 import type { RetiredEntryYaml } from '../domain/retired.js'
@@ -7,7 +8,7 @@ import { unknownName } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
 import type { ManifestStore } from './manifestStore.js'
 import type { MutationOptions, MutationResult } from './mutate.js'
-import { commitMessage, newRetirement, retiredNameError, retirementFileEdit, runRetirement, type RetirementPlan } from './retiredRecord.js'
+import { commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './retiredRecord.js'
 import type { RefMove } from './retiredBranches.js'
 import type { ModelYaml } from '../domain/manifests.js'
 

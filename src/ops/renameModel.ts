@@ -1,3 +1,4 @@
+import { retiredNameError } from './retiredLookup.js'
 import { NameTakenError } from '../domain/errors.js'
 import { aliasRef } from '../domain/layout.js'
 import { assertName } from '../domain/names.js'
@@ -7,7 +8,7 @@ import { openRegistryContext, type RegistryContext, type RepoOptions } from './c
 import type { ManifestStore } from './manifestStore.js'
 import type { MutationOptions, MutationResult } from './mutate.js'
 import { noSuchModel } from './removeModel.js'
-import { cardEdits, commitMessage, newRetirement, retiredNameError, retirementFileEdit, runRetirement, type RetirementPlan } from './retiredRecord.js'
+import { cardEdits, commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './retiredRecord.js'
 
 export interface RenameModelOptions extends RepoOptions, MutationOptions {
   from: string

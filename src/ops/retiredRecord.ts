@@ -1,19 +1,14 @@
-import { RetiredNameError } from '../domain/errors.js'
 import { manifestDir, manifestPath, RETIRED_FILE } from '../domain/layout.js'
 import type { RetiredEntryYaml, RetiredYaml } from '../domain/retired.js'
-import { decodeCommit } from '../git/commit.js'
 import { currentBranch } from '../git/commitFiles.js'
-import { readObject } from '../git/objects.js'
-import { readRef } from '../git/refs.js'
-import type { GitDir, Repo } from '../git/repo.js'
-import { entryAt } from '../git/treePath.js'
+import type { Repo } from '../git/repo.js'
 import { commitIdentities, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult, type RegistryFileEdit } from './mutate.js'
 
 /**
- * The machinery `model rm`, `artifact rm` and `model rename` share, and the lookup that
- * turns a retired name into the line a deployment gets. Not a command of its own.
+ * The machinery `model rm`, `artifact rm` and `model rename` share: the entry they append
+ * to registry/retired.yaml, the card they carry, and the dry run. Not a command of its own.
  */
 
 /** `registry/retired.yaml` in the work tree: its text and data, or nulls when there is none. */
@@ -61,71 +56,6 @@ export async function cardEdits(repo: Repo, from: string, to: string | null): Pr
   if (text === null) return []
   const removed: RegistryFileEdit = { path: modelCardPath(from), before: text, after: null }
   return to === null ? [removed] : [removed, { path: modelCardPath(to), before: null, after: text }]
-}
-
-/**
- * The error for a name the work tree's `registry/retired.yaml` records as removed or
- * renamed, naming the commit that recorded it; null when it records nothing for it.
- */
-export async function retiredNameError(repo: Repo, name: string): Promise<RetiredNameError | null> {
-  let record: RetiredYaml | null
-  try {
-    record = (await readRetiredRecord(repo)).data
-  } catch {
-    return null // a damaged record is gmr check's to report; the caller's own error stands
-  }
-  const { describeRetirement, findRetirement } = await import('../domain/retired.js')
-  const entry = findRetirement(record, name)
-  if (entry === undefined) return null
-  const index = record!.retired.lastIndexOf(entry)
-  const head = await readRef(repo, 'HEAD')
-  const commit = head === null ? null : await recordingCommit(repo, head, index)
-  return new RetiredNameError(describeRetirement(entry, commit), {
-    name,
-    kind: entry.kind,
-    retiredAt: entry.retiredAt,
-    by: entry.by,
-    commit,
-    ...(entry.reason !== undefined && { reason: entry.reason }),
-    ...(entry.renamedTo !== undefined && { renamedTo: entry.renamedTo }),
-  })
-}
-
-/**
- * The commit on `tip`'s first-parent line that added entry `index` to
- * `registry/retired.yaml`: the oldest commit back from `tip` whose record already has
- * it. Null when `tip`'s record does not have it (the edit is not committed yet). A
- * shallow history stops the walk at its boundary.
- */
-export async function recordingCommit(repo: GitDir, tip: string, index: number): Promise<string | null> {
-  const { parseRetired } = await import('../domain/retired.js')
-  const cache = {}
-  const counts = new Map<string, number>()
-  let found: string | null = null
-  let oid: string | undefined = tip
-  while (oid !== undefined) {
-    let commit
-    try {
-      commit = decodeCommit((await readObject(repo, oid, { cache })).content)
-    } catch {
-      break
-    }
-    const blob = await entryAt(repo, commit.tree, RETIRED_FILE, cache)
-    if (blob === null || blob.mode === '40000') break
-    let count = counts.get(blob.oid)
-    if (count === undefined) {
-      try {
-        count = parseRetired((await readObject(repo, blob.oid, { cache })).content.toString('utf8')).data.retired.length
-      } catch {
-        count = 0
-      }
-      counts.set(blob.oid, count)
-    }
-    if (count <= index) break
-    found = oid
-    oid = commit.parents[0]
-  }
-  return found
 }
 
 /** What a removal or rename decided: the registry edit, and the entry it appends. */

@@ -5,6 +5,7 @@ import { formatIdentity } from '../git/commit.js'
 import { readRef } from '../git/refs.js'
 import { applyAliasChanges, currentAliasRefs, desiredAliasRefs, type DanglingAlias } from './aliasRefs.js'
 import { commitIdentities, openRegistryContext, withRegistryLock, type RepoOptions } from './context.js'
+import { moveRefOnce, retiredBranchMoves, type RefMove } from './retiredBranches.js'
 import { loadSoundRegistryAt } from './soundState.js'
 
 export interface SyncOptions extends RepoOptions {
@@ -17,6 +18,8 @@ export interface SyncResult {
   /** The registry branch commit whose manifests the refs now follow. */
   commit: string
   changes: AliasRefChange[]
+  /** Branches of artifacts registry/retired.yaml records as removed, moved to where their versions are kept. */
+  retiredBranches: RefMove[]
   /** Aliases the manifests declare that name no version (no ref is made for them). */
   dangling: DanglingAlias[]
   dryRun: boolean
@@ -51,7 +54,9 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
       const identity = formatIdentity((await commitIdentities(ctx)).committer)
       await applyAliasChanges(repo, changes, { message: `gmr sync: ${registryBranch} ${tip.slice(0, 10)}`, identity })
     }
-    return { registryBranch, commit: tip, changes, dangling, dryRun: options.dryRun ?? false }
+    const retiredBranches = await retiredBranchMoves(repo, registry)
+    if (!options.dryRun) for (const move of retiredBranches) await moveRefOnce(repo, move)
+    return { registryBranch, commit: tip, changes, retiredBranches, dangling, dryRun: options.dryRun ?? false }
   }
   return options.dryRun ? run() : withRegistryLock(ctx, run, { workTree: false })
 }

@@ -120,4 +120,31 @@ describe('the --json contract', () => {
     // Without --json the same error stays one line of text.
     expect((await gmr(repo.dir, repo.env, ['resolve', 'nothing'])).stderr).toMatch(/^error: [^\n]+\n$/)
   })
+
+  it('retire: model rm, model rename and artifact rm, each a dry run and then real; a retired name is a JSON error', async () => {
+    writeFileSync(join(repo.scratch, 'other.txt'), 'other\n')
+    for (const args of [['model', 'create', 'spare'], ['model', 'create', 'old-name'], ['log', 'scratch', join(repo.scratch, 'other.txt')]]) {
+      const result = await gmr(repo.dir, repo.env, args)
+      expect(result.code, result.stderr).toBe(0)
+    }
+    for (const args of [
+      ['model', 'rm', 'spare', '--dry-run', '--json'],
+      ['model', 'rm', 'spare', '--reason', 'unused', '--json'],
+      ['model', 'rename', 'old-name', 'new-name', '--dry-run', '--json'],
+      ['model', 'rename', 'old-name', 'new-name', '--json'],
+      ['artifact', 'rm', 'scratch', '--dry-run', '--json'],
+      ['artifact', 'rm', 'scratch', '--json'],
+    ]) {
+      const out = await run(...args)
+      expectValid('retire', out)
+      expect(out.dryRun).toBe(args.includes('--dry-run'))
+      expect(out.retirement.by).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' })
+    }
+    const result = await gmr(repo.dir, repo.env, ['resolve', 'spare', '--json'])
+    expect(result.code).toBe(1)
+    const error = JSON.parse(result.stderr)
+    expectValid('error', error)
+    expect(error.error.code).toBe('RetiredNameError')
+    expect(error.error.message).toMatch(/^spare was retired on \d{4}-\d{2}-\d{2} by Ada Lovelace in [0-9a-f]{10}: unused$/)
+  })
 })

@@ -74,11 +74,33 @@ describe('check --base: history is append-only', () => {
     expect(history(base, head)).toHaveLength(1)
   })
 
-  it('deleting a manifest is a warning that says what goes with it', () => {
+  it('deleting a manifest with no record is an error that says what goes with it and how to remove it', () => {
+    const how = (kind: string, name: string) =>
+      `remove it with "gmr ${kind} rm ${name}" (or "gmr model rename"), which records the removal in registry/retired.yaml, or restore the file`
     expect(history({ models: { 'churn-model': twoLinks() }, artifacts: { churn: { name: 'churn', aliases: { best: 1 } } }, branches: { churn: 2 } }, { branches: { churn: 2 } })).toEqual([
-      ' warning history-removed: registry/artifacts/churn.yaml is deleted: artifact churn loses its description and aliases (its versions stay on artifacts/churn)',
-      ' warning history-removed: registry/models/churn-model.yaml is deleted: registered model churn-model and its 2 links and 1 alias leave the registry (they were in origin/main)',
+      ` error history-removed: registry/artifacts/churn.yaml is deleted with no record in registry/retired.yaml: artifact churn would lose its description and aliases silently; ${how('artifact', 'churn')}`,
+      ` error history-removed: registry/models/churn-model.yaml is deleted with no record in registry/retired.yaml: registered model churn-model and its 2 links and 1 alias (in origin/main) would leave silently; ${how('model', 'churn-model')}`,
     ])
+  })
+
+  it('a removal or rename registry/retired.yaml records is accepted; the record itself is append-only', () => {
+    const by = { name: 'Ann', email: 'ann@example.com' }
+    const old = { kind: 'model' as const, name: 'old-model', reason: 'replaced', retiredAt: '2026-11-01T10:00:00Z', by }
+    const renamed = { kind: 'model' as const, name: 'churn-model', renamedTo: 'churn-classifier', retiredAt: '2026-11-02T10:00:00Z', by }
+    const removed = { kind: 'artifact' as const, name: 'scratch', retiredAt: '2026-11-02T10:00:00Z', by }
+    const run = (baseRecord: unknown[], headRecord: unknown[], head: SnapshotSpec) => {
+      const built = buildSnapshot({ label: 'work tree', ...head })
+      const base = buildSnapshot({ label: 'origin/main', models: { 'churn-model': twoLinks() }, artifacts: { scratch: { name: 'scratch' } }, branches: { churn: 2, scratch: 1 } }).snapshot
+      base.retired = { path: 'registry/retired.yaml', data: { retired: baseRecord as never }, problems: [] }
+      built.snapshot.retired = { path: 'registry/retired.yaml', data: { retired: headRecord as never }, problems: [] }
+      return checkRegistry({ head: built.snapshot, base }).filter((f) => f.rule.startsWith('history')).map((f) => `${f.severity} ${f.rule}`)
+    }
+    const after = { models: { 'churn-classifier': { ...twoLinks(), name: 'churn-classifier' } }, branches: { churn: 2 } }
+    expect(run([old], [old, renamed, removed], after)).toEqual([])
+    // The same deletions with only the old entry: nothing records them.
+    expect(run([old], [old], after)).toEqual(['error history-removed', 'error history-removed', 'warning history-artifact-behind'])
+    // Dropping an entry the base had is refused, and then nothing counts as recorded.
+    expect(run([old], [renamed, removed], after)).toEqual(['error history-retired-rewritten', 'error history-removed', 'error history-removed', 'warning history-artifact-behind'])
   })
 
   it("against a remote's artifact branches: growing is fine, being behind is a warning, a rewrite an error", () => {

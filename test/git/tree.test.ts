@@ -146,3 +146,34 @@ describe('decodeTree', () => {
     expect(() => decodeTree(Buffer.from('100644 no-nul'))).toThrow(CorruptObjectError)
   })
 })
+
+describe('buildCommit', () => {
+  it('changes several paths under one folder in one commit, the folder rebuilt only in memory between them', async () => {
+    const { buildCommit } = await import('../../src/git/commitFiles.js')
+    const { repo, git } = diskRepo()
+    const one = await buildCommit(repo, {
+      parent: null,
+      files: [
+        { path: 'registry/models/a.yaml', content: Buffer.from('a\n') },
+        { path: 'registry/models/b.yaml', content: Buffer.from('b\n') },
+      ],
+      message: 'one',
+      author: IDENTITY,
+      committer: IDENTITY,
+    })
+    // Deleting one file and adding another in the same folder: the second change reads the folder the first rebuilt.
+    const two = await buildCommit(repo, {
+      parent: one,
+      files: [
+        { path: 'registry/models/a.yaml', content: null },
+        { path: 'registry/models/c.yaml', content: Buffer.from('c\n') },
+        { path: 'registry/retired.yaml', content: Buffer.from('retired: []\n') },
+      ],
+      message: 'two',
+      author: IDENTITY,
+      committer: IDENTITY,
+    })
+    expect(git(['ls-tree', '-r', '--name-only', two]).toString()).toBe('registry/models/b.yaml\nregistry/models/c.yaml\nregistry/retired.yaml\n')
+    git(['fsck', '--strict', '--no-progress'])
+  })
+})

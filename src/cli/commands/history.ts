@@ -22,7 +22,9 @@ export function registerHistory(program: Command, io: CliIo): void {
       }
       for (const entry of result.entries) {
         const merged = entry.mergedBy ? `, merged by ${entry.mergedBy.name} in ${shortOid(entry.commit)}` : ''
-        io.stdout(`${isoDate(entry.time)}  ${shortOid(entry.origin ?? entry.commit)}  ${entry.author.name} <${entry.author.email}>${merged}\n`)
+        const as = entry.name === undefined ? '' : ` (as ${entry.name})`
+        io.stdout(`${isoDate(entry.time)}  ${shortOid(entry.origin ?? entry.commit)}  ${entry.author.name} <${entry.author.email}>${merged}${as}\n`)
+        if (entry.renamedFrom !== undefined) io.stdout(`    renamed from ${entry.renamedFrom}\n`)
         for (const event of entry.events) io.stdout(`    ${describeEvent(event)}\n`)
       }
     })

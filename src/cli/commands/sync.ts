@@ -22,6 +22,7 @@ export function registerSync(program: Command, io: CliIo): void {
         else if (c.action === 'move') io.stdout(`${verb}move ${c.ref} ${shortOid(c.from)} -> ${shortOid(c.to)}\n`)
         else io.stdout(`${verb}delete ${c.ref} (was ${shortOid(c.from)})\n`)
       }
+      for (const m of result.retiredBranches) io.stdout(`${verb}move ${m.from} -> ${m.to} (removed: registry/retired.yaml)\n`)
       for (const d of result.dangling) {
         io.stderr(`warning: ${d.name} alias ${d.alias} names v${d.version}, which does not exist; no ref made\n`)
       }
