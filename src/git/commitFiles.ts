@@ -71,6 +71,7 @@ export async function buildCommit(repo: GitDir, options: BuildCommitOptions): Pr
   let tree: TreeEntry[] = parent === null ? [] : await readTree(repo, decodeCommit((await readObject(repo, parent)).content).tree)
   for (const { path, content } of options.files) tree = await replacePath(repo, writer, tree, path.split('/'), content)
   const rootOid = writer.add('tree', encodeTree(tree))
+  writer.retain(queuedReachable(writer, rootOid))
   const commit = await encodeSignedCommit(
     {
       tree: rootOid,
@@ -127,6 +128,19 @@ async function readTree(repo: GitDir, oid: string): Promise<TreeEntry[]> {
   return decodeTree(object.content)
 }
 
+/** The queued objects `root` reaches through queued trees: what the commit needs written. */
+function queuedReachable(writer: ObjectWriter, root: string): Set<string> {
+  const reached = new Set<string>()
+  const visit = (oid: string): void => {
+    const object = writer.queued(oid)
+    if (object === undefined || reached.has(oid)) return
+    reached.add(oid)
+    if (object.type === 'tree') for (const entry of decodeTree(Buffer.from(object.content))) visit(entry.oid)
+  }
+  visit(root)
+  return reached
+}
+
 async function replacePath(
   repo: GitDir,
   writer: ObjectWriter,
@@ -144,7 +158,7 @@ async function replacePath(
   }
   // An earlier path of the same commit may have rebuilt this folder: its tree is only queued yet.
   const queued = existing?.mode === '40000' ? writer.queued(existing.oid) : undefined
-  const below = existing?.mode !== '40000' ? [] : queued ? decodeTree(Buffer.from(queued)) : await readTree(repo, existing.oid)
+  const below = existing?.mode !== '40000' ? [] : queued ? decodeTree(Buffer.from(queued.content)) : await readTree(repo, existing.oid)
   const replaced = await replacePath(repo, writer, below, rest, content)
   if (replaced.length === 0) return others
   const encoded = encodeTree(replaced)

@@ -116,7 +116,7 @@ export async function hasObjects(repo: GitDir, oids: Iterable<string>): Promise<
   return found
 }
 
-interface QueuedObject {
+export interface QueuedObject {
   type: ObjectType
   content: Uint8Array
 }
@@ -138,9 +138,14 @@ export class ObjectWriter {
     this.level = options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL
   }
 
-  /** The content of an object queued and not yet flushed (a tree built earlier in the same commit). */
-  queued(oid: string): Uint8Array | undefined {
-    return this.queue.get(oid)?.content
+  /** An object queued and not yet flushed (a tree built earlier in the same commit). */
+  queued(oid: string): QueuedObject | undefined {
+    return this.queue.get(oid)
+  }
+
+  /** Drop queued objects not in `keep` (trees an edit built and then replaced), so none is written dangling. */
+  retain(keep: ReadonlySet<string>): void {
+    for (const oid of [...this.queue.keys()]) if (!keep.has(oid)) this.queue.delete(oid)
   }
 
   /** Objects queued and not yet flushed. */
