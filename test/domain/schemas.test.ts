@@ -31,7 +31,7 @@ function readSchema(name: string): Record<string, unknown> {
 }
 
 describe('schemas/', () => {
-  it('holds the four schemas, each draft 2020-12 with a gmr.dev $id named after its file', () => {
+  it('holds the manifest schemas, each draft 2020-12 with a gmr.dev $id named after its file', () => {
     expect(readdirSync(join(root, 'schemas')).sort()).toEqual([
       'artifact.schema.json',
       // The --json outputs' schemas (test/cli/jsonContract.test.ts), not manifests.
@@ -39,8 +39,9 @@ describe('schemas/', () => {
       'defs.schema.json',
       'model.schema.json',
       'registry.schema.json',
+      'retired.schema.json',
     ])
-    for (const name of ['defs', 'registry', 'artifact', 'model'] as const) {
+    for (const name of ['defs', 'registry', 'artifact', 'model', 'retired'] as const) {
       const schema = readSchema(name)
       expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
       expect(schema.$id).toBe(`https://gmr.dev/schemas/${name}.schema.json`)
