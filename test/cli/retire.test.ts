@@ -177,6 +177,10 @@ describe('gmr artifact rm', () => {
 
 describe('gmr model rename', () => {
   it('moves the manifest, its name and its alias refs; history continues under the new name', async () => {
+    // A model card (registry/models/<model>.md) moves with its manifest.
+    repo.write('registry/models/churn-model.md', '---\nlicense: mit\n---\n# churn\n')
+    repo.git('add', 'registry/models/churn-model.md')
+    repo.git('commit', '-q', '-m', 'card')
     const production = ref('refs/aliases/churn-model/production')
     const before = state()
     expect(await ok('model', 'rename', 'churn-model', 'churn-classifier', '--dry-run', '--force')).toContain('nothing was changed (--dry-run)\n')
@@ -188,6 +192,8 @@ describe('gmr model rename', () => {
     await ok('model', 'rename', 'churn-model', 'churn-classifier', '--force')
     await expectClean()
     expect(repo.read('registry/models/churn-classifier.yaml')).toContain('name: churn-classifier\n')
+    expect(repo.read('registry/models/churn-classifier.md')).toBe('---\nlicense: mit\n---\n# churn\n')
+    expect(fs.existsSync(join(repo.dir, 'registry/models/churn-model.md'))).toBe(false)
     expect(fs.existsSync(join(repo.dir, 'registry/models/churn-model.yaml'))).toBe(false)
     expect(repo.git('for-each-ref', '--format=%(refname) %(objectname)', 'refs/aliases/')).toBe(
       `refs/aliases/churn-classifier/production ${production}\nrefs/aliases/churn-classifier/staging ${production}\n`,
