@@ -24,6 +24,9 @@ import { show, type ShowOptions } from './show.js'
 import { sync, type SyncOptions } from './sync.js'
 import { addTags as addTagsOp, removeTags as removeTagsOp, type TagsOptions } from './tags.js'
 import { unlinkModel, type UnlinkModelOptions } from './unlink.js'
+import { removeModel, type RemoveModelOptions } from './removeModel.js'
+import { removeArtifact, type RemoveArtifactOptions } from './removeArtifact.js'
+import { renameModel, type RenameModelOptions } from './renameModel.js'
 import { verify, type VerifyOptions } from './verify.js'
 
 /** An operation's own options, without the repository ones `openRegistry` already has. */
@@ -60,6 +63,9 @@ export function openRegistry(repo: RepoOptions) {
     createModel: bind<CreateModelOptions, Awaited<ReturnType<typeof createModel>>>(createModel),
     linkModel: bind<LinkModelOptions, Awaited<ReturnType<typeof linkModel>>>(linkModel),
     unlinkModel: bind<UnlinkModelOptions, Awaited<ReturnType<typeof unlinkModel>>>(unlinkModel),
+    removeModel: bind<RemoveModelOptions, Awaited<ReturnType<typeof removeModel>>>(removeModel),
+    removeArtifact: bind<RemoveArtifactOptions, Awaited<ReturnType<typeof removeArtifact>>>(removeArtifact),
+    renameModel: bind<RenameModelOptions, Awaited<ReturnType<typeof renameModel>>>(renameModel),
     setAlias: bind<SetAliasOptions, Awaited<ReturnType<typeof setAliasOp>>>(setAliasOp),
     removeAlias: bind<RemoveAliasOptions, Awaited<ReturnType<typeof removeAliasOp>>>(removeAliasOp),
     addTags: bind<TagsOptions, Awaited<ReturnType<typeof addTagsOp>>>(addTagsOp),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openRegistry, RetiredNameError } from '../../src/index.js'
 import { gmr } from '../helpers/cli.js'
 import { fsck, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { mustSucceed } from '../helpers/runners.js'
@@ -104,6 +105,13 @@ describe('gmr model rm', () => {
     expect(errors).toEqual([
       'error: registry/models/spare.yaml is deleted with no record in registry/retired.yaml: registered model spare and its 0 links and 0 aliases (in HEAD~1) would leave silently; remove it with "gmr model rm spare" (or "gmr model rename"), which records the removal in registry/retired.yaml, or restore the file',
     ])
+  })
+
+  it('gmr check validates registry/retired.yaml against its schema, with file:line:col', async () => {
+    repo.write('registry/retired.yaml', 'retired:\n  - kind: model\n    name: old\n    retiredAt: yesterday\n    by: {name: Ada, email: ada@example.com}\n')
+    const result = await gmr(repo.dir, repo.env, ['check'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/^registry\/retired.yaml:4:16: error: retiredAt "yesterday" must match .* \(e.g. 2024-05-01T12:00:00Z\)$/m)
   })
 
   it('--no-commit only edits the files; an unknown name says what exists', async () => {
@@ -259,5 +267,21 @@ describe('a deployment from a remote', () => {
       await served.server.stop()
       served.repo.cleanup()
     }
+  })
+})
+
+describe('the library', () => {
+  it('removeModel, renameModel and removeArtifact on openRegistry; a retired name is a RetiredNameError', async () => {
+    const registry = openRegistry({ fs, dir: repo.dir, env: repo.env })
+    const renamed = await registry.renameModel({ from: 'churn-model', to: 'churn-classifier', force: true })
+    expect(renamed.retirement).toMatchObject({ kind: 'model', name: 'churn-model', renamedTo: 'churn-classifier' })
+    const removed = await registry.removeModel({ model: 'churn-classifier', force: true, reason: 'done' })
+    expect(removed.deletedRefs).toEqual(['refs/aliases/churn-classifier/production', 'refs/aliases/churn-classifier/staging'])
+    const artifact = await registry.removeArtifact({ artifact: 'scratch' })
+    expect(artifact.branch?.from).toBe('refs/heads/artifacts/scratch')
+    const error = await registry.resolve({ ref: 'churn-classifier:production' }).catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(RetiredNameError)
+    expect((error as RetiredNameError).data).toMatchObject({ name: 'churn-classifier', reason: 'done', by: { name: 'Ada Lovelace', email: 'ada@example.com' } })
+    await expectClean()
   })
 })
