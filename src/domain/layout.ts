@@ -28,7 +28,7 @@ export function aliasRef(name: string, alias: string): string {
 /** The record of every registered model and artifact removed or renamed (docs/storage-format.md). */
 export const RETIRED_FILE = `${REGISTRY_DIR}/retired.yaml`
 /** Where a removed artifact's branch is kept, so that none of its commits becomes unreachable. */
-export const RETIRED_ARTIFACT_PREFIX = 'refs/gmr/retired/artifacts/'
+const RETIRED_ARTIFACT_PREFIX = 'refs/gmr/retired/artifacts/'
 
 /** One ref per branch tip retired, so a name removed, created again and removed again loses nothing. */
 export function retiredArtifactRef(artifact: string, tip: string): string {

@@ -88,7 +88,7 @@ async function retirementError(
  * it (null when `tip`'s record does not: the edit is not committed yet). `truncated`
  * when a shallow history ended the walk before the commit without it was reached.
  */
-export async function recordingCommit(repo: GitDir, tip: string, index: number): Promise<{ commit: string | null; truncated: boolean }> {
+async function recordingCommit(repo: GitDir, tip: string, index: number): Promise<{ commit: string | null; truncated: boolean }> {
   const { parseRetired } = await import('../domain/retired.js')
   const cache = {}
   const counts = new Map<string, number>()

@@ -12,7 +12,7 @@ import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationR
  */
 
 /** `registry/retired.yaml` in the work tree: its text and data, or nulls when there is none. */
-export async function readRetiredRecord(repo: Repo): Promise<{ text: string | null; data: RetiredYaml | null }> {
+async function readRetiredRecord(repo: Repo): Promise<{ text: string | null; data: RetiredYaml | null }> {
   const text = await repo.fs.readText(`${repo.dir}/${RETIRED_FILE}`)
   if (text === null) return { text: null, data: null }
   const { parseRetired } = await import('../domain/retired.js')
@@ -46,7 +46,7 @@ export async function retirementFileEdit(repo: Repo, entry: RetiredEntryYaml): P
 }
 
 /** A model's card (`registry/models/<model>.md`), which goes and moves with its manifest. */
-export function modelCardPath(model: string): string {
+function modelCardPath(model: string): string {
   return `${manifestDir('model')}/${model}.md`
 }
 
