@@ -2,7 +2,7 @@ import { CorruptObjectError } from '../domain/errors.js'
 import { artifactRef } from '../domain/layout.js'
 import { parsePlainYaml } from '../domain/fastYaml.js'
 import type { VersionSource } from '../domain/versionMessage.js'
-import { versionShapeProblem } from '../domain/versionChain.js'
+import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js'
 import { readVersionMessageWith, type VersionMessageReading } from '../domain/versionMessageFields.js'
 import { decodeCommit, type CommitData } from './commit.js'
 import { readGitOutput, readObjectsWithGit, type GitBinary } from './gitBinary.js'
@@ -59,6 +59,17 @@ function indexPath(repo: GitDir, artifact: string): string {
  */
 export async function loadVersions(repo: GitDir, artifact: string): Promise<ArtifactVersions> {
   return loadVersionsOf(repo, artifact, artifactRef(artifact), artifact)
+}
+
+/**
+ * An artifact's versions, refused when its branch breaks the shape every number relies
+ * on (a merge commit, a message naming another artifact or number): what `log` builds
+ * on and `show`/`versions` print.
+ */
+export async function loadSoundVersions(repo: GitDir, artifact: string): Promise<ArtifactVersions> {
+  const known = await loadVersions(repo, artifact)
+  assertSoundChain(artifact, known.versions, known.tip)
+  return known
 }
 
 /**
