@@ -15,7 +15,7 @@ export interface LookupCommand {
  * -C, --help, a missing argument — returns null and goes through the full program,
  * which also owns every usage message.
  */
-export function lookupCommand(argv: readonly string[]): LookupCommand | null {
+function lookupCommand(argv: readonly string[]): LookupCommand | null {
   const [command, name, ...rest] = argv
   if (command !== 'resolve' && command !== 'versions') return null
   if (name === undefined || name.startsWith('-') || rest.some((arg) => arg !== '--json') || rest.length > 1) return null
