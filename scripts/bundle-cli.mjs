@@ -11,18 +11,40 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const outdir = join(root, 'dist', 'cli-bundle')
 rmSync(outdir, { recursive: true, force: true })
-await build({
-  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  outdir,
+const common = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   // isomorphic-git is large and needed only on some paths; it loads from node_modules on first use.
   external: ['isomorphic-git'],
-  // commander is CommonJS; its require() of Node built-ins needs a real require in ESM.
+  // commander and yaml are CommonJS; their require() of Node built-ins needs a real require in ESM.
   banner: { js: "import { createRequire as __gmrRequire } from 'node:module'; const require = __gmrRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
+}
+// The lookups' code (src/cli/lookupRun.ts) is built on its own below, as one file; the
+// program's bundle imports it at run time instead of sharing chunks with it.
+const LOOKUP_RUN = 'lookupRun.js'
+const lookupApart = {
+  name: 'lookup-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/lookupRun\.js$/ }, () => ({ path: `./${LOOKUP_RUN}`, external: true }))
+  },
+}
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+  outdir,
+  splitting: true,
+  plugins: [lookupApart],
+})
+// `gmr resolve` and `gmr versions` load this one file after main.js. Their rare paths
+// (a manifest not yet cached, a damaged branch) import more, inlined here and
+// initialised only when reached (marking the YAML library external would not help:
+// esbuild hoists the import of an external package to the top of the file).
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'cli', 'lookupRun.ts')],
+  outfile: join(outdir, LOOKUP_RUN),
 })

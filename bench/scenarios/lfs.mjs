@@ -90,13 +90,18 @@ export function lfsLargeFile(runs) {
     // "Well under the hash time" (issue 3) is taken as at most half; what is left is start-up.
     const relog = median(runs, () => time(process.execPath, [GMR, 'log', 'big-0', input], { cwd: repo }))
     const hash = median(runs, () => time('openssl', ['dgst', '-sha256', input]))
+    // The floor of any pass that hashes every byte (issue 12): this CPU's SHA-256 alone, in node.
+    const nodeHash = median(runs, () =>
+      time(process.execPath, ['-e', "const h=require('crypto').createHash('sha256');const s=require('fs').createReadStream(process.argv[1],{highWaterMark:1<<20});s.on('data',(c)=>h.update(c));s.on('end',()=>h.digest())", input]),
+    )
 
     return [
       { scenario: 'gmr log, 1 GiB file', gmr: fmtSeconds(log.gmr), baseline: `cp: ${fmtSeconds(log.base)}`, ratio: log.gmr / log.base, goal: 1.25 },
       { scenario: 'gmr log, 1 GiB file: peak RSS', gmr: fmtBytes(log.rss), baseline: `goal ${fmtBytes(RSS_GOAL)}`, ratio: log.rss / RSS_GOAL, goal: 1 },
-      { scenario: 'gmr download, 1 GiB file', gmr: fmtSeconds(download.gmr), baseline: `cp: ${fmtSeconds(download.base)}`, ratio: download.gmr / download.base, goal: 1.25 },
+      { scenario: 'gmr download, 1 GiB file', gmr: fmtSeconds(download.gmr), baseline: `cp: ${fmtSeconds(download.base)}`, ratio: download.gmr / download.base, goal: 1.1 },
       { scenario: 'gmr download, 1 GiB file: peak RSS', gmr: fmtBytes(download.rss), baseline: `goal ${fmtBytes(RSS_GOAL)}`, ratio: download.rss / RSS_GOAL, goal: 1 },
       { scenario: 'gmr log again, unchanged 1 GiB file', gmr: fmtSeconds(relog), baseline: `openssl dgst -sha256: ${fmtSeconds(hash)}`, ratio: relog / hash, goal: 0.5 },
+      { scenario: 'SHA-256 of the 1 GiB file alone (the floor of a hashing pass)', gmr: `node crypto: ${fmtSeconds(nodeHash)}`, baseline: `openssl dgst -sha256: ${fmtSeconds(hash)}; cp: ${fmtSeconds(log.base)}`, ratio: nodeHash / log.base },
     ]
   } finally {
     cleanup(root)

@@ -1,5 +1,11 @@
 import type { CliIo } from './io.js'
-import { EXIT_OK, holdStderr, reportFailure } from './outcome.js'
+
+/** A lookup the start-up fast path runs: `gmr resolve <ref> [--json]` or `gmr versions <artifact> [--json]`. */
+export interface LookupCommand {
+  command: 'resolve' | 'versions'
+  name: string
+  json: boolean
+}
 
 /**
  * The start-up fast path for the lookups scripts call in loops: `gmr resolve <ref>
@@ -9,24 +15,20 @@ import { EXIT_OK, holdStderr, reportFailure } from './outcome.js'
  * -C, --help, a missing argument — returns null and goes through the full program,
  * which also owns every usage message.
  */
-export function runLookup(argv: readonly string[], io: CliIo): Promise<number> | null {
+function lookupCommand(argv: readonly string[]): LookupCommand | null {
   const [command, name, ...rest] = argv
+  if (command !== 'resolve' && command !== 'versions') return null
   if (name === undefined || name.startsWith('-') || rest.some((arg) => arg !== '--json') || rest.length > 1) return null
-  const opts = rest.length === 1 ? { json: true } : {}
-  const action =
-    command === 'resolve'
-      ? async () => (await import('./commands/resolve.js')).resolveAction(io, name, opts)
-      : command === 'versions'
-        ? async () => (await import('./commands/versions.js')).versionsAction(io, name, opts)
-        : null
-  if (action === null) return null
-  const failures = { ...io }
-  const held = opts.json ? holdStderr(io) : null
-  return action().then(
-    () => {
-      held?.release()
-      return EXIT_OK
-    },
-    (err: unknown) => reportFailure(failures, err, { debug: false, json: opts.json === true }),
-  )
+  return { command, name, json: rest.length === 1 }
+}
+
+/**
+ * Run a lookup, or null for anything else. The lookup's code is one file of its own in
+ * the CLI bundle (scripts/bundle-cli.mjs): loading the dozens of shared chunks the
+ * program is split into costs more than the lookup itself.
+ */
+export function runLookup(argv: readonly string[], io: CliIo): Promise<number> | null {
+  const lookup = lookupCommand(argv)
+  if (lookup === null) return null
+  return import('./lookupRun.js').then(({ runLookupCommand }) => runLookupCommand(lookup, io))
 }

@@ -4,6 +4,8 @@
  */
 export const REGISTRY_DIR = 'registry'
 export const REGISTRY_FILE = `${REGISTRY_DIR}/registry.yaml`
+/** The journal of a registry edit in progress, inside the git directory. */
+export const EDIT_JOURNAL_FILE = 'gmr/edit.json'
 export const ARTIFACT_BRANCH_PREFIX = 'refs/heads/artifacts/'
 export const ALIAS_REF_PREFIX = 'refs/aliases/'
 

@@ -6,7 +6,7 @@ import {
   validateTag,
   type NameRule,
   type ValidateFunction,
-} from './generated/validators.js'
+} from './generated/schemaSummary.js'
 import { joinWithOr } from './schemaErrors.js'
 
 /** The identifiers users type whose rules live in schemas/defs.schema.json. */

@@ -53,6 +53,8 @@ export interface FsClient {
     link?(existing: string, path: string): Promise<unknown>
     /** The path with every symlink resolved; used, where present, to compare a folder with git config. */
     realpath?(path: string): Promise<unknown>
+    /** A copy made by the kernel (copy_file_range, or a reflink where the file system shares blocks); used where present. */
+    copyFile?(from: string, to: string, mode?: number): Promise<unknown>
   }
   createReadStream?(path: string, options?: unknown): unknown
   createWriteStream?(path: string, options?: unknown): unknown
@@ -269,6 +271,21 @@ export class FileSystem {
     if (!this.p.link) return false
     await writing('create', path, () => this.p.link!(existing, path))
     return true
+  }
+
+  /**
+   * Copy a file to a new path (EEXIST if it exists) inside the kernel: a reflink where
+   * the file system can share blocks, else copy_file_range, never through this process's
+   * memory. Only where `copiesInKernel`; elsewhere the caller streams.
+   */
+  async copyNew(from: string, to: string): Promise<void> {
+    // fs.constants.COPYFILE_EXCL | COPYFILE_FICLONE (try a reflink, fall back to a copy).
+    await writing('create', to, () => this.p.copyFile?.(from, to, 1 | 2))
+  }
+
+  /** Whether copyNew can be used. */
+  get copiesInKernel(): boolean {
+    return this.p.copyFile !== undefined
   }
 
   /** Open for streaming: `r` to read, `wx` to create a new file (fails with EEXIST). */

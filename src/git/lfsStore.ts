@@ -225,6 +225,10 @@ export class LfsStore {
     try {
       const st = await input.stat()
       if (st.size !== pointer.size) throw this.corrupt(options.label, pointer, `it is ${st.size} bytes, the pointer says ${pointer.size}`)
+      if (fs.copiesInKernel) {
+        created = true
+        return await this.copyBesideHash(input, path, dest, pointer, options)
+      }
       let output: FsStreamHandle
       try {
         output = await fs.open(dest, 'wx', options.mode ?? 0o644)
@@ -248,6 +252,31 @@ export class LfsStore {
     } finally {
       await input.close()
     }
+  }
+
+  /**
+   * copyOut with the copy made by the kernel (a reflink or copy_file_range) while this
+   * process hashes the same bytes, which the copy has just brought into the page cache:
+   * the two run side by side instead of one after the other through one buffer.
+   */
+  private async copyBesideHash(input: FsStreamHandle, path: string, dest: string, pointer: LfsPointer, options: CopyOutOptions): Promise<void> {
+    const { fs } = this.repo
+    const [copied, hashed] = await Promise.allSettled([
+      fs.copyNew(path, dest),
+      hashedCopy({
+        source: input,
+        progress: { callback: options.onProgress, phase: 'write', path: options.label, total: pointer.size },
+        readError: (err) => err,
+        writeError: (err) => err,
+      }),
+    ])
+    if (copied.status === 'rejected') throw writeFailure(dest, copied.reason)
+    if (hashed.status === 'rejected') throw hashed.reason
+    const { oid, size } = hashed.value
+    if (size !== pointer.size || oid !== pointer.oid) throw this.corrupt(options.label, pointer, `its content hashes to ${oid}`)
+    if (options.mode !== undefined) await fs.chmod(dest, options.mode)
+    const written = await fs.stat(dest)
+    if (written?.size !== pointer.size) throw this.corrupt(options.label, pointer, `copying it gave ${written?.size ?? 0} bytes, the pointer says ${pointer.size}`)
   }
 
   /** A new temporary file in `.git/lfs/tmp`, open for writing. */

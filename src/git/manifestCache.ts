@@ -1,4 +1,4 @@
-import { schemaFingerprint } from '../domain/generated/validators.js'
+import { schemaFingerprint } from '../domain/generated/schemaSummary.js'
 import type { GitDir } from './repo.js'
 
 /**

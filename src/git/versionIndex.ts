@@ -2,7 +2,7 @@ import { CorruptObjectError } from '../domain/errors.js'
 import { artifactRef } from '../domain/layout.js'
 import { parsePlainYaml } from '../domain/fastYaml.js'
 import type { VersionSource } from '../domain/versionMessage.js'
-import { versionShapeProblem } from '../domain/versionChain.js'
+import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js'
 import { readVersionMessageWith, type VersionMessageReading } from '../domain/versionMessageFields.js'
 import { decodeCommit, type CommitData } from './commit.js'
 import { readGitOutput, readObjectsWithGit, type GitBinary } from './gitBinary.js'
@@ -62,6 +62,17 @@ export async function loadVersions(repo: GitDir, artifact: string): Promise<Arti
 }
 
 /**
+ * An artifact's versions, refused when its branch breaks the shape every number relies
+ * on (a merge commit, a message naming another artifact or number): what `log` builds
+ * on and `show`/`versions` print.
+ */
+export async function loadSoundVersions(repo: GitDir, artifact: string): Promise<ArtifactVersions> {
+  const known = await loadVersions(repo, artifact)
+  assertSoundChain(artifact, known.versions, known.tip)
+  return known
+}
+
+/**
  * The versions on any ref holding an artifact's chain (a remote-tracking branch, say),
  * indexed under `indexName` (default: the ref itself).
  */
@@ -90,15 +101,79 @@ export async function loadVersionsOf(
 export async function loadVersion(repo: GitDir, artifact: string, version: number): Promise<VersionRecord | null> {
   const tip = await readRef(repo, artifactRef(artifact))
   if (tip === null) return null
+  const located = await readLocated(repo, artifact, tip, version)
+  if (located !== undefined) return located
   // Bytes, not text: only the header and the one line are decoded.
   const data = await repo.fs.read(indexPath(repo, artifact))
   const header = data === null ? null : parseHeader(data.toString('utf8', 0, Math.max(0, data.indexOf(10))))
   if (data !== null && header?.tip === tip) {
+    // An index written before line tables existed: the next lookup finds one.
+    await writeLineTable(repo, artifact, tip, data.toString('utf8').split('\n').slice(0, header.count + 1))
     if (version >= header.count) return null
     const line = nthLine(data, version + 1)
     return line === null ? null : (JSON.parse(line) as VersionRecord)
   }
   return (await loadVersions(repo, artifact)).versions[version] ?? null
+}
+
+async function writeLineTable(repo: GitDir, artifact: string, tip: string, lines: readonly string[]): Promise<void> {
+  try {
+    await repo.fs.writeAtomic(linesPath(repo, artifact), lineTable(tip, lines))
+  } catch {
+    // Only a shortcut: without it a lookup reads the whole index.
+  }
+}
+
+/**
+ * The line table beside an index, `<artifact>.lines`: the tip it was written for (40
+ * bytes), then where each record line starts in the index and where the last one ends
+ * (u32 little-endian). With it, `resolve A:v5000` reads two short ranges of the index
+ * instead of all of it. Like the index, it is derived and safe to delete.
+ */
+function linesPath(repo: GitDir, artifact: string): string {
+  return `${repo.gitdir}/gmr/versions/${artifact}.lines`
+}
+
+function lineTable(tip: string, lines: readonly string[]): Buffer {
+  const table = Buffer.alloc(40 + 4 * lines.length)
+  table.write(tip, 0, 'latin1')
+  let at = 0
+  for (const [i, line] of lines.entries()) {
+    at += Buffer.byteLength(line) + 1
+    table.writeUInt32LE(at, 40 + 4 * i)
+  }
+  return table
+}
+
+/**
+ * Record `version` through the line table, or undefined when the table is missing or
+ * not for `tip`, or the index beside it is not (the caller then reads the whole index).
+ */
+async function readLocated(repo: GitDir, artifact: string, tip: string, version: number): Promise<VersionRecord | null | undefined> {
+  const table = await repo.fs.read(linesPath(repo, artifact))
+  if (table === null || table.length < 44 || table.toString('latin1', 0, 40) !== tip) return undefined
+  // Entry 0 is where the header line ends, entry n + 1 where record n ends.
+  const count = (table.length - 44) / 4
+  if (!Number.isInteger(count)) return undefined
+  if (version >= count) return null
+  const headerEnd = table.readUInt32LE(40)
+  const start = table.readUInt32LE(40 + 4 * version)
+  const end = table.readUInt32LE(44 + 4 * version)
+  const handle = await repo.fs.open(indexPath(repo, artifact), 'r').catch(() => null)
+  if (handle === null) return undefined
+  try {
+    const header = Buffer.alloc(headerEnd)
+    const line = Buffer.alloc(end - start)
+    const [a, b] = await Promise.all([handle.read(header, 0, headerEnd, 0), handle.read(line, 0, line.length, start)])
+    // The index may have been rewritten for another tip after the table was: then trust neither.
+    const written = a.bytesRead === headerEnd ? parseHeader(header.toString('utf8')) : null
+    if (written?.tip !== tip || written.count !== count || b.bytesRead !== line.length) return undefined
+    return JSON.parse(line.toString('utf8')) as VersionRecord
+  } catch {
+    return undefined
+  } finally {
+    await handle.close()
+  }
 }
 
 /**
@@ -262,10 +337,13 @@ function nthLine(data: Buffer, n: number): string | null {
 
 async function writeIndex(repo: GitDir, artifact: string, tip: string, versions: VersionRecord[]): Promise<void> {
   const header: IndexHeader = { format: FORMAT, tip, count: versions.length }
-  const body = [JSON.stringify(header), ...versions.map((v) => JSON.stringify(v))].join('\n') + '\n'
+  const lines = [JSON.stringify(header), ...versions.map((v) => JSON.stringify(v))]
   try {
-    await repo.fs.writeAtomic(indexPath(repo, artifact), body)
+    await repo.fs.writeAtomic(indexPath(repo, artifact), lines.join('\n') + '\n')
   } catch {
     // The index is only a cache; a read-only .git still answers, just more slowly.
+    return
   }
+  // Written second and checked against the index's header when read: a crash in between leaves a table that is ignored.
+  await writeLineTable(repo, artifact, tip, lines)
 }

@@ -66,11 +66,7 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
   })
   if (run.code !== 0) throw transportError('clone', url, run)
   try {
-    // git wrote the -c refspecs before its own; keep the documented order (heads first).
-    await runGit(['config', '--unset-all', 'remote.origin.fetch', '^\\+refs/aliases/'], { cwd: dir, env })
-    for (const spec of fetchRefspecs('origin').slice(1)) {
-      await runGit(['config', '--add', 'remote.origin.fetch', spec], { cwd: dir, env })
-    }
+    await orderRefspecs(fs, `${dir}/.git/config`)
     if (!(await fs.exists(`${dir}/${REGISTRY_FILE}`))) await checkoutRegistryBranch(dir, env, url)
     const ctx = await openRegistryContext({ fs, dir, env })
     const { registryBranch } = await ctx.config()
@@ -88,6 +84,36 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
     return { dir, registryBranch, artifacts: artifacts.map((a) => a.artifact), aliases: aliases.size }
   } catch (err) {
     await fs.removeTree(dir)
+    throw err
+  }
+}
+
+/**
+ * git wrote the -c refspecs before its own: put them back in the documented order
+ * (heads first) with one edit of the config file git just wrote, under git's own lock
+ * name, instead of starting git three more times.
+ */
+async function orderRefspecs(fs: FileSystem, path: string): Promise<void> {
+  const text = (await fs.readText(path)) ?? ''
+  const lines = text.split('\n')
+  const start = lines.findIndex((line) => /^\s*\[remote "origin"\]\s*$/.test(line))
+  if (start < 0) return
+  let end = lines.findIndex((line, i) => i > start && /^\s*\[/.test(line))
+  if (end < 0) end = lines.length
+  const kept = lines.slice(start + 1, end).filter((line) => !/^\s*fetch\s*=/.test(line))
+  const body = kept.filter((line) => line.trim() !== '')
+  const specs = fetchRefspecs('origin').map((spec) => `\tfetch = ${spec}`)
+  // Blank lines (the file's final newline among them) stay after the section.
+  const blank = kept.slice(body.length)
+  const edited = [...lines.slice(0, start + 1), ...body, ...specs, ...blank, ...lines.slice(end)]
+  const lock = `${path}.lock`
+  const handle = await fs.openExclusive(lock)
+  try {
+    await handle.write(edited.join('\n'))
+    await handle.close()
+    await fs.rename(lock, path)
+  } catch (err) {
+    await fs.remove(lock)
     throw err
   }
 }

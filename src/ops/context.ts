@@ -1,12 +1,11 @@
 import { NotARegistryError, UnsupportedStateError } from '../domain/errors.js'
-import { REGISTRY_FILE } from '../domain/layout.js'
+import { EDIT_JOURNAL_FILE, REGISTRY_FILE } from '../domain/layout.js'
 import type { RegistryConfig } from '../domain/registryConfig.js'
 import type { GitIdentity } from '../git/commit.js'
 import { readGitConfig, resolveIdentity, type Env } from '../git/config.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
 import { withLock } from '../git/lock.js'
 import { openRepo, type Repo } from '../git/repo.js'
-import { recoverIfInterrupted } from './registryEdit.js'
 
 /** What every operation takes: where the repository is and how to reach it. */
 export interface RepoOptions {
@@ -84,7 +83,10 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
       dir: repo.dir,
     })
   }
-  await recoverIfInterrupted(repo)
+  // An interrupted edit is rare; the code that finishes it (index, commits, refs) loads only then.
+  if (await repo.fs.exists(`${repo.gitdir}/${EDIT_JOURNAL_FILE}`)) {
+    await (await import('./registryEdit.js')).recoverIfInterrupted(repo)
+  }
   let config: Promise<RegistryConfig> | undefined
   const readConfig = async (): Promise<RegistryConfig> => {
     const { parseRegistryConfig } = await import('../domain/registryConfig.js')

@@ -35,6 +35,8 @@ export interface DownloadOptions extends RepoOptions {
   onProgress?: LfsProgressCallback
   /** Also list the files with their SHA-256 (`download --json`). */
   listFiles?: boolean
+  /** Run every check of `gmr verify` (signatures, every object and large file hashed again) before anything is written. */
+  verify?: boolean
 }
 
 export interface DownloadResult {
@@ -126,6 +128,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const ctx = await openRegistryContext(options)
   const { repo } = ctx
   const resolved = await resolveReference(repo, reference)
+  if (options.verify === true) await (await import('./verify.js')).assertVerified(options)
   const cwd = options.cwd ?? options.dir
   const pruned = await prunedHint(ctx, resolved.commit)
   const result = await materialiseVersion({

@@ -7,6 +7,7 @@ import { isErrno, type FileSystem, type FsStat } from '../git/fs.js'
 import { openExclusiveOrNull, waitForLock } from '../git/lock.js'
 import { hashFile, LfsStore } from '../git/lfsStore.js'
 import { hashObject, readObject, type ReadObjectResult } from '../git/objects.js'
+import { readRef, updateRef } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
 import { listTreeFiles } from '../git/treeWalk.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
@@ -97,6 +98,27 @@ export async function holderIsGone(fs: FileSystem, lock: string): Promise<boolea
   } catch (err) {
     return isErrno(err, 'ESRCH')
   }
+}
+
+/**
+ * Where the cache keeps an artifact version it resolved by number. An artifact's vN is
+ * one commit for good (versions are only ever appended), so once kept it is served
+ * without asking the remote; an alias or `latest` may move and is always asked for.
+ */
+function artifactVersionRef(artifact: string, version: number): string {
+  return `refs/gmr/cache/${artifact}/v${version}`
+}
+
+/** The commit of `artifact:v<version>` when the cache has kept it (with the commit itself), else null. */
+export async function keptArtifactVersion(cache: GitDir, artifact: string, version: number): Promise<string | null> {
+  const oid = await readRef(cache, artifactVersionRef(artifact, version)).catch(() => null)
+  if (oid === null) return null
+  return readObject(cache, oid).then(() => oid, () => null)
+}
+
+export async function keepArtifactVersion(cache: GitDir, artifact: string, version: number, commit: string): Promise<void> {
+  const ref = artifactVersionRef(artifact, version)
+  await updateRef(cache, ref, commit, await readRef(cache, ref))
 }
 
 /** readObject that also checks the content hashes to the id it was asked for. */

@@ -1,4 +1,4 @@
-import { manifestDefaults } from '../domain/generated/validators.js'
+import { manifestDefaults } from '../domain/generated/schemaSummary.js'
 import type { ArtifactYaml } from '../domain/manifests.js'
 import type { Repo } from '../git/repo.js'
 import { loadVersions, type VersionRecord } from '../git/versionIndex.js'

@@ -1,9 +1,8 @@
 import { NotAnArtifactError } from '../domain/errors.js'
 import { assertName } from '../domain/names.js'
-import type { VersionRecord } from '../git/versionIndex.js'
+import { loadSoundVersions, type VersionRecord } from '../git/versionIndex.js'
 import { kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
-import { loadSoundVersions } from './soundState.js'
 
 export interface ListVersionsOptions extends RepoOptions {
   artifact: string

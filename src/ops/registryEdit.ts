@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { sleep } from '../domain/async.js'
 import { ChangedDuringEditError, UncommittedManifestError } from '../domain/errors.js'
-import { aliasRef, manifestDir, REGISTRY_DIR, type NameKind } from '../domain/layout.js'
+import { aliasRef, EDIT_JOURNAL_FILE, manifestDir, REGISTRY_DIR, type NameKind } from '../domain/layout.js'
 import { decodeCommit, formatIdentity } from '../git/commit.js'
 import { buildCommit, moveBranch } from '../git/commitFiles.js'
 import { crashPoint } from '../git/crashPoint.js'
@@ -54,7 +54,7 @@ export interface AppliedEdit {
 }
 
 function journalPath(repo: Repo): string {
-  return `${repo.gitdir}/gmr/edit.json`
+  return `${repo.gitdir}/${EDIT_JOURNAL_FILE}`
 }
 
 /**

@@ -21,7 +21,7 @@ import { hasGit } from '../git/gitBinary.js'
 import { withConfiguredTimeouts } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
 import { boundDownloadCache, touchCacheEntry } from './cacheAdmin.js'
-import { discardGitData, downloadCacheFor, findDamagedObject, VerifiedLfsObjects, withCacheLock } from './downloadCache.js'
+import { discardGitData, downloadCacheFor, findDamagedObject, keepArtifactVersion, keptArtifactVersion, VerifiedLfsObjects, withCacheLock } from './downloadCache.js'
 import { materialiseVersion, type MaterialiseResult } from './download.js'
 import { describeChoices } from './catalog.js'
 import { remoteRetiredNameError } from './retiredLookup.js'
@@ -81,7 +81,10 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
       const found = await fetchVersion(cache, source, reference, url)
       return { ...found, damaged: await findDamagedObject(cache, found.commit) }
     }
-    let version = await fetchChecked()
+    const { selector } = reference
+    const kept = selector.kind === 'number' ? await keptArtifactVersion(cache, reference.name, selector.number) : null
+    let version = kept === null ? await fetchChecked() : { commit: kept, fetched: false, damaged: await findDamagedObject(cache, kept) }
+    if (kept !== null && version.damaged === null) notes.push(`${reference.name}:${formatSelector(selector)} came from the download cache; ${redactUrl(url)} was not asked (an artifact version never changes)`)
     if (version.damaged !== null) {
       notes.push(`the download cache had a damaged git object (${version.damaged}); discarded the cached history and fetched it again`)
       await discardGitData(cache)
@@ -246,6 +249,7 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
       throw new UnknownVersionError(`${redactUrl(url)} has no version v${selector.number} of ${name}: it has v0 to v${tipVersion}`, { name })
     }
     const found = await below(artifactRef(name), tip.commit, tipVersion - selector.number, keepRef(reference, 'latest'))
+    await keepArtifactVersion(cache, name, selector.number, found.commit)
     return { commit: found.commit, fetched: found.fetched || tip.fetched }
   }
 

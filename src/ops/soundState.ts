@@ -5,23 +5,13 @@ import { ARTIFACT_BRANCH_PREFIX, manifestPath, type NameKind } from '../domain/l
 import type { ManifestYaml, ModelYaml } from '../domain/manifests.js'
 import type { RegistryConfig } from '../domain/registryConfig.js'
 import type { RegistrySnapshot, SnapshotManifest } from '../domain/registrySnapshot.js'
-import { assertSoundChain } from '../domain/versionChain.js'
 import { listRefs } from '../git/refs.js'
-import type { GitDir, Repo } from '../git/repo.js'
-import { loadVersions, type ArtifactVersions } from '../git/versionIndex.js'
+import type { Repo } from '../git/repo.js'
 import { aliasesTouched, assertUnprotected } from './aliasRefs.js'
 import { SnapshotLoader, WORK_TREE } from './loadSnapshot.js'
 
-/**
- * An artifact's versions, refused when its branch breaks the shape every number relies
- * on (a merge commit, a message naming another artifact or number): what `log` builds
- * on and `show`/`versions` print.
- */
-export async function loadSoundVersions(repo: GitDir, artifact: string): Promise<ArtifactVersions> {
-  const known = await loadVersions(repo, artifact)
-  assertSoundChain(artifact, known.versions, known.tip)
-  return known
-}
+// Kept in the version index so that `gmr versions` does not load the check rules.
+export { loadSoundVersions } from '../git/versionIndex.js'
 
 /** A manifest as a write found it in the work tree and as it will leave it. */
 export interface PlannedManifest {

@@ -125,6 +125,23 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   }
 }
 
+/**
+ * `verify`, refusing when anything did not verify: one line naming the first problem
+ * (what `gmr verify` and `gmr download --verify` say).
+ */
+export async function assertVerified(options: VerifyOptions): Promise<VerifyResult> {
+  const result = await verify(options)
+  if (result.problems.length === 0) return result
+  throw verificationFailure(result, '')
+}
+
+/** The error for a result with problems; `listed` is said after the count when they were printed too. */
+export function verificationFailure(result: VerifyResult, listed: string): VerificationFailedError {
+  const count = result.problems.length
+  const more = count > 1 ? ` (and ${count - 1} more problem${count > 2 ? 's' : ''}${listed})` : ''
+  return new VerificationFailedError(`${result.reference} does not verify: ${result.problems[0]}${more}`, { problems: result.problems })
+}
+
 function describeSignatureProblem(what: string, check: SignatureCheck): string {
   const short = check.commit.slice(0, 10)
   if (check.status === 'unsigned') return `the ${what} (${short}) is not signed`

@@ -175,3 +175,44 @@ describe.skipIf(spawnSync('gpg', ['--version']).status !== 0)('with GnuPG', () =
     expect(verified.stdout).toMatch(/version commit +good signature by Ada Lovelace <ada@example.com>/)
   })
 })
+
+describe('download --verify', () => {
+  it('runs the checks of gmr verify first and writes nothing unless every one passes', async () => {
+    logModel(Buffer.from('small weights\n'))
+    expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
+    const target = join(repo.scratch, 'deployed')
+    const unsigned = await gmr(repo.dir, repo.env, ['download', 'churn:v0', '--verify', '--to', target])
+    expect(unsigned.code).toBe(1)
+    expect(unsigned.stderr).toMatch(/^error: churn:v0 does not verify: the version commit of churn:v0 \([0-9a-f]{10}\) is not signed\n$/)
+    expect(fs.existsSync(target)).toBe(false)
+    // Without --verify the same version downloads (its bytes are still hashed as they are copied).
+    expect((await gmr(repo.dir, repo.env, ['download', 'churn:v0', '--to', target])).code).toBe(0)
+    expect(fs.readFileSync(join(target, 'model.bin'), 'utf8')).toBe('small weights\n')
+  })
+
+  it('a signed version with sound objects downloads; a swapped large file stops it before the folder exists', async () => {
+    useSshSigning()
+    const weights = randomBytes(2 * 1024 * 1024)
+    logModel(weights)
+    expect((await gmr(repo.dir, repo.env, ['log', 'churn', join(repo.scratch, 'out')])).code).toBe(0)
+    const good = join(repo.scratch, 'good')
+    expect((await gmr(repo.dir, repo.env, ['download', 'churn:v0', '--verify', '--to', good])).code).toBe(0)
+    expect(fs.readFileSync(join(good, 'model.bin')).equals(weights)).toBe(true)
+    const oid = execFileSync('sha256sum', [join(repo.scratch, 'out', 'model.bin')], { encoding: 'utf8' }).split(' ')[0]!
+    const stored = join(repo.dir, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid)
+    fs.chmodSync(stored, 0o644)
+    fs.writeFileSync(stored, randomBytes(weights.length))
+    const bad = join(repo.scratch, 'bad')
+    const result = await gmr(repo.dir, repo.env, ['download', 'churn:v0', '--verify', '--to', bad])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^error: churn:v0 does not verify: model\.bin: the stored Git LFS object does not match/)
+    expect(fs.existsSync(bad)).toBe(false)
+    expect(fs.readdirSync(repo.scratch).filter((name) => name.startsWith('bad'))).toEqual([])
+  })
+
+  it('is refused for a remote URL, which has no trust of this clone to check against', async () => {
+    const result = await gmr(repo.dir, repo.env, ['download', 'https://git.example.com/models.git#churn:v0', '--verify'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^error: --verify checks a version against this clone's trust/)
+  })
+})

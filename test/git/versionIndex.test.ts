@@ -99,3 +99,48 @@ describe('the version index, walked in-process or by the git binary', () => {
     expect((await loadVersions(noGit, 'a')).versions.map((v) => v.commit)).toEqual(commits)
   })
 })
+
+describe('one version through the line table beside the index', () => {
+  const table = () => `${repo.dir}/.git/gmr/versions/a.lines`
+  const index = () => `${repo.dir}/.git/gmr/versions/a.ndjson`
+
+  it('answers every version exactly as the whole index does, and nothing past the last', async () => {
+    appendVersions(0, 40, null)
+    const { inProcess } = dirs()
+    const all = await loadVersions(inProcess, 'a')
+    expect(fs.existsSync(table())).toBe(true)
+    for (const record of all.versions) expect(await loadVersion(inProcess, 'a', record.version)).toEqual(record)
+    expect(await loadVersion(inProcess, 'a', 40)).toBeNull()
+  })
+
+  it('is ignored when the index was rewritten for another tip after it (a crash between the two writes)', async () => {
+    const first = appendVersions(0, 10, null)
+    const { inProcess } = dirs()
+    await loadVersions(inProcess, 'a')
+    const staleTable = fs.readFileSync(table())
+    // The branch moves on and back; the index follows it, the table is left behind at the old tip.
+    const more = appendVersions(10, 5, first[9]!)
+    await loadVersions(inProcess, 'a')
+    repo.git('update-ref', 'refs/heads/artifacts/a', more[4]!)
+    fs.writeFileSync(table(), staleTable)
+    expect((await loadVersion(inProcess, 'a', 12))?.commit).toBe(more[2])
+    // Table for the current tip, index from an older one: neither is trusted, the answer is still right.
+    repo.git('update-ref', 'refs/heads/artifacts/a', first[9]!)
+    fs.writeFileSync(table(), Buffer.concat([Buffer.from(first[9]!, 'latin1'), staleTable.subarray(40)]))
+    const indexBefore = fs.readFileSync(index(), 'utf8')
+    expect(indexBefore.split('\n')[0]).toContain(more[4]!)
+    expect((await loadVersion(inProcess, 'a', 3))?.commit).toBe(first[3])
+    expect(await loadVersion(inProcess, 'a', 12)).toBeNull()
+  })
+
+  it('is not needed: an index written without it still answers, and gets one', async () => {
+    const commits = appendVersions(0, 10, null)
+    const { inProcess } = dirs()
+    await loadVersions(inProcess, 'a')
+    fs.rmSync(table())
+    expect((await loadVersion(inProcess, 'a', 7))?.commit).toBe(commits[7])
+    // ...and leaves one for the next lookup.
+    expect(fs.existsSync(table())).toBe(true)
+    expect((await loadVersion(inProcess, 'a', 8))?.commit).toBe(commits[8])
+  })
+})

@@ -11,6 +11,7 @@ interface DownloadFlags {
   include: string[]
   force?: boolean
   json?: boolean
+  verify?: boolean
 }
 
 export function registerDownload(program: Command, io: CliIo): void {
@@ -21,22 +22,25 @@ export function registerDownload(program: Command, io: CliIo): void {
     .option('--to <dir>', 'target folder (default ./<name>-v<N>); must be new or empty unless --force')
     .option('--include <glob>', 'only files matching this gitignore-style glob (repeatable)', collect, [])
     .option('--force', 'overwrite differing files in a non-empty folder (other files are left alone)')
+    .option('--verify', 'first run every check of gmr verify (signatures, every object and large file hashed again); write nothing unless all pass')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
       examples(
         'gmr download churn:v3',
         'gmr download churn:latest --to ./serving',
+        'gmr download churn-model:production --verify',
         "gmr download churn --include '*.json'",
         "gmr download churn --include 'weights/' --include '!*.tmp'   # read as a .gitignore is",
         'gmr download https://git.example.com/org/models.git#churn-model:production --to ./model',
         'gmr download ssh://git@git.example.com/org/models.git#churn-model:production --to ./model',
         "gmr download churn-model:production --json | jq -r '.files[] | .sha256 + \"  \" + .path'",
       ) +
-        '\nA remote download fetches that one version (depth 1) and its large files into a cache\n($XDG_CACHE_HOME/gmr); downloading it again transfers nothing. Inside a clone, large files\nmissing locally are fetched from the remote on demand.\n',
+        '\nA remote download fetches that one version (depth 1) and its large files into a cache\n($XDG_CACHE_HOME/gmr); downloading it again transfers nothing. Inside a clone, large files\nmissing locally are fetched from the remote on demand. Large files are copied by the kernel\nwhile gmr hashes the same bytes; a file that does not match its SHA-256 is never written.\n',
     )
     .action(async (ref: string, opts: DownloadFlags) => {
       if (ref.includes('#')) return downloadFromRemote(io, ref, opts)
+      const verify = opts.verify === true ? { verify: true } : {}
       const { download } = await import('../../ops/download.js')
       const progress = progressDisplay(io)
       const result = await download({
@@ -47,6 +51,7 @@ export function registerDownload(program: Command, io: CliIo): void {
         ...(opts.to !== undefined && { to: opts.to }),
         ...(progress && { onProgress: progress.onProgress }),
         ...(opts.json && { listFiles: true }),
+        ...verify,
       }).finally(() => progress?.end())
       if (opts.json) return io.stdout(json(downloadJson(result, result.fileList ?? [], null)))
       const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
@@ -55,6 +60,10 @@ export function registerDownload(program: Command, io: CliIo): void {
 }
 
 async function downloadFromRemote(io: CliIo, ref: string, opts: DownloadFlags): Promise<void> {
+  if (opts.verify === true) {
+    const { InvalidInputError } = await import('../../domain/errors.js')
+    throw new InvalidInputError('--verify checks a version against this clone\'s trust (signatures, objects, large files); clone the registry and run "gmr download <name>:<selector> --verify" there', { ref })
+  }
   const { downloadRemote } = await import('../../ops/remoteDownload.js')
   const result = await downloadRemote({
     fs: io.fs,

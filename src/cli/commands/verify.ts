@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import type { SignatureCheck, VerifyResult } from '../../ops/verify.js'
-import { VerificationFailedError } from '../../domain/errors.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { verifyJson } from '../jsonOutput.js'
@@ -21,14 +20,11 @@ export function registerVerify(program: Command, io: CliIo): void {
         '\nSignatures are checked with git verify-commit: configure gpg.ssh.allowedSignersFile (ssh keys) or\nyour GnuPG keyring. Exits 1 when any check fails.\n',
     )
     .action(async (ref: string, opts: { json?: boolean }) => {
-      const { verify } = await import('../../ops/verify.js')
+      const { verify, verificationFailure } = await import('../../ops/verify.js')
       const result = await verify({ ...repoOptions(io), ref })
       io.stdout(opts.json ? json(verifyJson(result)) : renderVerify(result))
       if (result.problems.length === 0) return
-      const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more problem${result.problems.length > 2 ? 's' : ''}${opts.json ? '' : ' listed above'})` : ''
-      throw new VerificationFailedError(`${result.reference} does not verify: ${result.problems[0]}${more}`, {
-        problems: result.problems,
-      })
+      throw verificationFailure(result, opts.json ? '' : ' listed above')
     })
 }
 

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { gmrProcess, testEnv } from '../helpers/gitRepo.js'
+
+// What a lookup loads before its first output (issue 12): the modules a command's
+// operation reaches through static imports. Dynamic imports load only on the paths that
+// need them (a manifest not yet in the cache, an interrupted edit) and are not followed.
+
+const SRC = resolve(import.meta.dirname, '..', '..', 'src')
+
+/** Static, value-level imports of one source file: `import type` and `import(...)` load nothing up front. */
+function staticImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s+'([^']+)'/g)].map((m) => m[1]!)
+}
+
+/** Every module `entry` loads, as src-relative paths and bare package names. */
+function closure(entry: string): Set<string> {
+  const seen = new Set<string>()
+  const queue = [join(SRC, entry)]
+  while (queue.length > 0) {
+    const file = queue.shift()!
+    for (const spec of staticImports(file)) {
+      if (!spec.startsWith('.')) {
+        seen.add(spec)
+        continue
+      }
+      const target = resolve(file, '..', spec.replace(/\.js$/, '.ts'))
+      const key = relative(SRC, target)
+      if (seen.has(key) || !existsSync(target)) continue
+      seen.add(key)
+      queue.push(target)
+    }
+  }
+  return seen
+}
+
+const HEAVY = ['yaml', 'isomorphic-git', 'commander', 'markdown-it', 'domain/generated/validators.ts', 'domain/checkRegistry.ts']
+
+describe('the start-up path of lookups', () => {
+  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'cli/lookup.ts'])(
+    '%s loads no YAML library, no isomorphic-git, no compiled manifest schemas, no check rules',
+    (entry) => {
+      const loaded = closure(entry)
+      expect(HEAVY.filter((module) => loaded.has(module))).toEqual([])
+      // The manifest cache's key and the name rules come from the small generated module.
+      if (entry !== 'cli/lookup.ts') expect(loaded.has('domain/generated/schemaSummary.ts')).toBe(true)
+    },
+  )
+})
+
+// The built binary runs lookups from a bundle file of their own (scripts/bundle-cli.mjs):
+// its answers and its failures must be the program's.
+describe('lookups through the built binary', () => {
+  let root: string
+  let dir: string
+  let env: Record<string, string>
+  const gmr = (...args: string[]) => gmrProcess(dir, env, args)
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'gmr-startup-'))
+    dir = join(root, 'repo')
+    mkdirSync(dir)
+    mkdirSync(join(root, 'home'))
+    mkdirSync(join(root, 'in'))
+    env = testEnv(join(root, 'home'))
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env })
+    execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'initial commit'], { cwd: dir, env })
+    for (const [i, args] of [['init'], ['log', 'churn', join(root, 'in')], ['log', 'churn', join(root, 'in')], ['model', 'create', 'm'], ['link', 'churn:v1', 'm'], ['alias', 'set', 'm', 'staging', 'latest']].entries()) {
+      writeFileSync(join(root, 'in', 'model.txt'), `weights ${i}\n`)
+      expect((await gmr(...args)).code, args.join(' ')).toBe(0)
+    }
+  })
+  afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+  it('answers resolve and versions as the program does', async () => {
+    const head = execFileSync('git', ['rev-parse', 'artifacts/churn'], { cwd: dir, env }).toString().trim()
+    expect(await gmr('resolve', 'churn:v1')).toMatchObject({ code: 0, stdout: `${head}\n` })
+    expect(await gmr('resolve', 'm:staging')).toMatchObject({ code: 0, stdout: `${head}\n` })
+    const listed = JSON.parse((await gmr('versions', 'churn', '--json')).stdout) as { versionCount: number; tip: string }
+    expect(listed).toMatchObject({ versionCount: 2, tip: head })
+  })
+
+  it('reports the failure of a lookup as one line (or one JSON object), exit 1, never as unexpected', async () => {
+    const plain = await gmr('resolve', 'churn:v7')
+    expect(plain.code).toBe(1)
+    expect(plain.stderr).toBe('error: no version v7 of churn: churn has v0 to v1\n')
+    const json = await gmr('versions', 'nothing', '--json')
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'UnknownNameError' } })
+  })
+})
