@@ -11,7 +11,7 @@ import standaloneCode from 'ajv/dist/standalone/index.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-export const SCHEMA_NAMES = ['defs', 'registry', 'artifact', 'model', 'retired']
+export const SCHEMA_NAMES = ['defs', 'registry', 'artifact', 'model', 'retired', 'modelCard']
 export const OUTPUT_PATH = 'src/domain/generated/validators.ts'
 /** What the start-up path needs (the cache key, the name rules), apart from the full validators. */
 export const SUMMARY_PATH = 'src/domain/generated/schemaSummary.ts'
@@ -107,6 +107,7 @@ export function generateValidators(schemas = loadSchemas()) {
     validateArtifact: ids.artifact,
     validateModel: ids.model,
     validateRetired: ids.retired,
+    validateModelCard: ids.modelCard,
   })
   const nameRefs = {
     validateName: `${ids.defs}#/$defs/name`,
@@ -144,6 +145,13 @@ export function generateValidators(schemas = loadSchemas()) {
     '  type?: string',
     '  description?: string',
     '  aliases?: Record<string, number>',
+    '  additions?: Record<string, AnnotationYaml>',
+    '}',
+    '',
+    '/** A description and metadata added after the fact (defs.schema.json#/$defs/annotation). */',
+    'export interface AnnotationYaml {',
+    '  description?: string',
+    '  metadata?: Record<string, unknown>',
     '}',
     '',
     '/** One entry of a registered model\'s `versions:` list. */',
@@ -153,6 +161,8 @@ export function generateValidators(schemas = loadSchemas()) {
     '  artifactVersion: number',
     '  commit: string',
     '  linkedAt: string',
+    '  description?: string',
+    '  metadata?: Record<string, unknown>',
     '}',
     '',
     '/** registry/models/<model>.yaml (schemas/model.schema.json). */',
@@ -163,6 +173,20 @@ export function generateValidators(schemas = loadSchemas()) {
     '  versions?: ModelLinkYaml[]',
     '  aliases?: Record<string, number>',
     '  nextVersion?: number',
+    '}',
+    '',
+    '/** The front matter of registry/models/<model>.md (schemas/modelCard.schema.json). */',
+    'export interface ModelCardYaml {',
+    '  license?: string',
+    '  datasets?: string[]',
+    '  metrics?: Array<{ name: string; value: number | string; dataset?: string }>',
+    '  intendedUse?: string',
+    '  limitations?: string',
+    '  language?: string | string[]',
+    '  baseModel?: string',
+    '  tags?: string[]',
+    '  metric?: string',
+    '  [key: string]: unknown',
     '}',
     '',
     '/** One entry of registry/retired.yaml (schemas/retired.schema.json). */',
@@ -186,6 +210,7 @@ export function generateValidators(schemas = loadSchemas()) {
     `export const validateArtifact = ${internalNames.validateArtifact} as ValidateFunction<ArtifactYaml>`,
     `export const validateModel = ${internalNames.validateModel} as ValidateFunction<ModelYaml>`,
     `export const validateRetired = ${internalNames.validateRetired} as ValidateFunction<RetiredYaml>`,
+    `export const validateModelCard = ${internalNames.validateModelCard} as ValidateFunction<ModelCardYaml>`,
     '',
     body,
     '',

@@ -26,6 +26,9 @@ import type { SyncResult } from '../ops/sync.js'
 import type { TagsResult } from '../ops/tags.js'
 import type { UnlinkModelResult } from '../ops/unlink.js'
 import type { VerifyResult } from '../ops/verify.js'
+import { annotate, versionAnnotation, type AnnotationYaml } from '../domain/metadataAdditions.js'
+import type { ListVersionsResult } from '../ops/listVersions.js'
+import type { SetMetadataResult } from '../ops/setMetadata.js'
 import { isoDate } from './render.js'
 
 // The --json contract (schemas/cli/*.schema.json): the top level is always an object;
@@ -52,8 +55,15 @@ export interface VersionJson {
   tree: string
   loggedAt: string
   author: PersonJson
+  /** The added description when there is one (gmr meta set), else the logged one. */
   description?: string
+  loggedDescription?: string
+  addedDescription?: string
+  /** The logged metadata with what was added after the fact merged over it. */
   metadata: Record<string, unknown>
+  /** Where the command read the additions: as the commit records it, and what was added. */
+  loggedMetadata?: Record<string, unknown>
+  addedMetadata?: Record<string, unknown>
   source: { commit: string; dirty: boolean } | null
   /** For a registered model: when the link was made. */
   linkedAt?: string
@@ -73,13 +83,13 @@ export function versionJson(resolved: ResolvedVersion): VersionJson {
     version: resolved.version,
     artifact: resolved.artifact,
     artifactVersion: resolved.artifactVersion,
-    ...recordFields(resolved.record),
+    ...recordFields(resolved.record, resolved.additions),
     ...(resolved.link && { linkedAt: resolved.link.linkedAt }),
   }
 }
 
 /** A version as an artifact's list has it: the artifact's own numbering. */
-function artifactVersionJson(artifact: string, record: VersionRecord): VersionJson {
+function artifactVersionJson(artifact: string, record: VersionRecord, additions?: readonly AnnotationYaml[]): VersionJson {
   return {
     reference: `${artifact}:v${record.version}`,
     kind: 'artifact',
@@ -87,28 +97,34 @@ function artifactVersionJson(artifact: string, record: VersionRecord): VersionJs
     version: record.version,
     artifact,
     artifactVersion: record.version,
-    ...recordFields(record),
+    ...recordFields(record, additions),
   }
 }
 
-function recordFields(record: VersionRecord) {
+/** Without `additions` (not read, e.g. `resolve --at`), the version as its commit records it. */
+function recordFields(record: VersionRecord, additions?: readonly AnnotationYaml[]) {
   return {
     commit: record.commit,
     tree: record.tree,
     loggedAt: isoDate(record.time),
     author: personJson(record.author),
-    ...(record.description !== undefined && { description: record.description }),
-    metadata: record.metadata,
+    ...(additions === undefined
+      ? { ...(record.description !== undefined && { description: record.description }), metadata: record.metadata }
+      : annotate({ description: record.description, metadata: record.metadata }, ...additions)),
     source: record.source,
   }
 }
 
-export function versionsJson(result: { artifact: string; tip: string | null; versions: VersionRecord[] }) {
+export function versionsJson(result: ListVersionsResult) {
+  const additions = (record: VersionRecord) => {
+    const added = versionAnnotation({ name: result.artifact, additions: result.additions }, record.version)
+    return added ? [added] : []
+  }
   return {
     artifact: result.artifact,
     tip: result.tip,
     versionCount: result.versions.length,
-    versions: result.versions.map((record) => artifactVersionJson(result.artifact, record)),
+    versions: result.versions.map((record) => artifactVersionJson(result.artifact, record, additions(record))),
   }
 }
 
@@ -121,6 +137,12 @@ function fileJson(file: VersionFile) {
 /** A version and its files: `show <name>:<selector>`, `manifest`. */
 function versionFilesJson(resolved: ResolvedVersion, files: readonly VersionFile[]) {
   return { version: versionJson(resolved), fileCount: files.length, files: files.map(fileJson) }
+}
+
+/** `gmr meta set|rm --json`: the version or link changed, and its fields after the change. */
+export function metaJson(result: SetMetadataResult) {
+  const { reference, target, changed, commit, paths, fields } = result
+  return { reference, target, changed, commit, paths, ...fields }
 }
 
 export function showVersionJson(resolved: ResolvedVersion, files: VersionFile[]) {

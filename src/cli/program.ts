@@ -14,6 +14,7 @@ import { registerInit } from './commands/init.js'
 import { registerLink } from './commands/link.js'
 import { registerLog } from './commands/log.js'
 import { registerManifest } from './commands/manifest.js'
+import { registerMeta } from './commands/meta.js'
 import { registerModel } from './commands/model.js'
 import { registerPrune } from './commands/prune.js'
 import { registerRetire } from './commands/retire.js'
@@ -86,6 +87,7 @@ export function buildProgram(io: CliIo): Command {
   registerLink(program, io)
   registerAlias(program, io)
   registerTag(program, io)
+  registerMeta(program, io)
   registerShow(program, io)
   registerResolve(program, io)
   registerDownload(program, io)

@@ -167,3 +167,8 @@ export class RetiredNameError extends GmrError {}
 
 /** A removal is refused while something still needs the name: an alias, or a link to one of its versions. */
 export class NameInUseError extends GmrError {}
+/** `gmr meta rm` of a key (or description) that was not added after the fact. */
+export class MissingMetadataKeyError extends GmrError {}
+
+/** A model card (`registry/models/<model>.md`) whose front matter breaks schemas/modelCard.schema.json. */
+export class ModelCardError extends GmrError {}

@@ -2,7 +2,15 @@ import { isMap, isScalar, parse, parseDocument } from 'yaml'
 import { InvalidMetadataError } from './errors.js'
 import { hasAnchorsOrAliases } from './yamlFile.js'
 
-export type Metadata = Record<string, unknown>
+import type { Metadata } from './metadataMerge.js'
+
+export type { Metadata }
+
+/** How messages name the pairs and show a good one: `--metadata`, `--metadata accuracy=0.93`. */
+export interface PairUsage {
+  what: string
+  example: string
+}
 
 const MAX_METADATA_FILE = 1024 * 1024
 
@@ -11,23 +19,23 @@ const MAX_METADATA_FILE = 1024 * 1024
  * boolean, `resnet` a string); a dotted key nests (`metrics.acc=0.9` gives
  * `{ metrics: { acc: 0.9 } }`), matching how W&B and MLflow users write metrics.
  */
-export function parseMetadataPairs(pairs: readonly string[]): Metadata {
+export function parseMetadataPairs(pairs: readonly string[], usage: PairUsage = { what: '--metadata', example: '--metadata accuracy=0.93' }): Metadata {
   const result: Metadata = {}
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
     if (eq <= 0) {
-      throw new InvalidMetadataError(`invalid --metadata "${pair}": expected key=value, e.g. --metadata accuracy=0.93`, {
+      throw new InvalidMetadataError(`invalid ${usage.what} "${pair}": expected key=value, e.g. ${usage.example}`, {
         pair,
       })
     }
     const key = pair.slice(0, eq)
     const path = key.split('.')
     if (path.some((part) => part === '')) {
-      throw new InvalidMetadataError(`invalid --metadata key "${key}": use key or dotted.key without empty parts`, {
+      throw new InvalidMetadataError(`invalid ${usage.what} key "${key}": use key or dotted.key without empty parts`, {
         pair,
       })
     }
-    setPath(result, path, parseScalar(pair.slice(eq + 1)), pair)
+    setPath(result, path, parseScalar(pair.slice(eq + 1)), pair, usage)
   }
   return result
 }
@@ -43,14 +51,14 @@ function parseScalar(text: string): unknown {
   }
 }
 
-function setPath(target: Metadata, path: string[], value: unknown, pair: string): void {
+function setPath(target: Metadata, path: string[], value: unknown, pair: string, usage: PairUsage): void {
   let node = target
   for (const part of path.slice(0, -1)) {
     const next = node[part]
     if (next === undefined) node = node[part] = {}
     else if (typeof next === 'object' && next !== null && !Array.isArray(next)) node = next as Metadata
     else {
-      throw new InvalidMetadataError(`invalid --metadata "${pair}": "${part}" already holds a value, not a map`, {
+      throw new InvalidMetadataError(`invalid ${usage.what} "${pair}": "${part}" already holds a value, not a map`, {
         pair,
       })
     }
@@ -83,16 +91,4 @@ export function parseMetadataDocument(text: string, file: string): Metadata {
   return (doc.toJS({ maxAliasCount: 0 }) as Metadata | null) ?? {}
 }
 
-/** `--metadata` pairs win over the file, key by key (deeply). */
-export function mergeMetadata(base: Metadata, override: Metadata): Metadata {
-  const result: Metadata = { ...base }
-  for (const [key, value] of Object.entries(override)) {
-    const prev = result[key]
-    result[key] = isPlainMap(prev) && isPlainMap(value) ? mergeMetadata(prev, value) : value
-  }
-  return result
-}
-
-function isPlainMap(value: unknown): value is Metadata {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+export { mergeMetadata } from './metadataMerge.js'

@@ -3,6 +3,9 @@ import { assertName } from '../domain/names.js'
 import { loadSoundVersions, type VersionRecord } from '../git/versionIndex.js'
 import { kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
+import { ManifestStore } from './manifestStore.js'
+import { versionAdditions } from './versionAdditions.js'
+import type { AnnotationYaml } from '../domain/metadataAdditions.js'
 
 export interface ListVersionsOptions extends RepoOptions {
   artifact: string
@@ -12,6 +15,8 @@ export interface ListVersionsResult {
   artifact: string
   tip: string | null
   versions: VersionRecord[]
+  /** What was added to versions after the fact (gmr meta set), by `v<N>`. */
+  additions: Record<string, AnnotationYaml>
 }
 
 export async function listVersions(options: ListVersionsOptions): Promise<ListVersionsResult> {
@@ -26,5 +31,6 @@ export async function listVersions(options: ListVersionsOptions): Promise<ListVe
   }
   if (kind !== 'artifact') throw await unknownName(repo, options.artifact)
   const { tip, versions } = await loadSoundVersions(repo, options.artifact)
-  return { artifact: options.artifact, tip, versions }
+  const additions = await versionAdditions(new ManifestStore(repo), options.artifact)
+  return { artifact: options.artifact, tip, versions, additions }
 }

@@ -7,6 +7,8 @@ import { loadVersion, loadVersions, type VersionRecord } from '../git/versionInd
 import { describeChoices, kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { ManifestStore } from './manifestStore.js'
+import { additionsOf } from './versionAdditions.js'
+import type { AnnotationYaml } from '../domain/metadataAdditions.js'
 import { selectLink } from '../domain/modelLinks.js'
 
 /** A reference pinned to one version. */
@@ -25,6 +27,8 @@ export interface ResolvedVersion {
   record: VersionRecord
   /** For a registered model, the link that was followed. */
   link?: ModelLinkYaml
+  /** What was added after the fact (gmr meta set), when the command read it: the version's, then the link's. */
+  additions?: AnnotationYaml[]
 }
 
 export interface ResolveOptions extends RepoOptions {
@@ -34,7 +38,9 @@ export interface ResolveOptions extends RepoOptions {
 export async function resolve(options: ResolveOptions): Promise<ResolvedVersion> {
   const reference = parseReference(options.ref)
   const { repo } = await openRegistryContext(options)
-  return resolveReference(repo, reference)
+  const store = new ManifestStore(repo)
+  const resolved = await resolveReference(repo, reference, store)
+  return { ...resolved, additions: await additionsOf(store, resolved) }
 }
 
 /** Pin `<name>:<selector>` to a version; unknown names and selectors say what exists. */

@@ -9,6 +9,7 @@ import { describeModel, type ModelDescription } from './describeModel.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { summariseArtifact, type ArtifactSummary } from './listArtifacts.js'
 import { ManifestStore } from './manifestStore.js'
+import { additionsOf } from './versionAdditions.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
 import { loadSoundVersions } from './soundState.js'
 
@@ -56,8 +57,10 @@ export async function show(options: ShowOptions): Promise<ShowResult> {
     await loadSoundVersions(repo, reference.name)
     return { kind: 'artifact', artifact: await summariseArtifact(repo, new ManifestStore(repo), reference.name) }
   }
-  const version = await resolveReference(repo, reference)
-  await loadSoundVersions(repo, version.artifact)
+  const store = new ManifestStore(repo)
+  const resolved = await resolveReference(repo, reference, store)
+  await loadSoundVersions(repo, resolved.artifact)
+  const version = { ...resolved, additions: await additionsOf(store, resolved) }
   return { kind: 'version', version, files: await versionFiles(repo, version.record.tree) }
 }
 

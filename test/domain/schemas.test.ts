@@ -44,10 +44,11 @@ describe('schemas/', () => {
       'cli',
       'defs.schema.json',
       'model.schema.json',
+      'modelCard.schema.json',
       'registry.schema.json',
       'retired.schema.json',
     ])
-    for (const name of ['defs', 'registry', 'artifact', 'model', 'retired'] as const) {
+    for (const name of ['defs', 'registry', 'artifact', 'model', 'retired', 'modelCard'] as const) {
       const schema = readSchema(name)
       expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
       expect(schema.$id).toBe(`https://gmr.dev/schemas/${name}.schema.json`)

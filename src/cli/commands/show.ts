@@ -3,7 +3,8 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { artifactJson, modelJson, showVersionJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
-import { humanSize, inlineMetadata, isoDate, json, table } from '../render.js'
+import { humanSize, isoDate, json, table } from '../render.js'
+import { versionFieldLines } from '../renderMetadata.js'
 
 export function registerShow(program: Command, io: CliIo): void {
   program
@@ -61,9 +62,8 @@ export function registerShow(program: Command, io: CliIo): void {
           `version:  ${v.kind === 'model' ? `${v.name}:v${v.version} (${v.artifact}:v${v.artifactVersion})` : `${v.artifact}:v${v.version}`}`,
           `commit:   ${v.commit}`,
           `logged:   ${isoDate(r.time)} by ${r.author}`,
-          ...(r.description !== undefined ? [`message:  ${r.description.split('\n')[0]}`] : []),
           ...(r.source ? [`source:   ${r.source.commit}${r.source.dirty ? ' (dirty)' : ''}`] : []),
-          ...(Object.keys(r.metadata).length > 0 ? [`metadata: ${inlineMetadata(r.metadata)}`] : []),
+          ...versionFieldLines(v),
           `files:    ${files.length}, ${humanSize(files.reduce((n, f) => n + f.size, 0))}`,
         ].join('\n') + '\n\n',
       )

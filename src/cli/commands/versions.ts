@@ -3,7 +3,9 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { versionsJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
-import { inlineMetadata, isoDate, json, shortOid, table } from '../render.js'
+import { annotate, versionAnnotation } from '../../domain/metadataAdditions.js'
+import { isoDate, json, shortOid, table } from '../render.js'
+import { ADDED_LEGEND, annotatedInline } from '../renderMetadata.js'
 
 export function registerVersions(program: Command, io: CliIo): void {
   program
@@ -29,8 +31,9 @@ export async function versionsAction(io: CliIo, artifact: string, opts: { json?:
         shortOid(v.commit),
         isoDate(v.time),
         v.author.replace(/ <.*>$/, ''),
-        inlineMetadata(v.metadata),
+        annotatedInline(annotate(v, versionAnnotation({ name: artifact, additions: result.additions }, v.version))),
       ]),
     ),
   )
+  if (Object.keys(result.additions).length > 0) io.stdout(`${ADDED_LEGEND}\n`)
 }

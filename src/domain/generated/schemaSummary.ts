@@ -32,10 +32,10 @@ export interface NameRule {
   readonly mayNot: readonly string[]
 }
 
-export const schemaIds = {"defs":"https://gmr.dev/schemas/defs.schema.json","registry":"https://gmr.dev/schemas/registry.schema.json","artifact":"https://gmr.dev/schemas/artifact.schema.json","model":"https://gmr.dev/schemas/model.schema.json","retired":"https://gmr.dev/schemas/retired.schema.json"} as const
+export const schemaIds = {"defs":"https://gmr.dev/schemas/defs.schema.json","registry":"https://gmr.dev/schemas/registry.schema.json","artifact":"https://gmr.dev/schemas/artifact.schema.json","model":"https://gmr.dev/schemas/model.schema.json","retired":"https://gmr.dev/schemas/retired.schema.json","modelCard":"https://gmr.dev/schemas/modelCard.schema.json"} as const
 
 /** Changes whenever any schema changes: caches of validated manifests are keyed by it. */
-export const schemaFingerprint = '6f06ac98de3b'
+export const schemaFingerprint = 'ca0f9680fe00'
 
 /** The `default` (or `const`) of each top-level manifest field that has one. */
 export const manifestDefaults = {"registry":{"formatVersion":1,"largeFileThreshold":1048576},"artifact":{"type":"model"},"model":{}} as const

@@ -23,6 +23,13 @@ export interface ArtifactYaml {
   type?: string
   description?: string
   aliases?: Record<string, number>
+  additions?: Record<string, AnnotationYaml>
+}
+
+/** A description and metadata added after the fact (defs.schema.json#/$defs/annotation). */
+export interface AnnotationYaml {
+  description?: string
+  metadata?: Record<string, unknown>
 }
 
 /** One entry of a registered model's `versions:` list. */
@@ -32,6 +39,8 @@ export interface ModelLinkYaml {
   artifactVersion: number
   commit: string
   linkedAt: string
+  description?: string
+  metadata?: Record<string, unknown>
 }
 
 /** registry/models/<model>.yaml (schemas/model.schema.json). */
@@ -42,6 +51,20 @@ export interface ModelYaml {
   versions?: ModelLinkYaml[]
   aliases?: Record<string, number>
   nextVersion?: number
+}
+
+/** The front matter of registry/models/<model>.md (schemas/modelCard.schema.json). */
+export interface ModelCardYaml {
+  license?: string
+  datasets?: string[]
+  metrics?: Array<{ name: string; value: number | string; dataset?: string }>
+  intendedUse?: string
+  limitations?: string
+  language?: string | string[]
+  baseModel?: string
+  tags?: string[]
+  metric?: string
+  [key: string]: unknown
 }
 
 /** One entry of registry/retired.yaml (schemas/retired.schema.json). */
@@ -65,6 +88,7 @@ export const validateRegistry = validate20 as ValidateFunction<RegistryYaml>
 export const validateArtifact = validate24 as ValidateFunction<ArtifactYaml>
 export const validateModel = validate31 as ValidateFunction<ModelYaml>
 export const validateRetired = validate40 as ValidateFunction<RetiredYaml>
+export const validateModelCard = validate46 as ValidateFunction<ModelCardYaml>
 
 const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses.","const":1},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
 const schema33 = {"title":"branch name","description":"A git branch name, as `git check-ref-format --branch` accepts it.","type":"string","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","allOf":[{"description":"start with \"-\"","not":{"pattern":"^-"}},{"description":"be \"HEAD\"","not":{"const":"HEAD"}},{"description":"be \"@\"","not":{"const":"@"}},{"description":"contain \"@{\"","not":{"pattern":"@\\{"}},{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"contain \"//\"","not":{"pattern":"//"}},{"description":"start or end with \"/\"","not":{"pattern":"^/|/$"}},{"description":"have a component that starts with \".\"","not":{"pattern":"(^|/)\\."}},{"description":"have a component that ends in \".lock\"","not":{"pattern":"\\.lock(/|$)"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
@@ -923,7 +947,8 @@ return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/artifact.schema.json","title":"gmr artifact manifest (registry/artifacts/<artifact>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"type":{"description":"What the artifact holds.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,63}$","default":"model"},"description":{"type":"string"},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"}},"required":["name"],"additionalProperties":false};
+const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/artifact.schema.json","title":"gmr artifact manifest (registry/artifacts/<artifact>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"type":{"description":"What the artifact holds.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,63}$","default":"model"},"description":{"type":"string"},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"additions":{"description":"Descriptions and metadata added to logged versions after the fact (gmr meta set), keyed v<N>; the version commits never change.","type":"object","propertyNames":{"pattern":"^v(0|[1-9][0-9]{0,8})$"},"additionalProperties":{"$ref":"defs.schema.json#/$defs/annotation"}}},"required":["name"],"additionalProperties":false};
+const schema43 = {"title":"what was added to a version or a link after the fact (gmr meta set)","description":"A description and metadata recorded after the version was logged or the link made. They add to, and key by key override, what the version commit holds; the commit never changes.","type":"object","properties":{"description":{"type":"string"},"metadata":{"description":"Any map: metrics, notes, hyper-parameters.","type":"object"}},"additionalProperties":false};
 const schema37 = {"title":"name","description":"An artifact or registered-model name (one namespace); it becomes part of a branch and ref name.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","allOf":[{"$ref":"#/$defs/refSafe"}]};
 const pattern22 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
 
@@ -1392,6 +1417,7 @@ return errors === 0;
 validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const pattern23 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
+const pattern29 = new RegExp("^v(0|[1-9][0-9]{0,8})$", "u");
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/artifact.schema.json" */;
@@ -1416,7 +1442,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((key0 === "name") || (key0 === "type")) || (key0 === "description")) || (key0 === "aliases"))){
+if(!(((((key0 === "name") || (key0 === "type")) || (key0 === "description")) || (key0 === "aliases")) || (key0 === "additions"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1477,9 +1503,14 @@ vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+if(data.additions !== undefined){
+let data4 = data.additions;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key1 in data4){
+const _errs10 = errors;
+if(typeof key1 === "string"){
+if(!pattern29.test(key1)){
+const err5 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^v(0|[1-9][0-9]{0,8})$"},message:"must match pattern \""+"^v(0|[1-9][0-9]{0,8})$"+"\"",schema:"^v(0|[1-9][0-9]{0,8})$",parentSchema:schema36.properties.additions.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1488,13 +1519,102 @@ vErrors.push(err5);
 }
 errors++;
 }
+}
+var valid1 = _errs10 === errors;
+if(!valid1){
+const err6 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema36.properties.additions.propertyNames,parentSchema:schema36.properties.additions,data:data4};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+for(const key2 in data4){
+let data5 = data4[key2];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key3 in data5){
+if(!((key3 === "description") || (key3 === "metadata"))){
+const err7 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"defs.schema.json#/$defs/annotation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data5};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data5.description !== undefined){
+let data6 = data5.description;
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"defs.schema.json#/$defs/annotation/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.description.type,parentSchema:schema43.properties.description,data:data6};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data5.metadata !== undefined){
+let data7 = data5.metadata;
+if(!(data7 && typeof data7 == "object" && !Array.isArray(data7))){
+const err9 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/metadata",schemaPath:"defs.schema.json#/$defs/annotation/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.metadata.type,parentSchema:schema43.properties.metadata,data:data7};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"defs.schema.json#/$defs/annotation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.additions.type,parentSchema:schema36.properties.additions,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
 validate24.errors = vErrors;
 return errors === 0;
 }
 validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema43 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/model.schema.json","title":"gmr registered model manifest (registry/models/<model>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"description":{"type":"string"},"tags":{"type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/tag"},"uniqueItems":true},"versions":{"description":"Links to artifact versions in link order; each link's `version` is its number (v<K>), and numbers are never reused.","type":"array","items":{"$ref":"#/$defs/link"}},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"nextVersion":{"description":"The number the next link gets, written only after the highest link was unlinked, so that numbers are never reused. Absent: one more than the highest link's number.","$ref":"defs.schema.json#/$defs/versionNumber"}},"required":["name"],"additionalProperties":false,"$defs":{"link":{"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false}}};
-const schema46 = {"title":"tag","description":"A keyword on a registered model.","type":"string","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$"};
+const schema44 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/model.schema.json","title":"gmr registered model manifest (registry/models/<model>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"description":{"type":"string"},"tags":{"type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/tag"},"uniqueItems":true},"versions":{"description":"Links to artifact versions in link order; each link's `version` is its number (v<K>), and numbers are never reused.","type":"array","items":{"$ref":"#/$defs/link"}},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"nextVersion":{"description":"The number the next link gets, written only after the highest link was unlinked, so that numbers are never reused. Absent: one more than the highest link's number.","$ref":"defs.schema.json#/$defs/versionNumber"}},"required":["name"],"additionalProperties":false,"$defs":{"link":{"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"description":{"description":"The link's own description (gmr meta set <model>:v<K> --description TEXT).","type":"string"},"metadata":{"description":"The link's own metadata (gmr meta set <model>:v<K> key=value).","type":"object"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false}}};
+const schema47 = {"title":"tag","description":"A keyword on a registered model.","type":"string","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$"};
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1651,11 +1771,11 @@ return errors === 0;
 }
 validate32.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false};
-const schema50 = {"title":"commit id","description":"A full git commit id (SHA-1, lowercase hex).","type":"string","pattern":"^[0-9a-f]{40}$"};
-const schema51 = {"title":"timestamp","description":"An ISO 8601 date-time with a time zone. `format` is for editors; gmr enforces the pattern.","type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$","examples":["2024-05-01T12:00:00Z"]};
-const pattern34 = new RegExp("^[0-9a-f]{40}$", "u");
-const pattern35 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+const schema48 = {"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"description":{"description":"The link's own description (gmr meta set <model>:v<K> --description TEXT).","type":"string"},"metadata":{"description":"The link's own metadata (gmr meta set <model>:v<K> key=value).","type":"object"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false};
+const schema51 = {"title":"commit id","description":"A full git commit id (SHA-1, lowercase hex).","type":"string","pattern":"^[0-9a-f]{40}$"};
+const schema52 = {"title":"timestamp","description":"An ISO 8601 date-time with a time zone. `format` is for editors; gmr enforces the pattern.","type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$","examples":["2024-05-01T12:00:00Z"]};
+const pattern35 = new RegExp("^[0-9a-f]{40}$", "u");
+const pattern36 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1669,7 +1789,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.version === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1679,7 +1799,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.artifact === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1689,7 +1809,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.artifactVersion === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifactVersion"},message:"must have required property '"+"artifactVersion"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifactVersion"},message:"must have required property '"+"artifactVersion"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1699,7 +1819,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.commit === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "commit"},message:"must have required property '"+"commit"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "commit"},message:"must have required property '"+"commit"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1709,7 +1829,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.linkedAt === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "linkedAt"},message:"must have required property '"+"linkedAt"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "linkedAt"},message:"must have required property '"+"linkedAt"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1719,8 +1839,8 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "version") || (key0 === "artifact")) || (key0 === "artifactVersion")) || (key0 === "commit")) || (key0 === "linkedAt"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
+if(!(((((((key0 === "version") || (key0 === "artifact")) || (key0 === "artifactVersion")) || (key0 === "commit")) || (key0 === "linkedAt")) || (key0 === "description")) || (key0 === "metadata"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1809,8 +1929,8 @@ errors++;
 if(data.commit !== undefined){
 let data3 = data.commit;
 if(typeof data3 === "string"){
-if(!pattern34.test(data3)){
-const err12 = {instancePath:instancePath+"/commit",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema50,data:data3};
+if(!pattern35.test(data3)){
+const err12 = {instancePath:instancePath+"/commit",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema51,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1821,7 +1941,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/commit",schemaPath:"defs.schema.json#/$defs/commit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:data3};
+const err13 = {instancePath:instancePath+"/commit",schemaPath:"defs.schema.json#/$defs/commit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1834,8 +1954,8 @@ errors++;
 if(data.linkedAt !== undefined){
 let data4 = data.linkedAt;
 if(typeof data4 === "string"){
-if(!pattern35.test(data4)){
-const err14 = {instancePath:instancePath+"/linkedAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema51,data:data4};
+if(!pattern36.test(data4)){
+const err14 = {instancePath:instancePath+"/linkedAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema52,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1846,7 +1966,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/linkedAt",schemaPath:"defs.schema.json#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data4};
+const err15 = {instancePath:instancePath+"/linkedAt",schemaPath:"defs.schema.json#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.type,parentSchema:schema52,data:data4};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1856,14 +1976,40 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
+if(data.description !== undefined){
+let data5 = data.description;
+if(typeof data5 !== "string"){
+const err16 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.description.type,parentSchema:schema48.properties.description,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data6 = data.metadata;
+if(!(data6 && typeof data6 == "object" && !Array.isArray(data6))){
+const err17 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.metadata.type,parentSchema:schema48.properties.metadata,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -1953,7 +2099,7 @@ return errors === 0;
 }
 validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern33 = new RegExp("^[a-z0-9][a-z0-9._:-]{0,63}$", "u");
+const pattern34 = new RegExp("^[a-z0-9][a-z0-9._:-]{0,63}$", "u");
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/model.schema.json" */;
@@ -1968,7 +2114,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1979,7 +2125,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "description")) || (key0 === "tags")) || (key0 === "versions")) || (key0 === "aliases")) || (key0 === "nextVersion"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1998,7 +2144,7 @@ errors = vErrors.length;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.description.type,parentSchema:schema43.properties.description,data:data1};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.description.type,parentSchema:schema44.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2015,7 +2161,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(typeof data3 !== "string"){
-const err3 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.tags.items.type,parentSchema:schema43.properties.tags.items,data:data3};
+const err3 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.tags.items.type,parentSchema:schema44.properties.tags.items,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2025,8 +2171,8 @@ vErrors.push(err3);
 errors++;
 }
 if(typeof data3 === "string"){
-if(!pattern33.test(data3)){
-const err4 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"defs.schema.json#/$defs/tag/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema46,data:data3};
+if(!pattern34.test(data3)){
+const err4 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"defs.schema.json#/$defs/tag/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema47,data:data3};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2037,7 +2183,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"defs.schema.json#/$defs/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.type,parentSchema:schema46,data:data3};
+const err5 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"defs.schema.json#/$defs/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.type,parentSchema:schema47,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2058,7 +2204,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err6 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema43.properties.tags,data:data2};
+const err6 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema44.properties.tags,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2073,7 +2219,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.tags.type,parentSchema:schema43.properties.tags,data:data2};
+const err7 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.tags.type,parentSchema:schema44.properties.tags,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2095,7 +2241,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.versions.type,parentSchema:schema43.properties.versions,data:data4};
+const err8 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.versions.type,parentSchema:schema44.properties.versions,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2148,7 +2294,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2162,8 +2308,8 @@ return errors === 0;
 }
 validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema55 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/retired.schema.json","title":"gmr retirement record (registry/retired.yaml)","description":"Every registered model or artifact removed or renamed, oldest first. Entries are only ever appended: the record is what lets a manifest leave the registry without history shrinking silently.","type":"object","properties":{"retired":{"type":"array","items":{"$ref":"#/$defs/entry"}}},"required":["retired"],"additionalProperties":false,"$defs":{"entry":{"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false}}};
-const schema56 = {"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false};
+const schema56 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/retired.schema.json","title":"gmr retirement record (registry/retired.yaml)","description":"Every registered model or artifact removed or renamed, oldest first. Entries are only ever appended: the record is what lets a manifest leave the registry without history shrinking silently.","type":"object","properties":{"retired":{"type":"array","items":{"$ref":"#/$defs/entry"}}},"required":["retired"],"additionalProperties":false,"$defs":{"entry":{"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false}}};
+const schema57 = {"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2320,7 +2466,7 @@ return errors === 0;
 }
 validate42.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const pattern41 = new RegExp("^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$", "u");
+const pattern42 = new RegExp("^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$", "u");
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2334,7 +2480,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema56.required,parentSchema:schema56,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2344,7 +2490,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.name === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema56.required,parentSchema:schema56,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2354,7 +2500,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.retiredAt === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retiredAt"},message:"must have required property '"+"retiredAt"+"'",schema:schema56.required,parentSchema:schema56,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retiredAt"},message:"must have required property '"+"retiredAt"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2364,7 +2510,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.by === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema56.required,parentSchema:schema56,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2375,7 +2521,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "renamedTo")) || (key0 === "reason")) || (key0 === "retiredAt")) || (key0 === "by")) || (key0 === "branch")) || (key0 === "tip"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2388,7 +2534,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if(!((data0 === "model") || (data0 === "artifact"))){
-const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema56.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema56.properties.kind.enum,parentSchema:schema56.properties.kind,data:data0};
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema57.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema57.properties.kind.enum,parentSchema:schema57.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2413,7 +2559,7 @@ errors = vErrors.length;
 if(data.reason !== undefined){
 let data3 = data.reason;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.reason.type,parentSchema:schema56.properties.reason,data:data3};
+const err6 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.reason.type,parentSchema:schema57.properties.reason,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2426,8 +2572,8 @@ errors++;
 if(data.retiredAt !== undefined){
 let data4 = data.retiredAt;
 if(typeof data4 === "string"){
-if(!pattern35.test(data4)){
-const err7 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema51,data:data4};
+if(!pattern36.test(data4)){
+const err7 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema52,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2438,7 +2584,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data4};
+const err8 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.type,parentSchema:schema52,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2452,7 +2598,7 @@ if(data.by !== undefined){
 let data5 = data.by;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.name === undefined){
-const err9 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema56.properties.by.required,parentSchema:schema56.properties.by,data:data5};
+const err9 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema57.properties.by.required,parentSchema:schema57.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2462,7 +2608,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data5.email === undefined){
-const err10 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'",schema:schema56.properties.by.required,parentSchema:schema56.properties.by,data:data5};
+const err10 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'",schema:schema57.properties.by.required,parentSchema:schema57.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2473,7 +2619,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!((key1 === "name") || (key1 === "email"))){
-const err11 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema56.properties.by,data:data5};
+const err11 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema57.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2486,7 +2632,7 @@ errors++;
 if(data5.name !== undefined){
 let data6 = data5.name;
 if(typeof data6 !== "string"){
-const err12 = {instancePath:instancePath+"/by/name",schemaPath:"#/properties/by/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.by.properties.name.type,parentSchema:schema56.properties.by.properties.name,data:data6};
+const err12 = {instancePath:instancePath+"/by/name",schemaPath:"#/properties/by/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.by.properties.name.type,parentSchema:schema57.properties.by.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2499,7 +2645,7 @@ errors++;
 if(data5.email !== undefined){
 let data7 = data5.email;
 if(typeof data7 !== "string"){
-const err13 = {instancePath:instancePath+"/by/email",schemaPath:"#/properties/by/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.by.properties.email.type,parentSchema:schema56.properties.by.properties.email,data:data7};
+const err13 = {instancePath:instancePath+"/by/email",schemaPath:"#/properties/by/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.by.properties.email.type,parentSchema:schema57.properties.by.properties.email,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2511,7 +2657,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.properties.by.type,parentSchema:schema56.properties.by,data:data5};
+const err14 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.properties.by.type,parentSchema:schema57.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2524,8 +2670,8 @@ errors++;
 if(data.branch !== undefined){
 let data8 = data.branch;
 if(typeof data8 === "string"){
-if(!pattern41.test(data8)){
-const err15 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/pattern",keyword:"pattern",params:{pattern: "^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},message:"must match pattern \""+"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"+"\"",schema:"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$",parentSchema:schema56.properties.branch,data:data8};
+if(!pattern42.test(data8)){
+const err15 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/pattern",keyword:"pattern",params:{pattern: "^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},message:"must match pattern \""+"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"+"\"",schema:"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$",parentSchema:schema57.properties.branch,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2536,7 +2682,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.properties.branch.type,parentSchema:schema56.properties.branch,data:data8};
+const err16 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.branch.type,parentSchema:schema57.properties.branch,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2549,8 +2695,8 @@ errors++;
 if(data.tip !== undefined){
 let data9 = data.tip;
 if(typeof data9 === "string"){
-if(!pattern34.test(data9)){
-const err17 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema50,data:data9};
+if(!pattern35.test(data9)){
+const err17 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema51,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2561,7 +2707,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.type,parentSchema:schema50,data:data9};
+const err18 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2573,7 +2719,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2601,7 +2747,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.retired === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retired"},message:"must have required property '"+"retired"+"'",schema:schema55.required,parentSchema:schema55,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retired"},message:"must have required property '"+"retired"+"'",schema:schema56.required,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2612,7 +2758,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "retired")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2634,7 +2780,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.retired.type,parentSchema:schema55.properties.retired,data:data0};
+const err2 = {instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.retired.type,parentSchema:schema56.properties.retired,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2646,7 +2792,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2659,3 +2805,391 @@ validate40.errors = vErrors;
 return errors === 0;
 }
 validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema62 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/modelCard.schema.json","title":"gmr model card front matter (registry/models/<model>.md)","description":"The YAML between the two --- lines at the top of a model card, in the spirit of a Hugging Face model card. Every key is optional. Keys not named here are allowed and kept (cards from other tools carry many), but the named ones must have these shapes.","type":"object","properties":{"license":{"description":"An SPDX identifier such as apache-2.0, mit, or other.","type":"string"},"datasets":{"description":"The data sets the model was trained on.","type":"array","items":{"type":"string"}},"metrics":{"description":"Evaluation results: what was measured, the value, and on which data set.","type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"value":{"oneOf":[{"type":"number"},{"type":"string"}]},"dataset":{"type":"string"}},"required":["name","value"],"additionalProperties":false}},"intendedUse":{"description":"What the model is for, and for whom.","type":"string"},"limitations":{"description":"Where the model is known to fail or must not be used.","type":"string"},"language":{"description":"The natural language(s) the model handles, e.g. en or [en, fr].","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"baseModel":{"description":"The model this one was fine-tuned from.","type":"string"},"tags":{"type":"array","items":{"type":"string"}},"metric":{"description":"The metadata key the web view (gmr site) charts for this model; default: the first of metrics.","type":"string"}},"additionalProperties":true};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://gmr.dev/schemas/modelCard.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.license !== undefined){
+let data0 = data.license;
+if(typeof data0 !== "string"){
+const err0 = {instancePath:instancePath+"/license",schemaPath:"#/properties/license/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.license.type,parentSchema:schema62.properties.license,data:data0};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.datasets !== undefined){
+let data1 = data.datasets;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(typeof data2 !== "string"){
+const err1 = {instancePath:instancePath+"/datasets/" + i0,schemaPath:"#/properties/datasets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.datasets.items.type,parentSchema:schema62.properties.datasets.items,data:data2};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/datasets",schemaPath:"#/properties/datasets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.datasets.type,parentSchema:schema62.properties.datasets,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.metrics !== undefined){
+let data3 = data.metrics;
+if(Array.isArray(data3)){
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+let data4 = data3[i1];
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name === undefined){
+const err3 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema62.properties.metrics.items.required,parentSchema:schema62.properties.metrics.items,data:data4};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data4.value === undefined){
+const err4 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'",schema:schema62.properties.metrics.items.required,parentSchema:schema62.properties.metrics.items,data:data4};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data4){
+if(!(((key0 === "name") || (key0 === "value")) || (key0 === "dataset"))){
+const err5 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62.properties.metrics.items,data:data4};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data4.name !== undefined){
+let data5 = data4.name;
+if(typeof data5 !== "string"){
+const err6 = {instancePath:instancePath+"/metrics/" + i1+"/name",schemaPath:"#/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metrics.items.properties.name.type,parentSchema:schema62.properties.metrics.items.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data4.value !== undefined){
+let data6 = data4.value;
+const _errs16 = errors;
+let valid6 = false;
+let passing0 = null;
+const _errs17 = errors;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err7 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema62.properties.metrics.items.properties.value.oneOf[0].type,parentSchema:schema62.properties.metrics.items.properties.value.oneOf[0],data:data6};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs17 === errors;
+if(_valid0){
+valid6 = true;
+passing0 = 0;
+}
+const _errs19 = errors;
+if(typeof data6 !== "string"){
+const err8 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metrics.items.properties.value.oneOf[1].type,parentSchema:schema62.properties.metrics.items.properties.value.oneOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid0 = _errs19 === errors;
+if(_valid0 && valid6){
+valid6 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid6 = true;
+passing0 = 1;
+}
+}
+if(!valid6){
+const err9 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema62.properties.metrics.items.properties.value.oneOf,parentSchema:schema62.properties.metrics.items.properties.value,data:data6};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+else {
+errors = _errs16;
+if(vErrors !== null){
+if(_errs16){
+vErrors.length = _errs16;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data4.dataset !== undefined){
+let data7 = data4.dataset;
+if(typeof data7 !== "string"){
+const err10 = {instancePath:instancePath+"/metrics/" + i1+"/dataset",schemaPath:"#/properties/metrics/items/properties/dataset/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metrics.items.properties.dataset.type,parentSchema:schema62.properties.metrics.items.properties.dataset,data:data7};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.metrics.items.type,parentSchema:schema62.properties.metrics.items,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.metrics.type,parentSchema:schema62.properties.metrics,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.intendedUse !== undefined){
+let data8 = data.intendedUse;
+if(typeof data8 !== "string"){
+const err13 = {instancePath:instancePath+"/intendedUse",schemaPath:"#/properties/intendedUse/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.intendedUse.type,parentSchema:schema62.properties.intendedUse,data:data8};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.limitations !== undefined){
+let data9 = data.limitations;
+if(typeof data9 !== "string"){
+const err14 = {instancePath:instancePath+"/limitations",schemaPath:"#/properties/limitations/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.limitations.type,parentSchema:schema62.properties.limitations,data:data9};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.language !== undefined){
+let data10 = data.language;
+const _errs28 = errors;
+let valid7 = false;
+let passing1 = null;
+const _errs29 = errors;
+if(typeof data10 !== "string"){
+const err15 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.language.oneOf[0].type,parentSchema:schema62.properties.language.oneOf[0],data:data10};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid1 = _errs29 === errors;
+if(_valid1){
+valid7 = true;
+passing1 = 0;
+}
+const _errs31 = errors;
+if(Array.isArray(data10)){
+const len2 = data10.length;
+for(let i2=0; i2<len2; i2++){
+let data11 = data10[i2];
+if(typeof data11 !== "string"){
+const err16 = {instancePath:instancePath+"/language/" + i2,schemaPath:"#/properties/language/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.language.oneOf[1].items.type,parentSchema:schema62.properties.language.oneOf[1].items,data:data11};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.language.oneOf[1].type,parentSchema:schema62.properties.language.oneOf[1],data:data10};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+var _valid1 = _errs31 === errors;
+if(_valid1 && valid7){
+valid7 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid7 = true;
+passing1 = 1;
+}
+}
+if(!valid7){
+const err18 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema62.properties.language.oneOf,parentSchema:schema62.properties.language,data:data10};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+else {
+errors = _errs28;
+if(vErrors !== null){
+if(_errs28){
+vErrors.length = _errs28;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.baseModel !== undefined){
+let data12 = data.baseModel;
+if(typeof data12 !== "string"){
+const err19 = {instancePath:instancePath+"/baseModel",schemaPath:"#/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.baseModel.type,parentSchema:schema62.properties.baseModel,data:data12};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.tags !== undefined){
+let data13 = data.tags;
+if(Array.isArray(data13)){
+const len3 = data13.length;
+for(let i3=0; i3<len3; i3++){
+let data14 = data13[i3];
+if(typeof data14 !== "string"){
+const err20 = {instancePath:instancePath+"/tags/" + i3,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.tags.items.type,parentSchema:schema62.properties.tags.items,data:data14};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.tags.type,parentSchema:schema62.properties.tags,data:data13};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.metric !== undefined){
+let data15 = data.metric;
+if(typeof data15 !== "string"){
+const err22 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metric.type,parentSchema:schema62.properties.metric,data:data15};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};

@@ -1,0 +1,176 @@
+import { MissingMetadataKeyError, InvalidInputError } from './errors.js'
+import type { AnnotationYaml } from './generated/validators.js'
+import type { ArtifactYaml, ModelYaml } from './manifests.js'
+import { mergeMetadata, type Metadata } from './metadataMerge.js'
+import { flatten } from './metadataDelta.js'
+import { findLink } from './modelLinks.js'
+
+export type { AnnotationYaml }
+
+/**
+ * What was added to a version after it was logged (or to a link after it was made):
+ * a description and metadata kept in the manifests, since version commits never change.
+ * A version's `additions: { v<N>: … }` entry in its artifact's manifest; a link's own
+ * `description` and `metadata` fields in the model's manifest. Pure: readers merge
+ * them over what the commit holds, `gmr meta` computes the new manifests.
+ */
+
+/** The key of a version's entry in an artifact manifest's `versions:` map. */
+export function versionKey(version: number): string {
+  return `v${version}`
+}
+
+/** `v3` → 3; null for anything else. */
+export function versionOfKey(key: string): number | null {
+  return /^v(0|[1-9]\d{0,8})$/.test(key) ? Number(key.slice(1)) : null
+}
+
+export function versionAnnotation(artifact: ArtifactYaml | null | undefined, version: number): AnnotationYaml | undefined {
+  return artifact?.additions?.[versionKey(version)]
+}
+
+/** The link's own additions: its `description` and `metadata`. */
+export function linkAnnotation(link: { description?: string; metadata?: Metadata }): AnnotationYaml | undefined {
+  if (link.description === undefined && link.metadata === undefined) return undefined
+  return { ...(link.description !== undefined && { description: link.description }), ...(link.metadata && { metadata: link.metadata }) }
+}
+
+/** The artifact manifest with version `version`'s additions replaced (an empty one dropped, and an empty map with it). */
+export function withVersionAnnotation(artifact: ArtifactYaml, version: number, annotation: AnnotationYaml): ArtifactYaml {
+  const additions = { ...(artifact.additions ?? {}) }
+  if (isEmpty(annotation)) delete additions[versionKey(version)]
+  else additions[versionKey(version)] = annotation
+  const { additions: _old, ...rest } = artifact
+  return Object.keys(additions).length === 0 ? rest : { ...rest, additions: sortedByVersion(additions) }
+}
+
+/** The model manifest with link `version`'s own description and metadata replaced. */
+export function withLinkAnnotation(model: ModelYaml, version: number, annotation: AnnotationYaml): ModelYaml {
+  findLink(model, version)
+  const versions = (model.versions ?? []).map((link) => {
+    if (link.version !== version) return link
+    const { description: _d, metadata: _m, ...core } = link
+    return { ...core, ...(!isEmpty(annotation) && annotation) }
+  })
+  return { ...model, versions }
+}
+
+/** What `gmr meta set` / `gmr meta rm` asks for. */
+export interface AnnotationChange {
+  /** Keys to set (nested; dotted keys already split), winning key by key. */
+  set?: Metadata
+  /** Dotted keys to remove from the added metadata. */
+  remove?: readonly string[]
+  /** A new description; null removes the added one. */
+  description?: string | null
+}
+
+/**
+ * The additions after `change`. Removing a key (or the description) that was not
+ * added is refused: what the commit logged cannot be removed, only overridden.
+ * `what` names the version (`churn:v3`) in messages.
+ */
+export function changeAnnotation(current: AnnotationYaml | undefined, change: AnnotationChange, logged: Metadata, what: string): AnnotationYaml {
+  let metadata: Metadata = { ...(current?.metadata ?? {}) }
+  if (change.set) metadata = mergeMetadata(metadata, change.set)
+  for (const key of change.remove ?? []) {
+    if (!removePath(metadata, key.split('.'))) throw missingKey(what, key, flatten(logged).has(key) || hasPrefix(logged, key))
+  }
+  let description = current?.description
+  if (change.description === null) {
+    if (description === undefined) {
+      throw new MissingMetadataKeyError(`${what} has no added description to remove; set one with "gmr meta set ${what} --description TEXT"`, {
+        reference: what,
+      })
+    }
+    description = undefined
+  } else if (change.description !== undefined) description = change.description
+  return { ...(description !== undefined && { description }), ...(Object.keys(metadata).length > 0 && { metadata }) }
+}
+
+function missingKey(what: string, key: string, logged: boolean): MissingMetadataKeyError {
+  const why = logged
+    ? `"${key}" was logged with the version and cannot be removed (version commits never change); override it with "gmr meta set ${what} ${key}=VALUE"`
+    : `${what} has no added metadata key "${key}"; "gmr show ${what}" lists its metadata`
+  return new MissingMetadataKeyError(why, { reference: what, key, logged })
+}
+
+function hasPrefix(metadata: Metadata, key: string): boolean {
+  return [...flatten(metadata).keys()].some((k) => k.startsWith(`${key}.`))
+}
+
+/** Remove a nested key, and the maps it leaves empty; false when it was not there. */
+function removePath(metadata: Metadata, path: readonly string[]): boolean {
+  const [head, ...rest] = path
+  if (head === undefined || !(head in metadata)) return false
+  if (rest.length === 0) {
+    delete metadata[head]
+    return true
+  }
+  const inner = metadata[head]
+  if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return false
+  const copy = { ...(inner as Metadata) }
+  if (!removePath(copy, rest)) return false
+  if (Object.keys(copy).length === 0) delete metadata[head]
+  else metadata[head] = copy
+  return true
+}
+
+/** A version's description and metadata as readers show them: logged, added, and the two merged. */
+export interface AnnotatedFields {
+  /** The added description when there is one, else the logged one. */
+  description?: string
+  loggedDescription?: string
+  addedDescription?: string
+  /** The logged metadata with the added keys merged over it (deeply). */
+  metadata: Metadata
+  /** As the version commit records it. */
+  loggedMetadata: Metadata
+  /** What was added later (gmr meta set); {} when nothing was. */
+  addedMetadata: Metadata
+}
+
+/** Merge additions over what was logged; later additions win (a link's over its version's). */
+export function annotate(logged: { description?: string | undefined; metadata: Metadata }, ...additions: Array<AnnotationYaml | undefined>): AnnotatedFields {
+  let added: Metadata = {}
+  let addedDescription: string | undefined
+  for (const annotation of additions) {
+    if (annotation?.metadata) added = mergeMetadata(added, annotation.metadata)
+    if (annotation?.description !== undefined) addedDescription = annotation.description
+  }
+  const description = addedDescription ?? logged.description
+  return {
+    ...(description !== undefined && { description }),
+    ...(logged.description !== undefined && { loggedDescription: logged.description }),
+    ...(addedDescription !== undefined && { addedDescription }),
+    metadata: mergeMetadata(logged.metadata, added),
+    loggedMetadata: logged.metadata,
+    addedMetadata: added,
+  }
+}
+
+/** `set accuracy, notes; removed old; description` for a commit message. */
+export function describeAnnotationChange(change: AnnotationChange): string {
+  const parts: string[] = []
+  const set = [...flatten(change.set ?? {}).keys()]
+  if (set.length > 0) parts.push(`set ${set.join(', ')}`)
+  if ((change.remove ?? []).length > 0) parts.push(`removed ${change.remove!.join(', ')}`)
+  if (change.description === null) parts.push('removed the description')
+  else if (change.description !== undefined) parts.push('set the description')
+  return parts.join('; ')
+}
+
+/** Refuse a change that says nothing. */
+export function assertSomethingToChange(change: AnnotationChange, usage: string): void {
+  const keys = Object.keys(change.set ?? {}).length + (change.remove ?? []).length
+  if (keys === 0 && change.description === undefined) throw new InvalidInputError(`nothing to change: ${usage}`)
+}
+
+function isEmpty(annotation: AnnotationYaml): boolean {
+  return annotation.description === undefined && Object.keys(annotation.metadata ?? {}).length === 0
+}
+
+function sortedByVersion(versions: Record<string, AnnotationYaml>): Record<string, AnnotationYaml> {
+  const keys = Object.keys(versions).sort((a, b) => (versionOfKey(a) ?? 0) - (versionOfKey(b) ?? 0))
+  return Object.fromEntries(keys.map((k) => [k, versions[k]!]))
+}
