@@ -1,3 +1,4 @@
+import type { AdditionChange } from '../domain/metadataAdditions.js'
 import type { MetadataChange } from '../domain/metadataDelta.js'
 import type { AliasDiff, AliasTarget, LinkDiff, NameDiff, RegistryDiff, VersionSummary } from '../domain/registryDiff.js'
 import { inlineMetadata, shortOid } from './render.js'
@@ -44,6 +45,7 @@ function changeLines(change: NameDiff): string[] {
   for (const tag of change.tags.removed) lines.push(`- tag ${tag}`)
   if (change.description) lines.push(`~ description: ${JSON.stringify(change.description.from)} -> ${JSON.stringify(change.description.to)}`)
   if (change.type) lines.push(`~ type: ${change.type.from} -> ${change.type.to}`)
+  for (const a of change.additions) lines.push(additionLine(a))
   return lines
 }
 
@@ -90,4 +92,11 @@ function metadataChangeText(c: MetadataChange): string {
 
 export function value(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v) ?? 'null'
+}
+
+/** `~ v3 added metadata: reviewed new: true, description "…"`: what `gmr meta` changed. */
+function additionLine(a: AdditionChange): string {
+  const parts = a.metadata.map(metadataChangeText)
+  if (a.description) parts.push(a.description.to === null ? 'description removed' : `description ${JSON.stringify(a.description.to)}`)
+  return `~ ${a.target === 'link' ? 'link ' : ''}v${a.version} added metadata: ${parts.join(', ')}`
 }

@@ -100,6 +100,7 @@ function overviewTable(changes: readonly NameDiff[]): string[] {
       ...c.tags.removed.map((t) => `−\`${t}\``),
       ...(c.description ? ['description'] : []),
       ...(c.type ? [`type → ${md(c.type.to)}`] : []),
+      ...(c.additions.length > 0 ? [`metadata of ${c.additions.map((a) => `v${a.version}`).join(', ')}`] : []),
     ].join(' ')
     const versions = [c.versionsLogged.length > 0 ? `+${c.versionsLogged.length}` : '', c.branch ? `:warning: ${c.branch.state}` : ''].filter(Boolean).join(' ')
     lines.push(`| ${c.kind} | \`${c.name}\` | ${c.status} | ${versions} | ${links} | ${aliases} | ${other} |`)
@@ -190,6 +191,11 @@ function changeRows(c: NameDiff): string[][] {
   for (const t of c.tags.removed) rows.push(['tag removed', `\`${t}\``, ''])
   if (c.description) rows.push(['description', '', `${md(c.description.from) || '_(empty)_'} → ${md(c.description.to) || '_(empty)_'}`])
   if (c.type) rows.push(['type', '', `${md(c.type.from)} → ${md(c.type.to)}`])
+  for (const a of c.additions) {
+    const parts = a.metadata.map((m) => (m.direction === 'up' || m.direction === 'down' ? metricShort(m) : additionShort(m)))
+    if (a.description) parts.push(a.description.to === null ? 'description removed' : `description: ${md(a.description.to)}`)
+    rows.push(['metadata added after logging', `${a.target === 'link' ? 'link ' : ''}v${a.version}`, parts.join(', ')])
+  }
   return rows
 }
 
@@ -245,6 +251,12 @@ function changeWord(c: MetadataChange): string {
 
 function metricShort(c: MetadataChange): string {
   return `${md(c.key)} ${md(value(c.from))} → ${md(value(c.to))} ${c.direction === 'up' ? '▲' : '▼'}`
+}
+
+function additionShort(c: MetadataChange): string {
+  if (c.direction === 'added') return `${md(c.key)} = ${md(value(c.to))}`
+  if (c.direction === 'removed') return `${md(c.key)} removed`
+  return `${md(c.key)} ${md(value(c.from))} → ${md(value(c.to))}`
 }
 
 function inlineMd(metadata: Record<string, unknown>): string {

@@ -5,6 +5,7 @@ import { checkHistory } from './checkHistory.js'
 import { checkIndexState, type RegistryFileState } from './checkIndexState.js'
 import { treeShapeRule } from './checkTreeShape.js'
 import { lfsSizeMismatch } from './lfsPointer.js'
+import { additionsRule } from './metadataAdditionsRule.js'
 import type { ModelLinkYaml, ModelYaml } from './manifests.js'
 import { chainRepair } from './versionChain.js'
 import {
@@ -56,6 +57,7 @@ export function checkRegistry(input: CheckInput): Finding[] {
     ...lfsRule(head),
     ...treeShapeRule(head),
     ...retiredRecordRule(head),
+    ...additionsRule(head),
   ]
   if (input.base) {
     const protectedAliases = input.base.config.data?.protectedAliases ?? head.config.data?.protectedAliases ?? []

@@ -1,4 +1,5 @@
 import type { ManifestYaml, ModelLinkYaml, ModelYaml } from './manifests.js'
+import { additionChanges, additionText, type AdditionChange } from './metadataAdditions.js'
 
 /** One change between two states of a manifest, as `gmr history` and `gmr diff` tell it. */
 export type ManifestEvent =
@@ -14,6 +15,7 @@ export type ManifestEvent =
   | { type: 'tag-removed'; tag: string }
   | { type: 'description-changed'; from: string; to: string }
   | { type: 'type-changed'; from: string; to: string }
+  | ({ type: 'additions-changed' } & AdditionChange)
 
 /** What changed from `before` to `after` (either may be absent: created, deleted). */
 export function manifestEvents(before: ManifestYaml | null, after: ManifestYaml | null): ManifestEvent[] {
@@ -34,6 +36,7 @@ export function manifestEvents(before: ManifestYaml | null, after: ManifestYaml 
   if (oldDescription !== newDescription) {
     events.push({ type: 'description-changed', from: oldDescription, to: newDescription })
   }
+  events.push(...additionChanges(before, after).map((change) => ({ type: 'additions-changed' as const, ...change })))
   if ('type' in after || 'type' in old) {
     const [from, to] = [(old as { type?: string }).type ?? 'model', (after as { type?: string }).type ?? 'model']
     if (from !== to) events.push({ type: 'type-changed', from, to })
@@ -100,5 +103,7 @@ export function describeEvent(event: ManifestEvent): string {
       return `description changed to "${event.to}"`
     case 'type-changed':
       return `type changed ${event.from} -> ${event.to}`
+    case 'additions-changed':
+      return additionText(event)
   }
 }

@@ -1,8 +1,8 @@
 import { MissingMetadataKeyError, InvalidInputError } from './errors.js'
 import type { AnnotationYaml } from './generated/validators.js'
-import type { ArtifactYaml, ModelYaml } from './manifests.js'
+import type { ArtifactYaml, ManifestYaml, ModelYaml } from './manifests.js'
 import { mergeMetadata, type Metadata } from './metadataMerge.js'
-import { flatten } from './metadataDelta.js'
+import { flatten, metadataChanges, type MetadataChange } from './metadataDelta.js'
 import { findLink } from './modelLinks.js'
 
 export type { AnnotationYaml }
@@ -173,4 +173,56 @@ function isEmpty(annotation: AnnotationYaml): boolean {
 function sortedByVersion(versions: Record<string, AnnotationYaml>): Record<string, AnnotationYaml> {
   const keys = Object.keys(versions).sort((a, b) => (versionOfKey(a) ?? 0) - (versionOfKey(b) ?? 0))
   return Object.fromEntries(keys.map((k) => [k, versions[k]!]))
+}
+
+/** How a version's (or a link's) additions changed between two states of its manifest. */
+export interface AdditionChange {
+  target: 'version' | 'link'
+  /** The artifact's version number, or the model's link number. */
+  version: number
+  /** The added description before and after (null: none); null when it did not change. */
+  description: { from: string | null; to: string | null } | null
+  /** The added metadata's changes, key by dotted key. */
+  metadata: MetadataChange[]
+}
+
+/** Every version (artifact) or link (model) whose additions differ from `before` to `after`. */
+export function additionChanges(before: ManifestYaml | null, after: ManifestYaml): AdditionChange[] {
+  const pairs: Array<[AdditionChange['target'], number, AnnotationYaml | undefined, AnnotationYaml | undefined]> = []
+  if (isModel(after)) {
+    const old = new Map(((before as ModelYaml | null)?.versions ?? []).map((link) => [link.version, link]))
+    for (const link of after.versions ?? []) {
+      const prev = old.get(link.version)
+      pairs.push(['link', link.version, prev && linkAnnotation(prev), linkAnnotation(link)])
+    }
+  } else {
+    const [old, now] = [(before as ArtifactYaml | null)?.additions ?? {}, (after as ArtifactYaml).additions ?? {}]
+    const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])]
+    for (const key of keys.sort((a, b) => (versionOfKey(a) ?? 0) - (versionOfKey(b) ?? 0))) {
+      pairs.push(['version', versionOfKey(key) ?? -1, old[key], now[key]])
+    }
+  }
+  const changes: AdditionChange[] = []
+  for (const [target, version, from, to] of pairs) {
+    const [d0, d1] = [from?.description ?? null, to?.description ?? null]
+    const description = d0 === d1 ? null : { from: d0, to: d1 }
+    const metadata = metadataChanges(from?.metadata ?? {}, to?.metadata ?? {})
+    if (description !== null || metadata.length > 0) changes.push({ target, version, description, metadata })
+  }
+  return changes
+}
+
+/** `v3: reviewed = true, auc 0.91 -> 0.93, notes removed; description "…"`, for history. */
+export function additionText(change: AdditionChange): string {
+  const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? 'null')
+  const parts = change.metadata.map((c) =>
+    c.direction === 'added' ? `${c.key} = ${show(c.to)}` : c.direction === 'removed' ? `${c.key} removed` : `${c.key} ${show(c.from)} -> ${show(c.to)}`,
+  )
+  if (change.description) parts.push(change.description.to === null ? 'description removed' : `description "${change.description.to.split('\n')[0]}"`)
+  return `${change.target === 'link' ? 'link ' : ''}v${change.version} added after the fact: ${parts.join(', ')}`
+}
+
+/** Only a model manifest has a `versions:` list; only an artifact's has `additions:`. */
+function isModel(manifest: ManifestYaml): manifest is ModelYaml {
+  return Array.isArray((manifest as ModelYaml).versions)
 }

@@ -1,5 +1,6 @@
 import { manifestEvents, type ManifestEvent } from './manifestEvents.js'
 import type { ModelLinkYaml, ModelYaml } from './manifests.js'
+import type { AdditionChange } from './metadataAdditions.js'
 import { metadataChanges, type MetadataChange } from './metadataDelta.js'
 import {
   manifestsByPath,
@@ -52,6 +53,8 @@ export interface NameDiff {
   versionsLogged: VersionSummary[]
   /** The branch did not just grow: it is behind the base, rewritten, or gone. */
   branch: BranchProblem | null
+  /** Descriptions and metadata added to versions (or links) after the fact that changed (gmr meta). */
+  additions: AdditionChange[]
 }
 
 export type BranchProblem =
@@ -120,6 +123,8 @@ export interface DiffCounts {
   tagsRemoved: number
   descriptionsChanged: number
   typesChanged: number
+  /** Versions and links whose after-the-fact description or metadata changed. */
+  additionsChanged: number
 }
 
 export interface DiffRegistryOptions {
@@ -195,6 +200,7 @@ function emptyDiff(kind: EntityKind, name: string, path: string | null): NameDif
     type: null,
     versionsLogged: [],
     branch: null,
+    additions: [],
   }
 }
 
@@ -216,7 +222,8 @@ function manifestDiff(
     return manifest ? aliasTarget(manifest, version, lookup[side]) : null
   }
   for (const event of events) applyEvent(diff, event, target, protectedAliases, lookup.head)
-  const changed = diff.links.length + diff.aliases.length + diff.tags.added.length + diff.tags.removed.length > 0 || diff.description || diff.type
+  const changed =
+    diff.links.length + diff.aliases.length + diff.tags.added.length + diff.tags.removed.length + diff.additions.length > 0 || diff.description || diff.type
   return changed || diff.status === 'added' ? diff : null
 }
 
@@ -260,6 +267,11 @@ function applyEvent(
     case 'type-changed':
       diff.type = { from: event.from, to: event.to }
       return
+    case 'additions-changed': {
+      const { type: _type, ...change } = event
+      diff.additions.push(change)
+      return
+    }
     case 'created':
     case 'deleted':
       return
@@ -341,6 +353,7 @@ function countChanges(changes: readonly NameDiff[]): DiffCounts {
     tagsRemoved: 0,
     descriptionsChanged: 0,
     typesChanged: 0,
+    additionsChanged: 0,
   }
   for (const c of changes) {
     counts[c.kind === 'model' ? 'models' : 'artifacts'][c.status]++
@@ -355,6 +368,7 @@ function countChanges(changes: readonly NameDiff[]): DiffCounts {
     counts.tagsRemoved += c.tags.removed.length
     if (c.description) counts.descriptionsChanged++
     if (c.type) counts.typesChanged++
+    counts.additionsChanged += c.additions.length
   }
   return counts
 }
@@ -390,6 +404,7 @@ function summaryLine(counts: DiffCounts, changes: readonly NameDiff[], unreadabl
   add(counts.tagsRemoved, 'tag', 'tags', 'removed')
   add(counts.descriptionsChanged, 'description', 'descriptions', 'changed')
   add(counts.typesChanged, 'type', 'types', 'changed')
+  add(counts.additionsChanged, "version's added metadata", "versions' added metadata", 'changed')
   const rewritten = changes.filter((c) => c.branch?.state === 'rewritten').length
   add(rewritten, 'artifact branch', 'artifact branches', 'rewritten')
   const unread = unreadable > 0 ? `${unreadable === 1 ? '1 manifest does' : `${unreadable} manifests do`} not parse (run gmr check)` : ''
