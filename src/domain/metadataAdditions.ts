@@ -2,6 +2,7 @@ import { MissingMetadataKeyError, InvalidInputError } from './errors.js'
 import type { AnnotationYaml } from './generated/validators.js'
 import type { ArtifactYaml, ManifestYaml, ModelYaml } from './manifests.js'
 import { mergeMetadata, type Metadata } from './metadataMerge.js'
+import { deepEqual } from './manifestDocument.js'
 import { flatten, metadataChanges, type MetadataChange } from './metadataDelta.js'
 import { findLink } from './modelLinks.js'
 
@@ -225,4 +226,49 @@ export function additionText(change: AdditionChange): string {
 /** Only a model manifest has a `versions:` list; only an artifact's has `additions:`. */
 function isModel(manifest: ManifestYaml): manifest is ModelYaml {
   return Array.isArray((manifest as ModelYaml).versions)
+}
+
+/** What a re-log of unchanged files said that the version does not: keys with other values, a new description. */
+export interface UnrecordedFields {
+  metadata: Metadata
+  description?: string
+}
+
+/**
+ * The metadata and description given to a log that matched an existing version,
+ * where they differ from what that version holds (logged, with additions merged);
+ * null when they say nothing new.
+ */
+export function unrecordedFields(given: { metadata: Metadata; description?: string | undefined }, current: AnnotatedFields): UnrecordedFields | null {
+  const now = flatten(current.metadata)
+  const metadata: Metadata = {}
+  for (const [key, value] of flatten(given.metadata)) {
+    if (!now.has(key) || !deepEqual(now.get(key), value)) metadata[key] = value
+  }
+  const description = given.description !== undefined && given.description !== current.description ? given.description : undefined
+  if (Object.keys(metadata).length === 0 && description === undefined) return null
+  return { metadata, ...(description !== undefined && { description }) }
+}
+
+/** The `gmr meta set` command line that records `fields` (flattened keys), quoted for a POSIX shell. */
+export function metaSetCommand(reference: string, fields: UnrecordedFields): string {
+  const words = ['gmr', 'meta', 'set', reference]
+  for (const [key, value] of Object.entries(fields.metadata)) words.push(`${key}=${pairValue(value)}`)
+  if (fields.description !== undefined) words.push('--description', fields.description)
+  return words.map(shellQuote).join(' ')
+}
+
+/**
+ * A value as `key=value` text that reads back as it (see parseMetadataPairs): plain words
+ * stay, other strings are double-quoted YAML. Lists and maps have no key=value form and
+ * come out as their JSON text.
+ */
+function pairValue(value: unknown): string {
+  if (typeof value !== 'string') return JSON.stringify(value) ?? 'null'
+  const plain = /^[A-Za-z_][\w./-]*$/.test(value) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(value)
+  return plain ? value : JSON.stringify(value)
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }

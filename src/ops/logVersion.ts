@@ -1,6 +1,7 @@
 import { sleep } from '../domain/async.js'
 import { GmrError, InvalidInputError, InvalidMetadataError } from '../domain/errors.js'
 import { mergeMetadata, parseMetadataDocument, type Metadata } from '../domain/metadata.js'
+import { annotate, metaSetCommand, unrecordedFields, versionAnnotation, type UnrecordedFields } from '../domain/metadataAdditions.js'
 import { assertAlias, assertName } from '../domain/names.js'
 import { resolvePath } from '../domain/paths.js'
 import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
@@ -58,6 +59,11 @@ export interface LogVersionResult {
   lfsObjectsWritten: number
   /** With `aliases`: each alias set on the version, in the order given. */
   aliasesSet?: SetAliasResult[]
+  /**
+   * For an unchanged version: the metadata and description given that it does not hold,
+   * which this log did not record, and the command that records them.
+   */
+  unrecorded?: UnrecordedFields & { command: string }
 }
 
 const MAX_ATTEMPTS = 200
@@ -134,7 +140,10 @@ async function commitSnapshot(
   let known = await loadSoundVersions(repo, options.artifact)
   const same = known.versions.find((v) => v.tree === snapshot.tree)
   // An unchanged version writes nothing, unless its LFS objects had gone missing from the store.
-  if (same) return unchangedResult(options.artifact, same, snapshot.entries, await snapshot.writeLfs())
+  if (same) {
+    const result = unchangedResult(options.artifact, same, snapshot.entries, await snapshot.writeLfs())
+    return { ...result, ...(await unrecorded(repo, options, same, metadata)) }
+  }
 
   const signer = await commitSigner(repo, ctx.env, options.sign)
   const written = await snapshot.write()
@@ -181,6 +190,20 @@ async function commitSnapshot(
     const raced = known.versions.find((v) => v.tree === snapshot.tree)
     if (raced) return unchangedResult(options.artifact, raced, snapshot.entries, 0)
   }
+}
+
+/** What a log of unchanged files said that the version does not hold (see UnrecordedFields). */
+async function unrecorded(
+  repo: Repo,
+  options: LogVersionOptions,
+  version: ArtifactVersions['versions'][number],
+  metadata: Metadata,
+): Promise<Pick<LogVersionResult, 'unrecorded'>> {
+  const added = versionAnnotation((await new ManifestStore(repo).read('artifact', options.artifact))?.data, version.version)
+  const current = annotate({ description: version.description, metadata: version.metadata }, added)
+  const fields = unrecordedFields({ metadata, description: options.description }, current)
+  if (fields === null) return {}
+  return { unrecorded: { ...fields, command: metaSetCommand(`${options.artifact}:v${version.version}`, fields) } }
 }
 
 function assertThreshold(threshold: number): void {

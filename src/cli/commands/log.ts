@@ -5,6 +5,7 @@ import { collect, examples } from '../options.js'
 import { progressDisplay } from '../progress.js'
 import { logJson } from '../jsonOutput.js'
 import { json } from '../render.js'
+import type { LogVersionResult } from '../../ops/logVersion.js'
 
 interface LogFlags {
   message?: string
@@ -43,7 +44,8 @@ export function registerLog(program: Command, io: CliIo): void {
         'gmr log churn ./out --alias best',
         'gmr log churn ./out --large-file-threshold 10485760',
       ) +
-        '\nLogging files identical to an existing version writes nothing and prints "<artifact>:v<N> (unchanged)".\n' +
+        '\nLogging files identical to an existing version writes nothing and prints "<artifact>:v<N> (unchanged)";\n' +
+        'metadata or a message it does not hold are not recorded, and stderr names the "gmr meta set" command that records them.\n' +
         'Large files go to .git/lfs/objects as Git LFS does it; the version holds their pointers and a .gitattributes.\n',
     )
     .action(async (artifact: string, paths: string[], opts: LogFlags) => {
@@ -68,6 +70,7 @@ export function registerLog(program: Command, io: CliIo): void {
         return io.stdout(json(logJson(result, resolved)))
       }
       io.stdout(`${result.artifact}:v${result.version}${result.unchanged ? ' (unchanged)' : ''}\n`)
+      if (result.unrecorded) io.stderr(`${unrecordedNote(result)}\n`)
     })
 }
 
@@ -84,4 +87,11 @@ function byteCount(value: string): number {
     throw new InvalidArgumentError('give a whole number of bytes, at least 1 (e.g. 1048576 for 1 MiB).')
   }
   return n
+}
+
+/** One line: what was not recorded, and the command that records it. */
+function unrecordedNote(result: LogVersionResult): string {
+  const { metadata, description, command } = result.unrecorded!
+  const what = [...(Object.keys(metadata).length > 0 ? [`metadata ${Object.keys(metadata).join(', ')}`] : []), ...(description !== undefined ? ['the message'] : [])]
+  return `note: ${result.artifact}:v${result.version} already has these files, so this log did not record ${what.join(' or ')} (version commits never change); record it with: ${command}`
 }
