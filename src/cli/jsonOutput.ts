@@ -29,6 +29,7 @@ import type { VerifyResult } from '../ops/verify.js'
 import { annotate, versionAnnotation, type AnnotationYaml } from '../domain/metadataAdditions.js'
 import type { ListVersionsResult } from '../ops/listVersions.js'
 import type { SetMetadataResult } from '../ops/setMetadata.js'
+import type { ModelCardResult } from '../ops/modelCard.js'
 import { isoDate } from './render.js'
 
 // The --json contract (schemas/cli/*.schema.json): the top level is always an object;
@@ -141,8 +142,8 @@ function versionFilesJson(resolved: ResolvedVersion, files: readonly VersionFile
 
 /** `gmr meta set|rm --json`: the version or link changed, and its fields after the change. */
 export function metaJson(result: SetMetadataResult) {
-  const { reference, target, changed, commit, paths, fields } = result
-  return { reference, target, changed, commit, paths, ...fields }
+  const { reference, target, fields } = result
+  return { reference, target, ...fields, edit: editJson(result) }
 }
 
 export function showVersionJson(resolved: ResolvedVersion, files: VersionFile[]) {
@@ -378,6 +379,8 @@ function diffCountsJson(counts: DiffCounts) {
     tagsRemoved: 'tagRemovedCount',
     descriptionsChanged: 'descriptionChangedCount',
     typesChanged: 'typeChangedCount',
+    additionsChanged: 'additionChangedCount',
+    cardsChanged: 'cardChangedCount',
   }
   const { models, artifacts, ...rest } = counts
   return {
@@ -448,6 +451,17 @@ export function siteJson(result: WriteSiteResult) {
     artifactPageCount: result.artifacts,
     byteCount: result.bytes,
     largestPage: { path: result.largest.path, byteCount: result.largest.bytes },
+  }
+}
+
+/** `gmr card <model> [--set FILE] --json`: the card's front matter and body (and, with --set, the edit). */
+export function cardJson(card: ModelCardResult | (ModelCardResult & MutationResult)) {
+  return {
+    model: card.model,
+    path: card.path,
+    frontMatter: card.frontMatter,
+    body: card.body,
+    ...('changed' in card && { edit: editJson(card) }),
   }
 }
 

@@ -4,6 +4,7 @@ import { parseTimeout, TIMEOUT_ENV } from '../remote/timeouts.js'
 import { registerAlias } from './commands/alias.js'
 import { registerArtifact } from './commands/artifact.js'
 import { registerCache } from './commands/cache.js'
+import { registerCard } from './commands/card.js'
 import { registerCheck } from './commands/check.js'
 import { registerCompletion } from './commands/completion.js'
 import { registerDiff } from './commands/diff.js'
@@ -88,6 +89,7 @@ export function buildProgram(io: CliIo): Command {
   registerAlias(program, io)
   registerTag(program, io)
   registerMeta(program, io)
+  registerCard(program, io)
   registerShow(program, io)
   registerResolve(program, io)
   registerDownload(program, io)

@@ -1,4 +1,5 @@
 import type { AdditionChange } from '../domain/metadataAdditions.js'
+import type { CardDiff } from '../domain/modelCardRules.js'
 import type { MetadataChange } from '../domain/metadataDelta.js'
 import type { AliasDiff, AliasTarget, LinkDiff, NameDiff, RegistryDiff, VersionSummary } from '../domain/registryDiff.js'
 import { inlineMetadata, shortOid } from './render.js'
@@ -46,6 +47,7 @@ function changeLines(change: NameDiff): string[] {
   if (change.description) lines.push(`~ description: ${JSON.stringify(change.description.from)} -> ${JSON.stringify(change.description.to)}`)
   if (change.type) lines.push(`~ type: ${change.type.from} -> ${change.type.to}`)
   for (const a of change.additions) lines.push(additionLine(a))
+  if (change.card) lines.push(cardLine(change.card))
   return lines
 }
 
@@ -99,4 +101,14 @@ function additionLine(a: AdditionChange): string {
   const parts = a.metadata.map(metadataChangeText)
   if (a.description) parts.push(a.description.to === null ? 'description removed' : `description ${JSON.stringify(a.description.to)}`)
   return `~ ${a.target === 'link' ? 'link ' : ''}v${a.version} added metadata: ${parts.join(', ')}`
+}
+
+/** `~ model card: license mit -> apache-2.0, body changed`. */
+function cardLine(card: CardDiff): string {
+  const mark = card.change === 'added' ? '+' : card.change === 'removed' ? '-' : '~'
+  if (card.change === 'removed') return `${mark} model card removed`
+  const parts = card.frontMatter.map(metadataChangeText)
+  if (card.unreadable) parts.push('front matter does not parse (run gmr check)')
+  if (card.bodyChanged && card.change === 'changed') parts.push('text changed')
+  return `${mark} model card ${card.change}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`
 }

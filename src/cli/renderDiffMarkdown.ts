@@ -1,4 +1,5 @@
 import type { MetadataChange } from '../domain/metadataDelta.js'
+import type { CardDiff } from '../domain/modelCardRules.js'
 import { flatten } from '../domain/metadataDelta.js'
 import type { AliasDiff, AliasTarget, LinkDiff, NameDiff, RegistryDiff, VersionSummary } from '../domain/registryDiff.js'
 import { shortOid } from './render.js'
@@ -101,6 +102,7 @@ function overviewTable(changes: readonly NameDiff[]): string[] {
       ...(c.description ? ['description'] : []),
       ...(c.type ? [`type → ${md(c.type.to)}`] : []),
       ...(c.additions.length > 0 ? [`metadata of ${c.additions.map((a) => `v${a.version}`).join(', ')}`] : []),
+      ...(c.card ? [`card ${c.card.change}`] : []),
     ].join(' ')
     const versions = [c.versionsLogged.length > 0 ? `+${c.versionsLogged.length}` : '', c.branch ? `:warning: ${c.branch.state}` : ''].filter(Boolean).join(' ')
     lines.push(`| ${c.kind} | \`${c.name}\` | ${c.status} | ${versions} | ${links} | ${aliases} | ${other} |`)
@@ -196,6 +198,7 @@ function changeRows(c: NameDiff): string[][] {
     if (a.description) parts.push(a.description.to === null ? 'description removed' : `description: ${md(a.description.to)}`)
     rows.push(['metadata added after logging', `${a.target === 'link' ? 'link ' : ''}v${a.version}`, parts.join(', ')])
   }
+  if (c.card) rows.push(...cardRows(c.card, c.name))
   return rows
 }
 
@@ -251,6 +254,17 @@ function changeWord(c: MetadataChange): string {
 
 function metricShort(c: MetadataChange): string {
   return `${md(c.key)} ${md(value(c.from))} → ${md(value(c.to))} ${c.direction === 'up' ? '▲' : '▼'}`
+}
+
+/** One row per front-matter key that changed, and one for the text. */
+function cardRows(card: CardDiff, model: string): string[][] {
+  const what = `\`registry/models/${model}.md\``
+  if (card.change === 'removed') return [['model card removed', what, '']]
+  const rows = card.frontMatter.map((m) => [`model card ${card.change}`, md(m.key), additionShort(m)])
+  if (card.unreadable) rows.push([':warning: model card', what, 'the front matter does not parse; `gmr check` says why'])
+  if (card.change === 'added' && rows.length === 0) rows.push(['model card added', what, ''])
+  if (card.change === 'changed' && card.bodyChanged) rows.push(['model card changed', what, 'text changed'])
+  return rows
 }
 
 function additionShort(c: MetadataChange): string {

@@ -6,6 +6,7 @@ import { checkIndexState, type RegistryFileState } from './checkIndexState.js'
 import { treeShapeRule } from './checkTreeShape.js'
 import { lfsSizeMismatch } from './lfsPointer.js'
 import { additionsRule } from './metadataAdditionsRule.js'
+import { modelCardRule } from './modelCardRules.js'
 import type { ModelLinkYaml, ModelYaml } from './manifests.js'
 import { chainRepair } from './versionChain.js'
 import {
@@ -58,6 +59,7 @@ export function checkRegistry(input: CheckInput): Finding[] {
     ...treeShapeRule(head),
     ...retiredRecordRule(head),
     ...additionsRule(head),
+    ...modelCardRule(head),
   ]
   if (input.base) {
     const protectedAliases = input.base.config.data?.protectedAliases ?? head.config.data?.protectedAliases ?? []

@@ -1,6 +1,7 @@
 import { manifestEvents, type ManifestEvent } from './manifestEvents.js'
 import type { ModelLinkYaml, ModelYaml } from './manifests.js'
 import type { AdditionChange } from './metadataAdditions.js'
+import { cardChanges, type CardDiff } from './modelCardRules.js'
 import { metadataChanges, type MetadataChange } from './metadataDelta.js'
 import {
   manifestsByPath,
@@ -55,6 +56,8 @@ export interface NameDiff {
   branch: BranchProblem | null
   /** Descriptions and metadata added to versions (or links) after the fact that changed (gmr meta). */
   additions: AdditionChange[]
+  /** The model's card (`registry/models/<model>.md`), when it changed. */
+  card: CardDiff | null
 }
 
 export type BranchProblem =
@@ -125,6 +128,7 @@ export interface DiffCounts {
   typesChanged: number
   /** Versions and links whose after-the-fact description or metadata changed. */
   additionsChanged: number
+  cardsChanged: number
 }
 
 export interface DiffRegistryOptions {
@@ -166,6 +170,16 @@ export function diffRegistry(base: RegistrySnapshot, head: RegistrySnapshot, opt
     entry.branch = branch.problem
   }
 
+  for (const [model, card] of cardChanges(base, head)) {
+    let entry = changes.find((c) => c.kind === 'model' && c.name === model)
+    if (!entry) {
+      const path = (heads.get(`registry/models/${model}.yaml`) ?? bases.get(`registry/models/${model}.yaml`))?.path ?? null
+      entry = emptyDiff('model', model, path)
+      changes.push(entry)
+    }
+    entry.card = card
+  }
+
   changes.sort((a, b) => (a.kind === b.kind ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.kind === 'model' ? -1 : 1))
   const counts = countChanges(changes)
   return {
@@ -201,6 +215,7 @@ function emptyDiff(kind: EntityKind, name: string, path: string | null): NameDif
     versionsLogged: [],
     branch: null,
     additions: [],
+    card: null,
   }
 }
 
@@ -354,6 +369,7 @@ function countChanges(changes: readonly NameDiff[]): DiffCounts {
     descriptionsChanged: 0,
     typesChanged: 0,
     additionsChanged: 0,
+    cardsChanged: 0,
   }
   for (const c of changes) {
     counts[c.kind === 'model' ? 'models' : 'artifacts'][c.status]++
@@ -369,6 +385,7 @@ function countChanges(changes: readonly NameDiff[]): DiffCounts {
     if (c.description) counts.descriptionsChanged++
     if (c.type) counts.typesChanged++
     counts.additionsChanged += c.additions.length
+    if (c.card) counts.cardsChanged++
   }
   return counts
 }
@@ -405,6 +422,7 @@ function summaryLine(counts: DiffCounts, changes: readonly NameDiff[], unreadabl
   add(counts.descriptionsChanged, 'description', 'descriptions', 'changed')
   add(counts.typesChanged, 'type', 'types', 'changed')
   add(counts.additionsChanged, "version's added metadata", "versions' added metadata", 'changed')
+  add(counts.cardsChanged, 'model card', 'model cards', 'changed')
   const rewritten = changes.filter((c) => c.branch?.state === 'rewritten').length
   add(rewritten, 'artifact branch', 'artifact branches', 'rewritten')
   const unread = unreadable > 0 ? `${unreadable === 1 ? '1 manifest does' : `${unreadable} manifests do`} not parse (run gmr check)` : ''

@@ -3,6 +3,7 @@ import { parsePlainYaml } from './fastYaml.js'
 import { validateArtifact, validateModel } from './generated/validators.js'
 import type { NameKind } from './layout.js'
 import type { ManifestYaml, ModelYaml } from './manifests.js'
+import type { ModelCard } from './modelCard.js'
 import { parseRegistryConfig, type RegistryConfig } from './registryConfig.js'
 import { parseRetired, type RetiredYaml } from './retired.js'
 import { MAX_MANIFEST_BYTES, parseYamlFile, type ManifestProblem } from './yamlFile.js'
@@ -35,6 +36,19 @@ export interface RegistrySnapshot {
   lfs?: SnapshotLfsFile[]
   /** Entries of linked versions that no reader may write (crafted or damaged trees), when they were read. */
   treeProblems?: SnapshotTreeProblem[]
+  /** Model cards, `registry/models/<model>.md`, when they were read. */
+  cards?: SnapshotCard[]
+}
+
+/** A model card as read: its front matter and body, or the problems that kept it from being read. */
+export interface SnapshotCard {
+  model: string
+  path: string
+  /** The git blob id of its text: equal ids mean equal cards. */
+  oid: string
+  /** Null when the front matter does not parse or breaks schemas/modelCard.schema.json. */
+  card: ModelCard | null
+  problems: ManifestProblem[]
 }
 
 /** A tree entry git fsck --strict flags, or a malformed LFS pointer, in a version's tree. */

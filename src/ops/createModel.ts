@@ -10,6 +10,10 @@ export interface CreateModelOptions extends RepoOptions, MutationOptions {
   name: string
   description?: string
   tags?: readonly string[]
+  /** A model card (markdown file on disk) to commit with the manifest as registry/models/<model>.md. */
+  card?: string
+  /** Where a relative `card` is taken from (default: `dir`). */
+  cwd?: string
 }
 
 export interface CreateModelResult extends MutationResult {
@@ -25,6 +29,7 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
   const { newModelManifest } = await import('../domain/manifests.js')
   const manifest = newModelManifest(options.name, options.description, options.tags)
   const path = manifestPath('model', options.name)
+  const card = options.card === undefined ? undefined : await (await import('./modelCard.js')).readCardFile(ctx, options.card, options.cwd ?? options.dir)
   const result = await mutateRegistry(ctx, options, async (store) => {
     await assertNameFree(ctx.repo, options.name, 'model')
     if (await store.read('model', options.name)) {
@@ -32,7 +37,8 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
     }
     return {
       edits: [{ kind: 'model', name: options.name, before: null, after: manifest }],
-      message: `gmr: create model ${options.name}`,
+      ...(card !== undefined && { files: [await (await import('./modelCard.js')).cardEdit(ctx, options.name, card)] }),
+      message: `gmr: create model ${options.name}${card !== undefined ? ' with its model card' : ''}`,
     }
   })
   return { ...result, manifest, path }

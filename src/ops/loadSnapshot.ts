@@ -2,6 +2,8 @@ import { mapLimit } from '../domain/async.js'
 import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
 import { ARTIFACT_BRANCH_PREFIX, manifestDir, REGISTRY_FILE, RETIRED_FILE, type NameKind } from '../domain/layout.js'
 import type { ModelYaml } from '../domain/manifests.js'
+import { cardModel } from '../domain/modelCard.js'
+import { readSnapshotCard } from '../domain/modelCardRules.js'
 import {
   readSnapshotConfig,
   readSnapshotRetired,
@@ -50,6 +52,8 @@ export interface ManifestFile {
 export interface SnapshotFiles {
   source: SnapshotSource
   manifests: ManifestFile[]
+  /** Model cards, `registry/models/<model>.md`, before their content is read. */
+  cards?: Array<{ model: string; path: string; oid: string }>
   strays: string[]
   /** Artifact branch tips as seen from this state. */
   tips: Map<string, string>
@@ -99,6 +103,7 @@ export class SnapshotLoader {
   /** The manifest files and branch tips of a state, without reading any manifest's content. */
   async files(source: SnapshotSource): Promise<SnapshotFiles> {
     const manifests: ManifestFile[] = []
+    const cards: NonNullable<SnapshotFiles['cards']> = []
     const strays: string[] = []
     const tree = source.kind === 'commit' ? await commitTree(this.repo, source.commit, this.objectCache) : null
     for (const kind of ['artifact', 'model'] as const) {
@@ -107,14 +112,16 @@ export class SnapshotLoader {
       for (const entry of entries) {
         const path = `${dir}/${entry.name}`
         if (entry.name.startsWith('.')) continue
-        if (entry.type === 'folder') strays.push(`${path}/`)
+        const model = entry.type === 'file' ? cardModel(path) : null
+        if (model !== null) cards.push({ model, path, oid: entry.oid! })
+        else if (entry.type === 'folder') strays.push(`${path}/`)
         else if (entry.type !== 'file' || !entry.name.endsWith('.yaml')) strays.push(path)
         else manifests.push({ kind, name: entry.name.slice(0, -'.yaml'.length), path, oid: entry.oid! })
       }
     }
     const prefix = source.kind === 'commit' ? source.branchPrefix : ARTIFACT_BRANCH_PREFIX
     const tips = new Map([...(await listRefs(this.repo, prefix))].map(([ref, tip]) => [ref.slice(prefix.length), tip]))
-    return { source, manifests, strays, tips }
+    return { source, manifests, cards, strays, tips }
   }
 
   /** Read a state into a snapshot: its config, manifests (problems captured), branches and their versions. */
@@ -137,6 +144,7 @@ export class SnapshotLoader {
       manifests,
       strays: options.manifests ? [] : files.strays,
       branches,
+      cards: await Promise.all((files.cards ?? []).map(async (card) => readSnapshotCard(card, (await this.text(card.oid)) ?? ''))),
     }
     snapshot.offBranchObjects = await this.offBranchObjects(snapshot)
     return snapshot
@@ -241,7 +249,7 @@ export class SnapshotLoader {
       else {
         const bytes = (await fs.read(`${full}/${name}`)) ?? Buffer.alloc(0)
         const oid = hashObject('blob', bytes)
-        if (name.endsWith('.yaml')) this.workTreeTexts.set(oid, bytes.toString('utf8'))
+        if (name.endsWith('.yaml') || name.endsWith('.md')) this.workTreeTexts.set(oid, bytes.toString('utf8'))
         out.push({ name, type: 'file', oid })
       }
     }

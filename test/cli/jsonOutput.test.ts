@@ -20,6 +20,8 @@ function artifactChange(overrides: Partial<NameDiff>): NameDiff {
     type: null,
     versionsLogged: [],
     branch: null,
+    additions: [],
+    card: null,
     ...overrides,
   }
 }
@@ -31,7 +33,7 @@ describe('diff --json', () => {
       base: { label: 'main', commit },
       head: { label: 'work tree', commit: null },
       summary: '3 artifacts changed',
-      counts: { ...counts, versionsLogged: 2, linksAdded: 0, linksRemoved: 0, linksChanged: 0, aliasesSet: 0, aliasesMoved: 0, aliasesRemoved: 0, tagsAdded: 0, tagsRemoved: 0, descriptionsChanged: 0, typesChanged: 0 },
+      counts: { ...counts, versionsLogged: 2, linksAdded: 0, linksRemoved: 0, linksChanged: 0, aliasesSet: 0, aliasesMoved: 0, aliasesRemoved: 0, tagsAdded: 0, tagsRemoved: 0, descriptionsChanged: 0, typesChanged: 0, additionsChanged: 0, cardsChanged: 0 },
       protectedAliases: [],
       changes: [
         artifactChange({

@@ -14,10 +14,11 @@ export function registerModel(program: Command, io: CliIo): void {
     .argument('<model>', 'model name (one namespace with artifacts)')
     .option('--description <text>', 'what this model is for')
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('--card <file>', 'a model card (markdown with YAML front matter) committed with it as registry/models/<model>.md')
     .option('--no-commit', 'only write the manifest; do not commit it')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples('gmr model create churn-model --description "customer churn" --tag tabular'))
-    .action(async (name: string, opts: MutationFlags & { description?: string; tag: string[] }) => {
+    .addHelpText('after', examples('gmr model create churn-model --description "customer churn" --tag tabular', 'gmr model create churn-model --card ./MODEL_CARD.md'))
+    .action(async (name: string, opts: MutationFlags & { description?: string; tag: string[]; card?: string }) => {
       const { createModel } = await import('../../ops/createModel.js')
       const result = await createModel({
         ...repoOptions(io),
@@ -25,6 +26,7 @@ export function registerModel(program: Command, io: CliIo): void {
         tags: opts.tag,
         noCommit: !opts.commit,
         ...(opts.description !== undefined && { description: opts.description }),
+        ...(opts.card !== undefined && { card: opts.card }),
       })
       if (opts.json) return io.stdout(json(modelCreatedJson(result)))
       io.stdout(`created model ${name} (${result.path})\n`)

@@ -1,5 +1,7 @@
 import MarkdownIt from 'markdown-it'
 import { parse as parseYaml } from 'yaml'
+import { validateModelCard } from '../generated/validators.js'
+import { cardMetric, splitFrontMatter } from '../modelCard.js'
 import { displayValue, escapeHtml } from './html.js'
 
 type Markdown = InstanceType<typeof MarkdownIt>
@@ -10,21 +12,14 @@ export interface RenderedCard {
   fields: Array<[string, string]>
   /** Why the front matter could not be read, when it could not. */
   frontMatterProblem: string | null
-  /** The front matter's `metric`: the metadata key the model page charts. */
+  /** The metadata key the model page charts: the front matter's `metric`, else its first `metrics` entry's name. */
   metric: string | null
   /** The body after the front matter, rendered: safe HTML. */
   html: string
 }
 
-const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/
-
-/** Split `---\n<yaml>\n---\n<body>`; a card without front matter is all body. */
-export function splitFrontMatter(text: string): { yaml: string | null; body: string } {
-  const source = text.replace(/^\uFEFF/, '')
-  const match = FRONT_MATTER.exec(source)
-  if (!match) return { yaml: null, body: source }
-  return { yaml: match[1]!, body: source.slice(match[0].length) }
-}
+// Kept importable from here: the site's tests and callers read cards through this module.
+export { splitFrontMatter }
 
 /** Only http(s) and relative targets survive; `javascript:`, `data:`, `vbscript:`, `file:`, … do not. */
 export function isSafeLink(url: string): boolean {
@@ -72,7 +67,7 @@ export function renderModelCard(text: string): RenderedCard {
       if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
         const map = data as Record<string, unknown>
         fields = Object.entries(map).map(([k, v]) => [k, displayValue(v)])
-        if (typeof map.metric === 'string') metric = map.metric
+        metric = validateModelCard(map) ? cardMetric(map) : typeof map.metric === 'string' ? map.metric : null
       } else if (data !== null) frontMatterProblem = 'the front matter is not a map of keys to values'
     } catch (err) {
       frontMatterProblem = `the front matter is not valid YAML: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`

@@ -1,0 +1,43 @@
+import type { Command } from 'commander'
+import { repoOptions } from '../context.js'
+import type { CliIo } from '../io.js'
+import { cardJson } from '../jsonOutput.js'
+import { reportMutation } from '../mutation.js'
+import { examples } from '../options.js'
+import { json } from '../render.js'
+
+interface CardFlags {
+  set?: string
+  commit: boolean
+  json?: boolean
+}
+
+export function registerCard(program: Command, io: CliIo): void {
+  program
+    .command('card')
+    .description("print a registered model's card (registry/models/<model>.md), or replace it with --set")
+    .argument('<model>', 'the registered model')
+    .option('--set <file>', 'store this markdown file as the card (its front matter is validated first)')
+    .option('--no-commit', 'with --set: only write the card; do not commit it')
+    .option('--json', 'print the front matter and the body as JSON')
+    .addHelpText(
+      'after',
+      examples('gmr card churn-model', 'gmr card churn-model --json | jq .frontMatter.license', 'gmr card churn-model --set ./MODEL_CARD.md') +
+        '\nA card is markdown with optional YAML front matter between two --- lines, like a Hugging Face\n' +
+        'model card: license, datasets, metrics (a list of {name, value, dataset}), intendedUse,\n' +
+        'limitations, language, baseModel, tags, and metric (the key gmr site charts). Other keys\n' +
+        'are kept. schemas/modelCard.schema.json is the rule; gmr check validates every card.\n',
+    )
+    .action(async (model: string, opts: CardFlags) => {
+      const ops = await import('../../ops/modelCard.js')
+      if (opts.set !== undefined) {
+        const result = await ops.setModelCard({ ...repoOptions(io), model, file: opts.set, noCommit: !opts.commit })
+        if (opts.json) return io.stdout(json(cardJson(result)))
+        io.stdout(`${result.path}${result.changed ? '' : ' (unchanged)'}\n`)
+        return reportMutation(io, result)
+      }
+      const card = await ops.readModelCard({ ...repoOptions(io), model })
+      if (opts.json) return io.stdout(json(cardJson(card)))
+      io.stdout(card.text.endsWith('\n') || card.text === '' ? card.text : `${card.text}\n`)
+    })
+}
