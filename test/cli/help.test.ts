@@ -20,7 +20,7 @@ describe('help and documentation say the same thing', () => {
     expect(result.code).toBe(0)
     expect(await commandNames()).toEqual([
       'init', 'log', 'artifact', 'artifacts', 'versions', 'model', 'models', 'link', 'unlink',
-      'alias', 'aliases', 'tag', 'show', 'resolve', 'download', 'manifest', 'history', 'sync', 'check', 'diff',
+      'alias', 'aliases', 'tag', 'meta', 'card', 'show', 'resolve', 'download', 'manifest', 'history', 'sync', 'check', 'diff',
       'clone', 'fetch', 'pull', 'push', 'verify', 'prune', 'cache', 'site', 'serve', 'github-action', 'completion',
     ])
   })
