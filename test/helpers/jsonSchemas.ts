@@ -24,7 +24,8 @@ export function expectConventions(document: unknown): void {
     if (Array.isArray(value)) return value.forEach((v, i) => walk(v, `${path}[${i}]`))
     if (typeof value !== 'object' || value === null) return
     for (const [key, v] of Object.entries(value)) {
-      if (path.includes('.metadata')) continue
+      // User data (metadata, a card's front matter) may use any key.
+      if (/\.(metadata|loggedMetadata|addedMetadata|frontMatter)\b/.test(path)) continue
       expect(key, `${path}.${key}`).not.toMatch(/^(time|timestamp|date)$/)
       if (/At$/.test(key) && v !== null) expect(v, `${path}.${key}`).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
       if (typeof v === 'number' && /s$/.test(key)) throw new Error(`${path}.${key} is a count named like a list; call it ${key.slice(0, -1)}Count`)
