@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { renderModelCard } from '../../src/domain/site/modelCard.js'
 import { readModelCard } from '../../src/domain/modelCard.js'
 import { gmr } from '../helpers/cli.js'
-import { fsck, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { expectSound, gmrOk } from '../helpers/sound.js'
 import { repoFingerprint } from '../helpers/state.js'
 
 // Model cards: registry/models/<model>.md, front matter validated by schemas/modelCard.schema.json.
@@ -33,18 +34,7 @@ const GOOD = [
 /** metrics[0] lacks `value` (line 5 of the card) and has a key the schema does not know. */
 const BAD = ['---', 'license: mit', 'metrics:', '  - name: auc', '    vale: 3', '---', 'body', ''].join('\n')
 
-async function ok(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const result = await run(...args)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result
-}
-
-async function expectSound(): Promise<void> {
-  expect(fsck(repo)).toBe('')
-  expect(repo.git('status', '--porcelain')).toBe('')
-  const check = await run('check')
-  expect(check.code, check.stdout + check.stderr).toBe(0)
-}
+const ok = (...args: string[]) => gmrOk(repo, ...args)
 
 function scratch(name: string, text: string): string {
   return repo.write(join(repo.scratch, name), text)
@@ -70,7 +60,7 @@ describe('model cards', () => {
     expect(json.frontMatter.metrics).toEqual([{ name: 'auc', value: 0.91, dataset: 'crm-2026-holdout' }])
     expect(json.frontMatter.library).toBe('lightgbm')
     expect(json.body).toBe('# Churn model\n\nGradient boosting on CRM features.\n')
-    await expectSound()
+    await expectSound(repo)
   })
 
   it('card --set validates first: a bad card is one line with file:line:col and changes nothing', async () => {
@@ -105,7 +95,7 @@ describe('model cards', () => {
     const markdown = (await ok('diff', '--format', 'markdown')).stdout
     expect(markdown).toContain('| model card changed | license | license apache-2.0 → mit |')
     expect(markdown).toContain(`| model card changed | \`${CARD}\` | text changed |`)
-    await expectSound()
+    await expectSound(repo)
   })
 
   it('check validates a hand-written card at its own file:line:col, and warns about a card without a model', async () => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
-import { fsck, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { expectSound, gmrOk } from '../helpers/sound.js'
 import { repoFingerprint } from '../helpers/state.js'
 
 // gmr meta set|rm: descriptions and metadata added after the fact, in the manifests.
@@ -11,19 +12,7 @@ const run = (...args: string[]) => gmr(repo.dir, repo.env, args)
 const ARTIFACT = 'registry/artifacts/churn.yaml'
 const MODEL = 'registry/models/churn-model.yaml'
 
-async function ok(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const result = await run(...args)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result
-}
-
-/** What a user checks after every command: git finds nothing wrong, nothing is left uncommitted, gmr check is clean. */
-async function expectSound(): Promise<void> {
-  expect(fsck(repo)).toBe('')
-  expect(repo.git('status', '--porcelain')).toBe('')
-  const check = await run('check')
-  expect(check.code, check.stdout + check.stderr).toBe(0)
-}
+const ok = (...args: string[]) => gmrOk(repo, ...args)
 
 async function expectRefused(args: string[], message: string): Promise<void> {
   const before = repoFingerprint(repo.dir)
@@ -79,7 +68,7 @@ describe('gmr meta set', () => {
     expect(repo.git('show', '--name-only', '--format=%s', 'HEAD').trim()).toBe(
       'gmr: metadata of churn:v0: set eval.f1, reviewed; set the description\n\nregistry/artifacts/churn.yaml',
     )
-    await expectSound()
+    await expectSound(repo)
   })
 
   it('show and versions merge the additions over what was logged and say which is which', async () => {
@@ -113,7 +102,7 @@ describe('gmr meta set', () => {
     expect(show.version.loggedDescription).toBe('first run')
     const model = JSON.parse((await ok('show', 'churn-model', '--json')).stdout)
     expect(model.model.links[0].metadata).toEqual({ owner: 'risk-team' })
-    await expectSound()
+    await expectSound(repo)
   })
 
   it('--no-commit edits the work tree only', async () => {
@@ -142,7 +131,7 @@ describe('gmr meta rm', () => {
     const show = JSON.parse((await ok('show', 'churn:v0', '--json')).stdout)
     expect(show.version.addedMetadata).toEqual({})
     expect(show.version.description).toBe('first run')
-    await expectSound()
+    await expectSound(repo)
   })
 
   it('refuses bad input with one line and changes nothing', async () => {
@@ -214,6 +203,6 @@ describe('gmr log of unchanged files with other metadata', () => {
     expect(again.stderr).toBe('')
     const message = await ok('log', 'churn', model, '-m', 'another message')
     expect(message.stderr).toContain("this log did not record the message (version commits never change); record it with: gmr meta set churn:v0 --description 'another message'\n")
-    await expectSound()
+    await expectSound(repo)
   })
 })
