@@ -4,7 +4,7 @@ import type { ResolvedVersion } from '../ops/resolve.js'
 import { inlineMetadata } from './render.js'
 
 /** The mark on a key added after the fact, and the line that explains it. */
-export const ADDED_MARK = '*'
+const ADDED_MARK = '*'
 export const ADDED_LEGEND = `${ADDED_MARK} added after logging (gmr meta set)`
 
 /** `accuracy=0.93 reviewed*=true`: the merged metadata, keys added after the fact marked. */
@@ -17,7 +17,7 @@ export function annotatedInline(fields: Pick<AnnotatedFields, 'metadata' | 'adde
 }
 
 /** Whether anything was added after the fact. */
-export function hasAdditions(fields: AnnotatedFields): boolean {
+function hasAdditions(fields: AnnotatedFields): boolean {
   return fields.addedDescription !== undefined || Object.keys(fields.addedMetadata).length > 0
 }
 

@@ -17,7 +17,7 @@ export type { AnnotationYaml }
  */
 
 /** The key of a version's entry in an artifact manifest's `versions:` map. */
-export function versionKey(version: number): string {
+function versionKey(version: number): string {
   return `v${version}`
 }
 
