@@ -262,6 +262,7 @@ export function logJson(result: LogVersionResult, resolved: ResolvedVersion) {
     lfsFileCount: result.files.filter((f) => f.lfs).length,
     writtenObjectCount: result.objectsWritten,
     writtenLfsObjectCount: result.lfsObjectsWritten,
+    ...(result.unrecorded && { unrecorded: result.unrecorded }),
     aliases: (result.aliasesSet ?? []).map(aliasSetJson),
   }
 }

@@ -102,6 +102,8 @@ describe('the --json contract', () => {
     expect(listed.entries[0]).toMatchObject({ key: '0123456789abcdef', url: 'https://example.com/models.git', usedAt: '2026-01-02T03:04:05Z', inUse: false })
     expectValid('cache-prune', await cache('prune', '--older-than', '1d'))
     expectValid('cache-prune', await cache('clear'))
+  })
+
   it('meta and card: the version and link changed, logged and added metadata apart; the card as front matter and body', async () => {
     const meta = await run('meta', 'set', 'churn:v0', 'epochs=3', 'eval.f1=0.8', '--description', 'better', '--json')
     expectValid('meta', meta)

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { expectValid } from '../helpers/jsonSchemas.js'
 import { expectSound, gmrOk } from '../helpers/sound.js'
 import { repoFingerprint } from '../helpers/state.js'
 
@@ -201,6 +202,9 @@ describe('gmr log of unchanged files with other metadata', () => {
     await ok('meta', 'set', 'churn:v0', 'auc=0.95', 'note=two words')
     const again = await ok('log', 'churn', model, '--metadata', 'auc=0.95', '--metadata', 'note=two words')
     expect(again.stderr).toBe('')
+    const asJson = JSON.parse((await ok('log', 'churn', model, '--metadata', 'auc=0.97', '--json')).stdout)
+    expectValid('log', asJson)
+    expect(asJson.unrecorded).toEqual({ metadata: { auc: 0.97 }, command: 'gmr meta set churn:v0 auc=0.97' })
     const message = await ok('log', 'churn', model, '-m', 'another message')
     expect(message.stderr).toContain("this log did not record the message (version commits never change); record it with: gmr meta set churn:v0 --description 'another message'\n")
     await expectSound(repo)
