@@ -102,14 +102,14 @@ function artifactVersionJson(artifact: string, record: VersionRecord, additions?
   }
 }
 
-/** Without `additions` (not read, e.g. `resolve --at`), the version as its commit records it. */
+/** Without additions (none, or not read, e.g. `resolve --at`), the version as its commit records it: one object wherever it appears. */
 function recordFields(record: VersionRecord, additions?: readonly AnnotationYaml[]) {
   return {
     commit: record.commit,
     tree: record.tree,
     loggedAt: isoDate(record.time),
     author: personJson(record.author),
-    ...(additions === undefined
+    ...(additions === undefined || additions.length === 0
       ? { ...(record.description !== undefined && { description: record.description }), metadata: record.metadata }
       : annotate({ description: record.description, metadata: record.metadata }, ...additions)),
     source: record.source,

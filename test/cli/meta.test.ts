@@ -130,7 +130,7 @@ describe('gmr meta rm', () => {
     await ok('meta', 'rm', 'churn:v0', 'keep')
     expect(repo.read(ARTIFACT)).not.toContain('additions')
     const show = JSON.parse((await ok('show', 'churn:v0', '--json')).stdout)
-    expect(show.version.addedMetadata).toEqual({})
+    expect(show.version.addedMetadata).toBeUndefined()
     expect(show.version.description).toBe('first run')
     await expectSound(repo)
   })
