@@ -1,5 +1,5 @@
 import type { NameKind } from './layout.js'
-import { deepEqual } from './manifestDocument.js'
+import { deepEqual } from './deepEqual.js'
 import type { ManifestYaml, ModelLinkYaml, ModelYaml } from './manifests.js'
 import { nextLinkNumber } from './manifests.js'
 

@@ -2,7 +2,7 @@ import { MissingMetadataKeyError, InvalidInputError } from './errors.js'
 import type { AnnotationYaml } from './generated/validators.js'
 import type { ArtifactYaml, ManifestYaml, ModelYaml } from './manifests.js'
 import { mergeMetadata, type Metadata } from './metadataMerge.js'
-import { deepEqual } from './manifestDocument.js'
+import { deepEqual } from './deepEqual.js'
 import { flatten, metadataChanges, type MetadataChange } from './metadataDelta.js'
 import { findLink } from './modelLinks.js'
 

@@ -1,4 +1,4 @@
-import { deepEqual } from './manifestDocument.js'
+import { deepEqual } from './deepEqual.js'
 
 /** How one metadata value differs between two versions (nested keys joined with dots). */
 export interface MetadataChange {

@@ -1,6 +1,6 @@
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { manifestPath, type NameKind } from '../domain/layout.js'
-import { deepEqual } from '../domain/manifestDocument.js'
+import { deepEqual } from '../domain/deepEqual.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { buildCommit, currentBranch } from '../git/commitFiles.js'
 import { hashObject } from '../git/objects.js'
