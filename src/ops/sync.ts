@@ -3,7 +3,8 @@ import { planAliasSync } from '../domain/aliasSync.js'
 import { UnsupportedStateError } from '../domain/errors.js'
 import { formatIdentity } from '../git/commit.js'
 import { readRef } from '../git/refs.js'
-import { applyAliasChanges, currentAliasRefs, desiredAliasRefs, type DanglingAlias } from './aliasRefs.js'
+import { commitSigner } from '../git/signing.js'
+import { currentAliasRefs, desiredAliasRefs, journaledAliasMoves, planAliasMoves, type DanglingAlias } from './aliasRefs.js'
 import { commitIdentities, openRegistryContext, withRegistryLock, type RepoOptions } from './context.js'
 import { moveRefOnce, retiredBranchMoves, type RefMove } from './retiredBranches.js'
 import { loadSoundRegistryAt } from './soundState.js'
@@ -51,8 +52,11 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     }
     const changes = planAliasSync(desired, await currentAliasRefs(repo))
     if (!options.dryRun && changes.length > 0) {
-      const identity = formatIdentity((await commitIdentities(ctx)).committer)
-      await applyAliasChanges(repo, changes, { message: `gmr sync: ${registryBranch} ${tip.slice(0, 10)}`, identity })
+      const [{ committer }, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, options.sign)])
+      const reflog = { message: `gmr sync: ${registryBranch} ${tip.slice(0, 10)}`, identity: formatIdentity(committer) }
+      const manifests = registry.manifests.map((m) => ({ kind: m.kind, name: m.name, data: m.data! }))
+      const moves = await planAliasMoves(repo, changes, manifests, tip, { committer, signer }, reflog)
+      if (moves !== null) await journaledAliasMoves(repo, moves)
     }
     const retiredBranches = await retiredBranchMoves(repo, registry)
     if (!options.dryRun) for (const move of retiredBranches) await moveRefOnce(repo, move)
