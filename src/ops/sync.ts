@@ -8,6 +8,7 @@ import { currentAliasRefs, desiredAliasRefs, journaledAliasMoves, planAliasMoves
 import { commitIdentities, openRegistryContext, withRegistryLock, type RepoOptions } from './context.js'
 import { moveRefOnce, retiredBranchMoves, type RefMove } from './retiredBranches.js'
 import { loadSoundRegistryAt } from './soundState.js'
+import { assertTrusted, type RequiredSignature } from './verify.js'
 
 export interface SyncOptions extends RepoOptions {
   /** Only say what would change. */
@@ -51,6 +52,7 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
       for (const [ref, commit] of await desiredAliasRefs(repo, record, dangling)) desired.set(ref, commit)
     }
     const changes = planAliasSync(desired, await currentAliasRefs(repo))
+    if ((await ctx.config()).requireSignatures) await assertTrusted(repo, ctx.env, movesToTrust(changes, tip))
     if (!options.dryRun && changes.length > 0) {
       const [{ committer }, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, options.sign)])
       const reflog = { message: `gmr sync: ${registryBranch} ${tip.slice(0, 10)}`, identity: formatIdentity(committer) }
@@ -63,4 +65,10 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     return { registryBranch, commit: tip, changes, retiredBranches, dangling, dryRun: options.dryRun ?? false }
   }
   return options.dryRun ? run() : withRegistryLock(ctx, run, { workTree: false })
+}
+
+/** Under requireSignatures: the registry commit the refs follow, and every version a ref moves to. */
+function movesToTrust(changes: readonly AliasRefChange[], tip: string): RequiredSignature[] {
+  const versions = changes.flatMap((c) => (c.action === 'delete' ? [] : [{ commit: c.to, what: `version commit for ${c.ref}` }]))
+  return changes.length === 0 ? [] : [{ commit: tip, what: 'registry commit the alias refs would follow' }, ...versions]
 }

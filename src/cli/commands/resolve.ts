@@ -37,7 +37,8 @@ export async function resolveAction(io: CliIo, ref: string, opts: ResolveFlags):
       ? await (await import('../../ops/resolve.js')).resolve(options)
       : await (await import('../../ops/resolveAt.js')).resolveAt({ ...options, at: opts.at })
   if (opts.json) {
-    return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), version: versionJson(result) }))
+    const source = 'source' in result ? { source: result.source } : {}
+    return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), ...source, version: versionJson(result) }))
   }
   io.stdout(`${result.commit}\n`)
 }
