@@ -70,7 +70,7 @@ describe('storage format 2', () => {
     expect(repo.read('registry/registry.yaml')).toMatch(/^formatVersion: 2$/m)
     expect(repo.git('status', '--porcelain')).toBe('')
     expect(ledgerLog()).toBe('churn-model:production v0 -> v1\n')
-    fsck(repo.dir, repo.env)
+    expect(fsck(repo)).toBe('')
   })
 })
 
@@ -86,7 +86,7 @@ describe('the ledger', () => {
     expect(repo.git('log', '-1', '--format=%an <%ae> %cI', LEDGER).trim()).toBe('Ada Lovelace <ada@example.com> 2026-11-20T01:45:00+00:00')
     // Append-only: each record's parent is the previous one.
     expect(repo.git('rev-list', '--count', LEDGER).trim()).toBe('2')
-    fsck(repo.dir, repo.env)
+    expect(fsck(repo)).toBe('')
   })
 
   it('the issue: proposed on a branch, merged later, synced later — resolve --at between merge and sync answers the old version', async () => {
@@ -131,7 +131,7 @@ describe('the ledger', () => {
       expect(ledgerLog()).toBe('churn-model:production v0 -> v1\nchurn-model:production none -> v0\n')
       expect(fs.existsSync(join(repo.dir, '.git/gmr/edit.json'))).toBe(false)
       expect((await gmr(repo.dir, repo.env, ['check'])).code).toBe(0)
-      fsck(repo.dir, repo.env)
+      expect(fsck(repo)).toBe('')
     })
   }
 
@@ -265,8 +265,8 @@ describe('the ledger between machines', () => {
     await ok(bob, repo.env, 'pull')
     expect(execFileSync('git', ['rev-parse', LEDGER], { cwd: bob, encoding: 'utf8' })).toBe(repo.git('rev-parse', LEDGER))
 
-    // A forged, unsigned alias move pushed with plain git, straight to the server.
-    execFileSync('git', ['push', '-q', '--force', 'origin', `${v0}:refs/aliases/churn-model/production`], { cwd: bob, env: repo.env })
+    // A forged, unsigned alias move pushed with plain git, straight into the server's repository.
+    execFileSync('git', ['push', '-q', '--force', server.repoPath('models'), `${v0}:refs/aliases/churn-model/production`], { cwd: bob, env: repo.env })
     await ok(repo.dir, repo.env, 'fetch')
     const check = await gmr(repo.dir, repo.env, ['check'])
     expect(check.code).toBe(1)

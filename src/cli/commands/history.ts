@@ -13,7 +13,7 @@ export function registerHistory(program: Command, io: CliIo): void {
     .description("who changed a registered model's or an artifact's manifest, what and when (registry branch), newest first")
     .argument('<name>', 'a registered model or an artifact')
     .option('--json', 'print the history as JSON')
-    .addHelpText('after', examples('gmr history churn-model', 'gmr resolve churn-model:production --at 2026-11-01'))
+    .addHelpText('after', examples('gmr history churn-model', 'gmr resolve churn-model:production --at 2026-11-01', 'git log refs/gmr/ledger'))
     .action(async (name: string, opts: { json?: boolean }) => {
       const { history } = await import('../../ops/history.js')
       const result = await history({ ...repoOptions(io), name })
