@@ -4,6 +4,7 @@
  * message format, its parser, and the questions asked of a list of records.
  */
 import { aliasRef } from './layout.js'
+import { OID_HEX } from './objectId.js'
 
 export const LEDGER_REF = 'refs/gmr/ledger'
 
@@ -34,9 +35,9 @@ export interface LedgerRecord extends LedgerEntry {
   time: number
 }
 
-const POINT = /^(none|v(\d+|\?) ([0-9a-f]{40}))$/
+const POINT = new RegExp(`^(none|v(\\d+|\\?) (${OID_HEX}))$`)
 const MOVE = /^move (\S+?):(\S+) from (.+?) to (.+)$/
-const REGISTRY_COMMIT = /^registry-commit ([0-9a-f]{40})$/m
+const REGISTRY_COMMIT = new RegExp(`^registry-commit (${OID_HEX})$`, 'm')
 
 function formatPoint(point: LedgerPoint | null): string {
   return point === null ? 'none' : `v${point.version ?? '?'} ${point.commit}`
@@ -117,7 +118,7 @@ export function aliasAt(
 }
 
 /** Records in the order they happened: by time, ties kept in the order given (parents first). */
-export function sortRecords(records: readonly LedgerRecord[]): LedgerRecord[] {
+function sortRecords(records: readonly LedgerRecord[]): LedgerRecord[] {
   return records.map((r, i) => [r, i] as const).sort(([a, i], [b, j]) => a.time - b.time || i - j).map(([r]) => r)
 }
 

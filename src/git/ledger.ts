@@ -1,3 +1,4 @@
+import { isObjectId } from '../domain/objectId.js'
 import { formatLedgerMessage, LEDGER_REF, parseLedgerMessage, type LedgerEntry, type LedgerRecord } from '../domain/ledger.js'
 import { decodeCommit, formatIdentity, type GitIdentity } from './commit.js'
 import { ObjectWriter, readObject } from './objects.js'
@@ -69,7 +70,7 @@ export async function rememberLedgerTip(repo: GitDir, tip: string): Promise<void
 
 export async function recordedLedgerTip(repo: GitDir): Promise<string | null> {
   const text = (await repo.fs.readText(recordedTipPath(repo)))?.trim()
-  return text && /^[0-9a-f]{40}$/.test(text) ? text : null
+  return text && isObjectId(text) ? text : null
 }
 
 /** Every record reachable from `ref` (default the local ledger); a missing ref is an empty ledger. */

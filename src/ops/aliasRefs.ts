@@ -82,7 +82,7 @@ export async function syncManifestRefs(
  * Apply planned changes, each a compare-and-swap against the value planned from. With
  * `resume` (finishing a killed run) a ref that already holds its planned value is skipped.
  */
-export async function applyAliasChanges(
+async function applyAliasChanges(
   repo: GitDir,
   changes: readonly AliasRefChange[],
   reflog?: ReflogEntry,

@@ -8,7 +8,7 @@ import { commitIdentities, type RegistryContext } from './context.js'
 import type { RemoteInfo } from './remotes.js'
 
 /** Where a remote's ledger is tracked: `refs/remotes/<remote>/gmr/ledger`. */
-export function trackedLedgerRef(remote: Pick<RemoteInfo, 'trackingPrefix'>): string {
+function trackedLedgerRef(remote: Pick<RemoteInfo, 'trackingPrefix'>): string {
   return `${remote.trackingPrefix}gmr/ledger`
 }
 
