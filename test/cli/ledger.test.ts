@@ -109,7 +109,9 @@ describe('the ledger', () => {
     expect(promotion).toMatchObject({ at: '2026-11-20T01:50:25Z', authoredAt: '2026-11-20T01:50:07Z' })
     expect(promotion.tookEffect).toEqual([{ alias: 'production', at: '2026-11-20T01:52:00Z', ledgerCommit: repo.git('rev-parse', LEDGER).trim() }])
     const text = await ok(repo.dir, repo.env, 'history', 'churn-model')
-    expect(text).toContain('alias production moved v0 -> v1 (proposed 2026-11-20T01:50:07Z, merged 2026-11-20T01:50:25Z, took effect 2026-11-20T01:52:00Z)')
+    expect(text).toContain(
+      'alias production moved v0 -> v1\n    production: proposed 2026-11-20T01:50:07Z, merged 2026-11-20T01:50:25Z, took effect 2026-11-20T01:52:00Z\n',
+    )
   })
 
   it('resolve --at falls back to manifest history for moves older than the ledger, and says so', async () => {

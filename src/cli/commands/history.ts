@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { describeEvent, type ManifestEvent } from '../../domain/manifestEvents.js'
+import { describeEvent } from '../../domain/manifestEvents.js'
 import type { HistoryEntry } from '../../ops/history.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
@@ -26,15 +26,15 @@ export function registerHistory(program: Command, io: CliIo): void {
         const as = entry.name === undefined ? '' : ` (as ${entry.name})`
         io.stdout(`${isoDate(entry.time)}  ${shortOid(entry.origin ?? entry.commit)}  ${entry.author.name} <${entry.author.email}>${merged}${as}\n`)
         if (entry.renamedFrom !== undefined) io.stdout(`    renamed from ${entry.renamedFrom}\n`)
-        for (const event of entry.events) io.stdout(`    ${describeEvent(event)}${timesOf(entry, event)}\n`)
+        for (const event of entry.events) io.stdout(`    ${describeEvent(event)}\n`)
+        for (const event of entry.events) if ('alias' in event) io.stdout(`    ${timesOf(entry, event.alias)}\n`)
       }
     })
 }
 
 /** For an alias change: proposed (the change's own commit), merged (reached the registry branch) and took effect (the ledger). */
-function timesOf(entry: HistoryEntry, event: ManifestEvent): string {
-  if (!('alias' in event)) return ''
-  const effect = entry.tookEffect.find((t) => t.alias === event.alias)
+function timesOf(entry: HistoryEntry, alias: string): string {
+  const effect = entry.tookEffect.find((t) => t.alias === alias)
   const proposed = entry.origin ? `proposed ${isoDate(entry.author.time)}, ` : ''
-  return ` (${proposed}merged ${isoDate(entry.time)}, ${effect ? `took effect ${isoDate(effect.time)}` : 'took effect: no ledger record'})`
+  return `${alias}: ${proposed}merged ${isoDate(entry.time)}, ${effect ? `took effect ${isoDate(effect.time)}` : 'took effect: no ledger record'}`
 }
