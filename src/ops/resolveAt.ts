@@ -8,7 +8,7 @@ import { manifestTimeline, parseAtDate } from './history.js'
 import { linkedVersion, type ResolvedVersion } from './resolve.js'
 import { selectLink } from '../domain/modelLinks.js'
 import type { NameKind } from '../domain/layout.js'
-import { aliasAt, LEDGER_REF, type LedgerPoint } from '../domain/ledger.js'
+import { aliasAt, type LedgerPoint } from '../domain/ledger.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { readLedger } from '../git/ledger.js'
 import type { Repo } from '../git/repo.js'
@@ -45,11 +45,12 @@ export async function resolveAt(options: ResolveAtOptions): Promise<ResolveAtRes
 
   if (reference.selector.kind === 'alias') {
     const said = aliasAt((await readLedger(repo)).records, reference.name, reference.selector.alias, at)
-    if (said.known) {
+    if (said.known && said.point !== null) {
       const latest = states[states.length - 1]?.data ?? null
       return { ...(await versionAt(repo, kind, reference.name, latest, said.point, when)), ...base, source: 'ledger' }
     }
-    ctx.notify(
+    // No ref then (before its first move): the manifest history says why, as for any missing alias.
+    if (!said.known) ctx.notify(
       `the ledger has no record of ${base.reference} at ${when}: answered from the registry branch's manifest history, which dates a change by its commit, not by when the alias ref moved`,
     )
   }
@@ -86,10 +87,9 @@ async function versionAt(
   kind: NameKind,
   name: string,
   manifest: ManifestYaml | null,
-  point: LedgerPoint | null,
+  point: LedgerPoint,
   when: string,
 ): Promise<Omit<ResolvedVersion, 'reference' | 'kind' | 'name'>> {
-  if (point === null) throw new UnknownVersionError(`the alias ref of ${name} did not exist at ${when} (ledger: ${LEDGER_REF})`, { name })
   if (kind === 'model') {
     const links = ((manifest as ModelYaml | null)?.versions ?? []).filter((l) => l.commit === point.commit)
     const link = links.find((l) => l.version === point.version) ?? links[links.length - 1]
