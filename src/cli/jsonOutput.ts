@@ -178,10 +178,11 @@ export function aliasesJson(name: string, aliases: AliasInfo[]) {
 
 export function historyJson(result: HistoryResult) {
   const entry = (e: HistoryEntry) => {
-    const { time, author, mergedBy, ...rest } = e
+    const { time, author, mergedBy, tookEffect, ...rest } = e
     return {
       ...rest,
       at: isoDate(time),
+      tookEffect: tookEffect.map((t) => ({ alias: t.alias, at: isoDate(t.time), ledgerCommit: t.ledgerCommit })),
       author: { name: author.name, email: author.email },
       authoredAt: isoDate(author.time),
       ...(mergedBy && { mergedBy: { name: mergedBy.name, email: mergedBy.email } }),

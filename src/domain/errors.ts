@@ -172,3 +172,10 @@ export class MissingMetadataKeyError extends GmrError {}
 
 /** A model card (`registry/models/<model>.md`) whose front matter breaks schemas/modelCard.schema.json. */
 export class ModelCardError extends GmrError {}
+
+
+/** A ledger (`refs/gmr/ledger`) lost records it had: its history was rewritten, not appended to. */
+export class LedgerRewrittenError extends GmrError {}
+
+/** `requireSignatures` is on and a version commit or alias move is unsigned or signed by a key git does not trust. */
+export class SignatureRequiredError extends GmrError {}

@@ -6,6 +6,8 @@ export const REGISTRY_DIR = 'registry'
 export const REGISTRY_FILE = `${REGISTRY_DIR}/registry.yaml`
 /** The journal of a registry edit in progress, inside the git directory. */
 export const EDIT_JOURNAL_FILE = 'gmr/edit.json'
+/** The journal of alias ref moves outside a manifest edit (`gmr sync`, `gmr pull`), under the git directory. */
+export const ALIAS_MOVES_JOURNAL_FILE = 'gmr/alias-moves.json'
 export const ARTIFACT_BRANCH_PREFIX = 'refs/heads/artifacts/'
 export const ALIAS_REF_PREFIX = 'refs/aliases/'
 

@@ -1,13 +1,18 @@
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { planAliasSync } from '../domain/aliasSync.js'
 import { ProtectedAliasError } from '../domain/errors.js'
-import { ALIAS_REF_PREFIX, aliasRef } from '../domain/layout.js'
+import { ALIAS_MOVES_JOURNAL_FILE as MOVES_JOURNAL, ALIAS_REF_PREFIX, aliasRef } from '../domain/layout.js'
+import type { LedgerMove, LedgerPoint } from '../domain/ledger.js'
 import { manifestEvents } from '../domain/manifestEvents.js'
 import type { ManifestYaml, ModelYaml } from '../domain/manifests.js'
 import type { RegistryConfig } from '../domain/registryConfig.js'
-import { deleteRef, listRefs, updateRef, type ReflogEntry } from '../git/refs.js'
+import type { GitIdentity } from '../git/commit.js'
+import { crashPoint } from '../git/crashPoint.js'
+import { appendLedger, buildLedgerCommit, type PendingLedger } from '../git/ledger.js'
+import { deleteRef, listRefs, readRef, updateRef, type ReflogEntry } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
-import { loadVersion } from '../git/versionIndex.js'
+import type { CommitSigner } from '../git/signing.js'
+import { loadVersion, loadVersions } from '../git/versionIndex.js'
 import type { ManifestRecord } from './manifestStore.js'
 
 /** An alias a manifest declares that names no version (reported, never turned into a ref). */
@@ -51,13 +56,40 @@ export async function syncAliasRefsOf(
   return changes
 }
 
-/** Apply planned changes, each a compare-and-swap against the value planned from. */
-export async function applyAliasChanges(
+/** The alias ref changes that make each manifest's refs say what it says. */
+export async function planManifestRefs(repo: GitDir, manifests: readonly MovedManifest[]): Promise<AliasRefChange[]> {
+  const changes: AliasRefChange[] = []
+  for (const manifest of manifests) {
+    changes.push(...planAliasSync(await desiredAliasRefs(repo, manifest), await currentAliasRefs(repo, manifest.name)))
+  }
+  return changes
+}
+
+/** Make the manifests' alias refs follow them, journaled and recorded in the ledger as enacting `registryCommit`. */
+export async function syncManifestRefs(
+  repo: GitDir,
+  manifests: readonly MovedManifest[],
+  registryCommit: string,
+  writer: LedgerWriter,
+  reflog?: ReflogEntry,
+): Promise<AliasRefChange[]> {
+  const moves = await planAliasMoves(repo, await planManifestRefs(repo, manifests), manifests, registryCommit, writer, reflog)
+  if (moves !== null) await journaledAliasMoves(repo, moves)
+  return moves?.changes ?? []
+}
+
+/**
+ * Apply planned changes, each a compare-and-swap against the value planned from. With
+ * `resume` (finishing a killed run) a ref that already holds its planned value is skipped.
+ */
+async function applyAliasChanges(
   repo: GitDir,
   changes: readonly AliasRefChange[],
   reflog?: ReflogEntry,
+  options: { resume?: boolean } = {},
 ): Promise<void> {
   for (const change of changes) {
+    if (options.resume && (await readRef(repo, change.ref)) === (change.action === 'delete' ? null : change.to)) continue
     if (change.action === 'delete') await deleteRef(repo, change.ref, change.from)
     else {
       const from = change.action === 'move' ? change.from : null
@@ -100,4 +132,114 @@ export async function aliasesTouched(
     .filter((change) => change.action !== 'create')
     .map((change) => change.ref.slice(prefix.length))
   return [...new Set([...inManifest, ...asRefs])]
+}
+
+/** Alias ref changes about to be made, with the ledger commit that records them (built, not yet appended). */
+export interface AliasMoves {
+  changes: AliasRefChange[]
+  ledger: PendingLedger
+  /** The reflog entry each moved ref gets. */
+  reflog?: ReflogEntry
+}
+
+/** Who appends the ledger record, and the signer when commits are signed. */
+export interface LedgerWriter {
+  committer: GitIdentity
+  signer: CommitSigner | null
+}
+
+/** A manifest as the moves are planned from: what its aliases' commits are numbered. */
+export type MovedManifest = Pick<ManifestRecord, 'kind' | 'name' | 'data'>
+
+/**
+ * Plan the ledger record for `changes` (null when there are none): each move's from and
+ * to, numbered by the manifests (a model's link, an artifact's version), enacting
+ * `registryCommit`.
+ */
+export async function planAliasMoves(
+  repo: GitDir,
+  changes: AliasRefChange[],
+  manifests: readonly MovedManifest[],
+  registryCommit: string,
+  writer: LedgerWriter,
+  reflog?: ReflogEntry,
+): Promise<AliasMoves | null> {
+  if (changes.length === 0) return null
+  const byName = new Map(manifests.map((m) => [m.name, m]))
+  const moves: LedgerMove[] = []
+  for (const change of changes) {
+    const [name, alias] = splitAliasRef(change.ref)
+    const manifest = byName.get(name)
+    const point = async (commit: string | undefined): Promise<LedgerPoint | null> =>
+      commit === undefined ? null : { commit, version: await numberOf(repo, name, manifest, commit) }
+    moves.push({
+      name,
+      alias,
+      from: await point(change.action === 'create' ? undefined : change.from),
+      to: await point(change.action === 'delete' ? undefined : change.to),
+    })
+  }
+  const ledger = await buildLedgerCommit(repo, { entry: { registryCommit, moves }, ...writer })
+  return { changes, ledger, ...(reflog && { reflog }) }
+}
+
+/**
+ * Move the refs, then append their ledger record (compare-and-swap on the ledger). With
+ * `resume`, finishing a killed run: refs already moved are skipped, and an append
+ * already made is not made twice.
+ */
+export async function enactAliasMoves(repo: GitDir, moves: AliasMoves, options: { resume?: boolean } = {}): Promise<void> {
+  await applyAliasChanges(repo, moves.changes, moves.reflog, options)
+  crashPoint('ledger:refs-moved')
+  await appendLedger(repo, moves.ledger)
+  crashPoint('ledger:appended')
+}
+
+
+/**
+ * Alias moves outside a manifest edit (`gmr sync`), journaled like an edit: written to
+ * `.git/gmr/alias-moves.json` before the first ref moves and removed after the ledger
+ * append, so a kill in between is finished by the next command (recoverAliasMoves).
+ */
+export async function journaledAliasMoves(repo: GitDir, moves: AliasMoves): Promise<void> {
+  const path = `${repo.gitdir}/${MOVES_JOURNAL}`
+  await repo.fs.writeAtomic(path, `${JSON.stringify(moves, null, 2)}\n`)
+  crashPoint('ledger:journal')
+  await enactAliasMoves(repo, moves)
+  await repo.fs.remove(path)
+}
+
+/** Finish alias moves a killed `gmr sync` left journaled; run under the registry lock. */
+export async function recoverAliasMoves(repo: GitDir): Promise<void> {
+  const path = `${repo.gitdir}/${MOVES_JOURNAL}`
+  const text = await repo.fs.readText(path)
+  if (text === null) return
+  let moves: AliasMoves | null = null
+  try {
+    moves = JSON.parse(text) as AliasMoves
+  } catch {
+    // Cut short: it is renamed into place complete, so nothing had moved yet.
+  }
+  if (moves !== null) await enactAliasMoves(repo, moves, { resume: true })
+  await repo.fs.remove(path)
+}
+
+export function hasJournaledAliasMoves(repo: GitDir): Promise<boolean> {
+  return repo.fs.exists(`${repo.gitdir}/${MOVES_JOURNAL}`)
+}
+
+function splitAliasRef(ref: string): [string, string] {
+  const rest = ref.slice(ALIAS_REF_PREFIX.length)
+  const slash = rest.lastIndexOf('/')
+  return [rest.slice(0, slash), rest.slice(slash + 1)]
+}
+
+/** The number a commit has for `name`: the model's link to it, or the artifact's version. */
+async function numberOf(repo: GitDir, name: string, manifest: MovedManifest | undefined, commit: string): Promise<number | null> {
+  if (manifest === undefined) return null
+  if (manifest.kind === 'model') {
+    const links = (manifest.data as ModelYaml).versions ?? []
+    return links.filter((link) => link.commit === commit).pop()?.version ?? null
+  }
+  return (await loadVersions(repo, name)).versions.find((v) => v.commit === commit)?.version ?? null
 }

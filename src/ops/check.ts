@@ -8,7 +8,9 @@ import { listRefs, readRef, readSymbolicRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { commitTree, entryAt } from '../git/treePath.js'
 import { listTreeFiles } from '../git/treeWalk.js'
+import { checkLedger } from '../domain/ledgerCheck.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
+import { ledgerState } from './ledgerCheck.js'
 import { SnapshotLoader, WORK_TREE, type LfsPresence, type SnapshotSource } from './loadSnapshot.js'
 
 export interface CheckOptions extends RepoOptions {
@@ -59,6 +61,8 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const indexState = source.kind === 'worktree' ? await registryFileStates(ctx.repo) : undefined
 
   const unlocated = checkRegistry({ head, ...(base && { base }), ...(aliasRefs && { aliasRefs }), ...(indexState && { indexState }) })
+  const signed = [...versionUses(head).keys()].map((commit) => ({ commit, what: 'version commit' }))
+  unlocated.push(...checkLedger(await ledgerState(ctx, { requireSignatures: head.config.data?.requireSignatures === true, versions: signed })))
   const texts = new Map<string, string>()
   const byPath = manifestsByPath(head)
   for (const path of filesToLocate(unlocated)) {

@@ -13,6 +13,7 @@ import { checkRemoteUrl } from '../remote/transportPolicy.js'
 import { transportError } from '../remote/remoteGit.js'
 import { openRegistryContext } from './context.js'
 import { integrateArtifacts } from './fetch.js'
+import { integrateLedger } from './ledgerSync.js'
 import { fetchRefspecs, remoteInfo } from './remotes.js'
 
 export interface CloneOptions {
@@ -79,6 +80,7 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
       }
     }
     const artifacts = await integrateArtifacts(ctx, remote, { replay: false })
+    await integrateLedger(ctx, remote, null)
     if (secret) await credentials.report(url, secret, true)
     const aliases = await listRefs(ctx.repo, 'refs/aliases/')
     return { dir, registryBranch, artifacts: artifacts.map((a) => a.artifact), aliases: aliases.size }

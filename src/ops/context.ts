@@ -1,5 +1,5 @@
 import { NotARegistryError, UnsupportedStateError } from '../domain/errors.js'
-import { EDIT_JOURNAL_FILE, REGISTRY_FILE } from '../domain/layout.js'
+import { ALIAS_MOVES_JOURNAL_FILE, EDIT_JOURNAL_FILE, REGISTRY_FILE } from '../domain/layout.js'
 import type { RegistryConfig } from '../domain/registryConfig.js'
 import type { GitIdentity } from '../git/commit.js'
 import { readGitConfig, resolveIdentity, type Env } from '../git/config.js'
@@ -84,7 +84,7 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
     })
   }
   // An interrupted edit is rare; the code that finishes it (index, commits, refs) loads only then.
-  if (await repo.fs.exists(`${repo.gitdir}/${EDIT_JOURNAL_FILE}`)) {
+  if ((await repo.fs.exists(`${repo.gitdir}/${EDIT_JOURNAL_FILE}`)) || (await repo.fs.exists(`${repo.gitdir}/${ALIAS_MOVES_JOURNAL_FILE}`))) {
     await (await import('./registryEdit.js')).recoverIfInterrupted(repo)
   }
   let config: Promise<RegistryConfig> | undefined

@@ -3,6 +3,7 @@ import { listRefs } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { fetchRefs } from '../remote/remoteGit.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { integrateLedger, trackedLedger } from './ledgerSync.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './remotes.js'
 import { integrateArtifact, type ArtifactSync } from './replayVersions.js'
 
@@ -26,7 +27,9 @@ export async function fetchRegistry(options: FetchOptions): Promise<FetchResult>
   const ctx = await openRegistryContext(options)
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(ctx.repo, ctx.env, options.remote, registryBranch)
+  const ledgerBefore = await trackedLedger(ctx, remote)
   await fetchRefs(workspace(ctx.repo, remote.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
+  await integrateLedger(ctx, remote, ledgerBefore)
   return { remote: remote.name, artifacts: await integrateArtifacts(ctx, remote, { replay: false }) }
 }
 

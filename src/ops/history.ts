@@ -3,6 +3,8 @@ import { manifestPath, type NameKind } from '../domain/layout.js'
 import { manifestEvents, type ManifestEvent } from '../domain/manifestEvents.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { assertName } from '../domain/names.js'
+import { movesOf, type LedgerRecord } from '../domain/ledger.js'
+import { readLedger } from '../git/ledger.js'
 import { loadRegistryLog, type RegistryLogEntry, type Signature } from '../git/registryLog.js'
 import { kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
@@ -30,6 +32,15 @@ export interface HistoryEntry {
   name?: string
   /** The commit that renamed the manifest from this former name. */
   renamedFrom?: string
+  /** For each alias the change moves: when its ref actually moved (the ledger's record); absent while it has not (not synced yet) or before the ledger. */
+  tookEffect: TookEffect[]
+}
+
+/** When an alias change reached deployments: the ledger commit that moved its ref. */
+export interface TookEffect {
+  alias: string
+  time: number
+  ledgerCommit: string
 }
 
 export interface HistoryResult {
@@ -48,6 +59,7 @@ export async function history(options: HistoryOptions): Promise<HistoryResult> {
   if (timeline.states.length === 0 && (await kindOfName(ctx.repo, options.name)) === null) {
     throw await unknownName(ctx.repo, options.name)
   }
+  const { records } = await readLedger(ctx.repo)
   const entries: HistoryEntry[] = []
   let previous: ManifestYaml | null = null
   for (const { entry, kind, data, name, renamedFrom } of timeline.states) {
@@ -62,6 +74,7 @@ export async function history(options: HistoryOptions): Promise<HistoryResult> {
       events: manifestEvents(previous, data),
       ...(name !== options.name && { name }),
       ...(renamedFrom !== undefined && { renamedFrom }),
+      tookEffect: tookEffect(records, name, entry.time, manifestEvents(previous, data)),
     })
     previous = data
   }
@@ -101,6 +114,23 @@ async function renamedTimeline(
     next.renamedFrom = names[i]!
   }
   return { states }
+}
+
+/**
+ * The first ledger move, at or after the change reached the registry branch, that put
+ * each changed alias where the change says: when deployments started to see it.
+ */
+function tookEffect(records: readonly LedgerRecord[], name: string, since: number, events: readonly ManifestEvent[]): TookEffect[] {
+  const found: TookEffect[] = []
+  for (const event of events) {
+    if (event.type !== 'alias-set' && event.type !== 'alias-moved' && event.type !== 'alias-removed') continue
+    const target = event.type === 'alias-moved' ? event.to : event.type === 'alias-set' ? event.version : null
+    const move = movesOf(records, name, event.alias).find(
+      (m) => m.record.time >= since && (target === null ? m.move.to === null : m.move.to?.version === target),
+    )
+    if (move) found.push({ alias: event.alias, time: move.record.time, ledgerCommit: move.record.commit })
+  }
+  return found
 }
 
 /** The manifest of `name` after each registry-branch commit that changed it, oldest first. */

@@ -1,6 +1,6 @@
 import { AlreadyARegistryError } from '../domain/errors.js'
 import { REGISTRY_FILE } from '../domain/layout.js'
-import { DEFAULT_LARGE_FILE_THRESHOLD, formatRegistryConfig, type RegistryConfig } from '../domain/registryConfig.js'
+import { DEFAULT_LARGE_FILE_THRESHOLD, FORMAT_VERSION, formatRegistryConfig, type RegistryConfig } from '../domain/registryConfig.js'
 import { commitFiles, currentBranch } from '../git/commitFiles.js'
 import { commitSigner } from '../git/signing.js'
 import { commitIdentities, openRepoContext, type RepoOptions } from './context.js'
@@ -30,10 +30,11 @@ export async function init(options: InitOptions): Promise<InitResult> {
   const branch = await currentBranch(repo)
   const [identities, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, options.sign)])
   const config: RegistryConfig = {
-    formatVersion: 1,
+    formatVersion: FORMAT_VERSION,
     registryBranch: branch.slice('refs/heads/'.length),
     largeFileThreshold: options.largeFileThreshold ?? DEFAULT_LARGE_FILE_THRESHOLD,
     protectedAliases: options.protectedAliases ?? ['production'],
+    requireSignatures: false,
   }
   const path = `${repo.dir}/${REGISTRY_FILE}`
   await repo.fs.write(path, formatRegistryConfig(config))

@@ -10,6 +10,7 @@ import { commitSigner } from '../git/signing.js'
 import { commitIdentities, withRegistryLock, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { applyEdit, assertCommittable, recoverInterruptedEdit, type AppliedEdit } from './registryEdit.js'
+import { formatUpgrade } from './formatUpgrade.js'
 import type { RefMove } from './retiredBranches.js'
 import { assertSafeEdits } from './soundState.js'
 
@@ -126,11 +127,13 @@ async function commitEdits(
   },
 ): Promise<AppliedEdit> {
   const { repo } = ctx
-  const { branch, edits, files, paths, message } = edit
+  const { branch, edits, files, message } = edit
+  const upgrade = await formatUpgrade(ctx)
+  const paths = upgrade === null ? edit.paths : [...edit.paths, upgrade.path]
   const parent = await readRef(repo, branch)
   const states = await readPathStates(repo, parent, paths)
   assertCommittable(states)
-  const texts = [...(await renderEdits(ctx, edits, paths)), ...files.map((file) => file.after)]
+  const texts = [...(await renderEdits(ctx, edits, paths)), ...files.map((file) => file.after), ...(upgrade ? [upgrade.content.toString('utf8')] : [])]
   const contents = texts.map((text) => (text === null ? null : Buffer.from(text, 'utf8')))
   const [identities, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, edit.sign)])
   const written = paths.map((path, i) => ({ path, content: contents[i]! }))
@@ -148,7 +151,7 @@ async function commitEdits(
       before: states[i]!.head,
       after: contents[i] ? hashObject('blob', contents[i]) : null,
     })),
-  })
+  }, { signer, committer: identities.committer })
 }
 
 /** Render every edit and validate each result as a reader would; nothing is written. */

@@ -8,9 +8,11 @@ import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { runGit } from '../git/gitBinary.js'
 import { fetchRefs, lastWord } from '../remote/remoteGit.js'
-import { syncAliasRefsOf } from './aliasRefs.js'
+import { syncManifestRefs } from './aliasRefs.js'
+import { commitSigner } from '../git/signing.js'
 import { commitIdentities, openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './context.js'
 import { integrateArtifacts } from './fetch.js'
+import { integrateLedger, trackedLedger } from './ledgerSync.js'
 import { ManifestStore } from './manifestStore.js'
 import { mutateRegistry } from './mutate.js'
 import type { ArtifactSync } from './replayVersions.js'
@@ -42,7 +44,9 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   const { repo, env } = ctx
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(repo, env, options.remote, registryBranch)
+  const ledgerBefore = await trackedLedger(ctx, remote)
   await fetchRefs(workspace(repo, remote.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
+  await integrateLedger(ctx, remote, ledgerBefore)
   const artifacts = await integrateArtifacts(ctx, remote, { replay: true })
   const replayed = artifacts.flatMap((a) => a.replayed)
   const relinked = await relinkManifests(ctx, replayed)
@@ -135,7 +139,10 @@ async function integrateBranch(ctx: RegistryContext, remote: RemoteInfo, replaye
     }
     // On the registry branch the alias refs follow the merged manifests, as after any registry commit.
     const { registryBranch } = await ctx.config()
-    if (name === registryBranch) for (const record of merged) await syncAliasRefsOf(repo, record)
+    if (name === registryBranch) {
+      const signer = await commitSigner(repo, env)
+      await syncManifestRefs(repo, merged, (await readRef(repo, branch))!, { committer, signer })
+    }
     return 'merged'
   })
 }

@@ -6,6 +6,7 @@ import { listRefs, readRef, updateRef, deleteRef } from '../git/refs.js'
 import { loadVersions, loadVersionsOf } from '../git/versionIndex.js'
 import { pushRefs, type PushUpdate } from '../remote/remoteGit.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
+import { ledgerPushUpdate, recordPushedLedger } from './ledgerSync.js'
 import { lfsObjectsOf, lfsTransport, type NeededObject } from './lfsRemote.js'
 import { remoteInfo, workspace } from './remotes.js'
 
@@ -68,6 +69,8 @@ export async function push(options: PushOptions): Promise<PushResult> {
     if (!localAliases.has(ref)) aliasUpdates.push({ src: '', dst: ref, expect: oid })
   }
   updates.push(...aliasUpdates)
+  const ledgerUpdate = await ledgerPushUpdate(ctx, remote)
+  if (ledgerUpdate !== null) updates.push(ledgerUpdate)
 
   const store = new LfsStore(repo)
   const missing = []
@@ -83,6 +86,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
   await pushRefs(workspace(repo, remote.env, options.onProgress), remote.name, updates)
 
   // The remote now has what we sent: record it as the last-known remote state.
+  if (ledgerUpdate !== null) await recordPushedLedger(ctx, remote)
   for (const update of aliasUpdates) {
     const tracked = `${remote.trackingPrefix}aliases/${update.dst.slice(ALIAS_REF_PREFIX.length)}`
     const current = await readRef(repo, tracked)

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import type { AliasRefChange } from '../domain/aliasSync.js'
 import { sleep } from '../domain/async.js'
 import { ChangedDuringEditError, UncommittedManifestError } from '../domain/errors.js'
-import { aliasRef, EDIT_JOURNAL_FILE, manifestDir, REGISTRY_DIR, type NameKind } from '../domain/layout.js'
+import { ALIAS_REF_PREFIX, aliasRef, EDIT_JOURNAL_FILE, manifestDir, REGISTRY_DIR, type NameKind } from '../domain/layout.js'
+import { LEDGER_REF } from '../domain/ledger.js'
 import { decodeCommit, formatIdentity } from '../git/commit.js'
 import { buildCommit, moveBranch } from '../git/commitFiles.js'
 import { crashPoint } from '../git/crashPoint.js'
@@ -11,10 +12,20 @@ import { INDEX_LOCK_WAIT_MS, stageWorkTree, updateIndex, type IndexChange } from
 import { withLock } from '../git/lock.js'
 import { readObject } from '../git/objects.js'
 import { readPathStates, type PathState } from '../git/pathStates.js'
-import { clearAbandonedRefLock, readRef, readSymbolicRef } from '../git/refs.js'
+import { clearAbandonedRefLock, readRef, readSymbolicRef, type ReflogEntry } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { sweepTempFiles } from '../git/tempFiles.js'
-import { syncAliasRefsOf } from './aliasRefs.js'
+import {
+  enactAliasMoves,
+  hasJournaledAliasMoves,
+  planAliasMoves,
+  planManifestRefs,
+  recoverAliasMoves,
+  syncAliasRefsOf,
+  type AliasMoves,
+  type LedgerWriter,
+  type MovedManifest,
+} from './aliasRefs.js'
 import { moveRefOnce, type RefMove } from './retiredBranches.js'
 
 /**
@@ -36,11 +47,17 @@ export interface EditJournal {
   aliasRefs: boolean
   /** Refs moved after the alias refs: a removed artifact's branch to where its versions are kept. */
   refMoves?: RefMove[]
+  /**
+   * The alias refs the edit moves and their ledger record, planned before anything is
+   * visible (so a killed edit appends the same record); null: no ref moves. Absent in a
+   * journal written by a gmr before the ledger: the refs are then synced from the manifests.
+   */
+  moves?: AliasMoves | null
 }
 
 export interface EditedFile {
   path: string
-  /** The manifest's kind and name; null for another registry file (`registry/retired.yaml`). */
+  /** The manifest's kind and name; null for another registry file (`registry/retired.yaml`, `registry/registry.yaml`). */
   kind: NameKind | null
   name: string
   /** Blob ids of the file before and after the edit (null: no file). */
@@ -78,7 +95,8 @@ export function assertCommittable(states: readonly PathState[]): void {
  * journal removed. An ordinary failure before the branch moves puts the work tree and
  * index back as they were; once it moved, the commit stands.
  */
-export async function applyEdit(repo: Repo, journal: EditJournal): Promise<AppliedEdit> {
+export async function applyEdit(repo: Repo, planned: EditJournal, writer: LedgerWriter): Promise<AppliedEdit> {
+  const journal = planned.aliasRefs ? { ...planned, moves: await planEditMoves(repo, planned, writer) } : planned
   await repo.fs.writeAtomic(journalPath(repo), `${JSON.stringify(journal, null, 2)}\n`)
   crashPoint('edit:journal')
   const undo: Undo = { files: [], index: null, branchMoved: false }
@@ -108,6 +126,10 @@ export async function applyEdit(repo: Repo, journal: EditJournal): Promise<Appli
  */
 export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
   await sweepManifestTemps(repo)
+  if (await hasJournaledAliasMoves(repo)) {
+    await settleRefLocks(repo, await aliasRefLocks(repo, null).then((refs) => [...refs, LEDGER_REF]))
+    await recoverAliasMoves(repo)
+  }
   const text = await repo.fs.readText(journalPath(repo))
   if (text === null) return
   let journal: EditJournal | null = null
@@ -118,7 +140,7 @@ export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
   }
   if (journal !== null) {
     await settleIndexLock(repo, journal)
-    await settleRefLocks(repo, journal)
+    await settleEditRefLocks(repo, journal)
     await finishEdit(repo, journal, null)
   }
   await repo.fs.remove(journalPath(repo))
@@ -148,19 +170,28 @@ async function settleIndexLock(repo: Repo, journal: EditJournal): Promise<void> 
   }
 }
 
-/** The refs this edit moves whose `<ref>.lock` a kill may have left: its branch, and the alias refs of its manifests. */
-async function settleRefLocks(repo: Repo, journal: EditJournal): Promise<void> {
-  const refs = [journal.branch]
-  if (journal.aliasRefs) {
-    for (const file of journal.files) {
-      if (file.kind === null) continue
-      const prefix = aliasRef(file.name, '')
-      for (const entry of (await repo.fs.readdir(`${repo.gitdir}/${prefix}`)) ?? []) {
-        if (entry.endsWith('.lock')) refs.push(`${prefix}${entry.slice(0, -'.lock'.length)}`)
-      }
+/** The refs this edit moves whose `<ref>.lock` a kill may have left: its branch, the alias refs of its manifests, the ledger, its other ref moves. */
+async function settleEditRefLocks(repo: Repo, journal: EditJournal): Promise<void> {
+  const names = journal.files.filter((file) => file.kind !== null).map((file) => file.name)
+  const refs = [journal.branch, ...(journal.aliasRefs ? [...(await aliasRefLocks(repo, names)), LEDGER_REF] : [])]
+  for (const move of journal.refMoves ?? []) refs.push(move.from, move.to)
+  await settleRefLocks(repo, refs)
+}
+
+/** Alias refs of these names (null: of every name) that have a `<ref>.lock`. */
+async function aliasRefLocks(repo: Repo, names: readonly string[] | null): Promise<string[]> {
+  const refs: string[] = []
+  const all = names ?? ((await repo.fs.readdir(`${repo.gitdir}/${ALIAS_REF_PREFIX}`)) ?? [])
+  for (const name of all) {
+    const prefix = aliasRef(name, '')
+    for (const entry of (await repo.fs.readdir(`${repo.gitdir}/${prefix}`)) ?? []) {
+      if (entry.endsWith('.lock')) refs.push(`${prefix}${entry.slice(0, -'.lock'.length)}`)
     }
   }
-  for (const move of journal.refMoves ?? []) refs.push(move.from, move.to)
+  return refs
+}
+
+async function settleRefLocks(repo: Repo, refs: readonly string[]): Promise<void> {
   for (const ref of refs) await clearAbandonedRefLock(repo, ref)
 }
 
@@ -174,7 +205,7 @@ async function sweepManifestTemps(repo: Repo): Promise<void> {
 
 /** Recover under the registry lock, cheaply skipped when there is no journal. */
 export async function recoverIfInterrupted(repo: Repo): Promise<void> {
-  if (!(await repo.fs.exists(journalPath(repo)))) return
+  if (!(await repo.fs.exists(journalPath(repo))) && !(await hasJournaledAliasMoves(repo))) return
   await withLock(repo, 'registry', () => recoverInterruptedEdit(repo))
 }
 
@@ -231,20 +262,43 @@ async function finishEdit(repo: Repo, journal: EditJournal, undo: Undo | null): 
   crashPoint('edit:branch')
 
   const refs: AliasRefChange[] = []
-  if (journal.aliasRefs) {
-    const { message, committer } = decodeCommit((await readObject(repo, journal.commit)).content)
-    const reflog = { message: `gmr: ${message.split('\n')[0]}`, identity: formatIdentity(committer) }
-    const { parseManifest } = await import('../domain/manifests.js')
-    for (const file of journal.files) {
-      if (file.kind === null) continue
-      // A deleted manifest takes its alias refs with it.
-      const data = file.after === null ? { name: file.name } : parseManifest(file.kind, (await blob(repo, file.after)).toString('utf8'), file.path).data
-      refs.push(...(await syncAliasRefsOf(repo, { kind: file.kind, name: file.name, data }, reflog)))
-    }
+  if (journal.moves) {
+    await enactAliasMoves(repo, journal.moves, { resume: undo === null })
+    refs.push(...journal.moves.changes)
+  } else if (journal.aliasRefs && journal.moves === undefined) {
+    const reflog = await editReflog(repo, journal)
+    for (const manifest of await editedManifests(repo, journal)) refs.push(...(await syncAliasRefsOf(repo, manifest, reflog)))
   }
   for (const move of journal.refMoves ?? []) await moveRefOnce(repo, move)
   crashPoint('edit:refs')
   return { commit, refs }
+}
+
+/**
+ * The alias refs the edit's manifests ask for, compared with the refs now, and the
+ * ledger record of the difference (built, not appended).
+ */
+async function planEditMoves(repo: Repo, journal: EditJournal, writer: LedgerWriter): Promise<AliasMoves | null> {
+  const manifests = await editedManifests(repo, journal)
+  return planAliasMoves(repo, await planManifestRefs(repo, manifests), manifests, journal.commit, writer, await editReflog(repo, journal))
+}
+
+/** The manifests the edit leaves (a removed one as a manifest with no aliases). */
+async function editedManifests(repo: Repo, journal: EditJournal): Promise<MovedManifest[]> {
+  const { parseManifest } = await import('../domain/manifests.js')
+  const manifests: MovedManifest[] = []
+  for (const file of journal.files) {
+    if (file.kind === null) continue
+    // A deleted manifest takes its alias refs with it.
+    const data = file.after === null ? { name: file.name } : parseManifest(file.kind, (await blob(repo, file.after)).toString('utf8'), file.path).data
+    manifests.push({ kind: file.kind, name: file.name, data })
+  }
+  return manifests
+}
+
+async function editReflog(repo: Repo, journal: EditJournal): Promise<ReflogEntry> {
+  const { message, committer } = decodeCommit((await readObject(repo, journal.commit)).content)
+  return { message: `gmr: ${message.split('\n')[0]}`, identity: formatIdentity(committer) }
 }
 
 /** The edit's commit again, on top of a tip plain git moved since (the user committed). */

@@ -6,6 +6,7 @@ import type { Repo } from '../git/repo.js'
 import type { GitWorkspace } from '../remote/remoteGit.js'
 import { withConfiguredTimeouts } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
+import { ledgerRefspec } from './ledgerSync.js'
 
 /** A configured remote: its name, URL, and the LFS endpoint git-lfs would use for it. */
 export interface RemoteInfo {
@@ -64,5 +65,6 @@ export function fetchRefspecs(remote: string): string[] {
     `+refs/heads/*:refs/remotes/${remote}/*`,
     '+refs/aliases/*:refs/aliases/*',
     `+refs/aliases/*:refs/remotes/${remote}/aliases/*`,
+    ledgerRefspec(remote),
   ]
 }

@@ -3,10 +3,12 @@ import { planAliasSync } from '../domain/aliasSync.js'
 import { UnsupportedStateError } from '../domain/errors.js'
 import { formatIdentity } from '../git/commit.js'
 import { readRef } from '../git/refs.js'
-import { applyAliasChanges, currentAliasRefs, desiredAliasRefs, type DanglingAlias } from './aliasRefs.js'
+import { commitSigner } from '../git/signing.js'
+import { currentAliasRefs, desiredAliasRefs, journaledAliasMoves, planAliasMoves, type DanglingAlias } from './aliasRefs.js'
 import { commitIdentities, openRegistryContext, withRegistryLock, type RepoOptions } from './context.js'
 import { moveRefOnce, retiredBranchMoves, type RefMove } from './retiredBranches.js'
 import { loadSoundRegistryAt } from './soundState.js'
+import { assertTrusted, type RequiredSignature } from './verify.js'
 
 export interface SyncOptions extends RepoOptions {
   /** Only say what would change. */
@@ -50,13 +52,23 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
       for (const [ref, commit] of await desiredAliasRefs(repo, record, dangling)) desired.set(ref, commit)
     }
     const changes = planAliasSync(desired, await currentAliasRefs(repo))
+    if ((await ctx.config()).requireSignatures) await assertTrusted(repo, ctx.env, movesToTrust(changes, tip))
     if (!options.dryRun && changes.length > 0) {
-      const identity = formatIdentity((await commitIdentities(ctx)).committer)
-      await applyAliasChanges(repo, changes, { message: `gmr sync: ${registryBranch} ${tip.slice(0, 10)}`, identity })
+      const [{ committer }, signer] = await Promise.all([commitIdentities(ctx), commitSigner(repo, ctx.env, options.sign)])
+      const reflog = { message: `gmr sync: ${registryBranch} ${tip.slice(0, 10)}`, identity: formatIdentity(committer) }
+      const manifests = registry.manifests.map((m) => ({ kind: m.kind, name: m.name, data: m.data! }))
+      const moves = await planAliasMoves(repo, changes, manifests, tip, { committer, signer }, reflog)
+      if (moves !== null) await journaledAliasMoves(repo, moves)
     }
     const retiredBranches = await retiredBranchMoves(repo, registry)
     if (!options.dryRun) for (const move of retiredBranches) await moveRefOnce(repo, move)
     return { registryBranch, commit: tip, changes, retiredBranches, dangling, dryRun: options.dryRun ?? false }
   }
   return options.dryRun ? run() : withRegistryLock(ctx, run, { workTree: false })
+}
+
+/** Under requireSignatures: the registry commit the refs follow, and every version a ref moves to. */
+function movesToTrust(changes: readonly AliasRefChange[], tip: string): RequiredSignature[] {
+  const versions = changes.flatMap((c) => (c.action === 'delete' ? [] : [{ commit: c.to, what: `version commit for ${c.ref}` }]))
+  return changes.length === 0 ? [] : [{ commit: tip, what: 'registry commit the alias refs would follow' }, ...versions]
 }

@@ -1,9 +1,13 @@
-import { VerificationFailedError } from '../domain/errors.js'
+import { SignatureRequiredError, VerificationFailedError } from '../domain/errors.js'
+import { configValue } from '../domain/gitConfig.js'
+import { aliasRef } from '../domain/layout.js'
+import { lastMoves } from '../domain/ledger.js'
 import type { ModelYaml } from '../domain/manifests.js'
 import { parseReference } from '../domain/reference.js'
 import { decodeCommit } from '../git/commit.js'
-import type { Env } from '../git/config.js'
+import { readGitConfig, type Env } from '../git/config.js'
 import { hashFile, LfsStore } from '../git/lfsStore.js'
+import { readLedger } from '../git/ledger.js'
 import { findLfsFiles } from '../git/lfsFiles.js'
 import { hashObject, readObject, type ReadObjectResult } from '../git/objects.js'
 import type { Repo } from '../git/repo.js'
@@ -146,6 +150,71 @@ function describeSignatureProblem(what: string, check: SignatureCheck): string {
   const short = check.commit.slice(0, 10)
   if (check.status === 'unsigned') return `the ${what} (${short}) is not signed`
   return `the ${what} (${short}) has a signature git does not accept: ${check.detail}`
+}
+
+/** A commit `requireSignatures` asks about, and what it is in words (`version commit of churn:v3`). */
+export interface RequiredSignature {
+  commit: string
+  what: string
+}
+
+/**
+ * With `requireSignatures`, every commit given must carry a signature git's configured
+ * trust accepts. Returns one problem per commit that does not, naming the signer expected.
+ */
+export async function untrustedCommits(
+  repo: Repo,
+  env: Env,
+  required: readonly RequiredSignature[],
+): Promise<Array<RequiredSignature & { why: string }>> {
+  const found: Array<RequiredSignature & { why: string }> = []
+  let expected: string | undefined
+  for (const { commit, what } of required) {
+    const check = await checkSignature(repo, env, commit)
+    if (check.status === 'good') continue
+    expected ??= await expectedSigner(repo, env)
+    found.push({ commit, what, why: `${check.status === 'unsigned' ? 'is not signed' : `has a signature git does not accept (${check.detail})`}; expected ${expected}` })
+  }
+  return found
+}
+
+/** Refuse (SignatureRequiredError) the first commit `untrustedCommits` finds. */
+export async function assertTrusted(repo: Repo, env: Env, required: readonly RequiredSignature[]): Promise<void> {
+  const [first] = await untrustedCommits(repo, env, required)
+  if (first === undefined) return
+  throw new SignatureRequiredError(
+    `requireSignatures is on (registry/registry.yaml) and the ${first.what} ${first.commit.slice(0, 10)} ${first.why}; sign it, or trust its key, and run again`,
+    { commit: first.commit, what: first.what },
+  )
+}
+
+/**
+ * `download` and friends under `requireSignatures`: the version commit, and for an alias
+ * the ledger commit that last moved its ref, must be signed by a trusted key.
+ */
+export async function assertVersionTrusted(
+  ctx: Pick<RegistryContext, 'repo' | 'env' | 'config'>,
+  resolved: Pick<ResolvedVersion, 'name' | 'artifact' | 'artifactVersion' | 'commit'>,
+  alias: string | undefined,
+): Promise<void> {
+  if (!(await ctx.config()).requireSignatures) return
+  const required: RequiredSignature[] = [{ commit: resolved.commit, what: `version commit of ${resolved.artifact}:v${resolved.artifactVersion}` }]
+  if (alias !== undefined) {
+    const moved = lastMoves((await readLedger(ctx.repo)).records).get(aliasRef(resolved.name, alias))
+    if (moved) required.push({ commit: moved.record.commit, what: `alias move of ${resolved.name}:${alias} (ledger commit)` })
+  }
+  await assertTrusted(ctx.repo, ctx.env, required)
+}
+
+/** Whose signature git would accept, in words: the allowed signers file for ssh, the keyring for openpgp and x509. */
+async function expectedSigner(repo: Repo, env: Env): Promise<string> {
+  const config = await readGitConfig(repo, env)
+  const format = configValue(config, 'gpg.format') ?? 'openpgp'
+  if (format === 'ssh') {
+    const file = configValue(config, 'gpg.ssh.allowedSignersFile')
+    return file === undefined ? 'an ssh signature, but gpg.ssh.allowedSignersFile is not set' : `a signature by a principal in gpg.ssh.allowedSignersFile (${file})`
+  }
+  return format === 'x509' ? 'a signature by a certificate gpgsm trusts' : 'a signature by a trusted key in your GnuPG keyring'
 }
 
 /**

@@ -308,6 +308,8 @@ describe('history', () => {
     const mergeEnv = { ...repo.env, ...at('2026-10-07T12:00:00Z') }
     const { execFileSync } = await import('node:child_process')
     execFileSync('git', ['merge', '-q', '--no-ff', '-m', 'Merge promote', 'promote'], { cwd: repo.dir, env: mergeEnv })
+    // Synced as it was merged: resolve --at answers an alias by when its ref moved (the ledger).
+    expect((await runAt('2026-10-07T12:00:00Z', 'sync')).code).toBe(0)
 
     const result = JSON.parse(await ok('history', 'churn-model', '--json'))
     expect(result.entries.map((e: { events: Array<{ type: string }> }) => e.events.map((x) => x.type))).toEqual([

@@ -93,7 +93,7 @@ describe('schemas/', () => {
     expect(nameRules.name.pattern).toBe(defs.name!.pattern)
     expect(nameRules.alias.mayNot).toEqual(['be "latest"', 'be v<N>', 'contain ".."', 'end in ".lock"', 'end in "."'])
     expect(manifestDefaults).toEqual({
-      registry: { formatVersion: 1, largeFileThreshold: 1048576 },
+      registry: { largeFileThreshold: 1048576, requireSignatures: false },
       artifact: { type: 'model' },
       model: {},
     })

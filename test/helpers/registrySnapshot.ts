@@ -87,7 +87,7 @@ export function buildSnapshot(spec: SnapshotSpec = {}): BuiltSnapshot {
   const config =
     spec.config === null
       ? null
-      : { formatVersion: 1 as const, registryBranch: 'main', largeFileThreshold: 1048576, protectedAliases: ['production'], ...spec.config }
+      : { formatVersion: 1 as const, registryBranch: 'main', largeFileThreshold: 1048576, protectedAliases: ['production'], requireSignatures: false, ...spec.config }
   const snapshot: RegistrySnapshot = {
     label: spec.label ?? 'work tree',
     commit: spec.commit ?? null,

@@ -49,12 +49,12 @@ describe('push, clone, fetch', () => {
     expect(pushed).toContain('pushed refs/heads/main\n')
     expect(pushed).toContain('pushed refs/aliases/churn-model/staging\n')
     const remoteRefs = git(origin, 'for-each-ref', '--format=%(refname)')
-    expect(remoteRefs.split('\n').filter(Boolean)).toEqual(['refs/aliases/churn-model/staging', 'refs/heads/artifacts/churn', 'refs/heads/main'])
+    expect(remoteRefs.split('\n').filter(Boolean)).toEqual(['refs/aliases/churn-model/staging', 'refs/gmr/ledger', 'refs/heads/artifacts/churn', 'refs/heads/main'])
 
     const cloned = await ok(as(alice.scratch), 'clone', origin, 'bob')
     expect(cloned).toBe(`cloned into ${bobDir} (registry branch main, 1 artifacts, 1 alias refs)\n`)
     expect(git(bobDir, 'config', '--get-all', 'remote.origin.fetch')).toBe(
-      '+refs/heads/*:refs/remotes/origin/*\n+refs/aliases/*:refs/aliases/*\n+refs/aliases/*:refs/remotes/origin/aliases/*\n',
+      '+refs/heads/*:refs/remotes/origin/*\n+refs/aliases/*:refs/aliases/*\n+refs/aliases/*:refs/remotes/origin/aliases/*\n+refs/gmr/ledger:refs/remotes/origin/gmr/ledger\n',
     )
     const v0 = alice.git('rev-parse', 'artifacts/churn').trim()
     expect((await ok(as(bobDir), 'resolve', 'churn-model:staging')).trim()).toBe(v0)

@@ -10,7 +10,7 @@ export function registerResolve(program: Command, io: CliIo): void {
     .command('resolve')
     .description('print the commit id a reference names (or named at a past moment, with --at)')
     .argument('<ref>', '<name>[:<selector>], selector v<N>, latest (default) or an alias')
-    .option('--at <date>', 'what the reference meant then: YYYY-MM-DD (end of that day, UTC) or an ISO date-time')
+    .option('--at <date>', 'what the reference meant then (an alias: from the ledger, what deployments saw): YYYY-MM-DD (end of that day, UTC) or an ISO date-time')
     .option('--json', 'print the resolved version as JSON')
     .addHelpText(
       'after',
@@ -37,7 +37,8 @@ export async function resolveAction(io: CliIo, ref: string, opts: ResolveFlags):
       ? await (await import('../../ops/resolve.js')).resolve(options)
       : await (await import('../../ops/resolveAt.js')).resolveAt({ ...options, at: opts.at })
   if (opts.json) {
-    return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), version: versionJson(result) }))
+    const source = 'source' in result ? { source: result.source } : {}
+    return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), ...source, version: versionJson(result) }))
   }
   io.stdout(`${result.commit}\n`)
 }

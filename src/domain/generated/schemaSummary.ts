@@ -35,10 +35,10 @@ export interface NameRule {
 export const schemaIds = {"defs":"https://gmr.dev/schemas/defs.schema.json","registry":"https://gmr.dev/schemas/registry.schema.json","artifact":"https://gmr.dev/schemas/artifact.schema.json","model":"https://gmr.dev/schemas/model.schema.json","retired":"https://gmr.dev/schemas/retired.schema.json","modelCard":"https://gmr.dev/schemas/modelCard.schema.json"} as const
 
 /** Changes whenever any schema changes: caches of validated manifests are keyed by it. */
-export const schemaFingerprint = 'ca0f9680fe00'
+export const schemaFingerprint = '592fdb6dd2ab'
 
 /** The `default` (or `const`) of each top-level manifest field that has one. */
-export const manifestDefaults = {"registry":{"formatVersion":1,"largeFileThreshold":1048576},"artifact":{"type":"model"},"model":{}} as const
+export const manifestDefaults = {"registry":{"largeFileThreshold":1048576,"requireSignatures":false},"artifact":{"type":"model"},"model":{}} as const
 
 export const nameRules: { readonly name: NameRule; readonly alias: NameRule; readonly tag: NameRule; readonly branchName: NameRule } = {"name":{"title":"name","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","mayNot":["contain \"..\"","end in \".lock\"","end in \".\""]},"alias":{"title":"alias","pattern":"^[a-z][a-z0-9._-]{0,62}$","mayNot":["be \"latest\"","be v<N>","contain \"..\"","end in \".lock\"","end in \".\""]},"tag":{"title":"tag","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$","mayNot":[]},"branchName":{"title":"branch name","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","mayNot":["start with \"-\"","be \"HEAD\"","be \"@\"","contain \"@{\"","contain \"..\"","contain \"//\"","start or end with \"/\"","have a component that starts with \".\"","have a component that ends in \".lock\"","end in \".\""]}}
 

@@ -10,11 +10,12 @@ export { manifestDefaults, nameRules, schemaFingerprint, schemaIds, validateAlia
 
 /** registry/registry.yaml (schemas/registry.schema.json). */
 export interface RegistryYaml {
-  formatVersion: 1
+  formatVersion: 1 | 2
   registryBranch: string
   largeFileThreshold?: number
   protectedAliases?: string[]
   retention?: { keepLast?: number; keepWithin?: string }
+  requireSignatures?: boolean
 }
 
 /** registry/artifacts/<artifact>.yaml (schemas/artifact.schema.json). */
@@ -90,7 +91,7 @@ export const validateModel = validate31 as ValidateFunction<ModelYaml>
 export const validateRetired = validate40 as ValidateFunction<RetiredYaml>
 export const validateModelCard = validate46 as ValidateFunction<ModelCardYaml>
 
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses.","const":1},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses: 2 adds the alias ledger (refs/gmr/ledger); version-1 registries are still read, and upgraded to 2 by the next registry edit.","enum":[1,2]},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false},"requireSignatures":{"description":"Refuse unsigned or untrusted version commits and alias moves in download, check and sync.","type":"boolean","default":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
 const schema33 = {"title":"branch name","description":"A git branch name, as `git check-ref-format --branch` accepts it.","type":"string","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","allOf":[{"description":"start with \"-\"","not":{"pattern":"^-"}},{"description":"be \"HEAD\"","not":{"const":"HEAD"}},{"description":"be \"@\"","not":{"const":"@"}},{"description":"contain \"@{\"","not":{"pattern":"@\\{"}},{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"contain \"//\"","not":{"pattern":"//"}},{"description":"start or end with \"/\"","not":{"pattern":"^/|/$"}},{"description":"have a component that starts with \".\"","not":{"pattern":"(^|/)\\."}},{"description":"have a component that ends in \".lock\"","not":{"pattern":"\\.lock(/|$)"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
 const pattern4 = new RegExp("^-", "u");
 const pattern5 = new RegExp("@\\{", "u");
@@ -367,7 +368,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "formatVersion") || (key0 === "registryBranch")) || (key0 === "largeFileThreshold")) || (key0 === "protectedAliases")) || (key0 === "retention"))){
+if(!((((((key0 === "formatVersion") || (key0 === "registryBranch")) || (key0 === "largeFileThreshold")) || (key0 === "protectedAliases")) || (key0 === "retention")) || (key0 === "requireSignatures"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err2];
@@ -380,8 +381,8 @@ errors++;
 }
 if(data.formatVersion !== undefined){
 let data0 = data.formatVersion;
-if(1 !== data0){
-const err3 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema31.properties.formatVersion,data:data0};
+if(!((data0 === 1) || (data0 === 2))){
+const err3 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/enum",keyword:"enum",params:{allowedValues: schema31.properties.formatVersion.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.formatVersion.enum,parentSchema:schema31.properties.formatVersion,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -931,14 +932,27 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(data.requireSignatures !== undefined){
+let data8 = data.requireSignatures;
+if(typeof data8 !== "boolean"){
+const err37 = {instancePath:instancePath+"/requireSignatures",schemaPath:"#/properties/requireSignatures/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.requireSignatures.type,parentSchema:schema31.properties.requireSignatures,data:data8};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
