@@ -1,4 +1,4 @@
-import type { RepoOptions } from '../ops/context.js'
+import type { RepoOptions } from '../ops/support/context.js'
 import type { CliIo } from './io.js'
 
 /** The options every operation takes, from the process's io and the global `-C`. */

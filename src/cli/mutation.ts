@@ -1,4 +1,4 @@
-import type { MutationResult } from '../ops/mutate.js'
+import type { MutationResult } from '../ops/support/mutate.js'
 import type { CliIo } from './io.js'
 import { shortOid } from './render.js'
 

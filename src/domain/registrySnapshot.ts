@@ -10,7 +10,7 @@ import { MAX_MANIFEST_BYTES, parseYamlFile, type ManifestProblem } from './yamlF
 
 /**
  * One state of a registry as plain data: what `gmr check` validates and `gmr diff`
- * compares. Loaded from git (a commit, or the work tree) by src/ops/loadSnapshot.ts;
+ * compares. Loaded from git (a commit, or the work tree) by src/ops/support/registryStateLoader.ts;
  * everything that decides anything about it is a pure function over this shape.
  */
 export interface RegistrySnapshot {

@@ -9,9 +9,9 @@ import type { Repo } from '../git/repo.js'
 import { commitTree, entryAt } from '../git/treePath.js'
 import { listTreeFiles } from '../git/treeWalk.js'
 import { checkLedger } from '../domain/ledgerCheck.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { ledgerState } from './ledgerCheck.js'
-import { SnapshotLoader, WORK_TREE, type LfsPresence, type SnapshotSource } from './loadSnapshot.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { ledgerState } from './support/ledgerCheck.js'
+import { SnapshotLoader, WORK_TREE, type LfsPresence, type SnapshotSource } from './support/registryStateLoader.js'
 
 export interface CheckOptions extends RepoOptions {
   /** Check the registry as committed at this revision instead of the work tree. */

@@ -11,10 +11,10 @@ import { runGit } from '../git/gitBinary.js'
 import { gitTimeoutArgs, timeoutsFrom } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
 import { transportError } from '../remote/remoteGit.js'
-import { openRegistryContext } from './context.js'
+import { openRegistryContext } from './support/context.js'
 import { integrateArtifacts } from './fetch.js'
-import { integrateLedger } from './ledgerSync.js'
-import { fetchRefspecs, remoteInfo } from './remotes.js'
+import { integrateLedger } from './support/ledgerSync.js'
+import { fetchRefspecs, remoteInfo } from './support/remotes.js'
 
 export interface CloneOptions {
   fs: FsClient | FileSystem

@@ -2,9 +2,9 @@ import { NameTakenError } from '../domain/errors.js'
 import { manifestPath } from '../domain/layout.js'
 import type { ArtifactYaml } from '../domain/manifests.js'
 import { assertName } from '../domain/names.js'
-import { assertNameFree } from './catalog.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+import { assertNameFree } from './support/catalog.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 
 export interface CreateArtifactOptions extends RepoOptions, MutationOptions {
   name: string

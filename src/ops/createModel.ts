@@ -2,9 +2,9 @@ import { NameTakenError } from '../domain/errors.js'
 import { manifestPath } from '../domain/layout.js'
 import type { ModelYaml } from '../domain/manifests.js'
 import { assertName, assertTag } from '../domain/names.js'
-import { assertNameFree } from './catalog.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+import { assertNameFree } from './support/catalog.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 
 export interface CreateModelOptions extends RepoOptions, MutationOptions {
   name: string
@@ -29,7 +29,7 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
   const { newModelManifest } = await import('../domain/manifests.js')
   const manifest = newModelManifest(options.name, options.description, options.tags)
   const path = manifestPath('model', options.name)
-  const card = options.card === undefined ? undefined : await (await import('./modelCard.js')).readCardFile(ctx, options.card, options.cwd ?? options.dir)
+  const card = options.card === undefined ? undefined : await (await import('./support/modelCardFile.js')).readCardFile(ctx, options.card, options.cwd ?? options.dir)
   const result = await mutateRegistry(ctx, options, async (store) => {
     await assertNameFree(ctx.repo, options.name, 'model')
     if (await store.read('model', options.name)) {
@@ -37,7 +37,7 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
     }
     return {
       edits: [{ kind: 'model', name: options.name, before: null, after: manifest }],
-      ...(card !== undefined && { files: [await (await import('./modelCard.js')).cardEdit(ctx, options.name, card)] }),
+      ...(card !== undefined && { files: [await (await import('./support/modelCardFile.js')).cardEdit(ctx, options.name, card)] }),
       message: `gmr: create model ${options.name}${card !== undefined ? ' with its model card' : ''}`,
     }
   })

@@ -4,8 +4,8 @@ import { diffRegistry, type RegistryDiff } from '../domain/registryDiff.js'
 import type { SnapshotManifest } from '../domain/registrySnapshot.js'
 import { mergeBase } from '../git/mergeBase.js'
 import { listRefs, readRef } from '../git/refs.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { SnapshotLoader, WORK_TREE, type SnapshotFiles, type SnapshotSource } from './loadSnapshot.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { SnapshotLoader, WORK_TREE, type SnapshotFiles, type SnapshotSource } from './support/registryStateLoader.js'
 
 export interface DiffOptions extends RepoOptions {
   /** Default: where HEAD left the registry branch (their merge base). */

@@ -15,10 +15,10 @@ import type { GitDir } from '../git/repo.js'
 import { StatCache } from '../git/statCache.js'
 import { isAbandonedTemp, sweepTempFiles } from '../git/tempFiles.js'
 import { walkTree, type TreeFile } from '../git/treeWalk.js'
-import { describeChoices } from './catalog.js'
-import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import { describeDeployedFiles, type DeployedFile } from './deployedFiles.js'
-import { prunedHint, rethrowUnlessPruned } from './prunedVersions.js'
+import { describeChoices } from './support/catalog.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
+import { describeDeployedFiles, type DeployedFile } from './support/deployedFiles.js'
+import { prunedHint, rethrowUnlessPruned } from './support/prunedVersions.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
 import type { VersionFile } from './show.js'
 
@@ -159,11 +159,11 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
 
 /** Inside a clone, large files the store lacks come from the registry's remote, on demand. */
 async function fetchFromRemote(ctx: RegistryContext, objects: Parameters<LfsFetcher>[0]): Promise<void> {
-  const { configuredRemote } = await import('./remotes.js')
+  const { configuredRemote } = await import('./support/remotes.js')
   // Without a remote the objects stay missing and the caller says how to fetch them; a remote that fails says why.
   const remote = await configuredRemote(ctx.repo, ctx.env, undefined, (await ctx.config()).registryBranch)
   if (remote === null) return
-  const { fetchLfsObjects } = await import('./lfsRemote.js')
+  const { fetchLfsObjects } = await import('./support/lfsRemote.js')
   await fetchLfsObjects(ctx.repo, remote.lfsUrl, remote.env, objects)
 }
 

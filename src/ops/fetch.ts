@@ -2,10 +2,10 @@ import { ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
 import { listRefs } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { fetchRefs } from '../remote/remoteGit.js'
-import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import { integrateLedger, trackedLedger } from './ledgerSync.js'
-import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './remotes.js'
-import { integrateArtifact, type ArtifactSync } from './replayVersions.js'
+import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
+import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
+import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
+import { integrateArtifact, type ArtifactSync } from './support/replayVersions.js'
 
 export interface FetchOptions extends RepoOptions {
   remote?: string

@@ -1,9 +1,9 @@
 import { commitTree } from '../git/treePath.js'
 import { lfsToLookUp } from './check.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { fetchLfsObjects, lfsObjectsOf, type NeededObject } from './lfsRemote.js'
-import { SnapshotLoader, WORK_TREE } from './loadSnapshot.js'
-import { remoteInfo } from './remotes.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { fetchLfsObjects, lfsObjectsOf, type NeededObject } from './support/lfsRemote.js'
+import { SnapshotLoader, WORK_TREE } from './support/registryStateLoader.js'
+import { remoteInfo } from './support/remotes.js'
 
 export interface FetchProposalLfsOptions extends RepoOptions {
   /** The state the work tree is proposed against (e.g. `origin/main`). */

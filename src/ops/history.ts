@@ -6,9 +6,9 @@ import { assertName } from '../domain/names.js'
 import { movesOf, type LedgerRecord } from '../domain/ledger.js'
 import { readLedger } from '../git/ledger.js'
 import { loadRegistryLog, type RegistryLogEntry, type Signature } from '../git/registryLog.js'
-import { kindOfName, unknownName } from './catalog.js'
-import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import { ManifestStore } from './manifestStore.js'
+import { kindOfName, unknownName } from './support/catalog.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
+import { ManifestStore } from './support/manifestStore.js'
 
 export interface HistoryOptions extends RepoOptions {
   name: string
@@ -97,7 +97,7 @@ async function renamedTimeline(
   ctx: RegistryContext,
   name: string,
 ): Promise<{ states: NamedState[] }> {
-  const { formerNames } = await import('./retiredLookup.js')
+  const { formerNames } = await import('./support/retiredLookup.js')
   const names = [...(await formerNames(ctx.repo, name)), name]
   const timelines = await Promise.all(
     names.map(async (n) => (await manifestTimeline(ctx, n)).states.map((state): NamedState => ({ ...state, name: n }))),

@@ -3,7 +3,7 @@ import { REGISTRY_FILE } from '../domain/layout.js'
 import { DEFAULT_LARGE_FILE_THRESHOLD, FORMAT_VERSION, formatRegistryConfig, type RegistryConfig } from '../domain/registryConfig.js'
 import { commitFiles, currentBranch } from '../git/commitFiles.js'
 import { commitSigner } from '../git/signing.js'
-import { commitIdentities, openRepoContext, type RepoOptions } from './context.js'
+import { commitIdentities, openRepoContext, type RepoOptions } from './support/context.js'
 
 export interface InitOptions extends RepoOptions {
   /** Aliases that only move through review; default `[production]`. */

@@ -2,8 +2,8 @@ import { InvalidInputError, UnknownNameError } from '../domain/errors.js'
 import type { ModelLinkYaml } from '../domain/manifests.js'
 import { assertAlias, assertName } from '../domain/names.js'
 import { formatReference, parseReference } from '../domain/reference.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { resolveReference } from './resolve.js'
 
 export interface LinkModelOptions extends RepoOptions, MutationOptions {

@@ -2,9 +2,9 @@ import { manifestDefaults } from '../domain/generated/schemaSummary.js'
 import type { ArtifactYaml } from '../domain/manifests.js'
 import type { Repo } from '../git/repo.js'
 import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
-import { listArtifactNames } from './catalog.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { ManifestStore } from './manifestStore.js'
+import { listArtifactNames } from './support/catalog.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { ManifestStore } from './support/manifestStore.js'
 
 export interface ArtifactSummary {
   name: string

@@ -1,5 +1,5 @@
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { ManifestStore, modelView } from './manifestStore.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { ManifestStore, modelView } from './support/manifestStore.js'
 
 export interface ListModelsOptions extends RepoOptions {
   /** Only models that have every one of these tags. */

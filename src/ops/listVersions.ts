@@ -1,10 +1,10 @@
 import { NotAnArtifactError } from '../domain/errors.js'
 import { assertName } from '../domain/names.js'
 import { loadSoundVersions, type VersionRecord } from '../git/versionIndex.js'
-import { kindOfName, unknownName } from './catalog.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { ManifestStore } from './manifestStore.js'
-import { versionAdditions } from './versionAdditions.js'
+import { kindOfName, unknownName } from './support/catalog.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { ManifestStore } from './support/manifestStore.js'
+import { versionAdditions } from './support/versionAdditions.js'
 import type { AnnotationYaml } from '../domain/metadataAdditions.js'
 
 export interface ListVersionsOptions extends RepoOptions {

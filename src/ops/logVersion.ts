@@ -11,18 +11,18 @@ import { formatIdentity } from '../git/commit.js'
 import { writeLooseObject } from '../git/objects.js'
 import { clearAbandonedRefLock, readRef, readSymbolicRef, updateRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
-import { snapshotFiles, type Snapshot, type SnapshotEntry } from '../git/snapshot.js'
+import { snapshotFiles, type Snapshot, type SnapshotEntry } from '../git/versionTree.js'
 import { StatCache } from '../git/statCache.js'
 import { isWorkTreeDirty } from '../git/status.js'
 import { artifactRef } from '../domain/layout.js'
 import { appendVersion, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
 import { commitSigner, encodeSignedCommit } from '../git/signing.js'
-import { assertNameFree } from './catalog.js'
-import { assertUnprotected } from './aliasRefs.js'
-import { ManifestStore } from './manifestStore.js'
-import { assertSoundEdits, loadSoundVersions } from './soundState.js'
-import { assertNotBare, commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import type { SetAliasResult } from './aliases.js'
+import { assertNameFree } from './support/catalog.js'
+import { assertUnprotected } from './support/aliasRefs.js'
+import { ManifestStore } from './support/manifestStore.js'
+import { assertSoundEdits, loadSoundVersions } from './support/soundState.js'
+import { assertNotBare, commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
+import type { SetAliasResult } from './setAlias.js'
 
 export interface LogVersionOptions extends RepoOptions {
   artifact: string
@@ -80,7 +80,7 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
   if (aliases.length > 0) await assertMaySetAliases(options, aliases)
   const result = await logFiles(options)
   if (aliases.length === 0) return result
-  const { setAlias } = await import('./aliases.js')
+  const { setAlias } = await import('./setAlias.js')
   const aliasesSet: SetAliasResult[] = []
   for (const alias of aliases) {
     aliasesSet.push(await setAlias({ ...options, name: options.artifact, alias, version: `v${result.version}`, force: options.force ?? false }))

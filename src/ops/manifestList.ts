@@ -1,6 +1,6 @@
 import { parseReference } from '../domain/reference.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { describeDeployedFiles } from './deployedFiles.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { describeDeployedFiles } from './support/deployedFiles.js'
 import { deployedFiles } from './download.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
 import type { VersionFile } from './show.js'

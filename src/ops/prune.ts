@@ -12,12 +12,12 @@ import { listRefs, readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { sweepTempFiles } from '../git/tempFiles.js'
 import { loadVersionsOf, type VersionRecord } from '../git/versionIndex.js'
-import { openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './context.js'
-import { lfsObjectsOf } from './lfsRemote.js'
-import { SnapshotLoader, WORK_TREE } from './loadSnapshot.js'
-import { recordPruned } from './prunedVersions.js'
-import { remoteInfo } from './remotes.js'
-import { loadSoundVersions } from './soundState.js'
+import { openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './support/context.js'
+import { lfsObjectsOf } from './support/lfsRemote.js'
+import { SnapshotLoader, WORK_TREE } from './support/registryStateLoader.js'
+import { recordPruned } from './support/prunedVersions.js'
+import { remoteInfo } from './support/remotes.js'
+import { loadSoundVersions } from './support/soundState.js'
 
 export interface PruneOptions extends RepoOptions {
   /** Only say what would be freed. */

@@ -5,10 +5,10 @@ import { LfsStore } from '../git/lfsStore.js'
 import { listRefs, readRef, updateRef, deleteRef } from '../git/refs.js'
 import { loadVersions, loadVersionsOf } from '../git/versionIndex.js'
 import { pushRefs, type PushUpdate } from '../remote/remoteGit.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { ledgerPushUpdate, recordPushedLedger } from './ledgerSync.js'
-import { lfsObjectsOf, lfsTransport, type NeededObject } from './lfsRemote.js'
-import { remoteInfo, workspace } from './remotes.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { ledgerPushUpdate, recordPushedLedger } from './support/ledgerSync.js'
+import { lfsObjectsOf, lfsTransport, type NeededObject } from './support/lfsRemote.js'
+import { remoteInfo, workspace } from './support/remotes.js'
 
 export interface PushOptions extends RepoOptions {
   remote?: string

@@ -20,12 +20,13 @@ import { ensureBareRepo, gitBinarySource, isomorphicSource, type FetchSource } f
 import { hasGit } from '../git/gitBinary.js'
 import { withConfiguredTimeouts } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
-import { boundDownloadCache, touchCacheEntry } from './cacheAdmin.js'
-import { discardGitData, downloadCacheFor, findDamagedObject, keepArtifactVersion, keptArtifactVersion, VerifiedLfsObjects, withCacheLock } from './downloadCache.js'
+import { boundDownloadCache } from './pruneCache.js'
+import { touchCacheEntry } from './support/cacheEntries.js'
+import { discardGitData, downloadCacheFor, findDamagedObject, keepArtifactVersion, keptArtifactVersion, VerifiedLfsObjects, withCacheLock } from './support/downloadCache.js'
 import { materialiseVersion, type MaterialiseResult } from './download.js'
-import { describeChoices } from './catalog.js'
-import { remoteRetiredNameError } from './retiredLookup.js'
-import { fetchLfsObjects, lfsObjectsOf } from './lfsRemote.js'
+import { describeChoices } from './support/catalog.js'
+import { remoteRetiredNameError } from './support/retiredLookup.js'
+import { fetchLfsObjects, lfsObjectsOf } from './support/lfsRemote.js'
 
 export interface RemoteDownloadOptions {
   fs: FsClient | FileSystem
@@ -84,7 +85,6 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
     const { selector } = reference
     const kept = selector.kind === 'number' ? await keptArtifactVersion(cache, reference.name, selector.number) : null
     let version = kept === null ? await fetchChecked() : { commit: kept, fetched: false, damaged: await findDamagedObject(cache, kept) }
-    if (kept !== null && version.damaged === null) notes.push(`${reference.name}:${formatSelector(selector)} came from the download cache; ${redactUrl(url)} was not asked (an artifact version never changes)`)
     if (version.damaged !== null) {
       notes.push(`the download cache had a damaged git object (${version.damaged}); discarded the cached history and fetched it again`)
       await discardGitData(cache)
@@ -104,6 +104,10 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
     notes.push(...(await verified.discardDamaged(needed)))
     const lfs = needed.length > 0 ? await fetchLfsObjects(cache, lfsEndpointFor(url), env, needed) : { objects: 0, bytes: 0 }
     await verified.save()
+    // Said only when true: a damaged cached object sends gmr to the server after all.
+    if (kept !== null && !fetched && lfs.objects === 0) {
+      notes.push(`${reference.name}:${formatSelector(selector)} came from the download cache; ${redactUrl(url)} was not asked (an artifact version never changes)`)
+    }
     const number = reference.selector.kind === 'number' ? reference.selector.number : message.version
     const defaultDir = `${reference.name}-${number === undefined ? formatSelector(reference.selector) : `v${number}`}`
     const result = await materialiseVersion({

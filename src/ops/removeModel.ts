@@ -1,11 +1,11 @@
-import { retiredNameError } from './retiredLookup.js'
+import { retiredNameError } from './support/retiredLookup.js'
 import { NameInUseError, UnknownNameError } from '../domain/errors.js'
 import type { RetiredEntryYaml } from '../domain/retired.js'
-import { currentAliasRefs } from './aliasRefs.js'
-import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import type { ManifestStore } from './manifestStore.js'
-import type { MutationOptions, MutationResult } from './mutate.js'
-import { cardEdits, commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './retiredRecord.js'
+import { currentAliasRefs } from './support/aliasRefs.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
+import type { ManifestStore } from './support/manifestStore.js'
+import type { MutationOptions, MutationResult } from './support/mutate.js'
+import { cardEdits, commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './support/retiredRecord.js'
 
 export interface RemoveModelOptions extends RepoOptions, MutationOptions {
   model: string

@@ -1,14 +1,14 @@
-import { retiredNameError } from './retiredLookup.js'
+import { retiredNameError } from './support/retiredLookup.js'
 import { NameTakenError } from '../domain/errors.js'
 import { aliasRef } from '../domain/layout.js'
 import { assertName } from '../domain/names.js'
 import type { RetiredEntryYaml } from '../domain/retired.js'
-import { assertNameFree } from './catalog.js'
-import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
-import type { ManifestStore } from './manifestStore.js'
-import type { MutationOptions, MutationResult } from './mutate.js'
+import { assertNameFree } from './support/catalog.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
+import type { ManifestStore } from './support/manifestStore.js'
+import type { MutationOptions, MutationResult } from './support/mutate.js'
 import { noSuchModel } from './removeModel.js'
-import { cardEdits, commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './retiredRecord.js'
+import { cardEdits, commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './support/retiredRecord.js'
 
 export interface RenameModelOptions extends RepoOptions, MutationOptions {
   from: string

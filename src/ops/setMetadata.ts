@@ -12,9 +12,9 @@ import {
   type AnnotationChange,
 } from '../domain/metadataAdditions.js'
 import { parseReference } from '../domain/reference.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import type { ManifestEdit } from './mutate.js'
-import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import type { ManifestEdit } from './support/mutate.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { resolveReference } from './resolve.js'
 
 export interface SetMetadataOptions extends RepoOptions, MutationOptions, AnnotationChange {

@@ -1,8 +1,8 @@
 import { InvalidReferenceError, UnknownNameError } from '../domain/errors.js'
 import type { ModelLinkYaml } from '../domain/manifests.js'
 import { parseReference } from '../domain/reference.js'
-import { openRegistryContext, type RepoOptions } from './context.js'
-import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 
 export interface UnlinkModelOptions extends RepoOptions, MutationOptions {
   /** `<model>:v<K>`. */

@@ -13,7 +13,7 @@ import { hashObject, readObject, type ReadObjectResult } from '../git/objects.js
 import type { Repo } from '../git/repo.js'
 import { walkTree } from '../git/treeWalk.js'
 import { hasGit, runGit } from '../git/gitBinary.js'
-import { openRegistryContext, type RegistryContext, type RepoOptions } from './context.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { manifestTimeline } from './history.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
 

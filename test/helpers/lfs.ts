@@ -60,7 +60,19 @@ export function faultyFs(faults: Faults): FsClient {
     }
     return wrapped
   }
-  return { ...(nodeFs as unknown as FsClient), promises: { ...(nodeFs.promises as unknown as FsClient['promises']), open } }
+  // A full disk fails a kernel copy the same way: the bytes that fit are written, then ENOSPC (or the given code).
+  const copyFile = async (from: string, to: string, mode?: number): Promise<void> => {
+    const fail = faults.failWrites
+    if (!fail || !to.includes(fail.under)) return nodeFs.promises.copyFile(from, to, mode)
+    const data = await nodeFs.promises.readFile(from)
+    if (written + data.length <= fail.afterBytes) {
+      written += data.length
+      return nodeFs.promises.copyFile(from, to, mode)
+    }
+    await nodeFs.promises.writeFile(to, data.subarray(0, Math.max(0, fail.afterBytes - written)), { flag: 'wx' })
+    throw Object.assign(new Error(`${fail.code}: simulated failure, copyfile '${from}' -> '${to}'`), { code: fail.code })
+  }
+  return { ...(nodeFs as unknown as FsClient), promises: { ...(nodeFs.promises as unknown as FsClient['promises']), open, copyFile } }
 }
 
 /** Every file below `dir`, recursively (empty when it does not exist). */

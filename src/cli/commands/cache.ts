@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import type { CacheEntry, CacheListResult, CacheOptions, CachePruneResult } from '../../ops/cacheAdmin.js'
+import type { CachePruneResult } from '../../ops/pruneCache.js'
+import type { CacheEntry, CacheListResult, CacheOptions } from '../../ops/support/cacheEntries.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { humanSize, json } from '../render.js'
@@ -23,7 +24,7 @@ An entry a download is using is never removed: it is skipped with a note.
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr cache ls', 'gmr cache ls --json'))
     .action(async (opts: { json?: boolean }) => {
-      const { listCache } = await import('../../ops/cacheAdmin.js')
+      const { listCache } = await import('../../ops/listCache.js')
       const result = await listCache(options())
       io.stdout(opts.json ? json(result) : renderList(result))
     })
@@ -35,7 +36,7 @@ An entry a download is using is never removed: it is skipped with a note.
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr cache prune --older-than 30d', 'gmr cache prune --max-size 20G', 'gmr cache prune --max-size 5G --older-than 7d --json'))
     .action(async (opts: { maxSize?: string; olderThan?: string; json?: boolean }) => {
-      const { pruneCache } = await import('../../ops/cacheAdmin.js')
+      const { pruneCache } = await import('../../ops/pruneCache.js')
       const result = await pruneCache({ ...options(), ...(opts.maxSize !== undefined && { maxSize: opts.maxSize }), ...(opts.olderThan !== undefined && { olderThan: opts.olderThan }) })
       renderPrune(io, result, opts.json ?? false)
     })
@@ -45,7 +46,7 @@ An entry a download is using is never removed: it is skipped with a note.
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr cache clear'))
     .action(async (opts: { json?: boolean }) => {
-      const { pruneCache } = await import('../../ops/cacheAdmin.js')
+      const { pruneCache } = await import('../../ops/pruneCache.js')
       renderPrune(io, await pruneCache({ ...options(), all: true }), opts.json ?? false)
     })
 }

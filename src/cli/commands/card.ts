@@ -29,14 +29,15 @@ export function registerCard(program: Command, io: CliIo): void {
         'are kept. schemas/modelCard.schema.json is the rule; gmr check validates every card.\n',
     )
     .action(async (model: string, opts: CardFlags) => {
-      const ops = await import('../../ops/modelCard.js')
       if (opts.set !== undefined) {
-        const result = await ops.setModelCard({ ...repoOptions(io), model, file: opts.set, noCommit: !opts.commit })
+        const { setModelCard } = await import('../../ops/setModelCard.js')
+        const result = await setModelCard({ ...repoOptions(io), model, file: opts.set, noCommit: !opts.commit })
         if (opts.json) return io.stdout(json(cardJson(result)))
         io.stdout(`${result.path}${result.changed ? '' : ' (unchanged)'}\n`)
         return reportMutation(io, result)
       }
-      const card = await ops.readModelCard({ ...repoOptions(io), model })
+      const { readModelCard } = await import('../../ops/readModelCard.js')
+      const card = await readModelCard({ ...repoOptions(io), model })
       if (opts.json) return io.stdout(json(cardJson(card)))
       io.stdout(card.text.endsWith('\n') || card.text === '' ? card.text : `${card.text}\n`)
     })

@@ -4,7 +4,7 @@ import type { CliIo } from '../io.js'
 import { cloneJson, fetchJson, pullJson, pushJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, json, shortOid } from '../render.js'
-import type { ArtifactSync } from '../../ops/replayVersions.js'
+import type { ArtifactSync } from '../../ops/support/replayVersions.js'
 
 /** git's progress lines, passed through to a terminal only. */
 function progress(io: CliIo): ((line: string) => void) | undefined {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { RetiredEntryYaml } from '../../domain/retired.js'
-import type { MutationResult } from '../../ops/mutate.js'
+import type { MutationResult } from '../../ops/support/mutate.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'

@@ -18,8 +18,7 @@ export function registerTag(program: Command, io: CliIo): void {
       .option('--json', 'print the result as JSON')
       .addHelpText('after', examples(`gmr tag ${action} churn-model tabular team:growth`))
       .action(async (model: string, tags: string[], opts: MutationFlags) => {
-        const ops = await import('../../ops/tags.js')
-        const run = action === 'add' ? ops.addTags : ops.removeTags
+        const run = action === 'add' ? (await import('../../ops/addTags.js')).addTags : (await import('../../ops/removeTags.js')).removeTags
         const result = await run({ ...repoOptions(io), model, tags, noCommit: !opts.commit })
         if (opts.json) return io.stdout(json(tagsJson(result)))
         io.stdout(`${model} tags: ${result.tags.join(', ') || '(none)'}${result.changed ? '' : ' (unchanged)'}\n`)

@@ -1,5 +1,5 @@
-import type { GitDir } from '../git/repo.js'
-import { RemoteNotFoundError } from '../domain/errors.js'
+import type { GitDir } from '../../git/repo.js'
+import { RemoteNotFoundError } from '../../domain/errors.js'
 import type { RegistryContext } from './context.js'
 
 /**

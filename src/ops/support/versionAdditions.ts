@@ -1,6 +1,6 @@
-import { linkAnnotation, versionAnnotation, type AnnotationYaml } from '../domain/metadataAdditions.js'
+import { linkAnnotation, versionAnnotation, type AnnotationYaml } from '../../domain/metadataAdditions.js'
 import { ManifestStore } from './manifestStore.js'
-import type { ResolvedVersion } from './resolve.js'
+import type { ResolvedVersion } from '../resolve.js'
 
 /**
  * What was added to a resolved version after the fact, in the order readers merge it:

@@ -1,7 +1,7 @@
-import { aliasRef } from '../domain/layout.js'
-import type { ModelLinkYaml, ModelYaml } from '../domain/manifests.js'
-import { aliasesOn } from '../domain/manifests.js'
-import type { Repo } from '../git/repo.js'
+import { aliasRef } from '../../domain/layout.js'
+import type { ModelLinkYaml, ModelYaml } from '../../domain/manifests.js'
+import { aliasesOn } from '../../domain/manifests.js'
+import type { Repo } from '../../git/repo.js'
 import { currentAliasRefs } from './aliasRefs.js'
 import { ManifestStore, type ModelView, modelView } from './manifestStore.js'
 

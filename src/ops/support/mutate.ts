@@ -1,12 +1,12 @@
-import type { AliasRefChange } from '../domain/aliasSync.js'
-import { manifestPath, type NameKind } from '../domain/layout.js'
-import { deepEqual } from '../domain/deepEqual.js'
-import type { ManifestYaml } from '../domain/manifests.js'
-import { buildCommit, currentBranch } from '../git/commitFiles.js'
-import { hashObject } from '../git/objects.js'
-import { readPathStates } from '../git/pathStates.js'
-import { readRef } from '../git/refs.js'
-import { commitSigner } from '../git/signing.js'
+import type { AliasRefChange } from '../../domain/aliasSync.js'
+import { manifestPath, type NameKind } from '../../domain/layout.js'
+import { deepEqual } from '../../domain/deepEqual.js'
+import type { ManifestYaml } from '../../domain/manifests.js'
+import { buildCommit, currentBranch } from '../../git/commitFiles.js'
+import { hashObject } from '../../git/objects.js'
+import { readPathStates } from '../../git/pathStates.js'
+import { readRef } from '../../git/refs.js'
+import { commitSigner } from '../../git/signing.js'
 import { commitIdentities, withRegistryLock, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { applyEdit, assertCommittable, recoverInterruptedEdit, type AppliedEdit } from './registryEdit.js'
@@ -156,7 +156,7 @@ async function commitEdits(
 
 /** Render every edit and validate each result as a reader would; nothing is written. */
 async function renderEdits(ctx: RegistryContext, edits: readonly ManifestEdit[], paths: readonly string[]): Promise<Array<string | null>> {
-  const { parseManifest, renderManifest } = await import('../domain/manifests.js')
+  const { parseManifest, renderManifest } = await import('../../domain/manifests.js')
   const texts: Array<string | null> = []
   for (const [i, edit] of edits.entries()) {
     if (edit.after === null) {

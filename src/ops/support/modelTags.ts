@@ -1,5 +1,5 @@
-import { InvalidInputError, UnknownNameError } from '../domain/errors.js'
-import { assertName, assertTag } from '../domain/names.js'
+import { InvalidInputError, UnknownNameError } from '../../domain/errors.js'
+import { assertName, assertTag } from '../../domain/names.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
 
@@ -13,21 +13,13 @@ export interface TagsResult extends MutationResult {
   tags: string[]
 }
 
-/** Add tags to a registered model; the manifest keeps them unique and sorted. */
-export function addTags(options: TagsOptions): Promise<TagsResult> {
-  return changeTags(options, 'add')
-}
-
-export function removeTags(options: TagsOptions): Promise<TagsResult> {
-  return changeTags(options, 'rm')
-}
-
-async function changeTags(options: TagsOptions, action: 'add' | 'rm'): Promise<TagsResult> {
+/** Add or remove a registered model's tags: one manifest edit. */
+export async function changeTags(options: TagsOptions, action: 'add' | 'rm'): Promise<TagsResult> {
   assertName(options.model, 'model name')
   if (options.tags.length === 0) throw new InvalidInputError('give at least one tag')
   for (const tag of options.tags) assertTag(tag)
   const ctx = await openRegistryContext(options)
-  const manifests = await import('../domain/manifests.js')
+  const manifests = await import('../../domain/manifests.js')
   let tags: string[] = []
   const result = await mutateRegistry(ctx, options, async (store) => {
     const current = await store.read('model', options.model)

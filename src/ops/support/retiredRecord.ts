@@ -1,7 +1,7 @@
-import { manifestDir, manifestPath, RETIRED_FILE } from '../domain/layout.js'
-import type { RetiredEntryYaml, RetiredYaml } from '../domain/retired.js'
-import { currentBranch } from '../git/commitFiles.js'
-import type { Repo } from '../git/repo.js'
+import { manifestDir, manifestPath, RETIRED_FILE } from '../../domain/layout.js'
+import type { RetiredEntryYaml, RetiredYaml } from '../../domain/retired.js'
+import { currentBranch } from '../../git/commitFiles.js'
+import type { Repo } from '../../git/repo.js'
 import { commitIdentities, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult, type RegistryFileEdit } from './mutate.js'
@@ -15,7 +15,7 @@ import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationR
 async function readRetiredRecord(repo: Repo): Promise<{ text: string | null; data: RetiredYaml | null }> {
   const text = await repo.fs.readText(`${repo.dir}/${RETIRED_FILE}`)
   if (text === null) return { text: null, data: null }
-  const { parseRetired } = await import('../domain/retired.js')
+  const { parseRetired } = await import('../../domain/retired.js')
   return { text, data: parseRetired(text).data }
 }
 
@@ -40,7 +40,7 @@ export async function newRetirement(
 /** The edit of `registry/retired.yaml` that appends `entry` (its comments kept). */
 export async function retirementFileEdit(repo: Repo, entry: RetiredEntryYaml): Promise<RegistryFileEdit> {
   const { text, data } = await readRetiredRecord(repo)
-  const { appendRetirement, parseRetired, renderRetired } = await import('../domain/retired.js')
+  const { appendRetirement, parseRetired, renderRetired } = await import('../../domain/retired.js')
   const doc = text === null ? undefined : parseRetired(text).doc
   return { path: RETIRED_FILE, before: text, after: renderRetired(appendRetirement(data, entry), doc) }
 }

@@ -1,7 +1,7 @@
-import { NameTakenError, UnknownNameError, type GmrError } from '../domain/errors.js'
-import { ARTIFACT_BRANCH_PREFIX, artifactRef, manifestDir, manifestPath, type NameKind } from '../domain/layout.js'
-import { listRefs, readRef } from '../git/refs.js'
-import type { Repo } from '../git/repo.js'
+import { NameTakenError, UnknownNameError, type GmrError } from '../../domain/errors.js'
+import { ARTIFACT_BRANCH_PREFIX, artifactRef, manifestDir, manifestPath, type NameKind } from '../../domain/layout.js'
+import { listRefs, readRef } from '../../git/refs.js'
+import type { Repo } from '../../git/repo.js'
 
 async function manifestNames(repo: Repo, kind: NameKind): Promise<string[]> {
   const dir = `${repo.dir}/${manifestDir(kind)}`

@@ -1,9 +1,9 @@
-import { mapLimit } from '../domain/async.js'
-import { CorruptObjectError, MissingObjectError } from '../domain/errors.js'
-import { ARTIFACT_BRANCH_PREFIX, manifestDir, REGISTRY_FILE, RETIRED_FILE, type NameKind } from '../domain/layout.js'
-import type { ModelYaml } from '../domain/manifests.js'
-import { cardModel } from '../domain/modelCard.js'
-import { readSnapshotCard } from '../domain/modelCardRules.js'
+import { mapLimit } from '../../domain/async.js'
+import { CorruptObjectError, MissingObjectError } from '../../domain/errors.js'
+import { ARTIFACT_BRANCH_PREFIX, manifestDir, REGISTRY_FILE, RETIRED_FILE, type NameKind } from '../../domain/layout.js'
+import type { ModelYaml } from '../../domain/manifests.js'
+import { cardModel } from '../../domain/modelCard.js'
+import { readSnapshotCard } from '../../domain/modelCardRules.js'
 import {
   readSnapshotConfig,
   readSnapshotRetired,
@@ -14,18 +14,18 @@ import {
   type SnapshotManifest,
   type SnapshotTreeProblem,
   type SnapshotVersion,
-} from '../domain/registrySnapshot.js'
-import { decodeCommit } from '../git/commit.js'
-import { findLfsFiles } from '../git/lfsFiles.js'
-import { LfsStore } from '../git/lfsStore.js'
-import { ManifestCache } from '../git/manifestCache.js'
-import { hashObject, readObject } from '../git/objects.js'
-import { listRefs } from '../git/refs.js'
-import type { Repo } from '../git/repo.js'
-import { resolveRevision } from '../git/revParse.js'
-import { commitTree, entryAt, readTreeEntries } from '../git/treePath.js'
-import { walkTree } from '../git/treeWalk.js'
-import { loadVersions, versionRecords, type VersionRecord } from '../git/versionIndex.js'
+} from '../../domain/registrySnapshot.js'
+import { decodeCommit } from '../../git/commit.js'
+import { findLfsFiles } from '../../git/lfsFiles.js'
+import { LfsStore } from '../../git/lfsStore.js'
+import { ManifestCache } from '../../git/manifestCache.js'
+import { hashObject, readObject } from '../../git/objects.js'
+import { listRefs } from '../../git/refs.js'
+import type { Repo } from '../../git/repo.js'
+import { resolveRevision } from '../../git/revParse.js'
+import { commitTree, entryAt, readTreeEntries } from '../../git/treePath.js'
+import { walkTree } from '../../git/treeWalk.js'
+import { loadVersions, versionRecords, type VersionRecord } from '../../git/versionIndex.js'
 
 /** Where a snapshot comes from: the work tree, or a commit (named by `label`). */
 export type SnapshotSource =

@@ -1,5 +1,5 @@
-import { REGISTRY_FILE } from '../domain/layout.js'
-import { FORMAT_VERSION, upgradeRegistryConfigText } from '../domain/registryConfig.js'
+import { REGISTRY_FILE } from '../../domain/layout.js'
+import { FORMAT_VERSION, upgradeRegistryConfigText } from '../../domain/registryConfig.js'
 import type { RegistryContext } from './context.js'
 
 /** registry.yaml's new text when the registry is at an older storage format. */

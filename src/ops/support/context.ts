@@ -1,11 +1,11 @@
-import { NotARegistryError, UnsupportedStateError } from '../domain/errors.js'
-import { ALIAS_MOVES_JOURNAL_FILE, EDIT_JOURNAL_FILE, REGISTRY_FILE } from '../domain/layout.js'
-import type { RegistryConfig } from '../domain/registryConfig.js'
-import type { GitIdentity } from '../git/commit.js'
-import { readGitConfig, resolveIdentity, type Env } from '../git/config.js'
-import type { FileSystem, FsClient } from '../git/fs.js'
-import { withLock } from '../git/lock.js'
-import { openRepo, type Repo } from '../git/repo.js'
+import { NotARegistryError, UnsupportedStateError } from '../../domain/errors.js'
+import { ALIAS_MOVES_JOURNAL_FILE, EDIT_JOURNAL_FILE, REGISTRY_FILE } from '../../domain/layout.js'
+import type { RegistryConfig } from '../../domain/registryConfig.js'
+import type { GitIdentity } from '../../git/commit.js'
+import { readGitConfig, resolveIdentity, type Env } from '../../git/config.js'
+import type { FileSystem, FsClient } from '../../git/fs.js'
+import { withLock } from '../../git/lock.js'
+import { openRepo, type Repo } from '../../git/repo.js'
 
 /** What every operation takes: where the repository is and how to reach it. */
 export interface RepoOptions {
@@ -89,7 +89,7 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
   }
   let config: Promise<RegistryConfig> | undefined
   const readConfig = async (): Promise<RegistryConfig> => {
-    const { parseRegistryConfig } = await import('../domain/registryConfig.js')
+    const { parseRegistryConfig } = await import('../../domain/registryConfig.js')
     return parseRegistryConfig((await repo.fs.readText(path)) ?? '')
   }
   return { ...base, config: () => (config ??= readConfig()) }

@@ -1,17 +1,17 @@
-import { checkRegistry } from '../domain/checkRegistry.js'
-import { locateFindings, type Finding } from '../domain/checkFindings.js'
-import { BrokenStateError } from '../domain/errors.js'
-import { ARTIFACT_BRANCH_PREFIX, manifestPath, type NameKind } from '../domain/layout.js'
-import type { ManifestYaml, ModelYaml } from '../domain/manifests.js'
-import type { RegistryConfig } from '../domain/registryConfig.js'
-import type { RegistrySnapshot, SnapshotManifest } from '../domain/registrySnapshot.js'
-import { listRefs } from '../git/refs.js'
-import type { Repo } from '../git/repo.js'
+import { checkRegistry } from '../../domain/checkRegistry.js'
+import { locateFindings, type Finding } from '../../domain/checkFindings.js'
+import { BrokenStateError } from '../../domain/errors.js'
+import { ARTIFACT_BRANCH_PREFIX, manifestPath, type NameKind } from '../../domain/layout.js'
+import type { ManifestYaml, ModelYaml } from '../../domain/manifests.js'
+import type { RegistryConfig } from '../../domain/registryConfig.js'
+import type { RegistrySnapshot, SnapshotManifest } from '../../domain/registrySnapshot.js'
+import { listRefs } from '../../git/refs.js'
+import type { Repo } from '../../git/repo.js'
 import { aliasesTouched, assertUnprotected } from './aliasRefs.js'
-import { SnapshotLoader, WORK_TREE } from './loadSnapshot.js'
+import { SnapshotLoader, WORK_TREE } from './registryStateLoader.js'
 
 // Kept in the version index so that `gmr versions` does not load the check rules.
-export { loadSoundVersions } from '../git/versionIndex.js'
+export { loadSoundVersions } from '../../git/versionIndex.js'
 
 /** A manifest as a write found it in the work tree and as it will leave it. */
 export interface PlannedManifest {

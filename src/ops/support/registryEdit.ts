@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto'
-import type { AliasRefChange } from '../domain/aliasSync.js'
-import { sleep } from '../domain/async.js'
-import { ChangedDuringEditError, UncommittedManifestError } from '../domain/errors.js'
-import { ALIAS_REF_PREFIX, aliasRef, EDIT_JOURNAL_FILE, manifestDir, REGISTRY_DIR, type NameKind } from '../domain/layout.js'
-import { LEDGER_REF } from '../domain/ledger.js'
-import { decodeCommit, formatIdentity } from '../git/commit.js'
-import { buildCommit, moveBranch } from '../git/commitFiles.js'
-import { crashPoint } from '../git/crashPoint.js'
-import { entryOid, entryStage, parseRawIndex } from '../git/gitIndex.js'
-import { INDEX_LOCK_WAIT_MS, stageWorkTree, updateIndex, type IndexChange } from '../git/indexUpdate.js'
-import { withLock } from '../git/lock.js'
-import { readObject } from '../git/objects.js'
-import { readPathStates, type PathState } from '../git/pathStates.js'
-import { clearAbandonedRefLock, readRef, readSymbolicRef, type ReflogEntry } from '../git/refs.js'
-import type { Repo } from '../git/repo.js'
-import { sweepTempFiles } from '../git/tempFiles.js'
+import type { AliasRefChange } from '../../domain/aliasSync.js'
+import { sleep } from '../../domain/async.js'
+import { ChangedDuringEditError, UncommittedManifestError } from '../../domain/errors.js'
+import { ALIAS_REF_PREFIX, aliasRef, EDIT_JOURNAL_FILE, manifestDir, REGISTRY_DIR, type NameKind } from '../../domain/layout.js'
+import { LEDGER_REF } from '../../domain/ledger.js'
+import { decodeCommit, formatIdentity } from '../../git/commit.js'
+import { buildCommit, moveBranch } from '../../git/commitFiles.js'
+import { crashPoint } from '../../git/crashPoint.js'
+import { entryOid, entryStage, parseRawIndex } from '../../git/gitIndex.js'
+import { INDEX_LOCK_WAIT_MS, stageWorkTree, updateIndex, type IndexChange } from '../../git/indexUpdate.js'
+import { withLock } from '../../git/lock.js'
+import { readObject } from '../../git/objects.js'
+import { readPathStates, type PathState } from '../../git/pathStates.js'
+import { clearAbandonedRefLock, readRef, readSymbolicRef, type ReflogEntry } from '../../git/refs.js'
+import type { Repo } from '../../git/repo.js'
+import { sweepTempFiles } from '../../git/tempFiles.js'
 import {
   enactAliasMoves,
   hasJournaledAliasMoves,
@@ -285,7 +285,7 @@ async function planEditMoves(repo: Repo, journal: EditJournal, writer: LedgerWri
 
 /** The manifests the edit leaves (a removed one as a manifest with no aliases). */
 async function editedManifests(repo: Repo, journal: EditJournal): Promise<MovedManifest[]> {
-  const { parseManifest } = await import('../domain/manifests.js')
+  const { parseManifest } = await import('../../domain/manifests.js')
   const manifests: MovedManifest[] = []
   for (const file of journal.files) {
     if (file.kind === null) continue

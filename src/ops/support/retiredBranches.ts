@@ -1,7 +1,7 @@
-import { artifactRef } from '../domain/layout.js'
-import type { RegistrySnapshot } from '../domain/registrySnapshot.js'
-import { deleteRef, readRef, updateRef } from '../git/refs.js'
-import type { GitDir } from '../git/repo.js'
+import { artifactRef } from '../../domain/layout.js'
+import type { RegistrySnapshot } from '../../domain/registrySnapshot.js'
+import { deleteRef, readRef, updateRef } from '../../git/refs.js'
+import type { GitDir } from '../../git/repo.js'
 
 /** A ref that moves to a new name, keeping its value: `from` is deleted once `to` holds `oid`. */
 export interface RefMove {
