@@ -12,9 +12,14 @@ function trackedLedgerRef(remote: Pick<RemoteInfo, 'trackingPrefix'>): string {
   return `${remote.trackingPrefix}gmr/ledger`
 }
 
-/** The refspec that fetches a remote's ledger (forced: a rewrite is told apart afterwards, see integrateLedger). */
+/**
+ * The refspec that fetches a remote's ledger (forced: a rewrite is told apart afterwards,
+ * see integrateLedger). A pattern, because a remote without a ledger yet (pushed by a
+ * format-1 gmr or before any alias moved) is not an error, and git fails a fetch whose
+ * exact refspec names a ref the remote lacks.
+ */
 export function ledgerRefspec(remote: string): string {
-  return `+${LEDGER_REF}:refs/remotes/${remote}/gmr/ledger`
+  return `+${LEDGER_REF}*:refs/remotes/${remote}/gmr/ledger*`
 }
 
 /**
