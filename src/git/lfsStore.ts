@@ -63,6 +63,8 @@ export class LfsStore {
   readonly repo: GitDir
   /** Whether `tmp/` was cleared of killed runs' leftovers yet (once per store). */
   private swept = false
+  /** Object folders (`objects/aa/bb`) made or being made by this store: each is made once. */
+  private readonly folders = new Map<string, Promise<void>>()
 
   constructor(repo: GitDir) {
     this.repo = repo
@@ -185,7 +187,7 @@ export class LfsStore {
         if (await this.has(object)) await fs.remove(object.temp)
         else {
           // A damaged object of the wrong size is replaced, never rewritten in place.
-          await fs.mkdirp(dirname(path))
+          await this.objectFolder(dirname(path))
           await fs.rename(object.temp, path)
           written++
         }
@@ -277,6 +279,20 @@ export class LfsStore {
     if (options.mode !== undefined) await fs.chmod(dest, options.mode)
     const written = await fs.stat(dest)
     if (written?.size !== pointer.size) throw this.corrupt(options.label, pointer, `copying it gave ${written?.size ?? 0} bytes, the pointer says ${pointer.size}`)
+  }
+
+  /**
+   * Make an object folder once per store, without blocking: a transfer commits objects
+   * while others are still arriving, and 1,000 objects mean about as many folders.
+   */
+  private objectFolder(dir: string): Promise<void> {
+    let made = this.folders.get(dir)
+    if (made === undefined) {
+      made = this.repo.fs.mkdirp(dir, { blocking: false })
+      made.catch(() => this.folders.delete(dir))
+      this.folders.set(dir, made)
+    }
+    return made
   }
 
   /** A new temporary file in `.git/lfs/tmp`, open for writing. */
