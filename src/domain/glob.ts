@@ -45,28 +45,36 @@ export function parseGitPattern(rawPattern: string, base = ''): GitPattern | nul
   if (pattern === '') return null
   if (!pattern.includes('/')) {
     // No slash: matches the base name at any depth below the pattern's folder.
-    const re = wildmatchRegExp(pattern)
-    if (re === null) return null
+    const test = nameTest(pattern)
+    if (test === null) return null
     const prefix = base === '' ? '' : `${toBytes(base)}/`
     const name = literalText(pattern)
     return {
       negative,
       mustBeDir,
-      matches: (path) => path.startsWith(prefix) && re.test(path.slice(path.lastIndexOf('/') + 1)),
+      matches: (path) => path.startsWith(prefix) && test(path.slice(path.lastIndexOf('/') + 1)),
       literal: name === null ? null : { anchored: false, text: name },
     }
   }
   if (pattern.startsWith('/')) pattern = pattern.slice(1)
-  const re = wildmatchRegExp(pattern)
-  if (re === null) return null
+  const test = nameTest(pattern)
+  if (test === null) return null
   const prefix = base === '' ? '' : `${toBytes(base)}/`
   const text = literalText(pattern)
   return {
     negative,
     mustBeDir,
-    matches: (path) => path.startsWith(prefix) && re.test(path.slice(prefix.length)),
+    matches: (path) => path.startsWith(prefix) && test(path.slice(prefix.length)),
     literal: text === null ? null : { anchored: true, text: prefix + text },
   }
+}
+
+/** The wildmatch of `pattern` as a test; a wildcard-free one compares strings (no RegExp to build). */
+function nameTest(pattern: string): ((text: string) => boolean) | null {
+  const literal = literalText(pattern)
+  if (literal !== null) return (text) => text === literal
+  const re = wildmatchRegExp(pattern)
+  return re === null ? null : (text) => re.test(text)
 }
 
 /** What a wildcard-free pattern matches, its backslashes taken out; null if it has a wildcard. */
