@@ -1,5 +1,6 @@
 import { CorruptObjectError } from '../domain/errors.js'
 import { artifactRef } from '../domain/layout.js'
+import { isObjectId } from '../domain/objectId.js'
 import { parsePlainYaml } from '../domain/fastYaml.js'
 import type { VersionSource } from '../domain/versionMessage.js'
 import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js'
@@ -315,7 +316,7 @@ function parseLog(out: Buffer): ChainWalk['commits'] | null {
   for (let i = 0; i < fields.length; i += LOG_FIELDS.length) {
     const [oid, tree, parents, an, ae, ad, cn, ce, cd, encoding, message] = fields.slice(i, i + LOG_FIELDS.length) as string[]
     // -z ends a record with NUL, and the next begins after it: ids lead every record.
-    if (!/^[0-9a-f]{40}$/.test(oid!) || (encoding !== '' && !/^utf-?8$/i.test(encoding!))) return null
+    if (!isObjectId(oid!) || (encoding !== '' && !/^utf-?8$/i.test(encoding!))) return null
     const parentLines = parents === '' ? '' : parents!.split(' ').map((p) => `parent ${p}\n`).join('')
     const raw = `tree ${tree}\n${parentLines}author ${an} <${ae}> ${ad}\ncommitter ${cn} <${ce}> ${cd}\n\n${message}`
     try {
