@@ -1,4 +1,4 @@
-import { parseGitPattern, toBytes } from './glob.js'
+import { parseGitPattern, toBytes, type GitPattern } from './glob.js'
 
 /**
  * The `.gitattributes` files of a tree, read the way git reads them (gitattributes(5),
@@ -28,12 +28,24 @@ interface Assignment {
 interface Rule {
   /** Matches a path relative to the top, as latin1 bytes. */
   matches(path: string): boolean
+  literal: GitPattern['literal']
   assignments: Assignment[]
 }
 
+/**
+ * One file's rules, indexed: gmr writes one exact (escaped) path per LFS file, so a
+ * `.gitattributes` may hold thousands of wildcard-free lines. Those are found by path or
+ * base name; only the patterns with wildcards are run against every path.
+ */
 interface ParsedFile {
   dir: string
   rules: Rule[]
+  /** Line numbers (ascending) of wildcard-free anchored patterns, by whole path as bytes. */
+  byPath: Map<string, number[]>
+  /** Line numbers (ascending) of wildcard-free patterns without a slash, by base name as bytes. */
+  byName: Map<string, number[]>
+  /** Line numbers (ascending) of the patterns with wildcards. */
+  globs: number[]
 }
 
 // git ignores attribute lines at least this long (attr.c, ATTR_MAX_LINE_LENGTH).
@@ -57,7 +69,7 @@ export class GitAttributes {
 
   constructor(files: readonly AttributesFile[]) {
     this.files = files
-      .map((file) => ({ dir: file.dir, rules: this.parseFile(file) }))
+      .map((file) => indexRules(file.dir, this.parseFile(file)))
       // Deepest first: git consults the most specific file first.
       .sort((a, b) => depth(b.dir) - depth(a.dir) || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))
   }
@@ -65,12 +77,24 @@ export class GitAttributes {
   /** The state of attribute `name` for the file at `path` (slash-separated, relative to the top). */
   get(path: string, name: string): AttributeState {
     const bytes = toBytes(path)
+    const baseName = bytes.slice(bytes.lastIndexOf('/') + 1)
     const decided = new Set<string>()
     for (const file of this.files) {
       if (file.dir !== '' && !path.startsWith(`${file.dir}/`)) continue
-      for (let i = file.rules.length - 1; i >= 0; i--) {
-        const rule = file.rules[i]!
-        if (!rule.matches(bytes)) continue
+      // The last matching line first: the three ascending lists merged from their ends.
+      const exact = file.byPath.get(bytes) ?? NONE
+      const named = file.byName.get(baseName) ?? NONE
+      const { globs } = file
+      for (let a = exact.length - 1, b = named.length - 1, c = globs.length - 1; a >= 0 || b >= 0 || c >= 0; ) {
+        const la = a >= 0 ? exact[a]! : -1
+        const lb = b >= 0 ? named[b]! : -1
+        const lc = c >= 0 ? globs[c]! : -1
+        const line = Math.max(la, lb, lc)
+        if (line === la) a--
+        else if (line === lb) b--
+        else c--
+        const rule = file.rules[line]!
+        if (line === lc && !rule.matches(bytes)) continue
         const found = this.fill(rule.assignments, name, decided)
         if (found !== NOT_FOUND) return found as AttributeState
       }
@@ -105,14 +129,29 @@ export class GitAttributes {
         if (file.dir === '') this.macros.set(parsed.macro, parsed.assignments)
         continue
       }
-      const matches = compilePattern(parsed.pattern, file.dir)
-      if (matches !== null) rules.push({ matches, assignments: parsed.assignments })
+      const pattern = compilePattern(parsed.pattern, file.dir)
+      if (pattern !== null) rules.push({ matches: pattern.matches, literal: pattern.literal, assignments: parsed.assignments })
     }
     return rules
   }
 }
 
 const NOT_FOUND = Symbol('not found')
+const NONE: readonly number[] = []
+
+function indexRules(dir: string, rules: Rule[]): ParsedFile {
+  const byPath = new Map<string, number[]>()
+  const byName = new Map<string, number[]>()
+  const globs: number[] = []
+  rules.forEach(({ literal }, line) => {
+    if (literal === null) return globs.push(line)
+    const index = literal.anchored ? byPath : byName
+    const lines = index.get(literal.text)
+    if (lines) lines.push(line)
+    else index.set(literal.text, [line])
+  })
+  return { dir, rules, byPath, byName, globs }
+}
 
 function depth(dir: string): number {
   return dir === '' ? 0 : dir.split('/').length
@@ -209,7 +248,7 @@ function unquoteC(line: string, start: number): { value: string; end: number } |
  * git would never match it: negative patterns (git ignores them in attributes),
  * folder-only patterns (attributes apply to files), malformed globs.
  */
-function compilePattern(rawPattern: string, base: string): ((path: string) => boolean) | null {
+function compilePattern(rawPattern: string, base: string): GitPattern | null {
   const pattern = parseGitPattern(rawPattern, base)
-  return pattern === null || pattern.negative || pattern.mustBeDir ? null : pattern.matches
+  return pattern === null || pattern.negative || pattern.mustBeDir ? null : pattern
 }

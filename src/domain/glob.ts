@@ -24,6 +24,12 @@ export interface GitPattern {
   /** `pattern/`: matches folders only. */
   mustBeDir: boolean
   matches(path: string): boolean
+  /**
+   * A pattern without wildcards matches one thing, which `matches` compares: the whole
+   * path from the top (`anchored`, as bytes), or a base name under the pattern's folder.
+   * Null for a pattern with `*`, `?` or `[`. Lets a caller index thousands of exact lines.
+   */
+  literal: { anchored: boolean; text: string } | null
 }
 
 /**
@@ -39,16 +45,50 @@ export function parseGitPattern(rawPattern: string, base = ''): GitPattern | nul
   if (pattern === '') return null
   if (!pattern.includes('/')) {
     // No slash: matches the base name at any depth below the pattern's folder.
-    const re = wildmatchRegExp(pattern)
-    if (re === null) return null
+    const test = nameTest(pattern)
+    if (test === null) return null
     const prefix = base === '' ? '' : `${toBytes(base)}/`
-    return { negative, mustBeDir, matches: (path) => path.startsWith(prefix) && re.test(path.slice(path.lastIndexOf('/') + 1)) }
+    const name = literalText(pattern)
+    return {
+      negative,
+      mustBeDir,
+      matches: (path) => path.startsWith(prefix) && test(path.slice(path.lastIndexOf('/') + 1)),
+      literal: name === null ? null : { anchored: false, text: name },
+    }
   }
   if (pattern.startsWith('/')) pattern = pattern.slice(1)
-  const re = wildmatchRegExp(pattern)
-  if (re === null) return null
+  const test = nameTest(pattern)
+  if (test === null) return null
   const prefix = base === '' ? '' : `${toBytes(base)}/`
-  return { negative, mustBeDir, matches: (path) => path.startsWith(prefix) && re.test(path.slice(prefix.length)) }
+  const text = literalText(pattern)
+  return {
+    negative,
+    mustBeDir,
+    matches: (path) => path.startsWith(prefix) && test(path.slice(prefix.length)),
+    literal: text === null ? null : { anchored: true, text: prefix + text },
+  }
+}
+
+/** The wildmatch of `pattern` as a test; a wildcard-free one compares strings (no RegExp to build). */
+function nameTest(pattern: string): ((text: string) => boolean) | null {
+  const literal = literalText(pattern)
+  if (literal !== null) return (text) => text === literal
+  const re = wildmatchRegExp(pattern)
+  return re === null ? null : (text) => re.test(text)
+}
+
+/** What a wildcard-free pattern matches, its backslashes taken out; null if it has a wildcard. */
+function literalText(pattern: string): string | null {
+  let out = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!
+    if (c === '*' || c === '?' || c === '[') return null
+    if (c === '\\') {
+      if (i + 1 >= pattern.length) return null
+      out += pattern[++i]!
+    } else out += c
+  }
+  return out
 }
 
 /**

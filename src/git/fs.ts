@@ -205,9 +205,10 @@ export class FileSystem {
     }
   }
 
-  async mkdirp(path: string): Promise<void> {
+  /** `mkdir -p`; `blocking: false` keeps the event loop free (many folders made while transfers run). */
+  async mkdirp(path: string, options: { blocking?: boolean } = {}): Promise<void> {
     try {
-      if (this.client.mkdirSync) this.client.mkdirSync(path, { recursive: true })
+      if (this.client.mkdirSync && options.blocking !== false) this.client.mkdirSync(path, { recursive: true })
       else await this.p.mkdir(path, { recursive: true })
     } catch (err) {
       throw storageFailure(isErrno(err, 'ENOENT') ? await this.mkdirCause(path, err) : err, 'create the folder', path)

@@ -7,6 +7,7 @@ import type { GitDir } from './repo.js'
 import { streamCopy, type StreamCopyOptions } from './streamCopy.js'
 import { crashPoint } from './crashPoint.js'
 import { sweepTempFiles } from './tempFiles.js'
+import type { VerifiedLfsRecord } from './verifiedLfs.js'
 
 /** How far a large file has got: `hash` while logging, `write` while downloading, `verify` while comparing. */
 export interface LfsProgress {
@@ -48,6 +49,11 @@ export interface CopyOutOptions {
   label: string
   mode?: number
   onProgress?: LfsProgressCallback
+  /**
+   * Objects known good: one whose file is exactly as recorded is copied without hashing
+   * (and copied again, hashed, if it moves while copied); one hashed here is recorded.
+   */
+  verified?: VerifiedLfsRecord
 }
 
 // As git-lfs makes them. They are never written in place all the same: other clones may hard-link them.
@@ -63,6 +69,8 @@ export class LfsStore {
   readonly repo: GitDir
   /** Whether `tmp/` was cleared of killed runs' leftovers yet (once per store). */
   private swept = false
+  /** Object folders (`objects/aa/bb`) made or being made by this store: each is made once. */
+  private readonly folders = new Map<string, Promise<void>>()
 
   constructor(repo: GitDir) {
     this.repo = repo
@@ -185,7 +193,7 @@ export class LfsStore {
         if (await this.has(object)) await fs.remove(object.temp)
         else {
           // A damaged object of the wrong size is replaced, never rewritten in place.
-          await fs.mkdirp(dirname(path))
+          await this.objectFolder(dirname(path))
           await fs.rename(object.temp, path)
           written++
         }
@@ -223,11 +231,25 @@ export class LfsStore {
     }
     let created = false
     try {
+      const verifiedAt = Date.now()
       const st = await input.stat()
       if (st.size !== pointer.size) throw this.corrupt(options.label, pointer, `it is ${st.size} bytes, the pointer says ${pointer.size}`)
+      const { verified } = options
+      if (verified?.trusted(pointer.oid, st)) {
+        created = true
+        if (await this.copyTrusted(input, path, dest, pointer, options)) return
+        await fs.remove(dest)
+        created = false
+      }
+      // Recorded only when the object did not move while it was hashed.
+      const record = async () => {
+        const after = await input.stat()
+        if (after.size === st.size && after.mtimeMs === st.mtimeMs && after.ctimeMs === st.ctimeMs) verified?.record(pointer.oid, after, verifiedAt)
+      }
       if (fs.copiesInKernel) {
         created = true
-        return await this.copyBesideHash(input, path, dest, pointer, options)
+        await this.copyBesideHash(input, path, dest, pointer, options)
+        return await record()
       }
       let output: FsStreamHandle
       try {
@@ -246,12 +268,49 @@ export class LfsStore {
       if (size !== pointer.size || oid !== pointer.oid) {
         throw this.corrupt(options.label, pointer, `its content hashes to ${oid}`)
       }
+      await record()
     } catch (err) {
       if (created) await fs.remove(dest)
       throw err
     } finally {
       await input.close()
     }
+  }
+
+  /**
+   * copyOut of an object the record vouches for: the bytes are copied, not hashed. False
+   * when the object's file moved while it was copied (the caller then copies it again, hashing).
+   */
+  private async copyTrusted(input: FsStreamHandle, path: string, dest: string, pointer: LfsPointer, options: CopyOutOptions): Promise<boolean> {
+    const { fs } = this.repo
+    const progress = { phase: 'write' as const, path: options.label, total: pointer.size }
+    options.onProgress?.({ ...progress, done: 0 })
+    if (fs.copiesInKernel) {
+      await fs.copyNew(path, dest).catch((err: unknown) => Promise.reject(writeFailure(dest, err)))
+      if (options.mode !== undefined) await fs.chmod(dest, options.mode)
+    } else {
+      let output: FsStreamHandle
+      try {
+        output = await fs.open(dest, 'wx', options.mode ?? 0o644)
+      } catch (err) {
+        throw writeFailure(dest, err)
+      }
+      try {
+        await streamCopy({
+          source: input,
+          target: output,
+          onChunk: (_, done) => options.onProgress?.({ ...progress, done }),
+          readError: (err) => err,
+          writeError: (err) => writeFailure(dest, err),
+        })
+      } finally {
+        await output.close()
+      }
+    }
+    const written = await fs.stat(dest)
+    const after = await input.stat()
+    options.onProgress?.({ ...progress, done: pointer.size })
+    return written?.size === pointer.size && options.verified!.trusted(pointer.oid, after)
   }
 
   /**
@@ -277,6 +336,20 @@ export class LfsStore {
     if (options.mode !== undefined) await fs.chmod(dest, options.mode)
     const written = await fs.stat(dest)
     if (written?.size !== pointer.size) throw this.corrupt(options.label, pointer, `copying it gave ${written?.size ?? 0} bytes, the pointer says ${pointer.size}`)
+  }
+
+  /**
+   * Make an object folder once per store, without blocking: a transfer commits objects
+   * while others are still arriving, and 1,000 objects mean about as many folders.
+   */
+  private objectFolder(dir: string): Promise<void> {
+    let made = this.folders.get(dir)
+    if (made === undefined) {
+      made = this.repo.fs.mkdirp(dir, { blocking: false })
+      made.catch(() => this.folders.delete(dir))
+      this.folders.set(dir, made)
+    }
+    return made
   }
 
   /** A new temporary file in `.git/lfs/tmp`, open for writing. */

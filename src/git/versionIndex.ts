@@ -1,11 +1,12 @@
 import { CorruptObjectError } from '../domain/errors.js'
 import { artifactRef } from '../domain/layout.js'
+import { isObjectId } from '../domain/objectId.js'
 import { parsePlainYaml } from '../domain/fastYaml.js'
 import type { VersionSource } from '../domain/versionMessage.js'
 import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js'
 import { readVersionMessageWith, type VersionMessageReading } from '../domain/versionMessageFields.js'
 import { decodeCommit, type CommitData } from './commit.js'
-import { readGitOutput, readObjectsWithGit, type GitBinary } from './gitBinary.js'
+import { readGitOutput, type GitBinary } from './gitBinary.js'
 import { readObject } from './objects.js'
 import { readRef } from './refs.js'
 import type { GitDir } from './repo.js'
@@ -279,24 +280,53 @@ async function walkChain(repo: GitDir, tip: string, stopAt: string | null, limit
 }
 
 /**
- * The same walk done by git (`rev-list --first-parent`, then the commits' bytes from
- * `cat-file --batch`): a fresh clone's ten thousand versions in a tenth of a second.
- * Null when git cannot answer; the caller then walks in-process, which also names
- * any damage precisely.
+ * The same walk done by git, in one `git log --first-parent` stream that carries each
+ * commit's fields and its message verbatim (`%B`): a fresh clone's ten thousand versions
+ * in a tenth of a second. Null when git cannot answer or says anything this reader is
+ * not sure of (a commit declaring another encoding, a field that is not what it should
+ * be); the caller then walks in-process, which also names any damage precisely.
  */
 async function walkWithGit(repo: GitDir, binary: GitBinary, tip: string, stopAt: string | null): Promise<ChainWalk | null> {
-  const args = ['rev-list', '--first-parent', tip, ...(stopAt === null ? [] : [`^${stopAt}`]), '--']
-  const listed = await readGitOutput(repo, binary, args)
+  const range = [tip, ...(stopAt === null ? [] : [`^${stopAt}`])]
+  const listed = await readGitOutput(repo, binary, [...LOG_ARGS, ...range, '--'])
   if (listed === null) return stopAt === null ? null : walkWithGit(repo, binary, tip, null)
-  const oids = listed.toString('latin1').split('\n').filter(Boolean)
-  const objects = await readObjectsWithGit(repo, binary, oids)
-  if (objects === null || objects.some((o) => o.type !== 'commit')) return null
-  const commits = objects.map((o, i) => ({ oid: oids[i]!, commit: decodeCommit(o.content) }))
+  const commits = parseLog(listed)
+  if (commits === null) return null
   if (stopAt === null) return { commits, reachedKnown: false }
   const oldest = commits[commits.length - 1]
   // Not on top of stopAt (history was rewritten): the exclusion stopped at a shared ancestor; take the whole chain.
   if ((oldest ? oldest.commit.parents[0] : tip) !== stopAt) return walkWithGit(repo, binary, tip, null)
   return { commits, reachedKnown: true }
+}
+
+// Commit id, tree, parents, author, committer, the encoding header, the message as stored.
+const LOG_FIELDS = ['%H', '%T', '%P', '%an', '%ae', '%ad', '%cn', '%ce', '%cd', '%e', '%B']
+// Plumbing-like output whatever the user's config says: no signatures, no colour, UTF-8 (only ever declared).
+const LOG_ARGS = ['log', '--first-parent', '--no-show-signature', '--no-color', '--encoding=UTF-8', '--date=raw', '-z', `--format=${LOG_FIELDS.join('%x00')}`]
+
+/**
+ * `git log -z` with LOG_FIELDS, newest first. Each commit is rebuilt as the header lines
+ * a commit object holds and decoded by the same decodeCommit an in-process walk uses.
+ */
+function parseLog(out: Buffer): ChainWalk['commits'] | null {
+  const fields = out.toString('utf8').split('\0')
+  if (fields[fields.length - 1] === '') fields.pop()
+  if (fields.length % LOG_FIELDS.length !== 0) return null
+  const commits: ChainWalk['commits'] = []
+  for (let i = 0; i < fields.length; i += LOG_FIELDS.length) {
+    const [oid, tree, parents, an, ae, ad, cn, ce, cd, encoding, message] = fields.slice(i, i + LOG_FIELDS.length) as string[]
+    // -z ends a record with NUL, and the next begins after it: ids lead every record.
+    if (!isObjectId(oid!) || (encoding !== '' && !/^utf-?8$/i.test(encoding!))) return null
+    const parentLines = parents === '' ? '' : parents!.split(' ').map((p) => `parent ${p}\n`).join('')
+    const raw = `tree ${tree}\n${parentLines}author ${an} <${ae}> ${ad}\ncommitter ${cn} <${ce}> ${cd}\n\n${message}`
+    try {
+      commits.push({ oid: oid!, commit: decodeCommit(Buffer.from(raw, 'utf8')) })
+    } catch {
+      return null
+    }
+    if (commits.length > 1 && commits[commits.length - 2]!.commit.parents[0] !== oid) return null
+  }
+  return commits
 }
 
 async function readIndex(repo: GitDir, artifact: string): Promise<{ header: IndexHeader; lines: string[] } | null> {

@@ -13,6 +13,7 @@ import { hashFile, LfsStore, type LfsProgressCallback } from '../git/lfsStore.js
 import { hashObject, readObject } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
 import { StatCache } from '../git/statCache.js'
+import { VerifiedLfsRecord } from '../git/verifiedLfs.js'
 import { isAbandonedTemp, sweepTempFiles } from '../git/tempFiles.js'
 import { walkTree, type TreeFile } from '../git/treeWalk.js'
 import { describeChoices } from './support/catalog.js'
@@ -68,6 +69,8 @@ interface Writer {
   repo: GitDir
   store: LfsStore
   statCache: StatCache
+  /** LFS objects of the store known good: copied without hashing while their files are as recorded. */
+  verified: VerifiedLfsRecord
   cache: object
   onProgress: LfsProgressCallback | undefined
   /** How the version is named in errors (`churn:v3`). */
@@ -174,6 +177,7 @@ export async function materialiseVersion(options: MaterialiseOptions): Promise<M
     repo: options.repo,
     store: new LfsStore(options.repo),
     statCache: await StatCache.open(options.repo),
+    verified: await VerifiedLfsRecord.open(options.repo),
     cache: {},
     onProgress: options.onProgress,
     label: options.label,
@@ -186,6 +190,7 @@ export async function materialiseVersion(options: MaterialiseOptions): Promise<M
     return { dir: options.target, files: files.length, ...result, ...(fileList && { fileList }) }
   } finally {
     await writer.statCache.save()
+    await writer.verified.save()
   }
 }
 
@@ -365,7 +370,7 @@ async function writeFiles(writer: Writer, root: string, files: readonly PlannedF
       const temp = tempPathFor(path)
       staged.push({ temp, path })
       const mode = fileMode(file)
-      await writer.store.copyOut(file.pointer, temp, { label: file.path, mode, ...(writer.onProgress && { onProgress: writer.onProgress }) })
+      await writer.store.copyOut(file.pointer, temp, { label: file.path, mode, verified: writer.verified, ...(writer.onProgress && { onProgress: writer.onProgress }) })
       await fs.chmod(temp, mode)
     }
     crashPoint('download-lfs-staged')

@@ -132,6 +132,31 @@ describe('gmr log, show and download with large files', () => {
     expect(fs.readFileSync(join(target, 'weights.bin'), 'utf8')).toBe('old')
   })
 
+  it('download copies an object it verified before without hashing it, yet refuses one corrupted in place since', async () => {
+    await gmrRun('log', 'churn', model)
+    const oid = sha256(bytes(3 * MiB))
+    // A hash within the file system's timestamp granularity of the object's last change
+    // is racy and vouches for nothing: wait that out, so the first download's hash counts.
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    const first = join(repo.scratch, 'first')
+    expect((await gmrRun('download', 'churn', '--to', first)).code).toBe(0)
+    const record = JSON.parse(fs.readFileSync(join(repo.dir, '.git/gmr/verified-lfs.json'), 'utf8')) as Record<string, { ino: string }>
+    expect(record[oid]?.ino).toBe(String(fs.statSync(objectPath(oid)).ino))
+    // Vouched for: copied as it is.
+    const second = join(repo.scratch, 'second')
+    expect((await gmrRun('download', 'churn', '--to', second)).code).toBe(0)
+    expect(fs.readFileSync(join(second, 'weights.bin')).equals(bytes(3 * MiB))).toBe(true)
+    // Rewritten in place, same size: its ctime moved, so it is hashed again and refused.
+    const damaged = bytes(3 * MiB)
+    damaged[777] = damaged[777]! ^ 1
+    fs.writeFileSync(objectPath(oid), damaged)
+    const third = join(repo.scratch, 'third')
+    const refused = await gmrRun('download', 'churn', '--to', third)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(`Git LFS object ${oid} is corrupt (its content hashes to ${sha256(damaged)})`)
+    expect(fs.existsSync(third)).toBe(false)
+  })
+
   it('log refuses bad input with one line and leaves the repository exactly as it was', async () => {
     await gmrRun('log', 'churn', model)
     const before = repoFingerprint(repo.dir)

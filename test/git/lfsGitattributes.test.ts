@@ -67,6 +67,38 @@ describe('gmr reads .gitattributes as git does', () => {
     expect(git.warnings).toMatch(/\[attr\]ignored filter=never not allowed: sub\/\.gitattributes:2/)
   })
 
+  it('agrees with git check-attr where exact lines and wildcard lines take turns (last match wins)', () => {
+    // Exact lines are looked up by path or name, wildcard lines run as globs: the order
+    // across the two kinds must still be the file's order.
+    const files: Record<string, string> = {
+      '': [
+        'models/a.bin filter=lfs',
+        '*.bin filter=glob',
+        'models/b.bin filter=lfs',
+        'c.bin filter=name',
+        'models/*.bin -filter',
+        'models/d.bin filter=lfs',
+        'e\\.bin filter=escaped',
+        '/top.bin filter=anchored',
+        'models/a.bin diff=lfs',
+        'x/y/z.dat filter=first',
+        'x/y/z.dat filter=second',
+        'z.dat filter=byname',
+        'deep/top.bin filter=deepexact',
+      ].join('\n'),
+      sub: ['inner.bin filter=inner', '*.bin filter=subglob', 'late.bin filter=late', 'sub/nested.bin filter=never'].join('\n'),
+    }
+    const paths = [
+      'models/a.bin', 'models/b.bin', 'models/c.bin', 'c.bin', 'other/c.bin', 'models/d.bin', 'models/e.bin', 'e.bin',
+      'top.bin', 'deep/top.bin', 'x/top.bin', 'x/y/z.dat', 'z.dat', 'q/z.dat', 'sub/inner.bin', 'sub/a/inner.bin',
+      'sub/late.bin', 'sub/other.bin', 'sub/sub/nested.bin', 'sub/nested.bin', 'models/a.binx',
+    ]
+    for (const [dir, text] of Object.entries(files)) repo.write(dir === '' ? '.gitattributes' : `${dir}/.gitattributes`, text)
+    const attributes = new GitAttributes(Object.entries(files).map(([dir, text]) => ({ dir, text })))
+    const git = gitFilter(paths)
+    expect(Object.fromEntries(paths.map((p) => [p, ours(attributes, p)]))).toEqual(Object.fromEntries(paths.map((p) => [p, git.get(p)])))
+  })
+
   it('agrees with git check-attr on every escaped name it writes', () => {
     const names = [
       '!bang.bin', '"quote.bin', '#hash.bin', 'a b.bin', 'tab\tx.bin', 'new\nline.bin', 'cr\r.bin', 'st*r.bin',

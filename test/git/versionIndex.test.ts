@@ -93,6 +93,38 @@ describe('the version index, walked in-process or by the git binary', () => {
     expect(await loadVersions(inProcess, 'a')).toEqual(back)
   })
 
+  it('writes a byte-identical index both ways, whatever the messages hold', async () => {
+    // Messages as stored, odd on purpose: trailing blanks, no final newline, blank lines,
+    // a description, non-ASCII, an author named differently from the committer.
+    const odd = (v: number) =>
+      [
+        `a v${v}\n\nartifact: a\nversion: ${v}\nmetadata:\n  step: ${v}   \n`,
+        `a v${v}\n\nartifact: a\nversion: ${v}\ndescription: "two\\nlines  "\nmetadata: {}\n\n\n`,
+        `a v${v} ü\n\n\nartifact: a\nversion: ${v}\nmetadata:\n  name: "é ${v}"`,
+        `a v${v}\n\nartifact: a\nversion: ${v}\nmetadata:\n  note: |\n    kept  \n\n    trailing\n`,
+      ][v % 4]!
+    let stream = ''
+    for (let v = 0; v < 300; v++) {
+      const message = odd(v)
+      stream += `commit refs/heads/artifacts/a\nmark :${v + 1}\n`
+      stream += `author Zoë Q. <zq@example.com> ${1_600_000_000 + v} +0530\ncommitter Ada <ada@example.com> ${1_700_000_000 + v} -0100\n`
+      stream += `data ${Buffer.byteLength(message)}\n${message}\n`
+      if (v > 0) stream += `from :${v}\n`
+      stream += `M 100644 inline model.bin\ndata <<EOF\nweights ${v}\nEOF\n`
+    }
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: repo.dir, env: repo.env, input: stream })
+    const index = `${repo.dir}/.git/gmr/versions/a.ndjson`
+    const { inProcess, withGit } = dirs()
+    const ours = await loadVersions(inProcess, 'a')
+    const written = fs.readFileSync(index)
+    dropIndex()
+    expect(await loadVersions(withGit, 'a')).toEqual(ours)
+    expect(fs.readFileSync(index).equals(written)).toBe(true)
+    expect(ours.versions[1]!.description).toBe('two\nlines  ')
+    expect(ours.versions[2]!.metadata).toEqual({ name: 'é 2' })
+    expect(ours.versions[0]!.author).toBe('Zoë Q. <zq@example.com>')
+  })
+
   it('walks in-process when the git binary cannot be run', async () => {
     const commits = appendVersions(0, 300, null)
     const noGit: GitDir = { fs: toFileSystem(fs), gitdir: `${repo.dir}/.git`, binary: { env: { PATH: '/nonexistent' } } }

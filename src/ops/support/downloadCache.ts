@@ -3,13 +3,14 @@ import { createHash } from 'node:crypto'
 import { CorruptObjectError, MissingObjectError } from '../../domain/errors.js'
 import { redactUrl } from '../../domain/remoteUrl.js'
 import type { Env } from '../../git/config.js'
-import { isErrno, type FileSystem, type FsStat } from '../../git/fs.js'
+import { isErrno, type FileSystem } from '../../git/fs.js'
 import { openExclusiveOrNull, waitForLock } from '../../git/lock.js'
 import { hashFile, LfsStore } from '../../git/lfsStore.js'
 import { hashObject, readObject, type ReadObjectResult } from '../../git/objects.js'
 import { readRef, updateRef } from '../../git/refs.js'
 import type { GitDir } from '../../git/repo.js'
 import { listTreeFiles } from '../../git/treeWalk.js'
+import { VerifiedLfsRecord } from '../../git/verifiedLfs.js'
 import type { LfsPointer } from '../../domain/lfsPointer.js'
 
 /**
@@ -169,47 +170,20 @@ export async function discardGitData(cache: DownloadCache): Promise<void> {
   }
 }
 
-/** What an LFS object file was when it was last hashed; ctime changes on any write and cannot be set back. */
-interface Stamp {
-  size: number
-  mtimeMs: number
-  ctimeMs: number | null
-  ino: string
-}
-
-function stampOf(st: FsStat): Stamp {
-  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs ?? null, ino: String(st.ino) }
-}
-
-function sameStamp(a: Stamp | undefined, b: Stamp): boolean {
-  return a !== undefined && a.ctimeMs !== null && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino
-}
-
 /**
- * The cache's record of LFS objects known good (`gmr/verified-lfs.json`): an object is
- * hashed again on reuse unless its file is exactly as it was when last hashed (same
- * size, mtime, ctime and inode), so a later edit of the file, which moves its ctime, is
- * always caught without re-reading gigabytes on every deploy.
+ * The cache's record of LFS objects known good (git/verifiedLfs.ts): an object is hashed
+ * again on reuse unless its file is exactly as it was when last hashed (same size, mtime,
+ * ctime and inode), so a later edit of the file, which moves its ctime, is always caught
+ * without re-reading gigabytes on every deploy.
  */
 export class VerifiedLfsObjects {
   private constructor(
     private readonly repo: GitDir,
-    private readonly stamps: Record<string, Stamp>,
+    private readonly record: VerifiedLfsRecord,
   ) {}
 
-  private static path(repo: GitDir): string {
-    return `${repo.gitdir}/gmr/verified-lfs.json`
-  }
-
   static async open(repo: GitDir): Promise<VerifiedLfsObjects> {
-    const text = await repo.fs.readText(VerifiedLfsObjects.path(repo)).catch(() => null)
-    let stamps: Record<string, Stamp> = {}
-    try {
-      if (text !== null) stamps = JSON.parse(text) as Record<string, Stamp>
-    } catch {
-      // A damaged record only costs a re-hash.
-    }
-    return new VerifiedLfsObjects(repo, stamps)
+    return new VerifiedLfsObjects(repo, await VerifiedLfsRecord.open(repo))
   }
 
   /**
@@ -224,14 +198,13 @@ export class VerifiedLfsObjects {
       const path = store.objectPath(object.oid)
       const st = await this.repo.fs.stat(path)
       if (st === null || !st.isFile()) continue
-      if (sameStamp(this.stamps[object.oid], stampOf(st)) && st.size === object.size) continue
+      if (this.record.trusted(object.oid, st) && st.size === object.size) continue
       const { pointer, stat, verifiedAt } = await hashFile(this.repo, path, { label: object.path })
       if (pointer.oid === object.oid && pointer.size === object.size) {
-        // Racily clean: a file changed in the same clock tick as its stamp could keep it; not recorded.
-        if (stat && (stat.ctimeMs ?? Infinity) < verifiedAt - RACY_MS) this.stamps[object.oid] = stampOf(stat)
+        if (stat) this.record.record(object.oid, stat, verifiedAt)
         continue
       }
-      delete this.stamps[object.oid]
+      this.record.forget(object.oid)
       await this.repo.fs.remove(path)
       notes.push(`the download cache's copy of ${object.path} (LFS object ${object.oid}) was damaged; discarded it and fetched it again`)
     }
@@ -239,13 +212,9 @@ export class VerifiedLfsObjects {
   }
 
   async save(): Promise<void> {
-    await this.repo.fs.mkdirp(`${this.repo.gitdir}/gmr`)
-    await this.repo.fs.writeAtomic(VerifiedLfsObjects.path(this.repo), JSON.stringify(this.stamps))
+    await this.record.save()
   }
 }
-
-/** How far a stamp must predate its hash to be trusted (file-system clock granularity, with margin). */
-const RACY_MS = 2_000
 
 function uniqueByOid<T extends LfsPointer>(objects: readonly T[]): T[] {
   return [...new Map(objects.map((o) => [o.oid, o])).values()]

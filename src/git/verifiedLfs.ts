@@ -1,0 +1,104 @@
+import type { FsStat } from './fs.js'
+import type { GitDir } from './repo.js'
+
+/**
+ * What an LFS object file was when its bytes were last hashed; ctime changes on any
+ * write and cannot be set back. `verifiedAt` (ms since the epoch) is when that hash
+ * began; records written before it was kept were only ever made when not racy.
+ */
+interface Stamp {
+  size: number
+  mtimeMs: number
+  ctimeMs: number | null
+  ino: string
+  verifiedAt?: number
+}
+
+/**
+ * How far a file's ctime must predate the hash that recorded it to be trusted. A write
+ * in the same timestamp tick as the stat that was recorded would leave size, mtime and
+ * ctime unchanged (git's "racily clean" problem); file systems stamp with a coarse clock
+ * (a kernel tick on ext4, 2 s on FAT), so 2 s covers the coarsest common granularity. A
+ * racy record is not trusted: the object is hashed again and recorded at a later moment.
+ */
+const RACY_MS = 2_000
+
+function stampOf(st: FsStat, verifiedAt: number): Stamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs ?? null, ino: String(st.ino), verifiedAt }
+}
+
+/**
+ * The record of LFS objects of one git directory known good, `<gitdir>/gmr/verified-lfs.json`
+ * (oid -> stamp): an object is trusted without re-reading it only while its file is
+ * exactly as it was when last hashed (same size, mtime, ctime and inode), and that hash
+ * came more than RACY_MS after the file's last change. Used by the download cache and by
+ * downloads from a clone's own store. Derived: deleting it costs only re-hashing.
+ */
+export class VerifiedLfsRecord {
+  private readonly updates = new Map<string, Stamp | null>()
+
+  private constructor(
+    private readonly repo: GitDir,
+    private stamps: Record<string, Stamp>,
+  ) {}
+
+  static path(repo: GitDir): string {
+    return `${repo.gitdir}/gmr/verified-lfs.json`
+  }
+
+  static async open(repo: GitDir): Promise<VerifiedLfsRecord> {
+    return new VerifiedLfsRecord(repo, await readStamps(repo))
+  }
+
+  /** Whether the object file of `oid`, as `st` shows it now, holds the bytes last hashed and found to be `oid`. */
+  trusted(oid: string, st: FsStat): boolean {
+    const stamp = this.updates.has(oid) ? this.updates.get(oid) : this.stamps[oid]
+    if (!stamp || stamp.ctimeMs === null || st.ctimeMs === undefined) return false
+    const now = stampOf(st, 0)
+    const same = stamp.size === now.size && stamp.mtimeMs === now.mtimeMs && stamp.ctimeMs === now.ctimeMs && stamp.ino === now.ino
+    return same && stamp.ctimeMs < (stamp.verifiedAt ?? Infinity) - RACY_MS
+  }
+
+  /** The object file of `oid`, as `st` describes it, hashed to `oid` in a read that began at `verifiedAt`. */
+  record(oid: string, st: FsStat, verifiedAt: number): void {
+    this.updates.set(oid, stampOf(st, verifiedAt))
+  }
+
+  /** The object of `oid` is not (or no longer) known good. */
+  forget(oid: string): void {
+    this.updates.set(oid, null)
+  }
+
+  /**
+   * Write the changes, merged into what is on disk now (another gmr process may have
+   * saved in between). Best effort: a record that cannot be written costs only a re-hash.
+   */
+  async save(): Promise<void> {
+    if (this.updates.size === 0) return
+    try {
+      const stamps = await readStamps(this.repo)
+      for (const [oid, stamp] of this.updates) {
+        if (stamp === null) delete stamps[oid]
+        else stamps[oid] = stamp
+      }
+      await this.repo.fs.mkdirp(`${this.repo.gitdir}/gmr`)
+      await this.repo.fs.writeAtomic(VerifiedLfsRecord.path(this.repo), JSON.stringify(stamps))
+      this.stamps = stamps
+      this.updates.clear()
+    } catch {
+      // Deliberately ignored: see above.
+    }
+  }
+}
+
+async function readStamps(repo: GitDir): Promise<Record<string, Stamp>> {
+  const text = await repo.fs.readText(VerifiedLfsRecord.path(repo)).catch(() => null)
+  if (text === null) return {}
+  try {
+    const stamps = JSON.parse(text) as unknown
+    return stamps !== null && typeof stamps === 'object' && !Array.isArray(stamps) ? (stamps as Record<string, Stamp>) : {}
+  } catch {
+    // A damaged record only costs a re-hash.
+    return {}
+  }
+}
