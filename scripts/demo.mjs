@@ -69,7 +69,7 @@ try {
 
   say('Train again: new weights, new version.')
   writeModel('2', 0.87)
-  gmr('log', 'churn', 'out', '--metadata-file', 'metrics.json', '--metadata', 'framework=pytorch')
+  gmr('log', 'churn', 'out', '--metadata-file', 'metrics.json', '--metadata', 'framework=pytorch', '-m', 'retrained on November data')
 
   say('Logging the same files again creates nothing new.')
   gmr('log', 'churn', 'out')
@@ -80,6 +80,8 @@ try {
   say('model.bin is over 1 MiB, so the tree holds a Git LFS pointer and the bytes are in .git/lfs/objects.')
   git('show', 'artifacts/churn:model.bin')
 
+  say('A version never changes; what you learn later is added in the registry, as a reviewed edit.')
+  gmr('meta', 'set', 'churn:v1', 'reviewed_by=ada')
   gmr('versions', 'churn')
   gmr('show', 'churn:v1')
 
@@ -93,6 +95,10 @@ try {
   gmr('link', 'churn:v1', 'churn-model', '--alias', 'staging')
   gmr('models')
   gmr('show', 'churn-model')
+  say('A model card: markdown with front matter that gmr check validates.')
+  writeFileSync(join(repo, 'card.md'), '---\nlicense: mit\nmetrics:\n  - name: accuracy\n    value: 0.87\nintendedUse: ranking customers by churn risk\n---\n# churn-model\n\nGradient-boosted trees on 40 account features.\n')
+  gmr('card', 'churn-model', '--set', 'card.md')
+  gmr('card', 'churn-model')
 
   say('Promoting v1 to production is a proposal on a branch, reviewed like code.')
   git('switch', '-q', '-c', 'promote-v1')
@@ -105,6 +111,8 @@ try {
   gmr('aliases', 'churn-model')
   gmr('sync')
   gmr('history', 'churn-model')
+  say('Every alias move is also a record in an append-only ledger, readable with plain git.')
+  git('log', '--format=%s', 'refs/gmr/ledger')
 
   say('Share it: push to a git server (here a bare repository on disk); large files go first.')
   execFileSync('git', ['init', '-q', '--bare', join(root, 'server.git')], { env })
@@ -123,6 +131,10 @@ try {
   gmr('download', 'churn-model:staging', '--to', 'serving')
   gmr('download', 'churn-model:staging', '--to', 'serving')
   sh('ls -lR serving', 'ls', ['-lR', '--time-style=+', 'serving'])
+  say('A deployed folder can be checked with no gmr installed: gmr manifest prints a sha256sum list.')
+  const list = gmr('manifest', 'churn-model:staging')
+  writeFileSync(join(root, 'SHA256SUMS'), list.stdout)
+  sh(`sha256sum -c ${join(root, 'SHA256SUMS')}   # in serving/`, 'sh', ['-c', `cd serving && sha256sum -c ${join(root, 'SHA256SUMS')}`])
 
   say('Everything gmr wrote passes git fsck --strict.')
   git('fsck', '--strict', '--no-progress')
