@@ -32,9 +32,15 @@ export function aliasRef(name: string, alias: string): string {
 /** The record of every registered model and artifact removed or renamed (docs/storage-format.md). */
 export const RETIRED_FILE = `${REGISTRY_DIR}/retired.yaml`
 /** Where a removed artifact's branch is kept, so that none of its commits becomes unreachable. */
-const RETIRED_ARTIFACT_PREFIX = 'refs/gmr/retired/artifacts/'
+export const RETIRED_ARTIFACT_PREFIX = 'refs/gmr/retired/artifacts/'
 
 /** One ref per branch tip retired, so a name removed, created again and removed again loses nothing. */
 export function retiredArtifactRef(artifact: string, tip: string): string {
   return `${RETIRED_ARTIFACT_PREFIX}${artifact}/${tip}`
+}
+
+/** `{artifact, tip}` of a ref retiredArtifactRef wrote; null for any other ref. */
+export function parseRetiredArtifactRef(ref: string): { artifact: string; tip: string } | null {
+  const match = /^refs\/gmr\/retired\/artifacts\/(.+)\/([0-9a-f]{40}|[0-9a-f]{64})$/.exec(ref)
+  return match === null ? null : { artifact: match[1]!, tip: match[2]! }
 }

@@ -6,6 +6,7 @@ import { commitIdentities, openRegistryContext, type RegistryContext, type RepoO
 import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
 import { integrateArtifact, type ArtifactSync } from './support/replayVersions.js'
+import { retiredNotPushed } from './support/retiredRemote.js'
 
 export interface FetchOptions extends RepoOptions {
   remote?: string
@@ -40,7 +41,8 @@ export async function integrateArtifacts(
   options: { replay: boolean },
 ): Promise<ArtifactSync[]> {
   const { committer } = await commitIdentities(ctx)
-  const names = await artifactNames(ctx.repo, remote)
+  const retired = await retiredNotPushed(ctx.repo, remote)
+  const names = (await artifactNames(ctx.repo, remote)).filter((name) => !retired.has(name))
   const out: ArtifactSync[] = []
   for (const artifact of names) {
     const remoteRef = `${remote.trackingPrefix}artifacts/${artifact}`

@@ -9,6 +9,7 @@ import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { ledgerPushUpdate, recordPushedLedger } from './support/ledgerSync.js'
 import { lfsObjectsOf, lfsTransport, type NeededObject } from './support/lfsRemote.js'
 import { remoteInfo, workspace } from './support/remotes.js'
+import { recordRetiredPushed, retiredPushUpdates } from './support/retiredRemote.js'
 
 export interface PushOptions extends RepoOptions {
   remote?: string
@@ -25,9 +26,10 @@ export interface PushResult {
 /**
  * Push the registry: new versions of every artifact branch, the current branch, and
  * alias refs (each with a lease on the value last fetched, so an alias someone else
- * moved meanwhile refuses the push). LFS objects of the new versions go up first, so
- * no ref on the remote ever names a version whose large files are missing there. One
- * atomic push: every ref moves, or none.
+ * moved meanwhile refuses the push), and what `gmr artifact rm` retired (its
+ * `refs/gmr/retired/` ref, and the branch's deletion with a lease). LFS objects of the
+ * new versions go up first, so no ref on the remote ever names a version whose large
+ * files are missing there. One atomic push: every ref moves, or none.
  */
 export async function push(options: PushOptions): Promise<PushResult> {
   const ctx = await openRegistryContext(options)
@@ -71,6 +73,8 @@ export async function push(options: PushOptions): Promise<PushResult> {
   updates.push(...aliasUpdates)
   const ledgerUpdate = await ledgerPushUpdate(ctx, remote)
   if (ledgerUpdate !== null) updates.push(ledgerUpdate)
+  const retiredUpdates = await retiredPushUpdates(repo, remote)
+  updates.push(...retiredUpdates)
 
   const store = new LfsStore(repo)
   const missing = []
@@ -97,5 +101,6 @@ export async function push(options: PushOptions): Promise<PushResult> {
       if (oid !== null && oid !== current) await updateRef(repo, tracked, oid, current)
     }
   }
+  await recordRetiredPushed(repo, remote, retiredUpdates)
   return { remote: remote.name, updates, lfs }
 }

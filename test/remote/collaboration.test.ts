@@ -54,7 +54,8 @@ describe('push, clone, fetch', () => {
     const cloned = await ok(as(alice.scratch), 'clone', origin, 'bob')
     expect(cloned).toBe(`cloned into ${bobDir} (registry branch main, 1 artifacts, 1 alias refs)\n`)
     expect(git(bobDir, 'config', '--get-all', 'remote.origin.fetch')).toBe(
-      '+refs/heads/*:refs/remotes/origin/*\n+refs/aliases/*:refs/aliases/*\n+refs/aliases/*:refs/remotes/origin/aliases/*\n+refs/gmr/ledger*:refs/remotes/origin/gmr/ledger*\n',
+      '+refs/heads/*:refs/remotes/origin/*\n+refs/aliases/*:refs/aliases/*\n+refs/aliases/*:refs/remotes/origin/aliases/*\n+refs/gmr/ledger*:refs/remotes/origin/gmr/ledger*\n' +
+        '+refs/gmr/retired/*:refs/gmr/retired/*\n+refs/gmr/retired/*:refs/gmr/remotes/origin/retired/*\n',
     )
     const v0 = alice.git('rev-parse', 'artifacts/churn').trim()
     expect((await ok(as(bobDir), 'resolve', 'churn-model:staging')).trim()).toBe(v0)

@@ -6,6 +6,7 @@ import type { Repo } from '../../git/repo.js'
 import type { GitWorkspace } from '../../remote/remoteGit.js'
 import { withConfiguredTimeouts } from '../../remote/timeouts.js'
 import { checkRemoteUrl } from '../../remote/transportPolicy.js'
+import { retiredTrackingPrefix } from './retiredRemote.js'
 import { ledgerRefspec } from './ledgerSync.js'
 
 /** A configured remote: its name, URL, and the LFS endpoint git-lfs would use for it. */
@@ -59,12 +60,17 @@ export function workspace(repo: Repo, env: Env, onProgress?: (line: string) => v
   return { gitdir: repo.gitdir, env, ...(onProgress && { onProgress }) }
 }
 
-/** The refspecs gmr fetches (and writes into .git/config at clone, so plain `git fetch` does too). */
+/**
+ * The refspecs gmr fetches (and writes into .git/config at clone, so plain `git fetch` does
+ * too): branches, alias refs, and the refs that keep retired artifacts' versions.
+ */
 export function fetchRefspecs(remote: string): string[] {
   return [
     `+refs/heads/*:refs/remotes/${remote}/*`,
     '+refs/aliases/*:refs/aliases/*',
     `+refs/aliases/*:refs/remotes/${remote}/aliases/*`,
     ledgerRefspec(remote),
+    '+refs/gmr/retired/*:refs/gmr/retired/*',
+    `+refs/gmr/retired/*:${retiredTrackingPrefix(remote)}*`,
   ]
 }
