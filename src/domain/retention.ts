@@ -28,6 +28,13 @@ export interface RetentionInput {
   policy: RetentionPolicy | null
   /** Each artifact chain (a local branch, a remote-tracking one), v0 first. */
   chains: ReadonlyArray<readonly RetentionVersion[]>
+  /**
+   * The chains of removed artifacts (`gmr artifact rm`), v0 first: outside a policy
+   * whatever its keepLast and keepWithin say, since retiring is the moment to free their
+   * space; only a link or an alias still keeps one of their versions (and, with no
+   * policy at all, nothing is dropped).
+   */
+  retiredChains?: ReadonlyArray<readonly RetentionVersion[]>
   /** Commits a registered model links. */
   linked: ReadonlySet<string>
   /** Commits an alias names (artifact or model alias, manifest or ref). */
@@ -63,14 +70,17 @@ export function decideRetention(input: RetentionInput): RetentionDecision[] {
   const { policy } = input
   const cutoff = policy?.keepWithin === undefined ? null : input.now.getTime() - parseDuration(policy.keepWithin, 'retention.keepWithin')
   const byCommit = new Map<string, RetentionDecision>()
-  for (const chain of input.chains) {
+  const chains = [...input.chains.map((chain) => ({ chain, retired: false })), ...(input.retiredChains ?? []).map((chain) => ({ chain, retired: true }))]
+  for (const { chain, retired } of chains) {
     chain.forEach((version, i) => {
       const reasons = new Set<KeepReason>(byCommit.get(version.commit)?.reasons)
       if (policy === null) reasons.add('no-policy')
       if (input.linked.has(version.commit)) reasons.add('linked')
       if (input.aliased.has(version.commit)) reasons.add('aliased')
-      if (policy?.keepLast !== undefined && i >= chain.length - policy.keepLast) reasons.add('last')
-      if (cutoff !== null && version.time * 1000 > cutoff) reasons.add('within')
+      if (!retired) {
+        if (policy?.keepLast !== undefined && i >= chain.length - policy.keepLast) reasons.add('last')
+        if (cutoff !== null && version.time * 1000 > cutoff) reasons.add('within')
+      }
       const first = byCommit.get(version.commit) ?? version
       byCommit.set(version.commit, {
         artifact: first.artifact,

@@ -1,5 +1,5 @@
 import { GitMissingError, ManifestError, UnsupportedStateError } from '../domain/errors.js'
-import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
+import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, parseRetiredArtifactRef, RETIRED_ARTIFACT_PREFIX } from '../domain/layout.js'
 import { isObjectId } from '../domain/objectId.js'
 import { LFS_POINTER_MAX_SIZE, parseLfsPointer } from '../domain/lfsPointer.js'
 import { decideRetention, type KeepReason, type RetentionDecision, type RetentionPolicy } from '../domain/retention.js'
@@ -243,9 +243,22 @@ async function retentionDecisions(ctx: RegistryContext, policy: RetentionPolicy 
   for (const prefix of [ALIAS_REF_PREFIX, 'refs/remotes/']) {
     for (const [ref, commit] of await listRefs(repo, prefix)) if (ref.startsWith(ALIAS_REF_PREFIX) || ref.includes('/aliases/')) aliased.add(commit)
   }
-  const trees = new Map(chainsByRef.flatMap((c) => c.versions.map((v) => [v.commit, v.tree] as const)))
-  const decisions = decideRetention({ policy, chains: chainsByRef.map((c) => c.versions.map((v) => ({ ...v, artifact: c.artifact }))), linked, aliased, now })
+  const retired = await retiredChains(repo)
+  const trees = new Map([...chainsByRef, ...retired].flatMap((c) => c.versions.map((v) => [v.commit, v.tree] as const)))
+  const asInput = (list: typeof chainsByRef) => list.map((c) => c.versions.map((v) => ({ ...v, artifact: c.artifact })))
+  const decisions = decideRetention({ policy, chains: asInput(chainsByRef), retiredChains: asInput(retired), linked, aliased, now })
   return { decisions, trees }
+}
+
+/** The chains `gmr artifact rm` kept under refs/gmr/retired/ (and a remote's, as fetched), one per retired tip. */
+async function retiredChains(repo: Repo): Promise<Array<{ artifact: string; versions: VersionRecord[] }>> {
+  const chains: Array<{ artifact: string; versions: VersionRecord[] }> = []
+  for (const [ref, tip] of await listRefs(repo, RETIRED_ARTIFACT_PREFIX)) {
+    const retired = parseRetiredArtifactRef(ref)
+    if (retired === null || retired.tip !== tip) continue
+    chains.push({ artifact: retired.artifact, versions: (await loadVersionsOf(repo, retired.artifact, ref)).versions })
+  }
+  return chains
 }
 
 /**
@@ -279,7 +292,7 @@ async function refState(repo: Repo): Promise<string> {
 }
 
 /** Refs whose history is not walked: artifact chains are judged version by version, aliases name kept versions. */
-const CHAIN_REFS = ['refs/heads/artifacts/*', 'refs/remotes/*/artifacts/*', 'refs/aliases/*', 'refs/remotes/*/aliases/*']
+const CHAIN_REFS = ['refs/heads/artifacts/*', 'refs/remotes/*/artifacts/*', 'refs/aliases/*', 'refs/remotes/*/aliases/*', 'refs/gmr/retired/*', 'refs/gmr/remotes/*/retired/*']
 
 /**
  * The LFS objects referenced by pointer blobs anywhere in: `trees`, every commit reachable
