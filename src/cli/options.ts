@@ -9,3 +9,6 @@ export function collect(value: string, previous: string[]): string[] {
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`
 }
+
+/** `--reuse-retired-name` on every command that creates a name (log, model create, artifact create). */
+export const REUSE_RETIRED_NAME_HELP = 'allow a name that registry/retired.yaml records as removed or renamed (the record stays)'

@@ -165,6 +165,9 @@ export class UnsupportedFileSystemError extends GmrError {}
 /** A registered model or artifact asked for was removed or renamed (registry/retired.yaml records it). */
 export class RetiredNameError extends GmrError {}
 
+/** A new model or artifact would take a name registry/retired.yaml records as retired; `--reuse-retired-name` allows it. */
+export class RetiredNameReuseError extends GmrError {}
+
 /** A removal is refused while something still needs the name: an alias, or a link to one of its versions. */
 export class NameInUseError extends GmrError {}
 /** `gmr meta rm` of a key (or description) that was not added after the fact. */

@@ -5,11 +5,14 @@ import { assertName } from '../domain/names.js'
 import { assertNameFree } from './support/catalog.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
+import { assertNameNotRetired } from './support/retiredGuard.js'
 
 export interface CreateArtifactOptions extends RepoOptions, MutationOptions {
   name: string
   type?: string
   description?: string
+  /** Allow a name registry/retired.yaml records as retired (the record stays). */
+  reuseRetiredName?: boolean
 }
 
 export interface CreateArtifactResult extends MutationResult {
@@ -29,6 +32,7 @@ export async function createArtifact(options: CreateArtifactOptions): Promise<Cr
     if (await store.read('artifact', options.name)) {
       throw new NameTakenError(`artifact "${options.name}" already exists (${path})`, { name: options.name })
     }
+    await assertNameNotRetired(ctx.repo, options.name, 'artifact', options.reuseRetiredName)
     return {
       edits: [{ kind: 'artifact', name: options.name, before: null, after: manifest }],
       message: `gmr: create artifact ${options.name}`,

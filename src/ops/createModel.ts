@@ -5,6 +5,7 @@ import { assertName, assertTag } from '../domain/names.js'
 import { assertNameFree } from './support/catalog.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
+import { assertNameNotRetired } from './support/retiredGuard.js'
 
 export interface CreateModelOptions extends RepoOptions, MutationOptions {
   name: string
@@ -14,6 +15,8 @@ export interface CreateModelOptions extends RepoOptions, MutationOptions {
   card?: string
   /** Where a relative `card` is taken from (default: `dir`). */
   cwd?: string
+  /** Allow a name registry/retired.yaml records as retired (the record stays). */
+  reuseRetiredName?: boolean
 }
 
 export interface CreateModelResult extends MutationResult {
@@ -35,6 +38,7 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
     if (await store.read('model', options.name)) {
       throw new NameTakenError(`registered model "${options.name}" already exists (${path})`, { name: options.name })
     }
+    await assertNameNotRetired(ctx.repo, options.name, 'model', options.reuseRetiredName)
     return {
       edits: [{ kind: 'model', name: options.name, before: null, after: manifest }],
       ...(card !== undefined && { files: [await (await import('./support/modelCardFile.js')).cardEdit(ctx, options.name, card)] }),

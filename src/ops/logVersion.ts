@@ -23,6 +23,7 @@ import { ManifestStore } from './support/manifestStore.js'
 import { assertSoundEdits, loadSoundVersions } from './support/soundState.js'
 import { assertNotBare, commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import type { SetAliasResult } from './setAlias.js'
+import { assertNameNotRetired } from './support/retiredGuard.js'
 
 export interface LogVersionOptions extends RepoOptions {
   artifact: string
@@ -43,6 +44,8 @@ export interface LogVersionOptions extends RepoOptions {
   aliases?: readonly string[]
   /** Allow moving a protected alias on the registry branch. */
   force?: boolean
+  /** Allow starting an artifact under a name registry/retired.yaml records as retired (the record stays). */
+  reuseRetiredName?: boolean
 }
 
 export interface LogVersionResult {
@@ -109,6 +112,7 @@ async function logFiles(options: LogVersionOptions): Promise<LogVersionResult> {
   assertNotBare(ctx)
   const { repo } = ctx
   await assertNameFree(repo, options.artifact, 'artifact')
+  await assertNameNotRetired(repo, options.artifact, 'artifact', options.reuseRetiredName)
   const cwd = options.cwd ?? options.dir
   const inputs = options.paths.map((p) => resolvePath(p, cwd))
   const metadata = await readMetadata(ctx, options, cwd)

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { artifactCreatedJson, artifactJson } from '../jsonOutput.js'
-import { examples } from '../options.js'
+import { examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { isoDate, json, table } from '../render.js'
 
 export function registerArtifact(program: Command, io: CliIo): void {
@@ -13,16 +13,18 @@ export function registerArtifact(program: Command, io: CliIo): void {
     .argument('<artifact>', 'artifact name')
     .option('--type <type>', 'artifact type', 'model')
     .option('--description <text>', 'what this artifact is')
+    .option('--reuse-retired-name', REUSE_RETIRED_NAME_HELP)
     .option('--no-commit', 'only write the manifest; do not commit it')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples('gmr artifact create churn --description "churn classifier"'))
-    .action(async (name: string, opts: { type: string; description?: string; commit: boolean; json?: boolean }) => {
+    .addHelpText('after', examples('gmr artifact create churn --description "churn classifier"', 'gmr artifact create scratch --reuse-retired-name'))
+    .action(async (name: string, opts: { type: string; description?: string; commit: boolean; json?: boolean; reuseRetiredName?: boolean }) => {
       const { createArtifact } = await import('../../ops/createArtifact.js')
       const result = await createArtifact({
         ...repoOptions(io),
         name,
         type: opts.type,
         ...(opts.description !== undefined && { description: opts.description }),
+        reuseRetiredName: opts.reuseRetiredName ?? false,
         noCommit: !opts.commit,
       })
       if (opts.json) return io.stdout(json(artifactCreatedJson(result)))

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { collect, examples } from '../options.js'
+import { collect, examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { progressDisplay } from '../progress.js'
 import { logJson } from '../jsonOutput.js'
 import { json } from '../render.js'
@@ -11,6 +11,7 @@ interface LogFlags {
   message?: string
   alias: string[]
   force?: boolean
+  reuseRetiredName?: boolean
   metadata: string[]
   metadataFile?: string
   largeFileThreshold?: number
@@ -33,6 +34,7 @@ export function registerLog(program: Command, io: CliIo): void {
     )
     .option('--alias <alias>', "point this alias of the artifact at the version (repeatable; committed in the artifact's manifest)", collect, [])
     .option('--force', 'allow moving a protected alias on the registry branch')
+    .option('--reuse-retired-name', REUSE_RETIRED_NAME_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -43,6 +45,7 @@ export function registerLog(program: Command, io: CliIo): void {
         'gmr log churn ./out --metadata-file metrics.json --metadata metrics.auc=0.97',
         'gmr log churn ./out --alias best',
         'gmr log churn ./out --large-file-threshold 10485760',
+        'gmr log scratch ./out --reuse-retired-name',
       ) +
         '\nLogging files identical to an existing version writes nothing and prints "<artifact>:v<N> (unchanged)";\n' +
         'metadata or a message it does not hold are not recorded, and stderr names the "gmr meta set" command that records them.\n' +
@@ -63,6 +66,7 @@ export function registerLog(program: Command, io: CliIo): void {
         ...(progress && { onProgress: progress.onProgress }),
         aliases: opts.alias,
         force: opts.force ?? false,
+        reuseRetiredName: opts.reuseRetiredName ?? false,
       }).finally(() => progress?.end())
       if (opts.json) {
         const { resolve } = await import('../../ops/resolve.js')

@@ -3,7 +3,7 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
 import { modelCreatedJson, modelSummaryJson } from '../jsonOutput.js'
-import { collect, examples } from '../options.js'
+import { collect, examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { json, table } from '../render.js'
 
 export function registerModel(program: Command, io: CliIo): void {
@@ -15,15 +15,24 @@ export function registerModel(program: Command, io: CliIo): void {
     .option('--description <text>', 'what this model is for')
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
     .option('--card <file>', 'a model card (markdown with YAML front matter) committed with it as registry/models/<model>.md')
+    .option('--reuse-retired-name', REUSE_RETIRED_NAME_HELP)
     .option('--no-commit', 'only write the manifest; do not commit it')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples('gmr model create churn-model --description "customer churn" --tag tabular', 'gmr model create churn-model --card ./MODEL_CARD.md'))
-    .action(async (name: string, opts: MutationFlags & { description?: string; tag: string[]; card?: string }) => {
+    .addHelpText(
+      'after',
+      examples(
+        'gmr model create churn-model --description "customer churn" --tag tabular',
+        'gmr model create churn-model --card ./MODEL_CARD.md',
+        'gmr model create churn-old --reuse-retired-name',
+      ),
+    )
+    .action(async (name: string, opts: MutationFlags & { description?: string; tag: string[]; card?: string; reuseRetiredName?: boolean }) => {
       const { createModel } = await import('../../ops/createModel.js')
       const result = await createModel({
         ...repoOptions(io),
         name,
         tags: opts.tag,
+        reuseRetiredName: opts.reuseRetiredName ?? false,
         noCommit: !opts.commit,
         ...(opts.description !== undefined && { description: opts.description }),
         ...(opts.card !== undefined && { card: opts.card }),
