@@ -35,14 +35,4 @@ export function inlineMetadata(metadata: Record<string, unknown>, prefix = ''): 
   return parts.join(' ')
 }
 
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
-}
+export { humanSize } from '../domain/byteSize.js'

@@ -1,3 +1,5 @@
+import { isObjectId } from './objectId.js'
+
 /**
  * Where things live in a registry (docs/storage-format.md). A module of its own so that the
  * paths can be known without loading the YAML library behind the manifest modules.
@@ -41,6 +43,9 @@ export function retiredArtifactRef(artifact: string, tip: string): string {
 
 /** `{artifact, tip}` of a ref retiredArtifactRef wrote; null for any other ref. */
 export function parseRetiredArtifactRef(ref: string): { artifact: string; tip: string } | null {
-  const match = /^refs\/gmr\/retired\/artifacts\/(.+)\/([0-9a-f]{40}|[0-9a-f]{64})$/.exec(ref)
-  return match === null ? null : { artifact: match[1]!, tip: match[2]! }
+  if (!ref.startsWith(RETIRED_ARTIFACT_PREFIX)) return null
+  const rest = ref.slice(RETIRED_ARTIFACT_PREFIX.length)
+  const slash = rest.lastIndexOf('/')
+  const tip = rest.slice(slash + 1)
+  return slash > 0 && isObjectId(tip) ? { artifact: rest.slice(0, slash), tip } : null
 }

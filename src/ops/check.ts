@@ -63,6 +63,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const unlocated = checkRegistry({ head, ...(base && { base }), ...(aliasRefs && { aliasRefs }), ...(indexState && { indexState }) })
   const signed = [...versionUses(head).keys()].map((commit) => ({ commit, what: 'version commit' }))
   unlocated.push(...checkLedger(await ledgerState(ctx, { requireSignatures: head.config.data?.requireSignatures === true, versions: signed })))
+  if (options.lfs !== false) unlocated.push(...(await (await import('./prune.js')).retentionFindings(ctx)))
   const texts = new Map<string, string>()
   const byPath = manifestsByPath(head)
   for (const path of filesToLocate(unlocated)) {

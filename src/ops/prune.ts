@@ -1,4 +1,6 @@
-import { GitMissingError, ManifestError, UnsupportedStateError } from '../domain/errors.js'
+import { checkRetention } from '../domain/checkRetention.js'
+import type { Finding } from '../domain/checkFindings.js'
+import { GitMissingError, GmrError, ManifestError, UnsupportedStateError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, parseRetiredArtifactRef, RETIRED_ARTIFACT_PREFIX } from '../domain/layout.js'
 import { isObjectId } from '../domain/objectId.js'
 import { LFS_POINTER_MAX_SIZE, parseLfsPointer } from '../domain/lfsPointer.js'
@@ -99,12 +101,13 @@ async function remoteContext(local: RegistryContext, options: PruneOptions): Pro
   return ctx
 }
 
-async function pruneStore(ctx: RegistryContext, options: PruneOptions): Promise<Omit<PruneResult, 'remote'>> {
+async function pruneStore(ctx: RegistryContext, options: Pick<PruneOptions, 'dryRun' | 'graceMs'>): Promise<Omit<PruneResult, 'remote'>> {
   const { repo } = ctx
   const store = new LfsStore(repo)
   const policy = (await ctx.config()).retention ?? null
   const now = ctx.now()
-  await sweepTempFiles(repo.fs, `${store.root}/tmp`)
+  // A dry run (and gmr check, which plans one) changes nothing, not even a killed run's leftovers.
+  if (!options.dryRun) await sweepTempFiles(repo.fs, `${store.root}/tmp`)
   const before = await refState(repo)
   const { decisions, trees, referenced } = await keptObjects(ctx, policy, now)
   const dropped = decisions.filter((d) => !d.keep)
@@ -330,4 +333,23 @@ function gitNeeded(repo: Repo): GitMissingError {
     `gmr prune asks git which large files every branch, tag, stash and the index still reference, and git could not read ${repo.gitdir}; install git (and run "git fsck" if it is installed)`,
     { gitdir: repo.gitdir },
   )
+}
+
+/**
+ * `gmr check`'s view of retention: per artifact, the versions outside the policy whose
+ * large files are still in this clone's store, as a dry-run prune plans them. Nothing
+ * when there is no policy or the store is empty (a CI clone), and nothing when the plan
+ * cannot be made: a manifest or registry.yaml that does not read is check's own finding.
+ */
+export async function retentionFindings(ctx: RegistryContext): Promise<Finding[]> {
+  const { repo } = ctx
+  const store = new LfsStore(repo)
+  if (repo.bare || ((await repo.fs.readdir(`${store.root}/objects`)) ?? []).length === 0) return []
+  try {
+    if (((await ctx.config()).retention ?? null) === null) return []
+    return checkRetention((await pruneStore(ctx, { dryRun: true })).versions)
+  } catch (err) {
+    if (err instanceof GmrError) return []
+    throw err
+  }
 }
