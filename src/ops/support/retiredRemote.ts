@@ -33,7 +33,10 @@ export async function retiredPushUpdates(repo: GitDir, remote: RemoteInfo): Prom
   for (const [ref, oid] of await listRefs(repo, RETIRED_ARTIFACT_PREFIX)) {
     const retired = parseRetiredArtifactRef(ref)
     if (retired === null || retired.tip !== oid) continue
-    if ((await readRef(repo, trackedRetiredRef(remote.name, ref))) !== oid) updates.push({ src: ref, dst: ref })
+    // A retired ref the remote has came with its branch's deletion, in one atomic push: a
+    // remote-tracking branch still at the tip is stale (fetch does not prune), not a branch to delete.
+    if ((await readRef(repo, trackedRetiredRef(remote.name, ref))) === oid) continue
+    updates.push({ src: ref, dst: ref })
     if (await retiredHereOnly(repo, remote, retired.artifact, oid)) updates.push({ src: '', dst: artifactRef(retired.artifact), expect: oid })
   }
   return updates
