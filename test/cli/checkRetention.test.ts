@@ -2,19 +2,14 @@ import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { checkRetention } from '../../src/domain/checkRetention.js'
-import { gmr } from '../helpers/cli.js'
+import { gmrIn } from '../helpers/runners.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 
 // gmr check and the retention policy: a warning per artifact whose versions outside the
 // policy still hold large files in this clone's store; exit 0 all the same.
 
 let repo: TempRepo
-const run = (...args: string[]) => gmr(repo.dir, repo.env, args)
-async function ok(...args: string[]): Promise<string> {
-  const result = await run(...args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { run, ok } = gmrIn(() => repo)
 
 function ageObjects(): void {
   const past = new Date(Date.now() - 86_400_000)

@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
+import { gmrIn } from '../helpers/runners.js'
 import { fsck, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 
 let repo: TempRepo
@@ -17,11 +18,7 @@ const POINTS = ['edit:journal', 'edit:worktree', ...IN_INDEX_LOCK, 'edit:index',
 /** After these, plain git refuses to run (index.lock exists) until a gmr command has run, as after a killed git. */
 const GIT_RUNS_AFTER = POINTS.filter((point) => !IN_INDEX_LOCK.includes(point))
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await gmr(repo.dir, repo.env, args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { ok } = gmrIn(() => repo)
 
 /** Run the gmr binary with GMR_CRASH_AT=point: it must die by SIGKILL there. */
 async function killedAt(point: string, ...args: string[]): Promise<void> {

@@ -251,7 +251,7 @@ describe('the ledger between machines', () => {
     await ok(repo.scratch, repo.env, 'clone', server.url('models'), 'bob')
     const bob = join(repo.scratch, 'bob')
     expect(execFileSync('git', ['config', '--get-all', 'remote.origin.fetch'], { cwd: bob, encoding: 'utf8' })).toBe(
-      '+refs/heads/*:refs/remotes/origin/*\n+refs/aliases/*:refs/aliases/*\n+refs/aliases/*:refs/remotes/origin/aliases/*\n+refs/gmr/ledger*:refs/remotes/origin/gmr/ledger*\n',
+      '+refs/heads/*:refs/remotes/origin/*\n+refs/aliases/*:refs/aliases/*\n+refs/aliases/*:refs/remotes/origin/aliases/*\n+refs/gmr/ledger*:refs/remotes/origin/gmr/ledger*\n+refs/gmr/retired/*:refs/gmr/retired/*\n+refs/gmr/retired/*:refs/gmr/remotes/origin/retired/*\n',
     )
     expect(ledgerLog(bob)).toBe(ledgerLog())
 

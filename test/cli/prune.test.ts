@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openRegistry } from '../../src/index.js'
 import { gmr } from '../helpers/cli.js'
+import { gmrIn } from '../helpers/runners.js'
 import { fsck, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { sha256 } from '../helpers/lfs.js'
 import { repoFingerprint } from '../helpers/state.js'
@@ -12,12 +13,7 @@ import { hasTool } from '../helpers/tools.js'
 // gmr prune: the retention policy applied to the local (or a bare remote's) LFS store.
 
 let repo: TempRepo
-const run = (...args: string[]) => gmr(repo.dir, repo.env, args)
-async function ok(...args: string[]): Promise<string> {
-  const result = await run(...args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { run, ok } = gmrIn(() => repo)
 
 /** A model folder with one file of its own (`weights.bin`, large) and one every version shares (`vocab.bin`, large). */
 function modelFiles(n: number): string {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { gmr } from '../helpers/cli.js'
+import { gmrIn } from '../helpers/runners.js'
 import { fsck, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { sha256 } from '../helpers/lfs.js'
 
@@ -9,12 +9,7 @@ import { sha256 } from '../helpers/lfs.js'
 // retention policy (whatever keepLast and keepWithin say), while history keeps the pointers.
 
 let repo: TempRepo
-const run = (...args: string[]) => gmr(repo.dir, repo.env, args)
-async function ok(...args: string[]): Promise<string> {
-  const result = await run(...args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { run, ok } = gmrIn(() => repo)
 
 const content = (artifact: string, n: number) => `${artifact} weights ${n}\n`.repeat(20)
 const objectPath = (oid: string) => join(repo.dir, '.git/lfs/objects', oid.slice(0, 2), oid.slice(2, 4), oid)

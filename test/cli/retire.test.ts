@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openRegistry, RetiredNameError } from '../../src/index.js'
 import { gmr } from '../helpers/cli.js'
 import { fsck, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
-import { mustSucceed } from '../helpers/runners.js'
+import { gmrIn, mustSucceed } from '../helpers/runners.js'
 import { servedRegistry } from '../helpers/servedRegistry.js'
 
 // gmr model rm, gmr artifact rm and gmr model rename: each a dry run first, then real; after
@@ -13,11 +13,7 @@ import { servedRegistry } from '../helpers/servedRegistry.js'
 
 let repo: TempRepo
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await gmr(repo.dir, repo.env, args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { ok } = gmrIn(() => repo)
 
 /** One line on stderr, exit 1. */
 async function fails(...args: string[]): Promise<string> {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { gmr } from '../helpers/cli.js'
+import { gmrIn } from '../helpers/runners.js'
 import { fsck, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 
 // A name registry/retired.yaml records as removed or renamed is not taken again by accident:
@@ -9,12 +9,7 @@ import { fsck, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 // whom it was retired, unless --reuse-retired-name; the record stays either way.
 
 let repo: TempRepo
-const run = (...args: string[]) => gmr(repo.dir, repo.env, args)
-async function ok(...args: string[]): Promise<string> {
-  const result = await run(...args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const { run, ok } = gmrIn(() => repo)
 
 /** Refused: one line on stderr, exit 1, the repository exactly as it was. */
 async function refused(...args: string[]): Promise<string> {

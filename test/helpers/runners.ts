@@ -1,6 +1,6 @@
 import { expect } from 'vitest'
 import { gmr } from './cli.js'
-import { gitAsync } from './gitRepo.js'
+import { gitAsync, type TempRepo } from './gitRepo.js'
 
 /**
  * `git` and `gmr` that must succeed, for tests whose server runs in this process (so
@@ -15,6 +15,22 @@ export function mustSucceed(env: () => Record<string, string>) {
     },
     async ok(cwd: string, ...args: string[]): Promise<string> {
       const result = await gmr(cwd, env(), args)
+      expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
+      return result.stdout
+    },
+  }
+}
+
+/**
+ * `gmr` in one test repository, read at call time (tests make it in beforeEach): `run`
+ * returns the result, `ok` expects exit 0 and returns stdout.
+ */
+export function gmrIn(repo: () => TempRepo) {
+  const run = (...args: string[]) => gmr(repo().dir, repo().env, args)
+  return {
+    run,
+    async ok(...args: string[]): Promise<string> {
+      const result = await run(...args)
       expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
       return result.stdout
     },
