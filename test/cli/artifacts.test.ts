@@ -39,7 +39,7 @@ describe('gmr init', () => {
 
     const yaml = repo.read('registry/registry.yaml')
     expect(yaml).toMatch(/^# yaml-language-server: \$schema=https:\/\/gmr\.dev\/schemas\/registry\.schema\.json\n/)
-    expect(yaml).toContain('formatVersion: 1\n')
+    expect(yaml).toContain('formatVersion: 2\n')
     expect(yaml).toContain('registryBranch: main\n')
     expect(yaml).toContain('largeFileThreshold: 1048576\n')
     expect(repo.git('log', '-1', '--format=%s')).toBe('gmr: init registry on main\n')
