@@ -121,11 +121,11 @@ describe('parseYamlFile: schema problems with their positions', () => {
   })
 
   it('reports every problem, in file order, and counts the rest in the message', () => {
-    const text = 'formatVersion: 2\nregistryBranch: -main.\nlargeFileThreshold: 0\nprotectedAliases: [prod, latest, prod]\n'
+    const text = 'formatVersion: 3\nregistryBranch: -main.\nlargeFileThreshold: 0\nprotectedAliases: [prod, latest, prod]\n'
     const f = failure(text, validateRegistry)
-    expect(f.message).toBe('registry/models/churn.yaml:1:16: formatVersion must be 1, not 2 (and 4 more problems)')
+    expect(f.message).toBe('registry/models/churn.yaml:1:16: formatVersion must be one of 1, 2, not 3 (and 4 more problems)')
     expect(f.data.problems).toEqual([
-      { line: 1, col: 16, message: 'formatVersion must be 1, not 2' },
+      { line: 1, col: 16, message: 'formatVersion must be one of 1, 2, not 3' },
       { line: 2, col: 17, message: 'registryBranch "-main." may not start with "-" or end in "."' },
       { line: 3, col: 21, message: 'largeFileThreshold must be at least 1, not 0' },
       { line: 4, col: 26, message: 'protected alias "latest" may not be "latest"' },
