@@ -43,17 +43,11 @@ export interface PersonJson {
   email: string
 }
 
-/** One version of an artifact, reached through the artifact or a registered model's link. */
-export interface VersionJson {
-  /** `churn-model:production`, `churn:v3`. */
-  reference: string
-  kind: 'artifact' | 'model'
-  name: string
-  /** In the name's own numbering: a model's link number, an artifact's version number. */
-  version: number
-  artifact: string
-  artifactVersion: number
-  commit: string
+/**
+ * One version of an artifact, reached through the artifact or a registered model's link:
+ * what resolving it found, and the version as its commit records it.
+ */
+export interface VersionJson extends Pick<ResolvedVersion, 'reference' | 'kind' | 'name' | 'version' | 'artifact' | 'artifactVersion' | 'commit'> {
   tree: string
   loggedAt: string
   author: PersonJson
