@@ -31,7 +31,7 @@ export async function isoFetchRef(
   http: IsoHttpClient,
   url: string,
   ref: string,
-  depth: number,
+  depth: number | undefined,
   headers: Record<string, string>,
 ): Promise<string | null> {
   const git = await import('isomorphic-git')
@@ -49,7 +49,7 @@ export async function isoFetchRef(
     ref,
     remoteRef: ref,
     singleBranch: true,
-    depth,
+    ...(depth !== undefined && { depth }),
     tags: false,
   })
   return result.fetchHead ?? null

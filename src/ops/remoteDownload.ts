@@ -13,7 +13,7 @@ import { readGitConfig, type Env } from '../git/config.js'
 import { toFileSystem } from '../git/repo.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
 import { readObject } from '../git/objects.js'
-import { readRef } from '../git/refs.js'
+import { listRefs, readRef } from '../git/refs.js'
 import type { GitDir } from '../git/repo.js'
 import { commitTree, entryAt, readTextAt, readTreeEntries } from '../git/treePath.js'
 import { ensureBareRepo, gitBinarySource, isomorphicSource, type FetchSource } from '../remote/fetchSource.js'
@@ -27,6 +27,7 @@ import { materialiseVersion, type MaterialiseResult } from './download.js'
 import { describeChoices } from './support/catalog.js'
 import { remoteRetiredNameError } from './support/retiredLookup.js'
 import { fetchLfsObjects, lfsObjectsOf } from './support/lfsRemote.js'
+import { assertRemoteTrusted } from './support/remoteTrust.js'
 
 export interface RemoteDownloadOptions {
   fs: FsClient | FileSystem
@@ -84,7 +85,8 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
     }
     const { selector } = reference
     const kept = selector.kind === 'number' ? await keptArtifactVersion(cache, reference.name, selector.number) : null
-    let version = kept === null ? await fetchChecked() : { commit: kept, fetched: false, damaged: await findDamagedObject(cache, kept) }
+    let version: FetchedVersion & { damaged: string | null } =
+      kept === null ? await fetchChecked() : { commit: kept, fetched: false, damaged: await findDamagedObject(cache, kept), config: await cachedRegistryConfig(cache) }
     if (version.damaged !== null) {
       notes.push(`the download cache had a damaged git object (${version.damaged}); discarded the cached history and fetched it again`)
       await discardGitData(cache)
@@ -99,6 +101,18 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
     const { commit, fetched } = version
     const object = await readVersionCommit(cache, commit, reference, url)
     const message = parseVersionMessage(object.message)
+    const { link } = version
+    const resolved = await remoteVersion(reference, commit, object, link)
+    await assertRemoteTrusted({
+      cache,
+      env,
+      source,
+      url,
+      config: version.config,
+      commit,
+      version: `${resolved.artifact}:v${resolved.artifactVersion}`,
+      ...(selector.kind === 'alias' && { alias: { name: reference.name, alias: selector.alias } }),
+    })
     const needed = await lfsObjectsOf(cache, object.tree)
     const verified = await VerifiedLfsObjects.open(cache)
     notes.push(...(await verified.discardDamaged(needed)))
@@ -120,10 +134,9 @@ export async function downloadRemote(options: RemoteDownloadOptions): Promise<Re
       ...(options.listFiles && { listFiles: true }),
     })
     await touchCacheEntry(cache, url)
-    const { link } = version
     return {
       ...result,
-      resolved: await remoteVersion(reference, commit, object, link),
+      resolved,
       url: redactUrl(url),
       name: reference.name,
       selector: formatSelector(reference.selector),
@@ -217,6 +230,9 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
   }
 
   /** A name the remote's registry/retired.yaml records as removed or renamed: who, when, in which commit. */
+  /** The remote's registry.yaml, which says whether versions must be signed (one depth-1 fetch, none when cached). */
+  const registryConfig = async () => (await findRegistryBranch(cache, refs, get))?.config ?? null
+
   const retired = async (registry: Awaited<ReturnType<typeof findRegistryBranch>>) =>
     registry && remoteRetiredNameError(cache, registry, name, (depth) => source.fetch(registry.branch, depth, registryKeepRef(registry.branch)))
 
@@ -234,7 +250,7 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
       )
     }
     const found = await get(ref, keepRef(reference, selector.alias))
-    if (isArtifact) return found
+    if (isArtifact) return { ...found, config: await registryConfig() }
     // A model's alias: its link (for the link number) from the registry branch's manifest, when
     // that parses and lists the commit; the alias ref alone still deploys.
     const registry = await findRegistryBranch(cache, refs, get)
@@ -242,19 +258,19 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
     const { readManifestData } = await import('../domain/manifests.js')
     const model = text === null ? null : (attempt(() => readManifestData('model', text, manifestPath('model', name))) as ModelYaml | null)
     const link = model?.versions?.find((l) => l.commit === found.commit)
-    return { commit: found.commit, fetched: found.fetched || registry?.fetched === true, ...(link && { link }) }
+    return { commit: found.commit, fetched: found.fetched || registry?.fetched === true, config: registry?.config ?? null, ...(link && { link }) }
   }
 
   if (isArtifact) {
     const tip = await get(artifactRef(name), keepRef(reference, 'latest'))
-    if (selector.kind === 'latest') return tip
+    if (selector.kind === 'latest') return { ...tip, config: await registryConfig() }
     const tipVersion = parseVersionMessage(decodeCommit((await readObject(cache, tip.commit)).content).message).version ?? 0
     if (selector.number > tipVersion) {
       throw new UnknownVersionError(`${redactUrl(url)} has no version v${selector.number} of ${name}: it has v0 to v${tipVersion}`, { name })
     }
     const found = await below(artifactRef(name), tip.commit, tipVersion - selector.number, keepRef(reference, 'latest'))
     await keepArtifactVersion(cache, name, selector.number, found.commit)
-    return { commit: found.commit, fetched: found.fetched || tip.fetched }
+    return { commit: found.commit, fetched: found.fetched || tip.fetched, config: await registryConfig() }
   }
 
   // A registered model: its manifest, from the remote's registry branch.
@@ -271,7 +287,8 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
   }
   const { readManifestData, selectLink } = await import('../domain/manifests.js')
   const link = selectLink(readManifestData('model', text, manifestPath('model', name)) as never, selector)
-  if (await have(link.commit)) return { commit: link.commit, fetched: registry.fetched, link }
+  const { config } = registry
+  if (await have(link.commit)) return { commit: link.commit, fetched: registry.fetched, config, link }
   const keep = `refs/gmr/cache/${link.artifact}/latest`
   const artifactTip = await get(artifactRef(link.artifact), keep)
   const tipVersion = parseVersionMessage(decodeCommit((await readObject(cache, artifactTip.commit)).content).message).version ?? 0
@@ -279,7 +296,7 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
   if (found.commit !== link.commit) {
     throw new UnknownVersionError(`${name}'s link v${link.version} names ${link.commit}, but ${link.artifact}:v${link.artifactVersion} on ${redactUrl(url)} is ${found.commit}`, { name })
   }
-  return { commit: link.commit, fetched: true, link }
+  return { commit: link.commit, fetched: true, config, link }
 }
 
 /** `read()`, or null when what it reads is not a valid manifest. */
@@ -293,8 +310,18 @@ function attempt<T>(read: () => T): T | null {
 }
 
 type FetchedRef = { commit: string; fetched: boolean }
-/** For a registered model, the link followed (absent when the remote's manifest does not list an alias's commit). */
-type FetchedVersion = FetchedRef & { link?: ModelLinkYaml }
+/**
+ * For a registered model, the link followed (absent when the remote's manifest does not list an alias's commit);
+ * `config` is the remote's registry.yaml (null when no branch there holds one).
+ */
+type FetchedVersion = FetchedRef & { link?: ModelLinkYaml; config: RegistryConfig | null }
+
+/** The registry.yaml of the registry branch the cache last fetched, for a version served from the cache without asking the remote. */
+async function cachedRegistryConfig(cache: GitDir): Promise<RegistryConfig | null> {
+  const kept = await listRefs(cache, 'refs/gmr/heads/')
+  const refs = new Map([...kept].map(([ref, oid]) => [`refs/heads/${ref.slice('refs/gmr/heads/'.length)}`, oid]))
+  return (await findRegistryBranch(cache, refs, async (ref) => ({ commit: refs.get(ref)!, fetched: false })))?.config ?? null
+}
 
 /**
  * The remote's registry branch and its tree. HEAD is only a hint: a bare repository made

@@ -22,8 +22,8 @@ export interface FetchSource {
   readonly kind: 'git' | 'isomorphic-git'
   /** The refs the remote advertises that start with one of `prefixes`. */
   refs(prefixes: readonly string[]): Promise<Map<string, string>>
-  /** Fetch `ref` (a full ref name) at `depth`, keep it as `keep`; returns the commit. */
-  fetch(ref: string, depth: number, keep: string): Promise<string>
+  /** Fetch `ref` (a full ref name) at `depth` (undefined: its whole history), keep it as `keep`; returns the commit. */
+  fetch(ref: string, depth: number | undefined, keep: string): Promise<string>
 }
 
 export async function ensureBareRepo(fs: FileSystem, gitdir: string, useGit: boolean, env: Env): Promise<void> {
