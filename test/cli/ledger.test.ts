@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { gmrOkWith, writeWeights } from '../helpers/runners.js'
 import { gmr } from '../helpers/cli.js'
 import { fsck, gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
@@ -14,18 +15,9 @@ function at(time: string, env: Record<string, string> = repo.env): Record<string
   return { ...env, GIT_AUTHOR_DATE: time, GIT_COMMITTER_DATE: time }
 }
 
-async function ok(dir: string, env: Record<string, string>, ...args: string[]): Promise<string> {
-  const result = await gmr(dir, env, args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const ok = gmrOkWith
 
-function weights(name: string, content: string): string {
-  const dir = join(repo.scratch, name)
-  fs.mkdirSync(dir, { recursive: true })
-  fs.writeFileSync(join(dir, 'model.bin'), content)
-  return dir
-}
+const weights = (name: string, content: string) => writeWeights(repo.scratch, name, content)
 
 /** A model with links v0 and v1 (different versions), production on v0, as of 01:40. */
 async function twoLinks(): Promise<{ v0: string; v1: string }> {

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { expect } from 'vitest'
 import { gmr } from './cli.js'
 import { gitAsync, type TempRepo } from './gitRepo.js'
@@ -35,4 +36,19 @@ export function gmrIn(repo: () => TempRepo) {
       return result.stdout
     },
   }
+}
+
+/** `gmr` in `dir` with `env`, expected to exit 0: its stdout. */
+export async function gmrOkWith(dir: string, env: Record<string, string>, ...args: string[]): Promise<string> {
+  const result = await gmr(dir, env, args)
+  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
+  return result.stdout
+}
+
+/** A folder `<scratch>/<name>` holding one model.bin with `content`: what a training run leaves. */
+export function writeWeights(scratch: string, name: string, content: string): string {
+  const dir = `${scratch}/${name}`
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(`${dir}/model.bin`, content)
+  return dir
 }

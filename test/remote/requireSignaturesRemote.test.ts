@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { gmrOkWith, writeWeights } from '../helpers/runners.js'
 import { gmr } from '../helpers/cli.js'
 import { gitAsync, makeRepo, testEnv, type TempRepo } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
@@ -31,18 +32,9 @@ afterEach(async () => {
   repo.cleanup()
 })
 
-async function ok(dir: string, env: Record<string, string>, ...args: string[]): Promise<string> {
-  const result = await gmr(dir, env, args)
-  expect(result.code, `gmr ${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const ok = gmrOkWith
 
-function weights(name: string, content: string): string {
-  const dir = join(repo.scratch, name)
-  fs.mkdirSync(dir, { recursive: true })
-  fs.writeFileSync(join(dir, 'model.bin'), content)
-  return dir
-}
+const weights = (name: string, content: string) => writeWeights(repo.scratch, name, content)
 
 /** churn v0 and v1, churn-model linking both with production on v0; `require` adds requireSignatures; pushed. */
 async function publish(require: boolean): Promise<{ v0: string; v1: string }> {
