@@ -103,6 +103,9 @@ describe('gmr meta set', () => {
     expect(show.version.loggedDescription).toBe('first run')
     const model = JSON.parse((await ok('show', 'churn-model', '--json')).stdout)
     expect(model.model.links[0].metadata).toEqual({ owner: 'risk-team' })
+    const [header, row] = (await ok('show', 'churn-model')).stdout.split('\n').slice(-3)
+    expect(header).toMatch(/^LINK +VERSION +COMMIT +LINKED +ALIASES +DESCRIPTION$/)
+    expect(row).toMatch(/^v0 +churn:v0 +[0-9a-f]{10} +\S+ +staging +the candidate$/)
     await expectSound(repo)
   })
 

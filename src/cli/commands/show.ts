@@ -33,10 +33,19 @@ export function registerShow(program: Command, io: CliIo): void {
           ].join('\n') + '\n',
         )
         if (m.links.length === 0) return io.stdout('no links yet: gmr link <artifact>:<version> ' + m.name + '\n')
+        // A link's own description (link --description, meta set <model>:vN) is its last column, shown when one has it.
+        const described = m.links.some((l) => l.description)
         io.stdout(
           table(
-            ['LINK', 'VERSION', 'COMMIT', 'LINKED', 'ALIASES'],
-            m.links.map((l) => [`v${l.version}`, `${l.artifact}:v${l.artifactVersion}`, l.commit.slice(0, 10), l.linkedAt, l.aliases.join(' ')]),
+            ['LINK', 'VERSION', 'COMMIT', 'LINKED', 'ALIASES', ...(described ? ['DESCRIPTION'] : [])],
+            m.links.map((l) => [
+              `v${l.version}`,
+              `${l.artifact}:v${l.artifactVersion}`,
+              l.commit.slice(0, 10),
+              l.linkedAt,
+              l.aliases.join(' '),
+              ...(described ? [l.description ?? ''] : []),
+            ]),
           ),
         )
         return
