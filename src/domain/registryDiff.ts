@@ -1,6 +1,6 @@
 import { manifestEvents, type ManifestEvent } from './manifestEvents.js'
-import type { ModelLinkYaml, ModelYaml } from './manifests.js'
-import type { AdditionChange } from './metadataAdditions.js'
+import type { ArtifactYaml, ModelLinkYaml, ModelYaml } from './manifests.js'
+import { annotate, linkAnnotation, versionAnnotation, type AdditionChange } from './metadataAdditions.js'
 import { cardChanges, type CardDiff } from './modelCardRules.js'
 import { metadataChanges, type MetadataChange } from './metadataDelta.js'
 import {
@@ -234,7 +234,7 @@ function manifestDiff(
   if (diff.status === 'removed') return diff
   const target = (side: 'base' | 'head', version: number): AliasTarget | null => {
     const manifest = side === 'base' ? before : after
-    return manifest ? aliasTarget(manifest, version, lookup[side]) : null
+    return manifest ? aliasTarget(manifest, version, lookup[side], lookup.artifacts[side]) : null
   }
   for (const event of events) applyEvent(diff, event, target, protectedAliases, lookup.head)
   const changed =
@@ -293,24 +293,35 @@ function applyEvent(
   }
 }
 
+/**
+ * What an alias names on one side, with the metadata a reader of that side sees: the
+ * logged metadata with `gmr meta set` additions merged over it (the version's, then the
+ * link's), so an alias move compares what show and resolve print.
+ */
 function aliasTarget(
   manifest: SnapshotManifest,
   version: number,
   find: (artifact: string, version: number, commit: string | null) => SnapshotVersion | null,
+  artifactManifest: (artifact: string) => ArtifactYaml | null,
 ): AliasTarget {
   if (manifest.kind === 'model') {
     const link = ((manifest.data as ModelYaml).versions ?? []).find((l) => l.version === version)
     if (!link) return { version, artifact: manifest.name, artifactVersion: -1, commit: null, metadata: null }
     const found = find(link.artifact, link.artifactVersion, link.commit)
-    return { version, artifact: link.artifact, artifactVersion: link.artifactVersion, commit: link.commit, metadata: found?.metadata ?? null }
+    const additions = [versionAnnotation(artifactManifest(link.artifact), link.artifactVersion), linkAnnotation(link)]
+    const metadata = found ? annotate(found, ...additions).metadata : null
+    return { version, artifact: link.artifact, artifactVersion: link.artifactVersion, commit: link.commit, metadata }
   }
   const found = find(manifest.name, version, null)
-  return { version, artifact: manifest.name, artifactVersion: version, commit: found?.commit ?? null, metadata: found?.metadata ?? null }
+  const metadata = found ? annotate(found, versionAnnotation(manifest.data as ArtifactYaml, version)).metadata : null
+  return { version, artifact: manifest.name, artifactVersion: version, commit: found?.commit ?? null, metadata }
 }
 
 interface VersionLookup {
   base: (artifact: string, version: number, commit: string | null) => SnapshotVersion | null
   head: (artifact: string, version: number, commit: string | null) => SnapshotVersion | null
+  /** An artifact's manifest on each side (its `additions:`), null when absent or unreadable. */
+  artifacts: Record<'base' | 'head', (artifact: string) => ArtifactYaml | null>
 }
 
 /** A version by artifact and number on one side, or by commit on either (it is the same object). */
@@ -324,7 +335,9 @@ function versionLookup(base: RegistrySnapshot, head: RegistrySnapshot): VersionL
     if (v && (commit === null || v.commit === commit)) return v
     return commit === null ? null : (byCommit.get(commit) ?? null)
   }
-  return { base: on(base), head: on(head) }
+  const artifactsOf = (snapshot: RegistrySnapshot) => (artifact: string) =>
+    (snapshot.manifests.find((m) => m.kind === 'artifact' && m.name === artifact)?.data as ArtifactYaml | null | undefined) ?? null
+  return { base: on(base), head: on(head), artifacts: { base: artifactsOf(base), head: artifactsOf(head) } }
 }
 
 interface BranchChange {

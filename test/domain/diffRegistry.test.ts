@@ -46,6 +46,23 @@ describe('the semantic diff of two registry states', () => {
     ])
   })
 
+  it('an alias move compares the metadata readers see: logged, with gmr meta set additions of the version and the link over it', () => {
+    const moved = model('churn-model', { links: [0, 1], aliases: { production: 1 } })
+    moved.versions![1]!.metadata = { loss: 0.2 }
+    const artifact = { name: 'churn', type: 'model', description: '', aliases: { best: 1 }, additions: { v1: { metadata: { accuracy: 0.97 } } } }
+    const base = { models: { 'churn-model': model('churn-model', { links: [0, 1], aliases: { production: 0 } }) }, artifacts: { churn: { ...artifact, aliases: { best: 0 } } }, branches: { churn: metrics } }
+    const head = { models: { 'churn-model': moved }, artifacts: { churn: artifact }, branches: { churn: metrics } }
+    const result = diff(base, head)
+    const [artifactChange, modelChange] = [result.changes.find((c) => c.kind === 'artifact')!, result.changes.find((c) => c.kind === 'model')!]
+    expect(modelChange.aliases[0]!.to!.metadata).toEqual({ accuracy: 0.97, loss: 0.2, framework: 'torch', epochs: 3 })
+    expect(modelChange.aliases[0]!.metadata).toEqual([
+      { key: 'accuracy', from: 0.91, to: 0.97, delta: 0.06, direction: 'up' },
+      { key: 'loss', from: 0.3, to: 0.2, delta: -0.1, direction: 'down' },
+      { key: 'epochs', to: 3, direction: 'added' },
+    ])
+    expect(artifactChange.aliases[0]!.metadata.map((m) => [m.key, m.to])).toEqual([['accuracy', 0.97], ['loss', 0.25], ['epochs', 3]])
+  })
+
   it('models added and removed, aliases set and removed, descriptions, and artifacts (type, aliases)', () => {
     const base = {
       models: { old: model('old', { links: [0] }), 'churn-model': model('churn-model', { links: [0, 1], aliases: { staging: 1 }, description: 'v1' }) },
