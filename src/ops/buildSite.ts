@@ -12,9 +12,9 @@ import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
 import { listArtifactNames } from './support/catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { describeModels, type ModelDescription } from './support/describeModel.js'
-import { summariseArtifactVersions } from './listArtifacts.js'
+import { summariseArtifactVersions } from './support/artifactSummary.js'
 import { ManifestStore } from './support/manifestStore.js'
-import { versionFiles, type ObjectSource } from './show.js'
+import { versionFiles, type ObjectSource } from './support/versionFiles.js'
 
 export type { SitePage }
 

@@ -133,7 +133,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const resolved = await resolveReference(repo, reference)
   if (options.verify === true) await (await import('./verify.js')).assertVerified(options)
   if ((await ctx.config()).requireSignatures) {
-    await (await import('./verify.js')).assertVersionTrusted(ctx, resolved, reference.selector.kind === 'alias' ? reference.selector.alias : undefined)
+    await (await import('./support/commitTrust.js')).assertVersionTrusted(ctx, resolved, reference.selector.kind === 'alias' ? reference.selector.alias : undefined)
   }
   const cwd = options.cwd ?? options.dir
   const pruned = await prunedHint(ctx, resolved.commit)

@@ -1,14 +1,13 @@
-import { InvalidInputError } from '../domain/errors.js'
 import { manifestPath, type NameKind } from '../domain/layout.js'
 import { manifestEvents, type ManifestEvent } from '../domain/manifestEvents.js'
 import type { ManifestYaml } from '../domain/manifests.js'
 import { assertName } from '../domain/names.js'
 import { movesOf, type LedgerRecord } from '../domain/ledger.js'
 import { readLedger } from '../git/ledger.js'
-import { loadRegistryLog, type RegistryLogEntry, type Signature } from '../git/registryLog.js'
+import type { RegistryLogEntry, Signature } from '../git/registryLog.js'
 import { kindOfName, unknownName } from './support/catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
-import { ManifestStore } from './support/manifestStore.js'
+import { manifestTimeline } from './support/manifestTimeline.js'
 
 export interface HistoryOptions extends RepoOptions {
   name: string
@@ -132,39 +131,3 @@ function tookEffect(records: readonly LedgerRecord[], name: string, since: numbe
   }
   return found
 }
-
-/** The manifest of `name` after each registry-branch commit that changed it, oldest first. */
-export async function manifestTimeline(
-  ctx: RegistryContext,
-  name: string,
-): Promise<{ states: Array<{ entry: RegistryLogEntry; kind: NameKind; data: ManifestYaml | null }> }> {
-  const { registryBranch } = await ctx.config()
-  const log = await loadRegistryLog(ctx.repo, `refs/heads/${registryBranch}`)
-  const store = new ManifestStore(ctx.repo)
-  const paths: Array<[NameKind, string]> = [
-    ['model', manifestPath('model', name)],
-    ['artifact', manifestPath('artifact', name)],
-  ]
-  const states: Array<{ entry: RegistryLogEntry; kind: NameKind; data: ManifestYaml | null }> = []
-  for (const entry of log) {
-    for (const [kind, path] of paths) {
-      if (!(path in entry.changes)) continue
-      const oid = entry.changes[path]!
-      states.push({ entry, kind, data: oid === null ? null : (await store.readBlob(path, oid)).data })
-    }
-  }
-  return { states }
-}
-
-/** `--at` dates: an ISO date-time, or a date meaning the end of that day (UTC). */
-export function parseAtDate(text: string): number {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text)
-  const ms = Date.parse(dateOnly ? `${text}T23:59:59Z` : text)
-  if (Number.isNaN(ms)) {
-    throw new InvalidInputError(`cannot read the date "${text}": use YYYY-MM-DD or an ISO date-time like 2026-11-01T12:00:00Z`, {
-      date: text,
-    })
-  }
-  return Math.floor(ms / 1000)
-}
-

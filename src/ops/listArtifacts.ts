@@ -1,21 +1,9 @@
-import { manifestDefaults } from '../domain/generated/schemaSummary.js'
-import type { ArtifactYaml } from '../domain/manifests.js'
-import type { Repo } from '../git/repo.js'
-import { loadVersions, type VersionRecord } from '../git/versionIndex.js'
+import { summariseArtifact, type ArtifactSummary } from './support/artifactSummary.js'
 import { listArtifactNames } from './support/catalog.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { ManifestStore } from './support/manifestStore.js'
 
-export interface ArtifactSummary {
-  name: string
-  type: string
-  description: string
-  /** Number of versions on the branch. */
-  versions: number
-  /** The newest version's number and commit, when there is one. */
-  latest: { version: number; commit: string; time: number } | null
-  aliases: Record<string, number>
-}
+export type { ArtifactSummary }
 
 export type ListArtifactsOptions = RepoOptions
 
@@ -25,23 +13,4 @@ export async function listArtifacts(options: ListArtifactsOptions): Promise<Arti
   const out: ArtifactSummary[] = []
   for (const name of await listArtifactNames(repo)) out.push(await summariseArtifact(repo, store, name))
   return out
-}
-
-/** One artifact's summary: its manifest (if any) and its version list. */
-export async function summariseArtifact(repo: Repo, store: ManifestStore, name: string): Promise<ArtifactSummary> {
-  return summariseArtifactVersions(store, name, (await loadVersions(repo, name)).versions)
-}
-
-/** The same, for an operation that has read the artifact's versions already. */
-export async function summariseArtifactVersions(store: ManifestStore, name: string, versions: readonly VersionRecord[]): Promise<ArtifactSummary> {
-  const manifest: ArtifactYaml | null = (await store.read('artifact', name))?.data ?? null
-  const last = versions[versions.length - 1]
-  return {
-    name,
-    type: manifest?.type ?? manifestDefaults.artifact.type,
-    description: manifest?.description ?? '',
-    versions: versions.length,
-    latest: last ? { version: last.version, commit: last.commit, time: last.time } : null,
-    aliases: manifest?.aliases ?? {},
-  }
 }

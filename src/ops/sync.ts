@@ -8,7 +8,7 @@ import { currentAliasRefs, desiredAliasRefs, journaledAliasMoves, planAliasMoves
 import { commitIdentities, openRegistryContext, withRegistryLock, type RepoOptions } from './support/context.js'
 import { moveRefOnce, retiredBranchMoves, type RefMove } from './support/retiredBranches.js'
 import { loadSoundRegistryAt } from './support/soundState.js'
-import { assertTrusted, type RequiredSignature } from './verify.js'
+import { assertTrusted, type RequiredSignature } from './support/commitTrust.js'
 
 export interface SyncOptions extends RepoOptions {
   /** Only say what would change. */

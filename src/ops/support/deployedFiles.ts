@@ -3,7 +3,7 @@ import { readObject } from '../../git/objects.js'
 import type { GitDir } from '../../git/repo.js'
 import { sha256Hex } from '../../git/sha256.js'
 import type { TreeFile } from '../../git/treeWalk.js'
-import { fileKindOf, type VersionFile } from '../show.js'
+import { fileKindOf, type VersionFile } from './versionFiles.js'
 
 /** A file as a download writes it. */
 export interface DeployedFile extends TreeFile {

@@ -3,7 +3,7 @@ import { readLedger, recordedLedgerTip } from '../../git/ledger.js'
 import { listRefs } from '../../git/refs.js'
 import { currentAliasRefs } from './aliasRefs.js'
 import type { RegistryContext } from './context.js'
-import { untrustedCommits, type RequiredSignature } from '../verify.js'
+import { untrustedCommits, type RequiredSignature } from './commitTrust.js'
 
 /**
  * What the ledger rules look at (domain/ledgerCheck.ts): the ledger, the alias refs, the

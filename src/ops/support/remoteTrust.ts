@@ -7,7 +7,7 @@ import type { Env } from '../../git/config.js'
 import { readLedgerAt } from '../../git/ledger.js'
 import type { GitDir } from '../../git/repo.js'
 import type { FetchSource } from '../../remote/fetchSource.js'
-import { assertTrusted, type RequiredSignature } from '../verify.js'
+import { assertTrusted, type RequiredSignature } from './commitTrust.js'
 
 /** The ref the download cache keeps a remote's ledger under. */
 const LEDGER_KEEP_REF = 'refs/gmr/remote-ledger'
