@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { sleep } from '../domain/async.js'
 import { CorruptObjectError, GmrError, InvalidInputError, MissingLfsObjectError, StorageError } from '../domain/errors.js'
 import { lfsObjectRelativePath, type LfsPointer } from '../domain/lfsPointer.js'
 import { changedWhileLogging, guard } from './collectFiles.js'
@@ -7,7 +8,8 @@ import type { GitDir } from './repo.js'
 import { streamCopy, type StreamCopyOptions } from './streamCopy.js'
 import { crashPoint } from './crashPoint.js'
 import { sweepTempFiles } from './tempFiles.js'
-import type { VerifiedLfsRecord } from './verifiedLfs.js'
+import { changedBefore, COARSE_TICK_MS, timestampTick } from './timestampTick.js'
+import { VerifiedLfsRecord } from './verifiedLfs.js'
 
 /** How far a large file has got: `hash` while logging, `write` while downloading, `verify` while comparing. */
 export interface LfsProgress {
@@ -27,6 +29,14 @@ export type LfsProgressCallback = (progress: LfsProgress) => void
 export interface StagedLfsObject extends LfsPointer {
   /** The temporary file, or null when the store already had the object (or it was committed). */
   temp: string | null
+  /** For a temporary file gmr filled with bytes it hashed: what it was after the last write (see `commit`). */
+  written?: WrittenTemp
+}
+
+/** A temporary file as gmr left it: its stat after the last write, and when that write was seen done (`performance.now()`). */
+interface WrittenTemp {
+  stat: FsStat
+  at: number
 }
 
 export interface StagedFile extends StagedLfsObject {
@@ -54,6 +64,21 @@ export interface CopyOutOptions {
    * (and copied again, hashed, if it moves while copied); one hashed here is recorded.
    */
   verified?: VerifiedLfsRecord
+}
+
+/** What stageFile's two ways of copying a file into the store are given. */
+interface StageCopy {
+  source: string
+  input: FsStreamHandle
+  temp: string
+  label: string
+  total: number
+  onProgress: LfsProgressCallback | undefined
+}
+
+/** Whether two stats show the same file unchanged: a write moves the ctime even when the mtime is put back. */
+function sameFile(a: FsStat, b: FsStat): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && String(a.ino) === String(b.ino)
 }
 
 // As git-lfs makes them. They are never written in place all the same: other clones may hard-link them.
@@ -97,8 +122,12 @@ export class LfsStore {
   }
 
   /**
-   * Read `source` once: hash it and copy it into a temporary file of the store. Fails
-   * (leaving nothing behind) when the file's size or mtime moves while it is read.
+   * Hash `source` and copy it into a temporary file of the store. A file whose last change
+   * is more than a timestamp tick old is copied by the kernel (a reflink or copy_file_range)
+   * while this process hashes it from the page cache, the two side by side; a file changed
+   * just now is read once through this process, each chunk hashed and written, so that the
+   * copy is the bytes hashed even if it is still being written. Either way it fails (leaving
+   * nothing behind) when the file's size, mtime, ctime or inode moves while it is read.
    */
   async stageFile(source: string, options: StageFileOptions): Promise<StagedFile> {
     const { fs } = this.repo
@@ -110,31 +139,69 @@ export class LfsStore {
       if (before.size !== options.expected.size || before.mtimeMs !== options.expected.mtimeMs) {
         throw changedWhileLogging(source)
       }
-      const created = await this.createTemp()
-      temp = created.temp
-      const { oid, size } = await hashedCopy({
-        source: input,
-        target: created.output,
-        progress: { callback: options.onProgress, phase: 'hash', path: options.label ?? source, total: before.size },
-        readError: (err) => readFailure(source, err),
-        writeError: (err) => this.storageFailure(err),
-      })
+      temp = await this.tempPath()
+      const copy = { source, input, temp, label: options.label ?? source, total: before.size, onProgress: options.onProgress }
+      // Only a file that cannot change unseen may be read twice, once by the kernel copy and once by the hash.
+      const kernel = fs.copiesInKernel && changedBefore(before, verifiedAt)
+      const { oid, size, written } = kernel ? await this.copyBesideHashIn(copy) : await this.streamIn(copy)
       crashPoint('lfs-temp-written')
       const after = await input.stat()
-      if (size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      const named = kernel ? await guard(source, () => fs.stat(source)) : after
+      if (size !== before.size || written.stat.size !== size || !sameFile(after, before) || named === null || !sameFile(named, before)) {
         throw changedWhileLogging(source)
       }
       if (await this.has({ oid, size })) {
         await fs.remove(temp)
         temp = null
       }
-      return { oid, size, temp, stat: after, verifiedAt }
+      return { oid, size, temp, ...(temp !== null && { written }), stat: after, verifiedAt }
     } catch (err) {
       if (temp !== null) await fs.remove(temp)
       throw this.storageFailure(err)
     } finally {
       await input.close()
     }
+  }
+
+  /** stageFile's copy through this process: each chunk read once, hashed and written to `temp`. */
+  private async streamIn(copy: StageCopy): Promise<LfsPointer & { written: WrittenTemp }> {
+    const { fs } = this.repo
+    const pointer = await hashedCopy({
+      source: copy.input,
+      target: await fs.open(copy.temp, 'wx', OBJECT_MODE),
+      progress: { callback: copy.onProgress, phase: 'hash', path: copy.label, total: copy.total },
+      readError: (err) => readFailure(copy.source, err),
+      writeError: (err) => this.storageFailure(err),
+    })
+    const at = performance.now()
+    const stat = await fs.stat(copy.temp)
+    if (stat === null) throw changedWhileLogging(copy.source)
+    return { ...pointer, written: { stat, at } }
+  }
+
+  /**
+   * stageFile's copy by the kernel into `temp`, while this process hashes the source: the
+   * copy runs on another core (libuv's thread pool) and both read the same page cache.
+   */
+  private async copyBesideHashIn(copy: StageCopy): Promise<LfsPointer & { written: WrittenTemp }> {
+    const { fs } = this.repo
+    let copiedAt = 0
+    const [copied, hashed] = await Promise.allSettled([
+      fs.copyNew(copy.source, copy.temp).then(() => void (copiedAt = performance.now())),
+      hashedCopy({
+        source: copy.input,
+        progress: { callback: copy.onProgress, phase: 'hash', path: copy.label, total: copy.total },
+        readError: (err) => readFailure(copy.source, err),
+        writeError: (err) => err,
+      }),
+    ])
+    if (copied.status === 'rejected') throw copied.reason
+    if (hashed.status === 'rejected') throw hashed.reason
+    // The kernel copy gives the new file the source's mode.
+    await fs.chmod(copy.temp, OBJECT_MODE)
+    const stat = await fs.stat(copy.temp)
+    if (stat === null) throw changedWhileLogging(copy.source)
+    return { ...hashed.value, written: { stat, at: copiedAt } }
   }
 
   /** Stage bytes already in memory (a small file a user's `.gitattributes` puts in LFS). */
@@ -182,9 +249,31 @@ export class LfsStore {
     return { ...expected, temp }
   }
 
-  /** Move staged objects into the store; returns how many were new. */
+  /**
+   * Move staged objects into the store; returns how many were new. An object gmr wrote
+   * itself from bytes it hashed (`written`) is recorded as known good as it is renamed into
+   * place, so that a download right after `gmr log` copies it without hashing it again.
+   *
+   * Why that record is safe: the temporary file was created new (O_EXCL, a name of this
+   * process) and filled by gmr, so it holds the hashed bytes as long as nobody writes it.
+   * Its mtime after gmr's last write is known; before it is renamed (visible under the
+   * object's name) gmr waits until more than one timestamp tick has passed since that
+   * write was seen done, so any later write to the object stamps a different mtime (and
+   * a `touch -d` that puts the mtime back, a different ctime). After the rename the object
+   * must still show the temporary file's inode, size and mtime; the record is its stat
+   * then (ctime included, which the rename moved). A later stat equal to the record thus
+   * means no write since. The tick is known only where the file system keeps sub-second
+   * timestamps (see timestampTick); elsewhere no record is made and the first download
+   * hashes. Left open: a process that rewrites the object and sets its mtime back in the
+   * microseconds between the rename and gmr's stat, deliberately; it could as well edit
+   * the record itself. `download --verify` re-hashes whatever the record says.
+   */
   async commit(staged: readonly StagedLfsObject[]): Promise<number> {
     const { fs } = this.repo
+    const recordable = new Set(staged.filter((object) => object.temp !== null && object.written && timestampTick(object.written.stat) < COARSE_TICK_MS))
+    const settled = Math.max(0, ...[...recordable].map((object) => object.written!.at + timestampTick(object.written!.stat)))
+    if (settled > performance.now()) await sleep(settled - performance.now() + 1)
+    const stamps: Array<{ oid: string; stat: FsStat }> = []
     let written = 0
     for (const object of staged) {
       if (object.temp === null) continue
@@ -196,11 +285,19 @@ export class LfsStore {
           await this.objectFolder(dirname(path))
           await fs.rename(object.temp, path)
           written++
+          const before = recordable.has(object) ? object.written!.stat : null
+          const now = before && (await fs.stat(path))
+          if (now && now.ino === before.ino && now.size === before.size && now.mtimeMs === before.mtimeMs) stamps.push({ oid: object.oid, stat: now })
         }
       } catch (err) {
         throw this.storageFailure(err)
       }
       object.temp = null
+    }
+    if (stamps.length > 0) {
+      const record = await VerifiedLfsRecord.open(this.repo)
+      for (const { oid, stat } of stamps) record.recordWritten(oid, stat)
+      await record.save()
     }
     return written
   }
@@ -354,14 +451,19 @@ export class LfsStore {
 
   /** A new temporary file in `.git/lfs/tmp`, open for writing. */
   private async createTemp(): Promise<{ temp: string; output: FsStreamHandle }> {
+    const temp = await this.tempPath()
+    return { temp, output: await this.repo.fs.open(temp, 'wx', OBJECT_MODE) }
+  }
+
+  /** A name for a new temporary file in `.git/lfs/tmp`, whose folder exists and was swept of killed runs' leftovers. */
+  private async tempPath(): Promise<string> {
     const dir = `${this.root}/tmp`
     await this.repo.fs.mkdirp(dir)
     if (!this.swept) {
       this.swept = true
       await sweepTempFiles(this.repo.fs, dir)
     }
-    const temp = tempPathFor(`${dir}/gmr`)
-    return { temp, output: await this.repo.fs.open(temp, 'wx', OBJECT_MODE) }
+    return tempPathFor(`${dir}/gmr`)
   }
 
   private storageFailure(err: unknown, retry = 'log again'): unknown {

@@ -1,10 +1,12 @@
 import type { FsStat } from './fs.js'
 import type { GitDir } from './repo.js'
+import { COARSE_TICK_MS } from './timestampTick.js'
 
 /**
- * What an LFS object file was when its bytes were last hashed; ctime changes on any
- * write and cannot be set back. `verifiedAt` (ms since the epoch) is when that hash
- * began; records written before it was kept were only ever made when not racy.
+ * What an LFS object file was when its bytes were last known good; ctime changes on any
+ * write and cannot be set back. Either `verifiedAt` (ms since the epoch), when a hash of
+ * it began (records written before it was kept were only ever made when not racy), or
+ * `written`: gmr renamed it into place itself, as LfsStore.commit describes.
  */
 interface Stamp {
   size: number
@@ -12,27 +14,21 @@ interface Stamp {
   ctimeMs: number | null
   ino: string
   verifiedAt?: number
+  written?: true
 }
 
-/**
- * How far a file's ctime must predate the hash that recorded it to be trusted. A write
- * in the same timestamp tick as the stat that was recorded would leave size, mtime and
- * ctime unchanged (git's "racily clean" problem); file systems stamp with a coarse clock
- * (a kernel tick on ext4, 2 s on FAT), so 2 s covers the coarsest common granularity. A
- * racy record is not trusted: the object is hashed again and recorded at a later moment.
- */
-const RACY_MS = 2_000
-
-function stampOf(st: FsStat, verifiedAt: number): Stamp {
-  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs ?? null, ino: String(st.ino), verifiedAt }
+function stampOf(st: FsStat, known: { verifiedAt: number } | { written: true }): Stamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs ?? null, ino: String(st.ino), ...known }
 }
 
 /**
  * The record of LFS objects of one git directory known good, `<gitdir>/gmr/verified-lfs.json`
  * (oid -> stamp): an object is trusted without re-reading it only while its file is
- * exactly as it was when last hashed (same size, mtime, ctime and inode), and that hash
- * came more than RACY_MS after the file's last change. Used by the download cache and by
- * downloads from a clone's own store. Derived: deleting it costs only re-hashing.
+ * exactly as recorded (same size, mtime, ctime and inode), and the record was made when
+ * no write could hide behind it: a hash that began more than COARSE_TICK_MS after the
+ * file's last change, or gmr's own rename of an object it wrote (LfsStore.commit). Used
+ * by the download cache and by downloads from a clone's own store. Derived: deleting it
+ * costs only re-hashing.
  */
 export class VerifiedLfsRecord {
   private readonly updates = new Map<string, Stamp | null>()
@@ -50,18 +46,30 @@ export class VerifiedLfsRecord {
     return new VerifiedLfsRecord(repo, await readStamps(repo))
   }
 
-  /** Whether the object file of `oid`, as `st` shows it now, holds the bytes last hashed and found to be `oid`. */
+  /**
+   * Whether the object file of `oid`, as `st` shows it now, holds the bytes last known to
+   * be `oid`. A hash's record counts only when the file's ctime predates the hash by more
+   * than COARSE_TICK_MS: a write in the same timestamp tick as the recorded stat would leave
+   * size, mtime and ctime unchanged (git's "racily clean" problem), and 2 s covers the
+   * coarsest common clocks. A racy record is not trusted: the object is hashed again and
+   * recorded at a later moment.
+   */
   trusted(oid: string, st: FsStat): boolean {
     const stamp = this.updates.has(oid) ? this.updates.get(oid) : this.stamps[oid]
     if (!stamp || stamp.ctimeMs === null || st.ctimeMs === undefined) return false
-    const now = stampOf(st, 0)
+    const now = stampOf(st, { verifiedAt: 0 })
     const same = stamp.size === now.size && stamp.mtimeMs === now.mtimeMs && stamp.ctimeMs === now.ctimeMs && stamp.ino === now.ino
-    return same && stamp.ctimeMs < (stamp.verifiedAt ?? Infinity) - RACY_MS
+    return same && (stamp.written === true || stamp.ctimeMs < (stamp.verifiedAt ?? Infinity) - COARSE_TICK_MS)
   }
 
   /** The object file of `oid`, as `st` describes it, hashed to `oid` in a read that began at `verifiedAt`. */
   record(oid: string, st: FsStat, verifiedAt: number): void {
-    this.updates.set(oid, stampOf(st, verifiedAt))
+    this.updates.set(oid, stampOf(st, { verifiedAt }))
+  }
+
+  /** The object file of `oid`, as `st` describes it just after LfsStore.commit renamed it into place (only it may say so). */
+  recordWritten(oid: string, st: FsStat): void {
+    this.updates.set(oid, stampOf(st, { written: true }))
   }
 
   /** The object of `oid` is not (or no longer) known good. */

@@ -10,6 +10,7 @@ import { LfsStore, type LfsProgress } from '../../src/git/lfsStore.js'
 import { openRepo } from '../../src/git/repo.js'
 import { StatCache, statCachePath } from '../../src/git/statCache.js'
 import { streamCopy } from '../../src/git/streamCopy.js'
+import { VerifiedLfsRecord } from '../../src/git/verifiedLfs.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { bytes, faultyFs, filesBelow, MiB, sha256 } from '../helpers/lfs.js'
 import { hasTool } from '../helpers/tools.js'
@@ -24,6 +25,19 @@ const store = async (client: FsClient = fs as unknown as FsClient) => new LfsSto
 function randomFile(name: string, size: number): { path: string; content: Buffer } {
   const content = bytes(size)
   return { path: repo.write(join(repo.scratch, name), content), content }
+}
+
+/** Wait out the timestamp tick of a file system with sub-millisecond timestamps, so a file just written counts as settled. */
+const settled = () => new Promise((resolve) => setTimeout(resolve, 60))
+
+/** The real file system, noting the target of every kernel copy in `copies`. */
+function kernelCopies(copies: string[]): FsClient {
+  const client = fs as unknown as FsClient
+  const copyFile = async (from: string, to: string, mode?: number) => {
+    copies.push(to)
+    return fs.promises.copyFile(from, to, mode)
+  }
+  return { ...client, promises: { ...client.promises, copyFile } }
 }
 
 function expected(path: string) {
@@ -140,6 +154,88 @@ describe('the LFS object store', () => {
     expect(events[0]).toEqual({ phase: 'hash', path: 'model.bin', done: 0, total: 3 * MiB })
     expect(events.at(-1)).toEqual({ phase: 'hash', path: 'model.bin', done: 3 * MiB, total: 3 * MiB })
     expect(events.map((e) => e.done)).toEqual([...events.map((e) => e.done)].sort((a, b) => a - b))
+  })
+
+  it('copies a file last changed more than a timestamp tick ago by the kernel beside the hash; the object is 0644 whatever the source is', async () => {
+    const { path, content } = randomFile('model.bin', 3 * MiB + 5)
+    fs.chmodSync(path, 0o755)
+    await settled()
+    const copies: string[] = []
+    const lfs = await store(kernelCopies(copies))
+    const staged = await lfs.stageFile(path, { expected: expected(path) })
+    expect(copies).toHaveLength(1)
+    expect(staged.oid).toBe(sha256(content))
+    await lfs.commit([staged])
+    expect(fs.readFileSync(lfs.objectPath(staged.oid)).equals(content)).toBe(true)
+    expect(fs.statSync(lfs.objectPath(staged.oid)).mode & 0o777).toBe(0o644)
+    expect(filesBelow(join(repo.dir, '.git/lfs/tmp'))).toEqual([])
+    // A file written just now may still be being written: it is read once, each chunk hashed and written.
+    const fresh = randomFile('fresh.bin', MiB + 1)
+    const again = await lfs.stageFile(fresh.path, { expected: expected(fresh.path) })
+    expect(copies).toHaveLength(1)
+    await lfs.commit([again])
+    expect(fs.readFileSync(lfs.objectPath(again.oid)).equals(fresh.content)).toBe(true)
+  })
+
+  it('refuses a file rewritten in place (same size) while the kernel copies it, and leaves nothing behind', async () => {
+    const { path } = randomFile('model.bin', 5 * MiB)
+    await settled()
+    const copies: string[] = []
+    let rewritten = false
+    const client = faultyFs({
+      onRead: {
+        under: 'model.bin',
+        call: () => {
+          if (!rewritten) fs.writeFileSync(path, bytes(5 * MiB, 9))
+          rewritten = true
+        },
+      },
+    })
+    const lfs = await store({ ...client, promises: { ...client.promises, copyFile: kernelCopies(copies).promises.copyFile } })
+    await expect(lfs.stageFile(path, { expected: expected(path) })).rejects.toThrow(`${path} changed while it was being logged`)
+    expect(copies).toHaveLength(1)
+    expect(filesBelow(join(repo.dir, '.git/lfs'))).toEqual([])
+  })
+
+  it('turns ENOSPC in a kernel copy into one clear error and removes the temporary file', async () => {
+    const { path } = randomFile('model.bin', 4 * MiB)
+    await settled()
+    const lfs = await store(faultyFs({ failWrites: { under: '.git/lfs/tmp', afterBytes: 2 * MiB, code: 'ENOSPC' } }))
+    await expect(lfs.stageFile(path, { expected: expected(path) })).rejects.toMatchObject({
+      code: 'StorageError',
+      message: expect.stringMatching(/^cannot write the Git LFS store .*\/\.git\/lfs: no space left on device \(ENOSPC\); free some space and log again$/),
+    })
+    expect(filesBelow(join(repo.dir, '.git/lfs'))).toEqual([])
+  })
+
+  it.each([
+    ['streamed', false],
+    ['copied by the kernel', true],
+  ])('records an object it %s as known good as it commits it: a copy out reads none of its bytes, until it is rewritten in place', async (_, old) => {
+    const { path, content } = randomFile('model.bin', 2 * MiB + 1)
+    if (old) await settled()
+    const lfs = await store()
+    const staged = await lfs.stageFile(path, { expected: expected(path) })
+    await lfs.commit([staged])
+    const object = lfs.objectPath(staged.oid)
+    const record = await VerifiedLfsRecord.open(lfs.repo)
+    expect(record.trusted(staged.oid, fs.statSync(object))).toBe(true)
+
+    let reads = 0
+    const counting = new LfsStore(await openRepo({ fs: faultyFs({ onRead: { under: staged.oid, call: () => reads++ } }), dir: repo.dir }))
+    const out = join(repo.scratch, 'out.bin')
+    await counting.copyOut(staged, out, { label: 'model.bin', verified: record })
+    expect(reads).toBe(0)
+    expect(fs.readFileSync(out).equals(content)).toBe(true)
+
+    // At once, in the same second: the mtime (and ctime) moved, so it is hashed and refused.
+    const damaged = Buffer.from(content)
+    damaged[77] = damaged[77]! ^ 1
+    fs.writeFileSync(object, damaged)
+    const bad = join(repo.scratch, 'bad.bin')
+    await expect(counting.copyOut(staged, bad, { label: 'model.bin', verified: record })).rejects.toThrow(`its content hashes to ${sha256(damaged)}`)
+    expect(reads).toBeGreaterThan(0)
+    expect(fs.existsSync(bad)).toBe(false)
   })
 
   it('works on memfs, through the same injected file system', async () => {

@@ -62,6 +62,10 @@ export function faultyFs(faults: Faults): FsClient {
   }
   // A full disk fails a kernel copy the same way: the bytes that fit are written, then ENOSPC (or the given code).
   const copyFile = async (from: string, to: string, mode?: number): Promise<void> => {
+    // A kernel copy opens its target for writing too.
+    if (faults.failOpen && to.includes(faults.failOpen.under)) {
+      throw Object.assign(new Error(`${faults.failOpen.code}: simulated failure, copyfile '${from}' -> '${to}'`), { code: faults.failOpen.code })
+    }
     const fail = faults.failWrites
     if (!fail || !to.includes(fail.under)) return nodeFs.promises.copyFile(from, to, mode)
     const data = await nodeFs.promises.readFile(from)
