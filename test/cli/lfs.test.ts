@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -6,6 +7,7 @@ import { gmr } from '../helpers/cli.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { bytes, MiB, sha256 } from '../helpers/lfs.js'
 import { repoFingerprint } from '../helpers/state.js'
+import { hasTool } from '../helpers/tools.js'
 
 let repo: TempRepo
 let model: string
@@ -155,6 +157,69 @@ describe('gmr log, show and download with large files', () => {
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain(`Git LFS object ${oid} is corrupt (its content hashes to ${sha256(damaged)})`)
     expect(fs.existsSync(third)).toBe(false)
+  })
+
+  it('download right after log copies the object gmr just wrote without hashing it (its record is made as it is renamed into place)', async () => {
+    await gmrRun('log', 'churn', model)
+    const oid = sha256(bytes(3 * MiB))
+    const record = JSON.parse(fs.readFileSync(join(repo.dir, '.git/gmr/verified-lfs.json'), 'utf8')) as Record<string, { ino: string; written?: boolean }>
+    expect(record[oid]).toMatchObject({ ino: String(fs.statSync(objectPath(oid)).ino), written: true })
+    const target = join(repo.scratch, 'serving')
+    expect((await gmrRun('download', 'churn', '--to', target)).code).toBe(0)
+    expect(fs.readFileSync(join(target, 'weights.bin')).equals(bytes(3 * MiB))).toBe(true)
+    // --verify hashes whatever the record says: here a record forged to vouch for a damaged object.
+    const damaged = bytes(3 * MiB)
+    damaged[4242] = damaged[4242]! ^ 1
+    fs.writeFileSync(objectPath(oid), damaged)
+    const st = fs.statSync(objectPath(oid))
+    record[oid] = { ...record[oid]!, ino: String(st.ino), ...{ size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs } }
+    fs.writeFileSync(join(repo.dir, '.git/gmr/verified-lfs.json'), JSON.stringify(record))
+    const checked = join(repo.scratch, 'checked')
+    const refused = await gmrRun('download', 'churn', '--to', checked, '--verify')
+    expect(refused.code).toBe(1)
+    // This repository signs nothing; the other problem is the object's hash.
+    expect(refused.stderr).toMatch(/^error: churn:latest does not verify: .* is not signed \(and 1 more problem\)\n$/)
+    expect(fs.existsSync(checked)).toBe(false)
+    const problems = JSON.parse((await gmrRun('verify', 'churn:v0', '--json')).stdout).problems as string[]
+    expect(problems.filter((p) => p.includes(oid))).toHaveLength(1)
+  })
+
+  /** Rewrite the object in place with the same size, at once, and put its mtime back to the nanosecond. */
+  function rewriteKeepingMtime(path: string, content: Buffer): void {
+    const { mtimeNs } = fs.statSync(path, { bigint: true })
+    fs.writeFileSync(path, content)
+    const ns = String(mtimeNs % 1_000_000_000n).padStart(9, '0')
+    execFileSync('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${ns}`, path])
+  }
+
+  /** Put another file of the same size and mtime in the object's place (a new inode). */
+  function replaceKeepingMtime(path: string, content: Buffer): void {
+    const other = `${path}.other`
+    fs.writeFileSync(other, content)
+    execFileSync('touch', ['-m', '-r', path, other])
+    fs.renameSync(other, path)
+  }
+
+  it.skipIf(!hasTool('touch')).each([
+    ['rewritten in place with the same size, in the same second', (path: string, content: Buffer) => fs.writeFileSync(path, content), { ino: true, mtime: false }],
+    ['rewritten in place with its mtime put back to the nanosecond (touch -d)', rewriteKeepingMtime, { ino: true, mtime: true }],
+    ['replaced by another file of the same size and mtime (a different inode)', replaceKeepingMtime, { ino: false, mtime: true }],
+  ])('download right after log hashes and refuses an object %s', async (_, tamper, kept) => {
+    await gmrRun('log', 'churn', model)
+    const oid = sha256(bytes(3 * MiB))
+    const before = fs.statSync(objectPath(oid))
+    const damaged = bytes(3 * MiB)
+    damaged[999] = damaged[999]! ^ 1
+    tamper(objectPath(oid), damaged)
+    const after = fs.statSync(objectPath(oid))
+    expect(after.size).toBe(before.size)
+    expect(after.ino === before.ino).toBe(kept.ino)
+    expect(after.mtimeMs === before.mtimeMs).toBe(kept.mtime)
+    const target = join(repo.scratch, 'serving')
+    const refused = await gmrRun('download', 'churn', '--to', target)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(`Git LFS object ${oid} is corrupt (its content hashes to ${sha256(damaged)})`)
+    expect(fs.existsSync(target)).toBe(false)
   })
 
   it('log refuses bad input with one line and leaves the repository exactly as it was', async () => {

@@ -12,6 +12,8 @@ const TOOLS = {
   // A real OpenSSH server for the ssh remote tests (test/helpers/sshServer.ts); ssh and ssh-keygen come with it.
   sshd: { probe: ['/usr/sbin/sshd', '-V'], install: 'apt-get install openssh-server' },
   sha256sum: { probe: ['sha256sum', '--version'], install: 'apt-get install coreutils' },
+  // Sets a file's mtime to the nanosecond (node's utimes rounds it), to fake a timestamp back.
+  touch: { probe: ['touch', '--version'], install: 'apt-get install coreutils' },
 } satisfies Record<string, Tool>
 
 const seen = new Map<string, boolean>()
