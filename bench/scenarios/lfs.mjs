@@ -1,6 +1,9 @@
-// Issue 3: one 1 GiB model file through `gmr log` and `gmr download`, each next to `cp` of
-// the same bytes in the same run, peak RSS read from outside by /usr/bin/time, and logging
-// the unchanged file again next to the time it takes just to hash it.
+// Issues 3 and 12: one 1 GiB model file through `gmr log` and `gmr download`, each next to
+// `cp` of the same bytes in the same run, peak RSS read from outside by /usr/bin/time, and
+// logging the unchanged file again next to the time it takes just to hash it. The floor of
+// any pass that hashes every byte is this CPU's SHA-256 alone, measured here as gmr hashes
+// (1 MiB reads into a reused buffer) and as openssl does; a download's floor is node's
+// start-up plus the copy.
 import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
@@ -73,6 +76,7 @@ export function lfsLargeFile(runs) {
     const oid = sh('git', ['show', 'artifacts/big-0:weights.bin'], { cwd: repo }).match(/sha256:([0-9a-f]{64})/)[1]
     const object = join(lfs, 'objects', oid.slice(0, 2), oid.slice(2, 4), oid)
     const target = join(root, 'serving')
+    // Right after logging: the store recorded the object it wrote as known good, so it is copied, not hashed.
     const download = paired(
       runs,
       () => {
@@ -84,24 +88,40 @@ export function lfsLargeFile(runs) {
         return timeWithRss('cp', [object, copy]).seconds
       },
     )
+    // Without that record (deleted): the object is hashed while the kernel copies it.
+    const verifiedRecord = join(repo, '.git', 'gmr', 'verified-lfs.json')
+    const hashedDownload = paired(
+      runs,
+      () => {
+        settle(target, verifiedRecord)
+        return timeWithRss(process.execPath, [GMR, 'download', 'big-0', '--to', target], { cwd: repo })
+      },
+      () => {
+        settle(copy)
+        return timeWithRss('cp', [object, copy]).seconds
+      },
+    )
     settle(target, copy)
+    const startup = median(runs, () => time(process.execPath, ['-e', '0']))
 
     // Logging the unchanged file again: the stat cache answers; the baseline only hashes it.
     // "Well under the hash time" (issue 3) is taken as at most half; what is left is start-up.
     const relog = median(runs, () => time(process.execPath, [GMR, 'log', 'big-0', input], { cwd: repo }))
     const hash = median(runs, () => time('openssl', ['dgst', '-sha256', input]))
     // The floor of any pass that hashes every byte (issue 12): this CPU's SHA-256 alone, in node.
+    // As gmr reads: 1 MiB at a time into one reused buffer (a read stream's 64 KiB default costs twice the CPU).
     const nodeHash = median(runs, () =>
-      time(process.execPath, ['-e', "const h=require('crypto').createHash('sha256');const s=require('fs').createReadStream(process.argv[1],{highWaterMark:1<<20});s.on('data',(c)=>h.update(c));s.on('end',()=>h.digest())", input]),
+      time(process.execPath, ['-e', "const fs=require('fs');const h=require('crypto').createHash('sha256');const b=Buffer.allocUnsafe(1<<20);const fd=fs.openSync(process.argv[1],'r');let n;while((n=fs.readSync(fd,b,0,b.length,null))>0)h.update(b.subarray(0,n));h.digest()", input]),
     )
 
     return [
       { scenario: 'gmr log, 1 GiB file', gmr: fmtSeconds(log.gmr), baseline: `cp: ${fmtSeconds(log.base)}`, ratio: log.gmr / log.base, goal: 1.25 },
       { scenario: 'gmr log, 1 GiB file: peak RSS', gmr: fmtBytes(log.rss), baseline: `goal ${fmtBytes(RSS_GOAL)}`, ratio: log.rss / RSS_GOAL, goal: 1 },
-      { scenario: 'gmr download, 1 GiB file', gmr: fmtSeconds(download.gmr), baseline: `cp: ${fmtSeconds(download.base)}`, ratio: download.gmr / download.base, goal: 1.1 },
+      { scenario: 'gmr download, 1 GiB file, right after logging it', gmr: fmtSeconds(download.gmr), baseline: `cp: ${fmtSeconds(download.base)}; node -e 0: ${fmtSeconds(startup)}`, ratio: download.gmr / download.base, goal: 1.1 },
+      { scenario: 'gmr download, 1 GiB file, no record of the object (hashed beside the copy)', gmr: fmtSeconds(hashedDownload.gmr), baseline: `cp: ${fmtSeconds(hashedDownload.base)}`, ratio: hashedDownload.gmr / hashedDownload.base },
       { scenario: 'gmr download, 1 GiB file: peak RSS', gmr: fmtBytes(download.rss), baseline: `goal ${fmtBytes(RSS_GOAL)}`, ratio: download.rss / RSS_GOAL, goal: 1 },
       { scenario: 'gmr log again, unchanged 1 GiB file', gmr: fmtSeconds(relog), baseline: `openssl dgst -sha256: ${fmtSeconds(hash)}`, ratio: relog / hash, goal: 0.5 },
-      { scenario: 'SHA-256 of the 1 GiB file alone (the floor of a hashing pass)', gmr: `node crypto: ${fmtSeconds(nodeHash)}`, baseline: `openssl dgst -sha256: ${fmtSeconds(hash)}; cp: ${fmtSeconds(log.base)}`, ratio: nodeHash / log.base },
+      { scenario: 'SHA-256 of the 1 GiB file alone (the floor of a hashing pass)', gmr: `node crypto, 1 MiB reads: ${fmtSeconds(nodeHash)}`, baseline: `openssl dgst -sha256: ${fmtSeconds(hash)}; cp: ${fmtSeconds(log.base)}`, ratio: nodeHash / log.base },
     ]
   } finally {
     cleanup(root)

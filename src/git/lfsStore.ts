@@ -185,23 +185,17 @@ export class LfsStore {
    */
   private async copyBesideHashIn(copy: StageCopy): Promise<LfsPointer & { written: WrittenTemp }> {
     const { fs } = this.repo
-    let copiedAt = 0
-    const [copied, hashed] = await Promise.allSettled([
-      fs.copyNew(copy.source, copy.temp).then(() => void (copiedAt = performance.now())),
-      hashedCopy({
-        source: copy.input,
-        progress: { callback: copy.onProgress, phase: 'hash', path: copy.label, total: copy.total },
-        readError: (err) => readFailure(copy.source, err),
-        writeError: (err) => err,
-      }),
-    ])
-    if (copied.status === 'rejected') throw copied.reason
-    if (hashed.status === 'rejected') throw hashed.reason
+    const { copiedAt, ...pointer } = await kernelCopyBesideHash(this.repo, copy.source, copy.temp, {
+      source: copy.input,
+      progress: { callback: copy.onProgress, phase: 'hash', path: copy.label, total: copy.total },
+      readError: (err) => readFailure(copy.source, err),
+      copyError: (err) => err,
+    })
     // The kernel copy gives the new file the source's mode.
     await fs.chmod(copy.temp, OBJECT_MODE)
     const stat = await fs.stat(copy.temp)
     if (stat === null) throw changedWhileLogging(copy.source)
-    return { ...hashed.value, written: { stat, at: copiedAt } }
+    return { ...pointer, written: { stat, at: copiedAt } }
   }
 
   /** Stage bytes already in memory (a small file a user's `.gitattributes` puts in LFS). */
@@ -417,18 +411,13 @@ export class LfsStore {
    */
   private async copyBesideHash(input: FsStreamHandle, path: string, dest: string, pointer: LfsPointer, options: CopyOutOptions): Promise<void> {
     const { fs } = this.repo
-    const [copied, hashed] = await Promise.allSettled([
-      fs.copyNew(path, dest),
-      hashedCopy({
-        source: input,
-        progress: { callback: options.onProgress, phase: 'write', path: options.label, total: pointer.size },
-        readError: (err) => err,
-        writeError: (err) => err,
-      }),
-    ])
-    if (copied.status === 'rejected') throw writeFailure(dest, copied.reason)
-    if (hashed.status === 'rejected') throw hashed.reason
-    const { oid, size } = hashed.value
+    const hashed = await kernelCopyBesideHash(this.repo, path, dest, {
+      source: input,
+      progress: { callback: options.onProgress, phase: 'write', path: options.label, total: pointer.size },
+      readError: (err) => err,
+      copyError: (err) => writeFailure(dest, err),
+    })
+    const { oid, size } = hashed
     if (size !== pointer.size || oid !== pointer.oid) throw this.corrupt(options.label, pointer, `its content hashes to ${oid}`)
     if (options.mode !== undefined) await fs.chmod(dest, options.mode)
     const written = await fs.stat(dest)
@@ -510,6 +499,29 @@ export async function hashFile(
   } finally {
     await input.close()
   }
+}
+
+/**
+ * Copy `from` to the new file `to` in the kernel (a reflink or copy_file_range, on a thread
+ * of libuv's pool) while this process hashes `source`, the same file open: the two run side
+ * by side on the page cache instead of one after the other through one buffer. Returns the
+ * hash, and when the copy was seen done (`performance.now()`).
+ */
+async function kernelCopyBesideHash(
+  repo: GitDir,
+  from: string,
+  to: string,
+  hash: Omit<HashedCopyOptions, 'target' | 'writeError'> & { copyError(err: unknown): unknown },
+): Promise<LfsPointer & { copiedAt: number }> {
+  const { copyError, ...read } = hash
+  let copiedAt = 0
+  const [copied, hashed] = await Promise.allSettled([
+    repo.fs.copyNew(from, to).then(() => void (copiedAt = performance.now())),
+    hashedCopy({ ...read, writeError: (err) => err }),
+  ])
+  if (copied.status === 'rejected') throw copyError(copied.reason)
+  if (hashed.status === 'rejected') throw hashed.reason
+  return { ...hashed.value, copiedAt }
 }
 
 interface HashedCopyOptions extends Omit<StreamCopyOptions, 'onChunk'> {

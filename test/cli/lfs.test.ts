@@ -41,6 +41,17 @@ function objectPath(oid: string): string {
   return join(repo.dir, '.git/lfs/objects', oid.slice(0, 2), oid.slice(2, 4), oid)
 }
 
+type VerifiedRecord = Record<string, { ino: string; written?: boolean }>
+const verifiedRecordPath = () => join(repo.dir, '.git/gmr/verified-lfs.json')
+const readVerifiedRecord = () => JSON.parse(fs.readFileSync(verifiedRecordPath(), 'utf8')) as VerifiedRecord
+
+/** The 3 MiB weights with one bit flipped at `at`: same size, another SHA-256. */
+function damagedWeights(at: number): Buffer {
+  const damaged = bytes(3 * MiB)
+  damaged[at] = damaged[at]! ^ 1
+  return damaged
+}
+
 describe('gmr log, show and download with large files', () => {
   it('logs large files into Git LFS and says so in --json', async () => {
     const result = await gmrRun('log', 'churn', model, '--json')
@@ -142,15 +153,14 @@ describe('gmr log, show and download with large files', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100))
     const first = join(repo.scratch, 'first')
     expect((await gmrRun('download', 'churn', '--to', first)).code).toBe(0)
-    const record = JSON.parse(fs.readFileSync(join(repo.dir, '.git/gmr/verified-lfs.json'), 'utf8')) as Record<string, { ino: string }>
+    const record = readVerifiedRecord()
     expect(record[oid]?.ino).toBe(String(fs.statSync(objectPath(oid)).ino))
     // Vouched for: copied as it is.
     const second = join(repo.scratch, 'second')
     expect((await gmrRun('download', 'churn', '--to', second)).code).toBe(0)
     expect(fs.readFileSync(join(second, 'weights.bin')).equals(bytes(3 * MiB))).toBe(true)
     // Rewritten in place, same size: its ctime moved, so it is hashed again and refused.
-    const damaged = bytes(3 * MiB)
-    damaged[777] = damaged[777]! ^ 1
+    const damaged = damagedWeights(777)
     fs.writeFileSync(objectPath(oid), damaged)
     const third = join(repo.scratch, 'third')
     const refused = await gmrRun('download', 'churn', '--to', third)
@@ -162,18 +172,16 @@ describe('gmr log, show and download with large files', () => {
   it('download right after log copies the object gmr just wrote without hashing it (its record is made as it is renamed into place)', async () => {
     await gmrRun('log', 'churn', model)
     const oid = sha256(bytes(3 * MiB))
-    const record = JSON.parse(fs.readFileSync(join(repo.dir, '.git/gmr/verified-lfs.json'), 'utf8')) as Record<string, { ino: string; written?: boolean }>
+    const record = readVerifiedRecord()
     expect(record[oid]).toMatchObject({ ino: String(fs.statSync(objectPath(oid)).ino), written: true })
     const target = join(repo.scratch, 'serving')
     expect((await gmrRun('download', 'churn', '--to', target)).code).toBe(0)
     expect(fs.readFileSync(join(target, 'weights.bin')).equals(bytes(3 * MiB))).toBe(true)
     // --verify hashes whatever the record says: here a record forged to vouch for a damaged object.
-    const damaged = bytes(3 * MiB)
-    damaged[4242] = damaged[4242]! ^ 1
-    fs.writeFileSync(objectPath(oid), damaged)
+    fs.writeFileSync(objectPath(oid), damagedWeights(4242))
     const st = fs.statSync(objectPath(oid))
     record[oid] = { ...record[oid]!, ino: String(st.ino), ...{ size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs } }
-    fs.writeFileSync(join(repo.dir, '.git/gmr/verified-lfs.json'), JSON.stringify(record))
+    fs.writeFileSync(verifiedRecordPath(), JSON.stringify(record))
     const checked = join(repo.scratch, 'checked')
     const refused = await gmrRun('download', 'churn', '--to', checked, '--verify')
     expect(refused.code).toBe(1)
@@ -208,8 +216,7 @@ describe('gmr log, show and download with large files', () => {
     await gmrRun('log', 'churn', model)
     const oid = sha256(bytes(3 * MiB))
     const before = fs.statSync(objectPath(oid))
-    const damaged = bytes(3 * MiB)
-    damaged[999] = damaged[999]! ^ 1
+    const damaged = damagedWeights(999)
     tamper(objectPath(oid), damaged)
     const after = fs.statSync(objectPath(oid))
     expect(after.size).toBe(before.size)
