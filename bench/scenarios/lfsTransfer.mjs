@@ -1,9 +1,11 @@
 // Issue 12 (Transfers) and issue 11 part 3: gmr's LFS client against git-lfs on the same
 // local test LFS server (git http-backend + test/helpers/lfsServer.ts, in this process).
 //   (a) 1,000 objects of 100 KiB: `gmr push` against `git lfs push --all` + `git push` of the
-//       same refs; then `gmr download` in a fresh gmr clone (which also writes the files out)
-//       against `git lfs fetch --all` in a fresh git clone.
+//       same refs; then `gmr download` in a fresh gmr clone, which fetches the objects and
+//       writes the files out, against the same two steps of git-lfs in a fresh git clone:
+//       `git lfs fetch --all` + `git lfs checkout` (the version's branch checked out as pointers).
 //   (b) the same for 10 objects of 50 MiB.
+// Each cell also says how many LFS requests and TCP connections the server saw (keep-alive).
 // Each run pushes to new, empty repositories. GMR_BENCH_TRANSFER_SMALL / _LARGE_MB shrink it.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -34,11 +36,37 @@ function registryOf(root, name, count, bytes, env) {
   return repo
 }
 
+/** The LFS requests the server answers, and the connections they came on, since the last take(). */
+function lfsTraffic() {
+  let requests = 0
+  const connections = new Set()
+  return {
+    onRequest: (entry) => {
+      requests++
+      connections.add(entry.connection)
+    },
+    take: () => {
+      const seen = { requests, connections: connections.size }
+      requests = 0
+      connections.clear()
+      return seen
+    },
+  }
+}
+
 /** Push and fetch timings of gmr and of git-lfs for one registry, `runs` times each on fresh repositories. */
-async function compare(server, root, repo, label, runs, env) {
+async function compare(server, traffic, root, repo, label, runs, env) {
   const run = (cwd, file, ...args) => runAsync(file, args, { cwd, env })
   const gmr = (cwd, ...args) => run(cwd, process.execPath, GMR, ...args)
   const times = { gmrPush: [], lfsPush: [], gmrFetch: [], lfsFetch: [] }
+  const seen = {}
+  const timed = async (what, steps) => {
+    traffic.take()
+    let seconds = 0
+    for (const step of steps) seconds += (await step()).seconds
+    times[what].push(seconds)
+    seen[what] = traffic.take()
+  }
   for (let i = 0; i < runs; i++) {
     const ours = `${label}-gmr-${i}`
     const theirs = `${label}-lfs-${i}`
@@ -46,25 +74,27 @@ async function compare(server, root, repo, label, runs, env) {
     server.createRepo(theirs)
     await run(repo, 'git', 'remote', 'add', ours, server.url(ours))
     await run(repo, 'git', 'remote', 'add', theirs, server.url(theirs))
-    times.gmrPush.push((await gmr(repo, 'push', ours)).seconds)
-    const lfsPush = await run(repo, 'git', 'lfs', 'push', '--all', theirs)
-    const gitPush = await run(repo, 'git', 'push', '-q', '--no-verify', theirs, 'refs/heads/*:refs/heads/*')
-    times.lfsPush.push(lfsPush.seconds + gitPush.seconds)
+    await timed('gmrPush', [() => gmr(repo, 'push', ours)])
+    await timed('lfsPush', [() => run(repo, 'git', 'lfs', 'push', '--all', theirs), () => run(repo, 'git', 'push', '-q', '--no-verify', theirs, 'refs/heads/*:refs/heads/*')])
 
     const gmrClone = join(root, `${ours}-clone`)
     await gmr(root, 'clone', server.url(ours), gmrClone)
-    times.gmrFetch.push((await gmr(gmrClone, 'download', 'a:v0', '--to', join(root, `${ours}-files`))).seconds)
+    await timed('gmrFetch', [() => gmr(gmrClone, 'download', 'a:v0', '--to', join(root, `${ours}-files`))])
     const gitClone = join(root, `${theirs}-clone`)
-    await runAsync('git', ['clone', '-q', server.url(theirs), gitClone], { cwd: root, env: { ...env, GIT_LFS_SKIP_SMUDGE: '1' } })
-    await run(gitClone, 'git', 'fetch', '-q', 'origin', 'refs/heads/artifacts/a:refs/heads/artifacts/a')
-    times.lfsFetch.push((await run(gitClone, 'git', 'lfs', 'fetch', '--all', 'origin')).seconds)
+    const skipSmudge = { ...env, GIT_LFS_SKIP_SMUDGE: '1' }
+    await runAsync('git', ['clone', '-q', server.url(theirs), gitClone], { cwd: root, env: skipSmudge })
+    await runAsync('git', ['checkout', '-q', '-b', 'artifacts/a', 'origin/artifacts/a'], { cwd: gitClone, env: skipSmudge })
+    await timed('lfsFetch', [() => run(gitClone, 'git', 'lfs', 'fetch', '--all', 'origin'), () => run(gitClone, 'git', 'lfs', 'checkout')])
 
     for (const dir of [gmrClone, gitClone, join(root, `${ours}-files`), server.repoPath(ours), server.repoPath(theirs)]) {
       rmSync(dir, { recursive: true, force: true })
     }
   }
-  return times
+  return { times, seen }
 }
+
+/** `4.10 s (2010 LFS requests, 9 connections)`: a timing with the LFS traffic it took. */
+const cell = (seconds, seen) => `${fmtSeconds(seconds)} (${seen.requests} LFS requests, ${seen.connections} connections)`
 
 export async function lfsTransfer(runs) {
   const root = scratch('lfs-transfer')
@@ -73,7 +103,8 @@ export async function lfsTransfer(runs) {
     const env = { ...baseEnv, GIT_CONFIG_GLOBAL: join(root, 'gitconfig'), GIT_TERMINAL_PROMPT: '0' }
     // No lock API on the test server: git-lfs would ask it before every push.
     writeFileSync(env.GIT_CONFIG_GLOBAL, '[lfs]\n\tlocksverify = false\n')
-    server = await startServer(root)
+    const traffic = lfsTraffic()
+    server = await startServer(root, { lfs: { onRequest: traffic.onRequest } })
     const n = Math.min(runs, 3)
     const rows = []
     for (const [label, count, bytes] of [
@@ -81,20 +112,20 @@ export async function lfsTransfer(runs) {
       ['large', 10, LARGE_MB * 1024 * 1024],
     ]) {
       const repo = registryOf(root, label, count, bytes, env)
-      const t = await compare(server, root, repo, label, n, env)
+      const { times: t, seen } = await compare(server, traffic, root, repo, label, n, env)
       const what = `${count} x ${bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`}`
       rows.push(
         {
           scenario: `LFS push, ${what} (median of ${n})`,
-          gmr: `gmr push: ${fmtSeconds(median(t.gmrPush))}`,
-          baseline: `git lfs push --all + git push: ${fmtSeconds(median(t.lfsPush))}`,
+          gmr: `gmr push: ${cell(median(t.gmrPush), seen.gmrPush)}`,
+          baseline: `git lfs push --all + git push: ${cell(median(t.lfsPush), seen.lfsPush)}`,
           ratio: median(t.gmrPush) / median(t.lfsPush),
           goal: 1,
         },
         {
           scenario: `LFS fetch, ${what} (median of ${n})`,
-          gmr: `gmr download (fetch + write files): ${fmtSeconds(median(t.gmrFetch))}`,
-          baseline: `git lfs fetch --all: ${fmtSeconds(median(t.lfsFetch))}`,
+          gmr: `gmr download (fetch + write files): ${cell(median(t.gmrFetch), seen.gmrFetch)}`,
+          baseline: `git lfs fetch --all + git lfs checkout: ${cell(median(t.lfsFetch), seen.lfsFetch)}`,
           ratio: median(t.gmrFetch) / median(t.lfsFetch),
           goal: 1,
         },

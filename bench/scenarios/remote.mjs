@@ -63,7 +63,8 @@ function filesBelow(dir) {
     .filter((p) => statSync(p).isFile())
 }
 
-export async function startServer(root) {
+/** The test git + LFS server (test/helpers/gitServer.ts) in this process; `options` as startGitServer takes them. */
+export async function startServer(root, options = {}) {
   const bundle = join(root, 'gitServer.mjs')
   await build({
     entryPoints: [join(ROOT, 'test', 'helpers', 'gitServer.ts')],
@@ -75,7 +76,7 @@ export async function startServer(root) {
     logLevel: 'warning',
   })
   const { startGitServer } = await import(pathToFileURL(bundle).href)
-  return startGitServer({ root: join(root, 'server') })
+  return startGitServer({ root: join(root, 'server'), ...options })
 }
 
 /** `count` versions of artifact m, each SIZE bytes of its own (random bytes, a counter in front). */

@@ -117,10 +117,10 @@ function stalled(url: URL, what: string, ms: number, phase: 'connecting' | 'wait
   )
 }
 
-/** Read a whole (small) response body. */
-export async function readBody(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of body) chunks.push(chunk as Buffer)
+/** Read a whole (small) body into one buffer. */
+export async function readBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of body) chunks.push(chunk)
   return Buffer.concat(chunks)
 }
 

@@ -15,6 +15,22 @@ const LFS_JSON = 'application/vnd.git-lfs+json'
 const BATCH_SIZE = 100
 /** Objects moved at once, as git-lfs's default `lfs.concurrenttransfers` (8). */
 const PARALLEL_TRANSFERS = 8
+/**
+ * Objects up to this size move through memory in one piece: an upload is read with one
+ * read and sent with its headers in one write; a download is received whole and written
+ * to the store while the next object is already on its way, instead of the transfer
+ * waiting for each object's temporary file, write, close and rename in turn (measured
+ * under load, 100 KiB objects: 18 ms between two requests on one connection, against
+ * 22 ms for the server to take in an object).
+ * At most 2 × concurrency such objects are in memory at once.
+ */
+const WHOLE_OBJECT_MAX = 1024 * 1024
+/**
+ * A larger object is read from the store, and written to it, in pieces of this size: a
+ * socket hands over at most 64 KiB at a time, and each piece is one trip through the
+ * file-system thread pool (a 50 MiB object: 50 trips instead of 800).
+ */
+const PIECE = 1024 * 1024
 
 interface Action {
   href: string
@@ -49,7 +65,7 @@ export interface LfsClientOptions {
  * A Git LFS client for the Batch API with the basic transfer adapter
  * (git-lfs/docs/api/batch.md, basic-transfers.md), doing what git-lfs does by default:
  * batches of at most a hundred objects, the next one asked for while the current one
- * moves, eight objects in flight; requests tried again (with a note on stderr) on 5xx,
+ * moves, eight objects in flight on kept-alive connections; requests tried again (with a note on stderr) on 5xx,
  * 429 and broken connections; a download cut mid-way resumed with `Range`; an action
  * whose `expires_in`/`expires_at` passed asked for again before it is used. Every
  * download is checked against its SHA-256 and size before the store takes it.
@@ -90,17 +106,23 @@ export class LfsClient {
     const result: LfsTransferResult = { objects: 0, bytes: 0 }
     const wanted: LfsPointer[] = []
     for (const object of unique(objects)) if (!(await store.has(object))) wanted.push(object)
-    await this.pipelined(
+    const writes = new BackgroundWork(this.concurrency)
+    const keep = async (object: BatchObject, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) => {
+      const staged = await store.stageStream(body, { oid: object.oid, size: object.size }, labels.get(object.oid) ?? object.oid)
+      await store.commit([staged])
+      result.objects++
+      result.bytes += object.size
+    }
+    const transfers = this.pipelined(
       'download',
       wanted,
       async (object) => {
         const label = labels.get(object.oid)
         const what = `LFS object ${object.oid}${label ? ` (${label})` : ''}`
         const body = atMost(this.resumableBody(object, what), object.size, () => this.oversized(what, object.size))
-        const staged = await store.stageStream(body, { oid: object.oid, size: object.size }, label ?? object.oid)
-        await store.commit([staged])
-        result.objects++
-        result.bytes += object.size
+        if (object.size > WHOLE_OBJECT_MAX) return keep(object, inPieces(body, PIECE))
+        const whole = await readBody(body)
+        await writes.add(() => keep(object, [whole]))
       },
       (object) => {
         const label = labels.get(object.oid)
@@ -108,6 +130,9 @@ export class LfsClient {
         if (!object.actions?.download) throw this.objectError('download', { ...object, error: { code: 404, message: 'no download action' } }, label)
       },
     )
+    // Writes still running finish (or fail) before the download answers, whatever happened to the transfers.
+    await transfers.finally(() => writes.settled())
+    await writes.done()
     return result
   }
 
@@ -161,12 +186,15 @@ export class LfsClient {
 
   private async uploadOne(store: LfsStore, object: BatchObject): Promise<void> {
     const what = `LFS object ${object.oid}`
+    const path = store.objectPath(object.oid)
+    // A small object is read once (and sent again from memory on a retry); a missing one streams, to fail as a stream does.
+    const whole = object.size <= WHOLE_OBJECT_MAX ? await store.repo.fs.read(path) : null
     const upload = await this.fresh('upload', object, 'upload')
     const response = await this.send(`the upload of ${what}`, () => ({
       url: upload.href,
       method: 'PUT',
       headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
-      body: store.repo.fs.createReadStream(store.objectPath(object.oid)),
+      body: whole ?? store.repo.fs.createReadStream(path, { highWaterMark: PIECE }),
     }))
     await this.expectOk(response, `upload ${what}`)
     // Read every answer to its end: an unread body holds its keep-alive socket, and the
@@ -387,6 +415,61 @@ async function* atMost(body: AsyncIterable<Uint8Array>, size: number, tooMuch: (
     seen += chunk.length
     if (seen > size) throw tooMuch()
     yield chunk
+  }
+}
+
+/** The body in pieces of `size` bytes (the last one shorter). */
+async function* inPieces(body: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let held: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of body) {
+    held.push(chunk)
+    length += chunk.length
+    if (length < size) continue
+    yield Buffer.concat(held, length)
+    held = []
+    length = 0
+  }
+  if (length > 0) yield Buffer.concat(held, length)
+}
+
+/**
+ * Work that goes on beside the transfers, at most `limit` at once: add() waits for room
+ * and throws the first failure of earlier work, so a failed write stops the transfers.
+ */
+class BackgroundWork {
+  private readonly running = new Set<Promise<void>>()
+  private failure: { error: unknown } | null = null
+
+  constructor(private readonly limit: number) {}
+
+  async add(work: () => Promise<void>): Promise<void> {
+    this.rethrow()
+    while (this.running.size >= this.limit) {
+      await Promise.race(this.running)
+      this.rethrow()
+    }
+    const running: Promise<void> = work()
+      .catch((error: unknown) => {
+        this.failure ??= { error }
+      })
+      .finally(() => this.running.delete(running))
+    this.running.add(running)
+  }
+
+  /** Resolves when nothing runs any more (failures kept for done()). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running)
+  }
+
+  /** Waits for everything, then throws the first failure, if any. */
+  async done(): Promise<void> {
+    await this.settled()
+    this.rethrow()
+  }
+
+  private rethrow(): void {
+    if (this.failure !== null) throw this.failure.error
   }
 }
 

@@ -28,6 +28,20 @@ export interface LfsOptions {
   ignoreRange?: boolean
   /** Called for every batch request answered: its operation and how many objects it asked about. */
   onBatch?: (operation: 'upload' | 'download', objects: number) => void
+  /** Called for every LFS request once its answer is sent (or the connection closed): what it was and which connection carried it. */
+  onRequest?: (entry: LfsRequestLogEntry) => void
+}
+
+/** One LFS request as onRequest sees it: benchmarks count requests and connections with it (is keep-alive used?). */
+export interface LfsRequestLogEntry {
+  method: string
+  /** The path after `info/lfs`: `/objects/batch`, `/objects/<oid>`, `/verify`. */
+  route: string
+  status: number
+  /** The TCP connection, numbered from 1 in the order this server first saw each. */
+  connection: number
+  /** From the request's arrival to its answer's end (ms). */
+  ms: number
 }
 
 /** One request routed to the LFS server, already authenticated by the caller where that applies. */
@@ -108,6 +122,9 @@ export class LfsServer {
   private readonly expiresIn: number
   private readonly maxBatchObjects: number
   private expireNext: number
+  /** The connections LFS requests came on, numbered for onRequest. */
+  private readonly connections = new WeakMap<object, number>()
+  private connectionCount = 0
 
   /** `origin` is read per request: the port is known only once the server listens. */
   constructor(
@@ -121,6 +138,7 @@ export class LfsServer {
   }
 
   async handle(r: LfsRequest): Promise<void> {
+    if (this.options.onRequest) this.logRequest(r, this.options.onRequest)
     const object = /^\/objects\/([^/]+)$/.exec(r.route)
     if (r.route === '/objects/batch') return this.batch(r)
     if (r.route === '/verify') return this.verifyObject(r)
@@ -128,6 +146,13 @@ export class LfsServer {
     // Locking (locks/verify, which git-lfs's pre-push hook calls) is not implemented: 404, as
     // on a host without locking support.
     sendLfsError(r.res, 404, `${r.route} is not supported by this LFS server`)
+  }
+
+  private logRequest({ req, res, route }: LfsRequest, onRequest: (entry: LfsRequestLogEntry) => void): void {
+    const started = performance.now()
+    const connection = this.connections.get(req.socket) ?? ++this.connectionCount
+    this.connections.set(req.socket, connection)
+    res.once('close', () => onRequest({ method: req.method ?? 'GET', route, status: res.statusCode, connection, ms: performance.now() - started }))
   }
 
   private async batch({ req, res, body, repoDir, repoName, canWrite }: LfsRequest): Promise<void> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer, type GitServerOptions } from '../helpers/gitServer.js'
+import type { LfsRequestLogEntry } from '../helpers/lfsServer.js'
 import { filesBelow, sha256 } from '../helpers/lfs.js'
 import { mustSucceed } from '../helpers/runners.js'
 
@@ -23,29 +24,37 @@ const LFS_OBJECT = /\/info\/lfs\/objects\/[0-9a-f]{64}$/
 const BATCH = /\/info\/lfs\/objects\/batch$/
 
 let counter = 0
-/** A registry pushed to a fresh server (churn:v0 holds model.bin, 3 MiB), its clone, and a log of the batch requests. */
-async function served(options: GitServerOptions = {}) {
+/**
+ * A registry for a fresh server (churn:v0 holds model.bin: `model`, 3 MiB unless given), its
+ * clone, a log of the batch requests, and the connection every LFS request came on.
+ */
+async function served(options: GitServerOptions = {}, model: Buffer = weights) {
   const batches: string[] = []
-  const lfs = { ...options.lfs, onBatch: (operation: string, objects: number) => batches.push(`${operation} ${objects}`) }
+  const connections: number[] = []
+  const lfs = {
+    ...options.lfs,
+    onBatch: (operation: string, objects: number) => batches.push(`${operation} ${objects}`),
+    onRequest: (entry: LfsRequestLogEntry) => connections.push(entry.connection),
+  }
   const server = await startGitServer({ ...options, lfs })
   servers.push(server)
   server.createRepo('models')
   const n = ++counter
   const dir = join(repo.scratch, `registry-${n}`)
   fs.mkdirSync(dir)
-  const model = join(repo.scratch, `model-${n}`)
-  fs.mkdirSync(model)
-  fs.writeFileSync(join(model, 'model.bin'), weights)
+  const folder = join(repo.scratch, `model-${n}`)
+  fs.mkdirSync(folder)
+  fs.writeFileSync(join(folder, 'model.bin'), model)
   await git(dir, 'init', '-q', '-b', 'main')
   await ok(dir, 'init')
-  await ok(dir, 'log', 'churn', model)
+  await ok(dir, 'log', 'churn', folder, '--large-file-threshold', '1024')
   await git(dir, 'remote', 'add', 'origin', server.url('models'))
   const clone = async () => {
     const into = join(repo.scratch, `clone-${++counter}`)
     await ok(repo.scratch, 'clone', server.url('models'), into)
     return into
   }
-  return { server, dir, batches, clone }
+  return { server, dir, batches, connections, clone }
 }
 
 const gets = (server: GitServer) => server.requests.filter((r) => r.class === 'lfs-object' && r.method === 'GET')
@@ -113,16 +122,16 @@ describe('retries', () => {
   })
 })
 
-/** Push churn, clone it, and download v0 in the clone while the object's connection is cut at 1 MiB once; the download must succeed. */
-async function cutDownload(options: GitServerOptions = {}) {
-  const { server, dir, clone } = await served(options)
+/** Push churn, clone it, and download v0 in the clone while the object's connection is cut at `at` bytes once; the download must succeed. */
+async function cutDownload(options: GitServerOptions = {}, model = weights, at = 1024 * 1024) {
+  const { server, dir, clone } = await served(options, model)
   await ok(dir, 'push')
   const bob = await clone()
   server.resetStats()
-  server.failures.dropConnectionAfterBytes = { path: LFS_OBJECT, method: 'GET', bytes: 1024 * 1024 }
+  server.failures.dropConnectionAfterBytes = { path: LFS_OBJECT, method: 'GET', bytes: at }
   const result = await gmr(bob, env, ['download', 'churn:v0', '--to', join(bob, 'out')])
   expect(result.code, result.stderr).toBe(0)
-  expect(downloadedModel(join(bob, 'out'))).toBe(sha256(weights))
+  expect(downloadedModel(join(bob, 'out'))).toBe(sha256(model))
   return { server, result }
 }
 
@@ -179,21 +188,91 @@ describe('action expiry', () => {
 
 describe('batches', () => {
   it('250 objects go up in 3 batch requests of at most 100, and come down the same way', async () => {
-    const { server, dir, batches, clone } = await served()
+    const { server, dir, batches, connections, clone } = await served()
     const many = join(repo.scratch, 'many')
     fs.mkdirSync(many)
     const files = Array.from({ length: 250 }, (_, i) => randomBytes(64 + i))
     files.forEach((bytes, i) => fs.writeFileSync(join(many, `part-${String(i).padStart(3, '0')}.bin`), bytes))
     await ok(dir, 'log', 'shards', many, '--large-file-threshold', '1')
     batches.length = 0
+    connections.length = 0
     expect(await ok(dir, 'push')).toMatch(/uploaded 251 large files/)
     expect(batches).toEqual(['upload 100', 'upload 100', 'upload 51'])
+    // Kept alive: 505 requests (a PUT and a verify per object, 3 batches) on no more connections than 8 transfers and a batch call.
+    expect(connections).toHaveLength(505)
+    expect(new Set(connections).size).toBeLessThanOrEqual(9)
     for (const bytes of files.slice(0, 3)) expect(fs.existsSync(server.lfsObjectPath('models', sha256(bytes)))).toBe(true)
 
     const bob = await clone()
     batches.length = 0
+    connections.length = 0
     await ok(bob, 'download', 'shards:v0', '--to', join(bob, 'shards'))
     expect(batches).toEqual(['download 100', 'download 100', 'download 50'])
+    expect(connections).toHaveLength(253)
+    expect(new Set(connections).size).toBeLessThanOrEqual(9)
     files.forEach((bytes, i) => expect(sha256(fs.readFileSync(join(bob, 'shards', `part-${String(i).padStart(3, '0')}.bin`)))).toBe(sha256(bytes)))
+  })
+})
+
+/** 256 KiB: under the client's whole-object limit, so it is read, sent and received in one piece. */
+const small = randomBytes(256 * 1024)
+
+/** Neither the object nor a temporary file of it in the clone's store. */
+function keptNothing(clone: string, model: Buffer) {
+  const oid = sha256(model)
+  expect(fs.existsSync(join(clone, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid))).toBe(false)
+  expect(filesBelow(join(clone, '.git', 'lfs', 'tmp'))).toEqual([])
+}
+
+/** Push churn (model.bin = small) and clone it; the clone's download answers as `answer` says. */
+async function smallDownload(answer: (server: GitServer) => void) {
+  const { server, dir, clone } = await served({}, small)
+  await ok(dir, 'push')
+  const bob = await clone()
+  answer(server)
+  const result = await gmr(bob, env, ['download', 'churn:v0', '--to', join(bob, 'out')])
+  return { bob, result }
+}
+
+describe('small objects, moved whole', () => {
+  it('an upload whose connection is cut is sent again', async () => {
+    const { server, dir } = await served({}, small)
+    server.failures.dropConnectionAfterBytes = { path: LFS_OBJECT, method: 'PUT', direction: 'request', bytes: 64 * 1024 }
+    const pushed = await gmr(dir, env, ['push'])
+    expect(pushed.code, pushed.stderr).toBe(0)
+    expect(warnings(pushed.stderr)).toEqual([expect.stringMatching(/^warning: the upload of LFS object [0-9a-f]{64}: the connection broke; retrying/)])
+    const puts = server.requests.filter((r) => r.class === 'lfs-object' && r.method === 'PUT')
+    expect(puts.map((r) => r.fault ?? r.status)).toEqual(['dropped', 200])
+    expect(sha256(fs.readFileSync(server.lfsObjectPath('models', sha256(small))))).toBe(sha256(small))
+  })
+
+  it('a download cut mid-way is resumed with Range from the bytes already received', async () => {
+    const { server, result } = await cutDownload({}, small, 64 * 1024)
+    const [cut, resumed, ...more] = gets(server)
+    expect(more).toEqual([])
+    expect(cut).toMatchObject({ fault: 'dropped', completed: false })
+    const from = Number(/^bytes=(\d+)-$/.exec(String(resumed!.headers.range))?.[1])
+    expect(from).toBeGreaterThan(0)
+    expect(resumed).toMatchObject({ status: 206, completed: true, bytesOut: small.length - from })
+    expect(warnings(result.stderr)).toEqual([expect.stringMatching(new RegExp(`broke after ${from} of ${small.length} bytes; resuming in .* \\(retry 1 of 4\\)$`))])
+  })
+
+  it('bytes that are not the object are refused: one line, no file, nothing kept', async () => {
+    const { bob, result } = await smallDownload((server) => (server.failures.streamBody = { path: LFS_OBJECT, method: 'GET', bytes: small.length }))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(
+      new RegExp(`^error: the bytes received for model\\.bin are not Git LFS object ${sha256(small)} \\(${small.length} bytes hashing to [0-9a-f]{64}\\); try again\n$`),
+    )
+    expect(fs.existsSync(join(bob, 'out'))).toBe(false)
+    keptNothing(bob, small)
+  })
+
+  it('more bytes than the pointer declares are cut off: one line, no file, nothing kept', async () => {
+    const { bob, result } = await smallDownload((server) => (server.failures.streamBody = { path: LFS_OBJECT, method: 'GET', bytes: 8 * small.length }))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(new RegExp(`^error: the LFS server sent more than the ${small.length} bytes the pointer declares for LFS object ${sha256(small)} \\(model\\.bin\\); stopped there and kept nothing`))
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(fs.existsSync(join(bob, 'out'))).toBe(false)
+    keptNothing(bob, small)
   })
 })
