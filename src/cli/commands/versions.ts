@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { versionsJson } from '../jsonOutput.js'
+import { writeVersionsJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { annotate, versionAnnotation } from '../../domain/metadataAdditions.js'
-import { isoDate, json, shortOid, table } from '../render.js'
+import { isoDate, shortOid, table } from '../render.js'
 import { ADDED_LEGEND, annotatedInline } from '../renderMetadata.js'
 
 export function registerVersions(program: Command, io: CliIo): void {
@@ -21,7 +21,7 @@ export function registerVersions(program: Command, io: CliIo): void {
 export async function versionsAction(io: CliIo, artifact: string, opts: { json?: boolean }): Promise<void> {
   const { listVersions } = await import('../../ops/listVersions.js')
   const result = await listVersions({ ...repoOptions(io), artifact })
-  if (opts.json) return io.stdout(json(versionsJson(result)))
+  if (opts.json) return writeVersionsJson(result, io.stdout)
   if (result.versions.length === 0) return io.stdout(`${artifact} has no versions yet\n`)
   io.stdout(
     table(
