@@ -25,6 +25,8 @@ export interface RunGitOptions {
   input?: string
   /** Called with each line git writes on stderr (progress), when given. */
   onStderr?: (line: string) => void
+  /** Called with stdout as it arrives, when given (then `stdout` is empty): work on git's output while git still writes it. */
+  onStdout?: (chunk: Buffer) => void
 }
 
 /**
@@ -52,7 +54,7 @@ async function spawnGit(args: readonly string[], options: RunGitOptions): Promis
     const stdout: Buffer[] = []
     let stderr = ''
     let partial = ''
-    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stdout!.on('data', options.onStdout ?? ((chunk: Buffer) => stdout.push(chunk)))
     child.stderr!.on('data', (chunk: Buffer) => {
       const text = chunk.toString()
       stderr += text
@@ -96,11 +98,22 @@ export function hasGit(env: Env): Promise<boolean> {
  * there is no git binary or it fails (the caller then reads the objects itself).
  */
 export async function readGitOutput(repo: GitDir, binary: GitBinary, args: readonly string[], input = ''): Promise<Buffer | null> {
+  const run = await spawnGit([`--git-dir=${repo.gitdir}`, ...args], { env: repoEnv(binary), input }).catch(() => null)
+  return run !== null && run.code === 0 ? run.stdout : null
+}
+
+/** `readGitOutput` handing stdout to `onChunk` as git writes it; whether git ran and succeeded. */
+export async function streamGitOutput(repo: GitDir, binary: GitBinary, args: readonly string[], onChunk: (chunk: Buffer) => void): Promise<boolean> {
+  const run = await spawnGit([`--git-dir=${repo.gitdir}`, ...args], { env: repoEnv(binary), onStdout: onChunk }).catch(() => null)
+  return run !== null && run.code === 0
+}
+
+/** The environment for git reading this repository: --git-dir names it, whatever the caller's GIT_DIR says. */
+function repoEnv(binary: GitBinary): Env {
   const env = { ...binary.env }
   delete env.GIT_DIR
   delete env.GIT_WORK_TREE
-  const run = await spawnGit([`--git-dir=${repo.gitdir}`, ...args], { env, input }).catch(() => null)
-  return run !== null && run.code === 0 ? run.stdout : null
+  return env
 }
 
 /**

@@ -7,7 +7,7 @@ import type { VersionSource } from '../domain/versionMessage.js'
 import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js'
 import { readVersionMessageWith, type VersionMessageReading } from '../domain/versionMessageFields.js'
 import { decodeCommit, type CommitData } from './commit.js'
-import { readGitOutput, type GitBinary } from './gitBinary.js'
+import { streamGitOutput, type GitBinary } from './gitBinary.js'
 import { readObject } from './objects.js'
 import { readRef } from './refs.js'
 import { crashPoint } from './crashPoint.js'
@@ -233,36 +233,54 @@ function chainCommit(oid: string, commit: CommitData): ChainCommit {
 }
 
 /**
+ * Records for consecutive commits of a chain, oldest first, numbered from `start`;
+ * `read` holds any already made (by the streaming git walk), numbered later here.
  * gmr's own message bodies are read with the plain-YAML reader; the YAML library loads
  * only for a body that reader is not sure of, because loading it costs more than the
  * whole of `gmr resolve`.
  */
-async function recordsOf(artifact: string, start: number, chain: readonly ChainCommit[]): Promise<VersionRecord[]> {
+async function recordsOf(
+  artifact: string,
+  start: number,
+  chain: readonly ChainCommit[],
+  read: ReadonlyArray<VersionRecord | undefined> = [],
+): Promise<VersionRecord[]> {
   let readFully: ((text: string) => VersionMessageReading) | undefined
   const records: VersionRecord[] = new Array(chain.length)
   for (let i = 0; i < chain.length; i++) {
-    const { oid, tree, parents, time, author, message } = chain[i]!
-    let reading = readVersionMessageWith(message, parsePlainYaml)
-    if (reading === undefined) {
+    let record = read[i] ?? recordOf(artifact, chain[i]!, readPlainly)
+    if (record === undefined) {
       readFully ??= (await import('../domain/versionMessage.js')).readVersionMessage
-      reading = readFully(message)
+      record = recordOf(artifact, chain[i]!, readFully)!
     }
-    const { message: parsed, said } = reading
-    const problem = versionShapeProblem(artifact, parents.length, said)
-    records[i] = {
-      version: start + i,
-      commit: oid,
-      tree,
-      time,
-      author,
-      messageVersion: parsed.version ?? null,
-      ...(problem !== null && { problem }),
-      ...(parsed.description !== undefined && { description: parsed.description }),
-      metadata: parsed.metadata ?? {},
-      source: parsed.source ?? null,
-    }
+    record.version = start + i
+    records[i] = record
   }
   return records
+}
+
+function readPlainly(message: string): VersionMessageReading | undefined {
+  return readVersionMessageWith(message, parsePlainYaml)
+}
+
+/** The record of one commit, numbered later; undefined when `read` is not sure of its message. */
+function recordOf(artifact: string, commit: ChainCommit, read: (message: string) => VersionMessageReading | undefined): VersionRecord | undefined {
+  const reading = read(commit.message)
+  if (reading === undefined) return undefined
+  const { message: parsed, said } = reading
+  const problem = versionShapeProblem(artifact, commit.parents.length, said)
+  return {
+    version: 0,
+    commit: commit.oid,
+    tree: commit.tree,
+    time: commit.time,
+    author: commit.author,
+    messageVersion: parsed.version ?? null,
+    ...(problem !== null && { problem }),
+    ...(parsed.description !== undefined && { description: parsed.description }),
+    metadata: parsed.metadata ?? {},
+    source: parsed.source ?? null,
+  }
 }
 
 /**
@@ -276,16 +294,20 @@ async function walkNewVersions(repo: GitDir, artifact: string, tip: string, know
   const knownTip = known.length > 0 ? known[known.length - 1]!.commit : null
   let walk = await walkChain(repo, tip, knownTip, repo.binary ? IN_PROCESS_WALK : Infinity)
   if (walk.next !== undefined) {
-    const rest = (repo.binary && (await walkWithGit(repo, repo.binary, walk.next, knownTip))) || (await walkChain(repo, walk.next, knownTip, Infinity))
-    walk = { commits: walk.commits.concat(rest.commits), reachedKnown: rest.reachedKnown }
+    const rest =
+      (repo.binary && (await walkWithGit(repo, repo.binary, artifact, walk.next, knownTip))) || (await walkChain(repo, walk.next, knownTip, Infinity))
+    const read = rest.read ? new Array<VersionRecord | undefined>(walk.commits.length).concat(rest.read) : undefined
+    walk = { commits: walk.commits.concat(rest.commits), reachedKnown: rest.reachedKnown, ...(read && { read }) }
   }
   const base = walk.reachedKnown ? known : []
-  return base.concat(await recordsOf(artifact, base.length, walk.commits.reverse()))
+  return base.concat(await recordsOf(artifact, base.length, walk.commits.reverse(), walk.read?.reverse()))
 }
 
 /** The first-parent chain from `tip` down to (not including) `stopAt`, or to the root; newest first. */
 interface ChainWalk {
   commits: ChainCommit[]
+  /** The records of those commits made while walking (numbered later), where they were. */
+  read?: Array<VersionRecord | undefined>
   /** Whether the walk met `stopAt` (else it went to the root: history was rewritten). */
   reachedKnown: boolean
   /** Where a walk cut short by its limit stopped: the next commit to read. */
@@ -312,23 +334,25 @@ async function walkChain(repo: GitDir, tip: string, stopAt: string | null, limit
 
 /**
  * The same walk done by git, in one `git log --first-parent` stream that carries exactly
- * the fields a record needs and each message verbatim (`%B`): a fresh clone's ten
- * thousand versions in a tenth of a second. Null when git cannot answer or says anything
- * this reader is not sure of (a commit declaring another encoding, a field that is not
- * what it should be); the caller then walks in-process, which also names any damage
- * precisely.
+ * the fields a record needs and each message verbatim (`%B`): each commit is read, and
+ * its record made, while git is still writing the next ones. Null when git cannot
+ * answer or says anything this reader is not sure of (a commit declaring another
+ * encoding, a field that is not what it should be); the caller then walks in-process,
+ * which also names any damage precisely.
  */
-async function walkWithGit(repo: GitDir, binary: GitBinary, tip: string, stopAt: string | null): Promise<ChainWalk | null> {
+async function walkWithGit(repo: GitDir, binary: GitBinary, artifact: string, tip: string, stopAt: string | null): Promise<ChainWalk | null> {
   const range = [tip, ...(stopAt === null ? [] : [`^${stopAt}`])]
-  const listed = await readGitOutput(repo, binary, [...LOG_ARGS, ...range, '--'])
-  if (listed === null) return stopAt === null ? null : walkWithGit(repo, binary, tip, null)
-  const commits = parseLog(listed)
-  if (commits === null) return null
-  if (stopAt === null) return { commits, reachedKnown: false }
+  const log = new LogReader((commit) => recordOf(artifact, commit, readPlainly))
+  const ran = await streamGitOutput(repo, binary, [...LOG_ARGS, ...range, '--'], (chunk) => log.push(chunk))
+  if (!ran) return stopAt === null ? null : walkWithGit(repo, binary, artifact, tip, null)
+  const walked = log.end()
+  if (walked === null) return null
+  const { commits, read } = walked
+  if (stopAt === null) return { commits, read, reachedKnown: false }
   const oldest = commits[commits.length - 1]
   // Not on top of stopAt (history was rewritten): the exclusion stopped at a shared ancestor; take the whole chain.
-  if ((oldest ? oldest.parents[0] : tip) !== stopAt) return walkWithGit(repo, binary, tip, null)
-  return { commits, reachedKnown: true }
+  if ((oldest ? oldest.parents[0] : tip) !== stopAt) return walkWithGit(repo, binary, artifact, tip, null)
+  return { commits, read, reachedKnown: true }
 }
 
 // Commit id, parents, tree, author, committer time, the encoding header, the message as stored: one NUL after each.
@@ -338,31 +362,57 @@ const LOG_FORMAT = '%H%x00%P%x00%T%x00%an <%ae>%x00%ct%x00%e%x00%B'
 const LOG_ARGS = ['log', '--first-parent', '--no-show-signature', '--no-color', '--encoding=UTF-8', '-z', `--format=${LOG_FORMAT}`]
 
 /**
- * `git log -z` in LOG_FORMAT, newest first, read field by field with indexOf: one string
- * for the whole stream and a slice per field, nothing rebuilt or re-decoded.
+ * `git log -z` in LOG_FORMAT as it arrives, newest first: each piece is decoded up to its
+ * last NUL (never inside a character) and read field by field with indexOf; each
+ * complete commit is checked and handed to `onCommit` at once.
  */
-function parseLog(out: Buffer): ChainCommit[] | null {
-  const text = out.toString('utf8')
-  const commits: ChainCommit[] = []
-  const fields: string[] = new Array(LOG_FIELDS)
-  let at = 0
-  while (at < text.length) {
-    for (let f = 0; f < LOG_FIELDS; f++) {
+class LogReader {
+  private readonly commits: ChainCommit[] = []
+  private readonly read: Array<VersionRecord | undefined> = []
+  private readonly fields: string[] = []
+  private rest: Buffer | null = null
+  private failed = false
+
+  constructor(private readonly onCommit: (commit: ChainCommit) => VersionRecord | undefined) {}
+
+  push(chunk: Buffer): void {
+    if (this.failed) return
+    const data = this.rest === null ? chunk : Buffer.concat([this.rest, chunk])
+    const last = data.lastIndexOf(0)
+    this.rest = last + 1 < data.length ? data.subarray(last + 1) : null
+    if (last < 0) return
+    const text = data.toString('utf8', 0, last + 1)
+    for (let at = 0; at < text.length; ) {
       const end = text.indexOf('\0', at)
-      if (end < 0) return null
-      fields[f] = text.slice(at, end)
+      this.fields.push(text.slice(at, end))
       at = end + 1
+      if (this.fields.length === LOG_FIELDS && !this.take()) {
+        this.failed = true
+        return
+      }
     }
-    const [oid, parentList, tree, author, time, encoding, message] = fields as [string, string, string, string, string, string, string]
-    // -z ends a record with NUL, and the next begins after it: ids lead every record.
-    if (!isObjectId(oid) || !isObjectId(tree) || !/^[0-9]+$/.test(time)) return null
-    if (encoding !== '' && !/^utf-?8$/i.test(encoding)) return null
-    const parents = parentList === '' ? [] : parentList.split(' ')
-    if (!parents.every(isObjectId)) return null
-    if (commits.length > 0 && commits[commits.length - 1]!.parents[0] !== oid) return null
-    commits.push({ oid, tree, parents, time: Number(time), author, message })
   }
-  return commits
+
+  /** The commits and their records; null when anything was not as this reader expects. */
+  end(): { commits: ChainCommit[]; read: Array<VersionRecord | undefined> } | null {
+    if (this.failed || this.rest !== null || this.fields.length > 0) return null
+    return { commits: this.commits, read: this.read }
+  }
+
+  private take(): boolean {
+    const [oid, parentList, tree, author, time, encoding, message] = this.fields.splice(0) as [string, string, string, string, string, string, string]
+    // -z ends a record with NUL, and the next begins after it: ids lead every record.
+    if (!isObjectId(oid) || !isObjectId(tree) || !/^[0-9]+$/.test(time)) return false
+    if (encoding !== '' && !/^utf-?8$/i.test(encoding)) return false
+    const parents = parentList === '' ? [] : parentList.split(' ')
+    if (!parents.every(isObjectId)) return false
+    const newer = this.commits[this.commits.length - 1]
+    if (newer !== undefined && newer.parents[0] !== oid) return false
+    const commit = { oid, tree, parents, time: Number(time), author, message }
+    this.commits.push(commit)
+    this.read.push(this.onCommit(commit))
+    return true
+  }
 }
 
 /** The index as written: its header, bytes and records; null when it is missing, of another format, or not what was written. */

@@ -125,6 +125,22 @@ describe('the version index, walked in-process or by the git binary', () => {
     expect(ours.versions[0]!.author).toBe('Zoë Q. <zq@example.com>')
   })
 
+  it("reads git's output as it arrives: records are the same when pieces end inside a character or a message", async () => {
+    // 300 messages of ~3 KB of two-byte characters: git's output comes in many pieces, cut anywhere.
+    let stream = ''
+    for (let v = 0; v < 300; v++) {
+      const message = `a v${v}\n\nartifact: a\nversion: ${v}\ndescription: ${'é'.repeat(1_000 + v)}\nmetadata:\n  step: ${v}\n`
+      stream += `commit refs/heads/artifacts/a\nmark :${v + 1}\ncommitter Ada <ada@example.com> ${1_700_000_000 + v} +0000\n`
+      stream += `data ${Buffer.byteLength(message)}\n${message}\n${v > 0 ? `from :${v}\n` : ''}`
+    }
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: repo.dir, env: repo.env, input: stream })
+    const { inProcess, withGit } = dirs()
+    const ours = await loadVersions(inProcess, 'a')
+    dropIndex()
+    expect(await loadVersions(withGit, 'a')).toEqual(ours)
+    expect(ours.versions[299]!.description).toBe('é'.repeat(1_299))
+  })
+
   it('walks in-process when the git binary cannot be run', async () => {
     const commits = appendVersions(0, 300, null)
     const noGit: GitDir = { fs: toFileSystem(fs), gitdir: `${repo.dir}/.git`, binary: { env: { PATH: '/nonexistent' } } }
