@@ -386,7 +386,7 @@ class LogReader {
       const end = text.indexOf('\0', at)
       this.fields.push(text.slice(at, end))
       at = end + 1
-      if (this.fields.length === LOG_FIELDS && !this.take()) {
+      if (this.fields.length === LOG_FIELDS && !this.tryTake()) {
         this.failed = true
         return
       }
@@ -397,6 +397,15 @@ class LogReader {
   end(): { commits: ChainCommit[]; read: Array<VersionRecord | undefined> } | null {
     if (this.failed || this.rest !== null || this.fields.length > 0) return null
     return { commits: this.commits, read: this.read }
+  }
+
+  /** Called from git's stdout events, where a throw would end the process: anything unexpected makes the walk fall back. */
+  private tryTake(): boolean {
+    try {
+      return this.take()
+    } catch {
+      return false
+    }
   }
 
   private take(): boolean {
