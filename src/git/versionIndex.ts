@@ -10,6 +10,7 @@ import { readGitOutput, type GitBinary } from './gitBinary.js'
 import { readObject } from './objects.js'
 import { readRef } from './refs.js'
 import type { GitDir } from './repo.js'
+import { loadVersionMessageReader } from './lazyModules.js'
 
 /** One version of an artifact, as the index keeps it. */
 export interface VersionRecord {
@@ -213,7 +214,7 @@ export async function versionRecords(
   for (const [i, { oid, commit }] of chain.entries()) {
     let reading = readVersionMessageWith(commit.message, parsePlainYaml)
     if (reading === undefined) {
-      readFully ??= (await import('../domain/versionMessage.js')).readVersionMessage
+      readFully ??= (await loadVersionMessageReader()).readVersionMessage
       reading = readFully(commit.message)
     }
     const { message: parsed, said } = reading
