@@ -19,10 +19,10 @@ export function loadIsomorphicGit(): Promise<typeof IsomorphicGit> {
 
 /** A bare repository's read-only view of the registry branch (servers, mirrors). */
 export async function loadBareRepoReader() {
-  return (await import('./bareRepo.js')).openBareRepo
+  return (await import('./rareReadPaths.js')).openBareRepo
 }
 
 /** The full version-message reader (the YAML library), for a message the plain reader is not sure of. */
-export function loadVersionMessageReader() {
-  return import('../domain/versionMessage.js')
+export async function loadVersionMessageReader() {
+  return (await import('./rareReadPaths.js')).readVersionMessage
 }

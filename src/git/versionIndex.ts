@@ -214,7 +214,7 @@ export async function versionRecords(
   for (const [i, { oid, commit }] of chain.entries()) {
     let reading = readVersionMessageWith(commit.message, parsePlainYaml)
     if (reading === undefined) {
-      readFully ??= (await loadVersionMessageReader()).readVersionMessage
+      readFully ??= await loadVersionMessageReader()
       reading = readFully(commit.message)
     }
     const { message: parsed, said } = reading

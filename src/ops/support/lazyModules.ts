@@ -15,21 +15,21 @@
  * Manifest parsing, validation and edits: the YAML library and the compiled schemas. For
  * a manifest text the cache has not seen, or a manifest that does not exist yet.
  */
-export function loadManifests() {
-  return import('../../domain/manifests.js')
+export async function loadManifests() {
+  return (await import('./rareReadPaths.js')).manifests
 }
 
 /** `registry/registry.yaml`'s parser (the YAML library): only operations that read a setting load it. */
-export function loadRegistryConfigParser() {
-  return import('../../domain/registryConfig.js')
+export async function loadRegistryConfigParser() {
+  return (await import('./rareReadPaths.js')).registryConfig
 }
 
 /** Finishing an edit a killed process left (index, commits, refs, the journal): only when a journal is there. */
 export async function loadEditRecovery() {
-  return (await import('./registryEdit.js')).recoverIfInterrupted
+  return (await import('./rareReadPaths.js')).recoverIfInterrupted
 }
 
 /** The retired-name record's parser (`registry/retired.yaml`, the YAML library): only to explain a name that is not there. */
-export function loadRetiredParser() {
-  return import('../../domain/retired.js')
+export async function loadRetiredParser() {
+  return (await import('./rareReadPaths.js')).retired
 }
