@@ -4,7 +4,7 @@
  * Why: the commander program and its command definitions load for every command, and
  * what they import statically is paid by all of them, `gmr --help` included. The
  * operations behind them reach the YAML library (about seventy modules unbundled,
- * 263 kB bundled), the compiled manifest schemas (132 kB) and isomorphic-git; loading
+ * 263 kB bundled), the compiled manifest schemas (105 kB) and isomorphic-git; loading
  * those up front would cost every command the parse time of all of it (on this 2-core
  * machine, parsing the lookup bundle while it still inlined them was the largest single
  * item of `gmr resolve`'s profile). So a command's action gets its operation here, and

@@ -6,7 +6,7 @@
  *
  * Why: `gmr resolve`, `gmr versions`, `gmr models`, `gmr show` answer from the
  * manifest cache and the version index, so they never parse YAML. Loading the YAML
- * library (263 kB bundled) and the compiled manifest schemas (132 kB) regardless made
+ * library (263 kB bundled) and the compiled manifest schemas (105 kB) regardless made
  * parsing that code the largest single item of `gmr resolve`'s CPU profile (see
  * docs/architecture.md, Start-up, for the measurements).
  */
