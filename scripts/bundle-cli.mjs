@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// Bundle the CLI into a few files. Node's ESM loader costs 1–3 ms per module, and gmr
-// is a few dozen modules plus the YAML library's seventy; one bundle (with a chunk per
-// lazily imported operation) starts close to bare node. The library (dist/index.js)
-// stays plain tsc output.
+// Bundle the CLI. Node's ESM loader costs 1–3 ms per module, and gmr is a hundred-odd
+// modules plus the YAML library's seventy: bundled, a command starts close to bare node.
+// The library (dist/index.js) stays plain tsc output.
+//
+// Two builds, one per half of the CLI that src/cli/main.ts chooses between:
+// - the program (main.js and program-*.js): commander and every command definition; each
+//   operation in src/cli/operations.ts becomes a chunk of its own, loaded on first use.
+// - the lookups (lookupRun.js): `gmr resolve` and `gmr versions`, as one file of their own,
+//   so that they load none of the program's chunks. What they need only on a rare path
+//   (src/ops/support/lazyModules.ts, src/git/lazyModules.ts: the YAML library, the compiled
+//   manifest schemas, edit recovery, a bare repository's view) are chunks of this build,
+//   loaded when that path is taken. test/cli/startupPath.test.ts checks which files a
+//   lookup loads.
 import { build } from 'esbuild'
 import { rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -22,9 +31,8 @@ const common = {
   banner: { js: "import { createRequire as __gmrRequire } from 'node:module'; const require = __gmrRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
+  splitting: true,
 }
-// The lookups' code (src/cli/lookupRun.ts) is built on its own below, as one file; the
-// program's bundle imports it at run time instead of sharing chunks with it.
 const LOOKUP_RUN = 'lookupRun.js'
 const lookupApart = {
   name: 'lookup-apart',
@@ -32,19 +40,7 @@ const lookupApart = {
     b.onResolve({ filter: /\/lookupRun\.js$/ }, () => ({ path: `./${LOOKUP_RUN}`, external: true }))
   },
 }
-await build({
-  ...common,
-  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  outdir,
-  splitting: true,
-  plugins: [lookupApart],
-})
-// `gmr resolve` and `gmr versions` load this one file after main.js. Their rare paths
-// (a manifest not yet cached, a damaged branch) import more, inlined here and
-// initialised only when reached (marking the YAML library external would not help:
-// esbuild hoists the import of an external package to the top of the file).
-await build({
-  ...common,
-  entryPoints: [join(root, 'src', 'cli', 'lookupRun.ts')],
-  outfile: join(outdir, LOOKUP_RUN),
-})
+await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'main.ts')], outdir, plugins: [lookupApart] })
+// The lookups' chunks are named apart from the program's: the two builds share no code
+// (an error class is recognised only by the copy of the code that threw it).
+await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'lookupRun.ts')], outdir, chunkNames: 'lookup-[name]-[hash]', entryNames: '[name]' })

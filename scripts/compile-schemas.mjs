@@ -1,13 +1,16 @@
 // Compiles schemas/*.schema.json into src/domain/generated/validators.ts with ajv's
 // standalone code generation, so the CLI validates without loading ajv's compiler
-// (~70 ms) at every start. `node scripts/compile-schemas.mjs` writes the file;
-// `--check` only reports whether the committed file is stale (exit 1 when it is).
+// (~70 ms) at every start. The compiled name, alias and tag rules (and what they use)
+// are written once, into schemaSummary.ts, which the start-up path loads alone;
+// validators.ts imports them from there. `node scripts/compile-schemas.mjs` writes the
+// files; `--check` only reports whether the committed files are stale (exit 1 when so).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import Ajv2020 from 'ajv/dist/2020.js'
 import standaloneCode from 'ajv/dist/standalone/index.js'
+import ts from 'typescript'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -68,6 +71,9 @@ function compileStandalone(schemas, names, refs) {
     // `format` stays in the schemas for editors; gmr enforces the same rule with `pattern`,
     // which needs no ajv-formats at run time.
     validateFormats: false,
+    // Every $ref stays a call of its own function, so the name rules' code is one
+    // function each that both generated modules share (see splitStatements).
+    inlineRefs: false,
     code: { source: true, esm: true, lines: true },
   })
   for (const name of names) ajv.addSchema(schemas[name])
@@ -102,19 +108,19 @@ function compileStandalone(schemas, names, refs) {
 /** Both generated modules: the full validators, and the small summary the start-up path loads. */
 export function generateValidators(schemas = loadSchemas()) {
   const ids = Object.fromEntries(SCHEMA_NAMES.map((name) => [name, schemas[name].$id]))
-  const { body, internalNames } = compileStandalone(schemas, SCHEMA_NAMES, {
+  const { body: allCode, internalNames } = compileStandalone(schemas, SCHEMA_NAMES, {
     validateRegistry: ids.registry,
     validateArtifact: ids.artifact,
     validateModel: ids.model,
     validateRetired: ids.retired,
     validateModelCard: ids.modelCard,
-  })
-  const nameRefs = {
     validateName: `${ids.defs}#/$defs/name`,
     validateAlias: `${ids.defs}#/$defs/alias`,
     validateTag: `${ids.defs}#/$defs/tag`,
-  }
-  const names = compileStandalone(schemas, ['defs'], nameRefs)
+  })
+  const nameValidators = ['validateName', 'validateAlias', 'validateTag'].map((name) => internalNames[name])
+  const { shared, shares, rest: body } = splitStatements(allCode, nameValidators)
+  const names = { body: shared, internalNames }
 
   const defaults = Object.fromEntries(
     ['registry', 'artifact', 'model'].map((name) => [name, schemaDefaults(schemas[name])]),
@@ -124,6 +130,7 @@ export function generateValidators(schemas = loadSchemas()) {
   const source = [
     ...HEADER,
     "import type { ValidateFunction } from './schemaSummary.js'",
+    `import { ${shares.join(', ')} } from './schemaSummary.js'`,
     "export type { NameRule, SchemaError, ValidateFunction } from './schemaSummary.js'",
     "export { manifestDefaults, nameRules, schemaFingerprint, schemaIds, validateAlias, validateName, validateTag } from './schemaSummary.js'",
     '',
@@ -244,10 +251,52 @@ export function generateValidators(schemas = loadSchemas()) {
     `export const validateAlias = ${names.internalNames.validateAlias} as ValidateFunction<string>`,
     `export const validateTag = ${names.internalNames.validateTag} as ValidateFunction<string>`,
     '',
+    '// The compiled name, alias and tag rules; validators.ts imports these from here.',
+    `export { ${shares.join(', ')} }`,
+    '',
     names.body,
     '',
   ].join('\n')
   return { path: OUTPUT_PATH, source, summaryPath: SUMMARY_PATH, summary }
+}
+
+/**
+ * Splits ajv's standalone code (top-level consts and functions) in two: the statements
+ * the `roots` need, directly or through others, and the rest. Returns both, and the
+ * names the rest uses from the first part (which that part exports).
+ */
+function splitStatements(code, roots) {
+  const file = ts.createSourceFile('standalone.js', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS)
+  const statements = file.statements.map((node) => {
+    const declared = ts.isFunctionDeclaration(node)
+      ? [node.name.text]
+      : ts.isVariableStatement(node)
+        ? node.declarationList.declarations.map((d) => d.name.text)
+        : []
+    const used = new Set()
+    const visit = (n) => {
+      if (ts.isIdentifier(n)) used.add(n.text)
+      ts.forEachChild(n, visit)
+    }
+    visit(node)
+    // A statement that declares nothing (`validate12.evaluated = ...`) belongs with what it assigns to.
+    const owner = declared[0] ?? node.getText(file).match(/^(\w+)/)?.[1]
+    return { text: node.getFullText(file).replace(/^\n+/, ''), declared, owner, used }
+  })
+  const byName = new Map(statements.flatMap((s) => s.declared.map((name) => [name, s])))
+  const needed = new Set()
+  const queue = [...roots]
+  while (queue.length > 0) {
+    const name = queue.shift()
+    if (needed.has(name) || !byName.has(name)) continue
+    needed.add(name)
+    queue.push(...byName.get(name).used)
+  }
+  const inShared = (s) => needed.has(s.owner)
+  const shared = statements.filter(inShared)
+  const rest = statements.filter((s) => !inShared(s))
+  const shares = [...needed].filter((name) => rest.some((s) => s.used.has(name))).sort()
+  return { shared: shared.map((s) => s.text).join('\n'), shares, rest: rest.map((s) => s.text).join('\n') }
 }
 
 function schemaDefaults(schema) {

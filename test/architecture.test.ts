@@ -64,6 +64,24 @@ describe('architecture', () => {
     expect(violations).toEqual([])
   })
 
+  it('code loads lazily at one boundary per layer: import() only in the loader modules', () => {
+    // Why each exists (start-up cost, measured) is written at the top of each file and in
+    // docs/architecture.md (Start-up); everything else imports statically.
+    const LOADERS = [
+      join('cli', 'main.ts'), // which half of the CLI: the lookups' bundle file or the commander program
+      join('cli', 'operations.ts'), // each command's operation, on first use
+      join('ops', 'support', 'lazyModules.ts'), // YAML parsers, compiled schemas, edit recovery: rare branches of reads
+      join('git', 'lazyModules.ts'), // isomorphic-git, the bare-repository view, the full message reader
+      join('git', 'gitBinary.ts'), // child_process, on the first git run: the one module that starts git
+    ]
+    const elsewhere = files
+      .filter((f) => !LOADERS.includes(relative(SRC, f)))
+      .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, i) => ({ line, at: `${relative(SRC, f)}:${i + 1}` })))
+      .filter(({ line }) => /\bimport\(/.test(line))
+      .map(({ line, at }) => `${at}: ${line.trim()}`)
+    expect(elsewhere).toEqual([])
+  })
+
   it('the library exports every error class, so callers can test for each', () => {
     const index = readFileSync(join(SRC, 'index.ts'), 'utf8')
     const exported = new Set([...index.matchAll(/\b([A-Z]\w*Error)\b/g)].map((m) => m[1]!))

@@ -3,6 +3,9 @@ import type { UpsertPullRequestCommentResult } from '../ops/pullRequestComment.j
 import { repoOptions } from './context.js'
 import type { CliIo } from './io.js'
 import { humanSize } from './render.js'
+import { checkSummary, renderCheck } from './renderCheck.js'
+import { renderDiffMarkdown } from './renderDiffMarkdown.js'
+import { operations } from './operations.js'
 
 /** Marks gmr's pull-request comment among the others, so later runs edit it instead of adding one. */
 export const COMMENT_MARKER = '<!-- gmr registry diff: this comment is edited on every push -->'
@@ -65,13 +68,13 @@ async function readActionEnvironment(io: CliIo): Promise<ActionEnvironment> {
 export async function runGithubAction(io: CliIo): Promise<void> {
   const action = await readActionEnvironment(io)
   const options = { ...repoOptions(io), env: withTokenCredential(io.env, action.token) }
-  const { fetchRegistry } = await import('../ops/fetch.js')
+  const { fetchRegistry } = await operations.fetch()
   const fetched = await fetchRegistry(options)
   io.stderr(`gmr: fetched the registry from ${fetched.remote}\n`)
 
   if (action.command === 'sync') {
-    const { sync } = await import('../ops/sync.js')
-    const { push } = await import('../ops/push.js')
+    const { sync } = await operations.sync()
+    const { push } = await operations.push()
     const synced = await sync(options)
     const pushed = await push(options)
     const moved = synced.changes.length
@@ -91,13 +94,12 @@ export async function runGithubAction(io: CliIo): Promise<void> {
   let checkFailure: Error | undefined
   let checkLine = ''
   if (action.command === 'check') {
-    const { fetchProposalLfs } = await import('../ops/fetchProposalLfs.js')
+    const { fetchProposalLfs } = await operations.fetchProposalLfs()
     const lfs = await fetchProposalLfs({ ...options, base })
     io.stderr(
       `gmr: fetched ${lfs.objects} Git LFS object${lfs.objects === 1 ? '' : 's'} (${humanSize(lfs.bytes)}) for ${lfs.versions.length} version${lfs.versions.length === 1 ? '' : 's'} this change links or aliases\n`,
     )
-    const { check } = await import('../ops/check.js')
-    const { checkSummary, renderCheck } = await import('./renderCheck.js')
+    const { check } = await operations.check()
     const result = await check({ ...options, base })
     io.stdout(renderCheck(result, 'github'))
     checkLine = checkSummary(result)
@@ -109,8 +111,7 @@ export async function runGithubAction(io: CliIo): Promise<void> {
     }
   }
 
-  const { diff } = await import('../ops/diff.js')
-  const { renderDiffMarkdown } = await import('./renderDiffMarkdown.js')
+  const { diff } = await operations.diff()
   const changes = await diff({ ...options, base })
   const markdown = renderDiffMarkdown(changes)
   await appendSummary(io, action, `${markdown}\n${checkLine === '' ? '' : `\n\`${checkLine}\`\n`}`)
@@ -136,7 +137,7 @@ async function commentOnPullRequest(
     return null
   }
   const api = { apiUrl: action.apiUrl, repository: action.repository, token: action.token }
-  const { upsertPullRequestComment } = await import('../ops/pullRequestComment.js')
+  const { upsertPullRequestComment } = await operations.pullRequestComment()
   // A pull request that changes nothing in the registry gets no comment; one it had is kept current.
   const result = await upsertPullRequestComment({ api, pullRequest: number, marker: COMMENT_MARKER, body: markdown, create: changed })
   if (result === null) return null

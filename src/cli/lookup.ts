@@ -1,5 +1,3 @@
-import type { CliIo } from './io.js'
-
 /** A lookup the start-up fast path runs: `gmr resolve <ref> [--json]` or `gmr versions <artifact> [--json]`. */
 export interface LookupCommand {
   command: 'resolve' | 'versions'
@@ -15,20 +13,9 @@ export interface LookupCommand {
  * -C, --help, a missing argument — returns null and goes through the full program,
  * which also owns every usage message.
  */
-function lookupCommand(argv: readonly string[]): LookupCommand | null {
+export function lookupCommand(argv: readonly string[]): LookupCommand | null {
   const [command, name, ...rest] = argv
   if (command !== 'resolve' && command !== 'versions') return null
   if (name === undefined || name.startsWith('-') || rest.some((arg) => arg !== '--json') || rest.length > 1) return null
   return { command, name, json: rest.length === 1 }
-}
-
-/**
- * Run a lookup, or null for anything else. The lookup's code is one file of its own in
- * the CLI bundle (scripts/bundle-cli.mjs): loading the dozens of shared chunks the
- * program is split into costs more than the lookup itself.
- */
-export function runLookup(argv: readonly string[], io: CliIo): Promise<number> | null {
-  const lookup = lookupCommand(argv)
-  if (lookup === null) return null
-  return import('./lookupRun.js').then(({ runLookupCommand }) => runLookupCommand(lookup, io))
 }

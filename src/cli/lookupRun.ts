@@ -1,20 +1,25 @@
-import { resolveAction } from './commands/resolve.js'
-import { versionsAction } from './commands/versions.js'
+import { listVersions } from '../ops/listVersions.js'
+import { resolve } from '../ops/resolve.js'
+import { repoOptions } from './context.js'
 import type { CliIo } from './io.js'
 import type { LookupCommand } from './lookup.js'
+import { printResolved, printVersions } from './lookupOutput.js'
 import { EXIT_OK, holdStderr, reportFailure } from './outcome.js'
 
 /**
- * A lookup's action and its failure report, bundled together as one file: an error
- * class is recognised only by the copy of the code that threw it.
+ * A lookup's operation, its output and its failure report, bundled as one file of their
+ * own (scripts/bundle-cli.mjs): the two operations are imported here, not through the
+ * CLI's table of lazily loaded operations, so that the lookup does not load its code as
+ * a dozen chunks shared with every other command. An error class is recognised only by
+ * the copy of the code that threw it, so the failure report is bundled here too.
  */
 export async function runLookupCommand(lookup: LookupCommand, io: CliIo): Promise<number> {
   const opts = lookup.json ? { json: true } : {}
   const failures = { ...io }
   const held = lookup.json ? holdStderr(io) : null
   try {
-    if (lookup.command === 'resolve') await resolveAction(io, lookup.name, opts)
-    else await versionsAction(io, lookup.name, opts)
+    if (lookup.command === 'resolve') printResolved(io, await resolve({ ...repoOptions(io), ref: lookup.name }), opts)
+    else printVersions(io, lookup.name, await listVersions({ ...repoOptions(io), artifact: lookup.name }), opts)
     held?.release()
     return EXIT_OK
   } catch (err) {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import type { CliIo } from './io.js'
-import { runLookup } from './lookup.js'
+import { lookupCommand } from './lookup.js'
 
 // The process entry point: the only place that knows about the real process.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -16,5 +16,11 @@ const io: CliIo = {
   onDisk: true,
   stderrIsTTY: process.stderr.isTTY === true,
 }
-// Lookups skip loading the commander program; everything else runs through it.
-process.exitCode = await (runLookup(argv, io) ?? (await import('./program.js')).run(argv, io))
+// The CLI's first lazy-load boundary: which half of it this command line needs. Lookups
+// (`gmr resolve`, `gmr versions`, the commands scripts call in loops) run from one bundle
+// file of their own without building the commander program; everything else loads the
+// program, which loads each operation on first use (src/cli/operations.ts).
+const lookup = lookupCommand(argv)
+process.exitCode = await (lookup !== null
+  ? (await import('./lookupRun.js')).runLookupCommand(lookup, io)
+  : (await import('./program.js')).run(argv, io))

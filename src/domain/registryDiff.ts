@@ -201,7 +201,8 @@ function manifestNamed(snapshot: RegistrySnapshot, kind: EntityKind, name: strin
   return snapshot.manifests.some((m) => m.kind === kind && m.name === name)
 }
 
-function emptyDiff(kind: EntityKind, name: string, path: string | null): NameDiff {
+/** A name's diff with nothing changed yet: what each comparison fills in. */
+export function emptyDiff(kind: EntityKind, name: string, path: string | null): NameDiff {
   return {
     kind,
     name,

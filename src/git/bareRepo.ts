@@ -4,6 +4,7 @@ import { listRefs, readRef, readSymbolicRef } from './refs.js'
 import type { GitDir, Repo } from './repo.js'
 import { TreeOverlayFs } from './treeFs.js'
 import { commitTree, readTextAt } from './treePath.js'
+import { parseRegistryConfig } from '../domain/registryConfig.js'
 
 /**
  * A bare repository (a server, a mirror) opened for reading: its `registry/` is the
@@ -30,7 +31,6 @@ async function registryTree(repo: GitDir): Promise<string | null> {
     const tree = await commitTree(repo, commit)
     const text = await readTextAt(repo, tree, REGISTRY_FILE)
     if (text === null) continue
-    const { parseRegistryConfig } = await import('../domain/registryConfig.js')
     const branch = (() => {
       try {
         return parseRegistryConfig(text).registryBranch

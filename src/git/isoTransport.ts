@@ -1,10 +1,12 @@
 import type { FileSystem } from './fs.js'
 import type { GitDir } from './repo.js'
+import type * as IsomorphicGit from 'isomorphic-git'
+import { loadIsomorphicGit } from './lazyModules.js'
 
 /** An isomorphic-git HttpClient (request in, streamed response out). */
-export type IsoHttpClient = Parameters<typeof import('isomorphic-git').fetch>[0]['http']
+export type IsoHttpClient = Parameters<typeof IsomorphicGit.fetch>[0]['http']
 
-type IsoFs = Parameters<typeof import('isomorphic-git').init>[0]['fs']
+type IsoFs = Parameters<typeof IsomorphicGit.init>[0]['fs']
 
 /**
  * isomorphic-git's HTTP transport, for machines with no git binary. Its traps, as
@@ -13,12 +15,12 @@ type IsoFs = Parameters<typeof import('isomorphic-git').init>[0]['fs']
  * passes one with a keep-alive agent).
  */
 export async function initBareRepo(fs: FileSystem, gitdir: string): Promise<void> {
-  const git = await import('isomorphic-git')
+  const git = await loadIsomorphicGit()
   await git.init({ fs: fs.client as IsoFs, gitdir, bare: true, defaultBranch: 'main' })
 }
 
 export async function isoListRefs(http: IsoHttpClient, url: string, headers: Record<string, string>): Promise<Array<{ ref: string; oid: string }>> {
-  const git = await import('isomorphic-git')
+  const git = await loadIsomorphicGit()
   return git.listServerRefs({ http, url, headers, protocolVersion: 1 })
 }
 
@@ -34,7 +36,7 @@ export async function isoFetchRef(
   depth: number | undefined,
   headers: Record<string, string>,
 ): Promise<string | null> {
-  const git = await import('isomorphic-git')
+  const git = await loadIsomorphicGit()
   const fs = repo.fs.client as IsoFs
   // isomorphic-git maps what it fetched through the remote's fetch refspec, even for a URL.
   if ((await git.getConfig({ fs, gitdir: repo.gitdir, path: 'remote.origin.fetch' })) === undefined) {

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../domain/errors.js'
 import type { GitDir } from './repo.js'
+import { loadIsomorphicGit } from './lazyModules.js'
 
 /**
  * The best common ancestor of two commits, as `git merge-base a b` finds it; null when
@@ -8,7 +9,7 @@ import type { GitDir } from './repo.js'
  */
 export async function mergeBase(repo: GitDir, a: string, b: string, cache: object = {}): Promise<string | null> {
   if (a === b) return a
-  const git = await import('isomorphic-git')
+  const git = await loadIsomorphicGit()
   try {
     const bases = await git.findMergeBase({ fs: repo.fs.client as never, gitdir: repo.gitdir, oids: [a, b], cache })
     return (bases[0] as string | undefined) ?? null

@@ -3,6 +3,7 @@ import type { Env } from './config.js'
 import { FileSystem, type FsClient } from './fs.js'
 import type { GitBinary } from './gitBinary.js'
 import { assertSafeDirectory } from './safeDirectory.js'
+import { loadBareRepoReader } from './lazyModules.js'
 
 /**
  * Where a repository's git data lives. Everything in src/git/ takes one of these:
@@ -55,7 +56,7 @@ export async function openRepo(options: OpenRepoOptions): Promise<Repo> {
   const { dir, gitdir, gitfile } = found
   await assertSafeDirectory(fs, { ...(dir !== null && { worktree: dir }), gitdir, ...(gitfile && { gitfile }) }, options.env ?? {})
   if (dir !== null) return { fs, dir, gitdir, ...binary }
-  const { openBareRepo } = await import('./bareRepo.js')
+  const openBareRepo = await loadBareRepoReader()
   return { ...(await openBareRepo(fs, gitdir)), ...binary }
 }
 

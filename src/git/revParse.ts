@@ -4,6 +4,7 @@ import { decodeCommit } from './commit.js'
 import { readObject, type ReadObjectResult } from './objects.js'
 import { isValidRefName, readRef } from './refs.js'
 import type { GitDir } from './repo.js'
+import { loadIsomorphicGit } from './lazyModules.js'
 
 /** A revision pinned to a commit, and the full ref it was named by (null for an object id). */
 export interface ResolvedRevision {
@@ -87,7 +88,7 @@ async function resolveName(repo: GitDir, name: string, cache: object): Promise<{
   }
   if (isObjectId(name)) return (await objectExists(repo, name, cache)) ? { oid: name, ref: null } : null
   if (/^[0-9a-f]{4,39}$/.test(name)) {
-    const git = await import('isomorphic-git')
+    const git = await loadIsomorphicGit()
     try {
       const oid = await git.expandOid({ fs: repo.fs.client as never, gitdir: repo.gitdir, oid: name, cache })
       return { oid, ref: null }

@@ -12,6 +12,7 @@ import { readObject } from './objects.js'
 import { readRef } from './refs.js'
 import { crashPoint } from './crashPoint.js'
 import type { GitDir } from './repo.js'
+import { loadVersionMessageReader } from './lazyModules.js'
 
 /** One version of an artifact, as the index keeps it. */
 export interface VersionRecord {
@@ -250,7 +251,7 @@ async function recordsOf(
   for (let i = 0; i < chain.length; i++) {
     let record = read[i] ?? recordOf(artifact, chain[i]!, readPlainly)
     if (record === undefined) {
-      readFully ??= (await import('../domain/versionMessage.js')).readVersionMessage
+      readFully ??= await loadVersionMessageReader()
       record = recordOf(artifact, chain[i]!, readFully)!
     }
     record.version = start + i

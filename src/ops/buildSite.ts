@@ -15,6 +15,9 @@ import { describeModels, type ModelDescription } from './support/describeModel.j
 import { summariseArtifactVersions } from './support/artifactSummary.js'
 import { ManifestStore } from './support/manifestStore.js'
 import { versionFiles, type ObjectSource } from './support/versionFiles.js'
+import { renderSite, sitePaths } from '../domain/site/pages.js'
+import { chooseMetric, flattenMetadata } from '../domain/site/metrics.js'
+import { renderModelCard } from '../domain/site/modelCard.js'
 
 export type { SitePage }
 
@@ -48,7 +51,6 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const ctx = await openRegistryContext(options)
   const data = await gatherSite(ctx, options)
   // Loaded only here: markdown-it is for the site, not for every gmr command.
-  const { renderSite } = await import('../domain/site/pages.js')
   return { pages: renderSite(data), models: data.models.length, artifacts: data.artifacts.length, source: data.source }
 }
 
@@ -83,7 +85,6 @@ export async function writeSite(options: WriteSiteOptions): Promise<WriteSiteRes
 
 /** Whether `out` holds an earlier site to replace; refuses a folder with anything else in it. */
 async function checkSiteTarget(fs: FileSystem, out: string): Promise<boolean> {
-  const { sitePaths } = await import('../domain/site/pages.js')
   const st = await fs.lstat(out)
   if (st === null) return false
   if (!st.isDirectory()) throw new TargetNotEmptyError(`${out} exists and is not a folder; choose another --out`, { dir: out })
@@ -176,7 +177,6 @@ async function siteModel(
   versionsOf: VersionsOf,
   metric: string | undefined,
 ): Promise<SiteModel> {
-  const { flattenMetadata, chooseMetric } = await import('../domain/site/metrics.js')
   const links: SiteLink[] = []
   for (const link of model.links) {
     const record = (await versionsOf(link.artifact)).byCommit.get(link.commit)
@@ -191,7 +191,7 @@ async function siteModel(
     })
   }
   const cardText = await repo.fs.readText(`${repo.dir}/${manifestDir('model')}/${model.name}.md`)
-  const card = cardText === null ? null : (await import('../domain/site/modelCard.js')).renderModelCard(cardText)
+  const card = cardText === null ? null : renderModelCard(cardText)
   return {
     name: model.name,
     description: model.description,
@@ -229,7 +229,6 @@ async function siteArtifact(
 ): Promise<SiteArtifact> {
   const versions = (await readers.versionsOf(name)).list
   const summary = await summariseArtifactVersions(readers.store, name, versions)
-  const { flattenMetadata } = await import('../domain/site/metrics.js')
   const siteVersions = []
   for (const v of versions) {
     const files = (await versionFiles(repo, v.tree, readers.objects)).map((f) => ({ path: f.path, kind: f.kind, size: f.size, lfs: f.lfs }))

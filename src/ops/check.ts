@@ -12,6 +12,7 @@ import { checkLedger } from '../domain/ledgerCheck.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { ledgerState } from './support/ledgerCheck.js'
 import { SnapshotLoader, WORK_TREE, type LfsPresence, type SnapshotSource } from './support/registryStateLoader.js'
+import { retentionFindings } from './prune.js'
 
 export interface CheckOptions extends RepoOptions {
   /** Check the registry as committed at this revision instead of the work tree. */
@@ -63,7 +64,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const unlocated = checkRegistry({ head, ...(base && { base }), ...(aliasRefs && { aliasRefs }), ...(indexState && { indexState }) })
   const signed = [...versionUses(head).keys()].map((commit) => ({ commit, what: 'version commit' }))
   unlocated.push(...checkLedger(await ledgerState(ctx, { requireSignatures: head.config.data?.requireSignatures === true, versions: signed })))
-  if (options.lfs !== false) unlocated.push(...(await (await import('./prune.js')).retentionFindings(ctx)))
+  if (options.lfs !== false) unlocated.push(...(await retentionFindings(ctx)))
   const texts = new Map<string, string>()
   const byPath = manifestsByPath(head)
   for (const path of filesToLocate(unlocated)) {

@@ -6,6 +6,7 @@ import { assertNameFree } from './support/catalog.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { assertNameNotRetired } from './support/retiredGuard.js'
+import { newArtifactManifest } from '../domain/manifests.js'
 
 export interface CreateArtifactOptions extends RepoOptions, MutationOptions {
   name: string
@@ -24,7 +25,6 @@ export interface CreateArtifactResult extends MutationResult {
 export async function createArtifact(options: CreateArtifactOptions): Promise<CreateArtifactResult> {
   assertName(options.name, 'artifact name')
   const ctx = await openRegistryContext(options)
-  const { newArtifactManifest } = await import('../domain/manifests.js')
   const manifest = newArtifactManifest(options.name, options.type, options.description)
   const path = manifestPath('artifact', options.name)
   const result = await mutateRegistry(ctx, options, async (store) => {

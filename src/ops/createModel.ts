@@ -6,6 +6,8 @@ import { assertNameFree } from './support/catalog.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { assertNameNotRetired } from './support/retiredGuard.js'
+import { newModelManifest } from '../domain/manifests.js'
+import { cardEdit, readCardFile } from './support/modelCardFile.js'
 
 export interface CreateModelOptions extends RepoOptions, MutationOptions {
   name: string
@@ -29,10 +31,9 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
   assertName(options.name, 'model name')
   for (const tag of options.tags ?? []) assertTag(tag)
   const ctx = await openRegistryContext(options)
-  const { newModelManifest } = await import('../domain/manifests.js')
   const manifest = newModelManifest(options.name, options.description, options.tags)
   const path = manifestPath('model', options.name)
-  const card = options.card === undefined ? undefined : await (await import('./support/modelCardFile.js')).readCardFile(ctx, options.card, options.cwd ?? options.dir)
+  const card = options.card === undefined ? undefined : await readCardFile(ctx, options.card, options.cwd ?? options.dir)
   const result = await mutateRegistry(ctx, options, async (store) => {
     await assertNameFree(ctx.repo, options.name, 'model')
     if (await store.read('model', options.name)) {
@@ -41,7 +42,7 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
     await assertNameNotRetired(ctx.repo, options.name, 'model', options.reuseRetiredName)
     return {
       edits: [{ kind: 'model', name: options.name, before: null, after: manifest }],
-      ...(card !== undefined && { files: [await (await import('./support/modelCardFile.js')).cardEdit(ctx, options.name, card)] }),
+      ...(card !== undefined && { files: [await cardEdit(ctx, options.name, card)] }),
       message: `gmr: create model ${options.name}${card !== undefined ? ' with its model card' : ''}`,
     }
   })

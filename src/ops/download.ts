@@ -22,6 +22,10 @@ import { describeDeployedFiles, type DeployedFile } from './support/deployedFile
 import { prunedHint, rethrowUnlessPruned } from './support/prunedVersions.js'
 import { resolveReference, type ResolvedVersion } from './resolve.js'
 import type { VersionFile } from './show.js'
+import { configuredRemote } from './support/remotes.js'
+import { fetchLfsObjects } from './support/lfsRemote.js'
+import { assertVerified } from './verify.js'
+import { assertVersionTrusted } from './support/commitTrust.js'
 
 export interface DownloadOptions extends RepoOptions {
   ref: string
@@ -131,9 +135,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const ctx = await openRegistryContext(options)
   const { repo } = ctx
   const resolved = await resolveReference(repo, reference)
-  if (options.verify === true) await (await import('./verify.js')).assertVerified(options)
+  if (options.verify === true) await assertVerified(options)
   if ((await ctx.config()).requireSignatures) {
-    await (await import('./support/commitTrust.js')).assertVersionTrusted(ctx, resolved, reference.selector.kind === 'alias' ? reference.selector.alias : undefined)
+    await assertVersionTrusted(ctx, resolved, reference.selector.kind === 'alias' ? reference.selector.alias : undefined)
   }
   const cwd = options.cwd ?? options.dir
   const pruned = await prunedHint(ctx, resolved.commit)
@@ -162,11 +166,9 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
 
 /** Inside a clone, large files the store lacks come from the registry's remote, on demand. */
 async function fetchFromRemote(ctx: RegistryContext, objects: Parameters<LfsFetcher>[0]): Promise<void> {
-  const { configuredRemote } = await import('./support/remotes.js')
   // Without a remote the objects stay missing and the caller says how to fetch them; a remote that fails says why.
   const remote = await configuredRemote(ctx.repo, ctx.env, undefined, (await ctx.config()).registryBranch)
   if (remote === null) return
-  const { fetchLfsObjects } = await import('./support/lfsRemote.js')
   await fetchLfsObjects(ctx.repo, remote.lfsUrl, remote.env, objects)
 }
 

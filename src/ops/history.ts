@@ -8,6 +8,7 @@ import type { RegistryLogEntry, Signature } from '../git/registryLog.js'
 import { kindOfName, unknownName } from './support/catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { manifestTimeline } from './support/manifestTimeline.js'
+import { formerNames } from './support/retiredLookup.js'
 
 export interface HistoryOptions extends RepoOptions {
   name: string
@@ -96,7 +97,6 @@ async function renamedTimeline(
   ctx: RegistryContext,
   name: string,
 ): Promise<{ states: NamedState[] }> {
-  const { formerNames } = await import('./support/retiredLookup.js')
   const names = [...(await formerNames(ctx.repo, name)), name]
   const timelines = await Promise.all(
     names.map(async (n) => (await manifestTimeline(ctx, n)).states.map((state): NamedState => ({ ...state, name: n }))),

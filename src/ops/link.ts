@@ -5,6 +5,7 @@ import { formatReference, parseReference } from '../domain/reference.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { resolveReference } from './resolve.js'
+import { addLink, setAlias } from '../domain/manifests.js'
 
 export interface LinkModelOptions extends RepoOptions, MutationOptions {
   /** The artifact version to link, e.g. `churn:v3` or `churn:latest`. */
@@ -27,7 +28,6 @@ export async function linkModel(options: LinkModelOptions): Promise<LinkModelRes
   for (const alias of options.aliases ?? []) assertAlias(alias)
   const reference = parseReference(options.artifactRef)
   const ctx = await openRegistryContext(options)
-  const { addLink, setAlias } = await import('../domain/manifests.js')
   let outcome: { link: ModelLinkYaml; existed: boolean } | undefined
   const aliasText = (options.aliases ?? []).length > 0 ? ` (alias ${(options.aliases ?? []).join(', ')})` : ''
   const result = await mutateRegistry(ctx, options, async (store) => {

@@ -24,6 +24,7 @@ import { assertSoundEdits, loadSoundVersions } from './support/soundState.js'
 import { assertNotBare, commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import type { SetAliasResult } from './setAlias.js'
 import { assertNameNotRetired } from './support/retiredGuard.js'
+import { setAlias } from './setAlias.js'
 
 export interface LogVersionOptions extends RepoOptions {
   artifact: string
@@ -83,7 +84,6 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
   if (aliases.length > 0) await assertMaySetAliases(options, aliases)
   const result = await logFiles(options)
   if (aliases.length === 0) return result
-  const { setAlias } = await import('./setAlias.js')
   const aliasesSet: SetAliasResult[] = []
   for (const alias of aliases) {
     aliasesSet.push(await setAlias({ ...options, name: options.artifact, alias, version: `v${result.version}`, force: options.force ?? false }))

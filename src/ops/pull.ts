@@ -17,6 +17,7 @@ import { ManifestStore } from './support/manifestStore.js'
 import { mutateRegistry } from './support/mutate.js'
 import type { ArtifactSync } from './support/replayVersions.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
+import { renderManifest } from '../domain/manifests.js'
 
 export interface PullOptions extends RepoOptions {
   remote?: string
@@ -180,7 +181,6 @@ async function mergeManifestFile(
     await runGit(['rm', '-q', '--cached', path], { cwd: repo.dir, env })
     return null
   }
-  const { renderManifest } = await import('../domain/manifests.js')
   await repo.fs.writeAtomic(full, renderManifest(kind, result.merged))
   await runGit(['add', path], { cwd: repo.dir, env })
   return { kind, name: result.merged.name, data: result.merged }

@@ -3,6 +3,7 @@ import { cardPath, parseModelCard } from '../domain/modelCard.js'
 import { assertName } from '../domain/names.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { assertModelExists, type ModelCardResult } from './support/modelCardFile.js'
+import { ManifestStore } from './support/manifestStore.js'
 
 export interface ReadModelCardOptions extends RepoOptions {
   model: string
@@ -12,7 +13,6 @@ export interface ReadModelCardOptions extends RepoOptions {
 export async function readModelCard(options: ReadModelCardOptions): Promise<ModelCardResult> {
   assertName(options.model, 'model name')
   const ctx = await openRegistryContext(options)
-  const { ManifestStore } = await import('./support/manifestStore.js')
   await assertModelExists(new ManifestStore(ctx.repo), options.model)
   const path = cardPath(options.model)
   const text = await ctx.repo.fs.readText(`${ctx.repo.dir}/${path}`)

@@ -28,6 +28,7 @@ import { describeChoices } from './support/catalog.js'
 import { remoteRetiredNameError } from './support/retiredLookup.js'
 import { fetchLfsObjects, lfsObjectsOf } from './support/lfsRemote.js'
 import { assertRemoteTrusted } from './support/remoteTrust.js'
+import { readManifestData, selectLink } from '../domain/manifests.js'
 
 export interface RemoteDownloadOptions {
   fs: FsClient | FileSystem
@@ -255,7 +256,6 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
     // that parses and lists the commit; the alias ref alone still deploys.
     const registry = await findRegistryBranch(cache, refs, get)
     const text = registry === null ? null : await readTextAt(cache, registry.tree, manifestPath('model', name))
-    const { readManifestData } = await import('../domain/manifests.js')
     const model = text === null ? null : (attempt(() => readManifestData('model', text, manifestPath('model', name))) as ModelYaml | null)
     const link = model?.versions?.find((l) => l.commit === found.commit)
     return { commit: found.commit, fetched: found.fetched || registry?.fetched === true, config: registry?.config ?? null, ...(link && { link }) }
@@ -285,7 +285,6 @@ async function fetchVersion(cache: GitDir, source: FetchSource, reference: Refer
       { name, known: [...artifacts, ...models] },
     )
   }
-  const { readManifestData, selectLink } = await import('../domain/manifests.js')
   const link = selectLink(readManifestData('model', text, manifestPath('model', name)) as never, selector)
   const { config } = registry
   if (await have(link.commit)) return { commit: link.commit, fetched: registry.fetched, config, link }

@@ -2,6 +2,7 @@ import { assertAlias, assertName } from '../domain/names.js'
 import { manifestForAliases } from './support/aliasManifest.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
+import * as manifests from '../domain/manifests.js'
 
 export interface RemoveAliasOptions extends RepoOptions, MutationOptions {
   name: string
@@ -19,7 +20,6 @@ export async function removeAlias(options: RemoveAliasOptions): Promise<RemoveAl
   assertName(options.name)
   assertAlias(options.alias)
   const ctx = await openRegistryContext(options)
-  const manifests = await import('../domain/manifests.js')
   let previous = -1
   const result = await mutateRegistry(ctx, options, async (store) => {
     const { kind, data } = await manifestForAliases(ctx.repo, store, options.name)

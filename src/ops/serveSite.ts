@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { InvalidInputError } from '../domain/errors.js'
 import { buildSite, type BuildSiteOptions, type BuildSiteResult } from './buildSite.js'
+import { CONTENT_SECURITY_POLICY } from '../domain/site/pages.js'
 
 export interface ServeSiteOptions extends BuildSiteOptions {
   /** The port on 127.0.0.1; 0 picks a free one. */
@@ -28,7 +29,6 @@ const TYPES: Record<string, string> = {
  */
 export async function serveSite(options: ServeSiteOptions): Promise<SiteServer> {
   const { pages, ...built } = await buildSite(options)
-  const { CONTENT_SECURITY_POLICY } = await import('../domain/site/pages.js')
   const files = new Map(pages.map((page) => [page.path, Buffer.from(page.content)]))
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const send = (status: number, type: string, body: Buffer | string) => {

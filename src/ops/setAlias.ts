@@ -4,6 +4,7 @@ import { manifestForAliases } from './support/aliasManifest.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { resolveReference } from './resolve.js'
+import * as manifests from '../domain/manifests.js'
 
 export interface SetAliasOptions extends RepoOptions, MutationOptions {
   /** A registered model or an artifact (one namespace). */
@@ -27,7 +28,6 @@ export async function setAlias(options: SetAliasOptions): Promise<SetAliasResult
   assertAlias(options.alias)
   const selector = parseSelector(options.version, `${options.name}:${options.version}`)
   const ctx = await openRegistryContext(options)
-  const manifests = await import('../domain/manifests.js')
   let version = -1
   let previous: number | null = null
   const result = await mutateRegistry(ctx, options, async (store) => {

@@ -16,6 +16,7 @@ import { openRegistryContext, type RepoOptions } from './support/context.js'
 import type { ManifestEdit } from './support/mutate.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { resolveReference } from './resolve.js'
+import { newArtifactManifest } from '../domain/manifests.js'
 
 export interface SetMetadataOptions extends RepoOptions, MutationOptions, AnnotationChange {
   /**
@@ -63,7 +64,7 @@ export async function setMetadata(options: SetMetadataOptions): Promise<SetMetad
       edit = { kind: 'model', name: target.name, before: model, after: withLinkAnnotation(model, target.version, after) }
     } else {
       const name = `${target.artifact}:v${target.artifactVersion}`
-      const current = artifact ?? (await import('../domain/manifests.js')).newArtifactManifest(target.artifact)
+      const current = artifact ?? newArtifactManifest(target.artifact)
       const after = changeAnnotation(ofVersion, options, logged.metadata, name)
       outcome = { reference: name, target: 'version', fields: annotate(logged, after) }
       edit = { kind: 'artifact', name: target.artifact, before: artifact, after: withVersionAnnotation(current, target.artifactVersion, after) }

@@ -3,6 +3,7 @@ import type { ModelLinkYaml } from '../domain/manifests.js'
 import { parseReference } from '../domain/reference.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
+import { removeLink } from '../domain/manifests.js'
 
 export interface UnlinkModelOptions extends RepoOptions, MutationOptions {
   /** `<model>:v<K>`. */
@@ -24,7 +25,6 @@ export async function unlinkModel(options: UnlinkModelOptions): Promise<UnlinkMo
   }
   const version = reference.selector.number
   const ctx = await openRegistryContext(options)
-  const { removeLink } = await import('../domain/manifests.js')
   let removed: ModelLinkYaml | undefined
   const result = await mutateRegistry(ctx, options, async (store) => {
     const current = await store.read('model', reference.name)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { diffJson } from '../../src/cli/jsonOutput.js'
-import type { NameDiff, RegistryDiff } from '../../src/domain/registryDiff.js'
+import { emptyDiff, type NameDiff, type RegistryDiff } from '../../src/domain/registryDiff.js'
 import { expectValid } from '../helpers/jsonSchemas.js'
 
 // The --json shapes that need data a small repository does not easily make.
@@ -8,22 +8,7 @@ import { expectValid } from '../helpers/jsonSchemas.js'
 const commit = 'a'.repeat(40)
 
 function artifactChange(overrides: Partial<NameDiff>): NameDiff {
-  return {
-    kind: 'artifact',
-    name: 'churn',
-    path: null,
-    status: 'changed',
-    links: [],
-    aliases: [],
-    tags: { added: [], removed: [] },
-    description: null,
-    type: null,
-    versionsLogged: [],
-    branch: null,
-    additions: [],
-    card: null,
-    ...overrides,
-  }
+  return { ...emptyDiff('artifact', 'churn', null), ...overrides }
 }
 
 describe('diff --json', () => {

@@ -38,22 +38,48 @@ function closure(entry: string): Set<string> {
   return seen
 }
 
-const HEAVY = ['yaml', 'isomorphic-git', 'commander', 'markdown-it', 'domain/generated/validators.ts', 'domain/checkRegistry.ts']
+const HEAVY = [
+  'yaml',
+  'isomorphic-git',
+  'commander',
+  'markdown-it',
+  'domain/generated/validators.ts',
+  'domain/checkRegistry.ts',
+  'ops/support/registryEdit.ts',
+  'cli/operations.ts',
+]
 
 describe('the start-up path of lookups', () => {
-  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'cli/lookup.ts'])(
+  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'cli/lookup.ts', 'cli/lookupRun.ts'])(
     '%s loads no YAML library, no isomorphic-git, no compiled manifest schemas, no check rules',
     (entry) => {
       const loaded = closure(entry)
       expect(HEAVY.filter((module) => loaded.has(module))).toEqual([])
       // The manifest cache's key and the name rules come from the small generated module.
-      if (entry !== 'cli/lookup.ts') expect(loaded.has('domain/generated/schemaSummary.ts')).toBe(true)
+      if (entry.startsWith('ops/')) expect(loaded.has('domain/generated/schemaSummary.ts')).toBe(true)
     },
   )
 })
 
 // The built binary runs lookups from a bundle file of their own (scripts/bundle-cli.mjs):
-// its answers and its failures must be the program's.
+// its answers and its failures must be the program's, and it loads only the lookup's
+// files: none of the program's chunks, and none of the chunks its rare paths load
+// (src/ops/support/lazyModules.ts, src/git/lazyModules.ts) unless that path is taken.
+
+/** What bundled code a file holds, by esbuild's `// <source path>` markers. */
+const HEAVY_IN_BUNDLE = /^\/\/ (?:.*node_modules\/(?:yaml|commander|isomorphic-git|markdown-it)\/|src\/domain\/generated\/validators\.ts$|src\/domain\/checkRegistry\.ts$|src\/ops\/support\/registryEdit\.ts$|src\/cli\/program\.ts$)/m
+
+/** A module-load hook (node --import) that appends each module URL node loads to a file. */
+function writeModuleRecorder(dir: string): string {
+  const hooks = join(dir, 'hooks.mjs')
+  writeFileSync(
+    hooks,
+    "import { appendFileSync } from 'node:fs'\nlet log\nexport function initialize(data) { log = data.log }\nexport async function load(url, context, next) { appendFileSync(log, url + '\\n'); return next(url, context) }\n",
+  )
+  const entry = join(dir, 'record.mjs')
+  writeFileSync(entry, `import { register } from 'node:module'\nregister(${JSON.stringify(`file://${hooks}`)}, { data: { log: process.env.GMR_TEST_MODULE_LOG } })\n`)
+  return entry
+}
 describe('lookups through the built binary', () => {
   let root: string
   let dir: string
@@ -82,6 +108,32 @@ describe('lookups through the built binary', () => {
     expect(await gmr('resolve', 'm:staging')).toMatchObject({ code: 0, stdout: `${head}\n` })
     const listed = JSON.parse((await gmr('versions', 'churn', '--json')).stdout) as { versionCount: number; tip: string }
     expect(listed).toMatchObject({ versionCount: 2, tip: head })
+  })
+
+  it('loads only the lookup bundle: no YAML library, schemas, isomorphic-git, commander or program chunk', async () => {
+    const log = join(root, 'modules.log')
+    const recorder = writeModuleRecorder(root)
+    for (const args of [['resolve', 'm:staging'], ['versions', 'churn', '--json']]) {
+      writeFileSync(log, '')
+      const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${recorder}`, GMR_TEST_MODULE_LOG: log }, args)
+      expect(result.code, result.stderr).toBe(0)
+      const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://') && url.includes('/dist/'))
+      const names = loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))
+      expect(names, args.join(' ')).toContain('lookupRun.js')
+      expect(names.filter((name) => /^(program|lookup-rareReadPaths)-/.test(name))).toEqual([])
+      expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
+    }
+  })
+
+  it('a rare path loads its chunk and answers: a manifest not in the cache is parsed', async () => {
+    rmSync(join(dir, '.git', 'gmr', 'manifests'), { recursive: true, force: true })
+    const head = execFileSync('git', ['rev-parse', 'artifacts/churn'], { cwd: dir, env }).toString().trim()
+    const log = join(root, 'modules.log')
+    writeFileSync(log, '')
+    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['resolve', 'm:staging'])
+    expect(result).toMatchObject({ code: 0, stdout: `${head}\n`, stderr: '' })
+    expect(readFileSync(log, 'utf8')).toMatch(/\/lookup-rareReadPaths-\w+\.js\n/)
+    expect(existsSync(join(dir, '.git', 'gmr', 'manifests'))).toBe(true)
   })
 
   it('reports the failure of a lookup as one line (or one JSON object), exit 1, never as unexpected', async () => {

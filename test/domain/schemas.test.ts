@@ -78,6 +78,22 @@ describe('schemas/', () => {
     expect(summary).not.toMatch(/validateModel|validateArtifact|validateRegistry/)
   })
 
+  it('the compiled name, alias and tag rules are stated once, in the summary, and the validators import them', async () => {
+    const { generateValidators } = await loadScript()
+    const { source, summary } = generateValidators()
+    for (const rule of [nameRules.name, nameRules.alias, nameRules.tag]) {
+      const compiled = `new RegExp(${JSON.stringify(rule.pattern)}`
+      expect(summary.split(compiled).length - 1, rule.title).toBe(1)
+      expect(source, rule.title).not.toContain(compiled)
+    }
+    // ajv's top-level declarations: validateN functions, schemaN and patternN constants.
+    const declared = (code: string) => new Set([...code.matchAll(/^(?:function (validate\d+)\(|const ((?:schema|pattern)\d+) = )/gm)].map((m) => m[1] ?? m[2]!))
+    const inSummary = declared(summary)
+    expect([...declared(source)].filter((name) => inSummary.has(name))).toEqual([])
+    expect(source).toMatch(/^import \{ [\w, ]+ \} from '\.\/schemaSummary\.js'$/m)
+    expect(summary).not.toMatch(/from '\.\/validators\.js'/)
+  })
+
   it('refuses schemas whose compiled code would need an ajv runtime helper', async () => {
     const { generateValidators, loadSchemas } = await loadScript()
     const schemas = loadSchemas()

@@ -5,6 +5,7 @@ import { reportMutation, type MutationFlags } from '../mutation.js'
 import { aliasesJson, aliasRemovedJson, aliasSetJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { json, shortOid, table } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerAlias(program: Command, io: CliIo): void {
   const alias = program.command('alias').description('set or remove aliases of registered models and artifacts')
@@ -23,7 +24,7 @@ export function registerAlias(program: Command, io: CliIo): void {
         '\nOn the registry branch the alias ref moves with the commit; on any other branch the edit is a\nproposal that takes effect when merged and "gmr sync" runs. Protected aliases (registry.yaml)\nmove on the registry branch only with --force.\n',
     )
     .action(async (name: string, aliasName: string, version: string, opts: MutationFlags & { force?: boolean }) => {
-      const { setAlias } = await import('../../ops/setAlias.js')
+      const { setAlias } = await operations.setAlias()
       const result = await setAlias({
         ...repoOptions(io),
         name,
@@ -47,7 +48,7 @@ export function registerAlias(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr alias rm churn-model staging'))
     .action(async (name: string, aliasName: string, opts: MutationFlags & { force?: boolean }) => {
-      const { removeAlias } = await import('../../ops/removeAlias.js')
+      const { removeAlias } = await operations.removeAlias()
       const result = await removeAlias({ ...repoOptions(io), name, alias: aliasName, force: opts.force ?? false, noCommit: !opts.commit })
       if (opts.json) return io.stdout(json(aliasRemovedJson(result)))
       io.stdout(`removed ${name}:${aliasName} (was v${result.previous})\n`)
@@ -61,7 +62,7 @@ export function registerAlias(program: Command, io: CliIo): void {
     .option('--json', 'print the aliases as JSON')
     .addHelpText('after', examples('gmr aliases churn-model', 'gmr aliases churn --json'))
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { listAliases } = await import('../../ops/listAliases.js')
+      const { listAliases } = await operations.listAliases()
       const aliases = await listAliases({ ...repoOptions(io), name })
       if (opts.json) return io.stdout(json(aliasesJson(name, aliases)))
       if (aliases.length === 0) return io.stdout(`${name} has no aliases\n`)

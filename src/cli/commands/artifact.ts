@@ -4,6 +4,7 @@ import type { CliIo } from '../io.js'
 import { artifactCreatedJson, artifactJson } from '../jsonOutput.js'
 import { examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { isoDate, json, table } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerArtifact(program: Command, io: CliIo): void {
   const artifact = program.command('artifact').description('manage model artifacts')
@@ -18,7 +19,7 @@ export function registerArtifact(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr artifact create churn --description "churn classifier"', 'gmr artifact create scratch --reuse-retired-name'))
     .action(async (name: string, opts: { type: string; description?: string; commit: boolean; json?: boolean; reuseRetiredName?: boolean }) => {
-      const { createArtifact } = await import('../../ops/createArtifact.js')
+      const { createArtifact } = await operations.createArtifact()
       const result = await createArtifact({
         ...repoOptions(io),
         name,
@@ -37,7 +38,7 @@ export function registerArtifact(program: Command, io: CliIo): void {
     .option('--json', 'print the list as JSON')
     .addHelpText('after', examples('gmr artifacts', 'gmr artifacts --json | jq -r ".artifacts[].name"'))
     .action(async (opts: { json?: boolean }) => {
-      const { listArtifacts } = await import('../../ops/listArtifacts.js')
+      const { listArtifacts } = await operations.listArtifacts()
       const artifacts = await listArtifacts(repoOptions(io))
       if (opts.json) return io.stdout(json({ artifactCount: artifacts.length, artifacts: artifacts.map(artifactJson) }))
       if (artifacts.length === 0) return io.stdout('no artifacts yet: log one with "gmr log <artifact> <path>"\n')

@@ -4,6 +4,7 @@ import type { CacheEntry, CacheListResult, CacheOptions } from '../../ops/suppor
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { humanSize, json } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerCache(program: Command, io: CliIo): void {
   const cache = program
@@ -24,7 +25,7 @@ An entry a download is using is never removed: it is skipped with a note.
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr cache ls', 'gmr cache ls --json'))
     .action(async (opts: { json?: boolean }) => {
-      const { listCache } = await import('../../ops/listCache.js')
+      const { listCache } = await operations.listCache()
       const result = await listCache(options())
       io.stdout(opts.json ? json(result) : renderList(result))
     })
@@ -36,7 +37,7 @@ An entry a download is using is never removed: it is skipped with a note.
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr cache prune --older-than 30d', 'gmr cache prune --max-size 20G', 'gmr cache prune --max-size 5G --older-than 7d --json'))
     .action(async (opts: { maxSize?: string; olderThan?: string; json?: boolean }) => {
-      const { pruneCache } = await import('../../ops/pruneCache.js')
+      const { pruneCache } = await operations.pruneCache()
       const result = await pruneCache({ ...options(), ...(opts.maxSize !== undefined && { maxSize: opts.maxSize }), ...(opts.olderThan !== undefined && { olderThan: opts.olderThan }) })
       renderPrune(io, result, opts.json ?? false)
     })
@@ -46,7 +47,7 @@ An entry a download is using is never removed: it is skipped with a note.
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr cache clear'))
     .action(async (opts: { json?: boolean }) => {
-      const { pruneCache } = await import('../../ops/pruneCache.js')
+      const { pruneCache } = await operations.pruneCache()
       renderPrune(io, await pruneCache({ ...options(), all: true }), opts.json ?? false)
     })
 }

@@ -5,6 +5,7 @@ import { cardJson } from '../jsonOutput.js'
 import { reportMutation } from '../mutation.js'
 import { examples } from '../options.js'
 import { json } from '../render.js'
+import { operations } from '../operations.js'
 
 interface CardFlags {
   set?: string
@@ -30,13 +31,13 @@ export function registerCard(program: Command, io: CliIo): void {
     )
     .action(async (model: string, opts: CardFlags) => {
       if (opts.set !== undefined) {
-        const { setModelCard } = await import('../../ops/setModelCard.js')
+        const { setModelCard } = await operations.setModelCard()
         const result = await setModelCard({ ...repoOptions(io), model, file: opts.set, noCommit: !opts.commit })
         if (opts.json) return io.stdout(json(cardJson(result)))
         io.stdout(`${result.path}${result.changed ? '' : ' (unchanged)'}\n`)
         return reportMutation(io, result)
       }
-      const { readModelCard } = await import('../../ops/readModelCard.js')
+      const { readModelCard } = await operations.readModelCard()
       const card = await readModelCard({ ...repoOptions(io), model })
       if (opts.json) return io.stdout(json(cardJson(card)))
       io.stdout(card.text.endsWith('\n') || card.text === '' ? card.text : `${card.text}\n`)

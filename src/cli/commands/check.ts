@@ -3,6 +3,8 @@ import { CheckFailedError } from '../../domain/errors.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
+import { renderCheck } from '../renderCheck.js'
+import { operations } from '../operations.js'
 
 interface CheckFlags {
   base?: string
@@ -36,8 +38,7 @@ export function registerCheck(program: Command, io: CliIo): void {
         '\nExits 1 when there is an error (warnings alone exit 0), 2 on a usage error.\n',
     )
     .action(async (opts: CheckFlags) => {
-      const { check } = await import('../../ops/check.js')
-      const { renderCheck } = await import('../renderCheck.js')
+      const { check } = await operations.check()
       const result = await check({
         ...repoOptions(io),
         ...(opts.base !== undefined && { base: opts.base }),

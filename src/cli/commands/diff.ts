@@ -4,6 +4,9 @@ import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { diffJson } from '../jsonOutput.js'
 import { json } from '../render.js'
+import { renderDiffMarkdown } from '../renderDiffMarkdown.js'
+import { renderDiffText } from '../renderDiff.js'
+import { operations } from '../operations.js'
 
 interface DiffFlags {
   format: 'text' | 'markdown' | 'json'
@@ -27,15 +30,13 @@ export function registerDiff(program: Command, io: CliIo): void {
       examples('gmr diff', 'gmr diff origin/main HEAD', 'gmr diff origin/main HEAD --format markdown >> "$GITHUB_STEP_SUMMARY"'),
     )
     .action(async (base: string | undefined, head: string | undefined, opts: DiffFlags) => {
-      const { diff } = await import('../../ops/diff.js')
+      const { diff } = await operations.diff()
       const result = await diff({ ...repoOptions(io), ...(base !== undefined && { base }), ...(head !== undefined && { head }) })
       const format = opts.json ? 'json' : opts.format
       if (format === 'json') return io.stdout(json(diffJson(result)))
       if (format === 'markdown') {
-        const { renderDiffMarkdown } = await import('../renderDiffMarkdown.js')
         return io.stdout(renderDiffMarkdown(result))
       }
-      const { renderDiffText } = await import('../renderDiff.js')
       io.stdout(renderDiffText(result))
       for (const u of result.unreadable) io.stderr(`warning: ${u.path} does not parse in the ${u.side}; its changes are not shown (run gmr check)\n`)
     })

@@ -5,6 +5,8 @@ import { collect, examples } from '../options.js'
 import { progressDisplay } from '../progress.js'
 import { downloadJson } from '../jsonOutput.js'
 import { json } from '../render.js'
+import { InvalidInputError } from '../../domain/errors.js'
+import { operations } from '../operations.js'
 
 interface DownloadFlags {
   to?: string
@@ -41,7 +43,7 @@ export function registerDownload(program: Command, io: CliIo): void {
     .action(async (ref: string, opts: DownloadFlags) => {
       if (ref.includes('#')) return downloadFromRemote(io, ref, opts)
       const verify = opts.verify === true ? { verify: true } : {}
-      const { download } = await import('../../ops/download.js')
+      const { download } = await operations.download()
       const progress = progressDisplay(io)
       const result = await download({
         ...repoOptions(io),
@@ -61,10 +63,9 @@ export function registerDownload(program: Command, io: CliIo): void {
 
 async function downloadFromRemote(io: CliIo, ref: string, opts: DownloadFlags): Promise<void> {
   if (opts.verify === true) {
-    const { InvalidInputError } = await import('../../domain/errors.js')
     throw new InvalidInputError('--verify checks a version against this clone\'s trust (signatures, objects, large files); clone the registry and run "gmr download <name>:<selector> --verify" there', { ref })
   }
-  const { downloadRemote } = await import('../../ops/remoteDownload.js')
+  const { downloadRemote } = await operations.remoteDownload()
   const result = await downloadRemote({
     fs: io.fs,
     ref,

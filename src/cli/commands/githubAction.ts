@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
+import { runGithubAction } from '../githubAction.js'
 
 export function registerGithubAction(program: Command, io: CliIo): void {
   program
@@ -13,7 +14,6 @@ export function registerGithubAction(program: Command, io: CliIo): void {
       examples('gmr github-action   # in a job step; the action (uses: <owner>/gmr@<ref>) sets INPUT_* from its inputs'),
     )
     .action(async () => {
-      const { runGithubAction } = await import('../githubAction.js')
       await runGithubAction(io)
     })
 }

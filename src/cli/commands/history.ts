@@ -6,6 +6,7 @@ import type { CliIo } from '../io.js'
 import { historyJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { isoDate, json, shortOid } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerHistory(program: Command, io: CliIo): void {
   program
@@ -15,7 +16,7 @@ export function registerHistory(program: Command, io: CliIo): void {
     .option('--json', 'print the history as JSON')
     .addHelpText('after', examples('gmr history churn-model', 'gmr resolve churn-model:production --at 2026-11-01', 'git log refs/gmr/ledger'))
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { history } = await import('../../ops/history.js')
+      const { history } = await operations.history()
       const result = await history({ ...repoOptions(io), name })
       if (opts.json) return io.stdout(json(historyJson(result)))
       if (result.entries.length === 0) {

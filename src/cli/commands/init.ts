@@ -4,6 +4,7 @@ import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
 import { initJson } from '../jsonOutput.js'
 import { json } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerInit(program: Command, io: CliIo): void {
   program
@@ -13,7 +14,7 @@ export function registerInit(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr init', 'gmr init --protected-alias production --protected-alias canary'))
     .action(async (opts: { protectedAlias: string[]; json?: boolean }) => {
-      const { init } = await import('../../ops/init.js')
+      const { init } = await operations.init()
       const result = await init({
         ...repoOptions(io),
         ...(opts.protectedAlias.length > 0 && { protectedAliases: opts.protectedAlias }),

@@ -5,6 +5,7 @@ import { reportMutation, type MutationFlags } from '../mutation.js'
 import { collect, examples } from '../options.js'
 import { linkResultJson } from '../jsonOutput.js'
 import { json } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerLink(program: Command, io: CliIo): void {
   program
@@ -22,7 +23,7 @@ export function registerLink(program: Command, io: CliIo): void {
         '\nLinking a commit that is already linked prints the existing link and changes nothing.\n',
     )
     .action(async (artifactRef: string, model: string, opts: MutationFlags & { alias: string[]; force?: boolean }) => {
-      const { linkModel } = await import('../../ops/link.js')
+      const { linkModel } = await operations.link()
       const result = await linkModel({
         ...repoOptions(io),
         artifactRef,
@@ -44,7 +45,7 @@ export function registerLink(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr unlink churn-model:v2') + '\nAn alias on the link must be moved or removed first.\n')
     .action(async (ref: string, opts: MutationFlags) => {
-      const { unlinkModel } = await import('../../ops/unlink.js')
+      const { unlinkModel } = await operations.unlink()
       const result = await unlinkModel({ ...repoOptions(io), ref, noCommit: !opts.commit })
       if (opts.json) return io.stdout(json(linkResultJson(result)))
       io.stdout(`unlinked ${result.model}:v${result.link.version} (${result.link.artifact}:v${result.link.artifactVersion})\n`)

@@ -6,6 +6,7 @@ import { progressDisplay } from '../progress.js'
 import { logJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 import type { LogVersionResult } from '../../ops/logVersion.js'
+import { operations } from '../operations.js'
 
 interface LogFlags {
   message?: string
@@ -52,8 +53,8 @@ export function registerLog(program: Command, io: CliIo): void {
         'Large files go to .git/lfs/objects as Git LFS does it; the version holds their pointers and a .gitattributes.\n',
     )
     .action(async (artifact: string, paths: string[], opts: LogFlags) => {
-      const { parseMetadataPairs } = await import('../../domain/metadata.js')
-      const { logVersion } = await import('../../ops/logVersion.js')
+      const { parseMetadataPairs } = await operations.metadataParser()
+      const { logVersion } = await operations.logVersion()
       const progress = progressDisplay(io)
       const result = await logVersion({
         ...repoOptions(io),
@@ -69,7 +70,7 @@ export function registerLog(program: Command, io: CliIo): void {
         reuseRetiredName: opts.reuseRetiredName ?? false,
       }).finally(() => progress?.end())
       if (opts.json) {
-        const { resolve } = await import('../../ops/resolve.js')
+        const { resolve } = await operations.resolve()
         const resolved = await resolve({ ...repoOptions(io), ref: `${result.artifact}:v${result.version}` })
         return io.stdout(json(logJson(result, resolved)))
       }

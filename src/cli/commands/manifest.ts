@@ -5,6 +5,7 @@ import type { CliIo } from '../io.js'
 import { manifestJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { json } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerManifest(program: Command, io: CliIo): void {
   program
@@ -22,7 +23,7 @@ export function registerManifest(program: Command, io: CliIo): void {
         '\nThe list names the files "gmr download" writes (symlinks are left out: sha256sum follows them),\nrelative to the download folder, sorted; large files are hashed from their Git LFS pointers, so\nnothing is fetched. Names holding a backslash or newline are escaped as sha256sum does.\n',
     )
     .action(async (ref: string, opts: { json?: boolean }) => {
-      const { manifestList } = await import('../../ops/manifestList.js')
+      const { manifestList } = await operations.manifestList()
       const result = await manifestList({ ...repoOptions(io), ref })
       if (opts.json) return io.stdout(json(manifestJson(result.version, result.files)))
       const hashed = result.files.flatMap((f) => (f.kind === 'symlink' || f.sha256 === null ? [] : [{ path: f.path, sha256: f.sha256 }]))

@@ -7,6 +7,7 @@ import { reportMutation, type MutationFlags } from '../mutation.js'
 import { examples } from '../options.js'
 import { json } from '../render.js'
 import { annotatedLines } from '../renderMetadata.js'
+import { operations } from '../operations.js'
 
 const AFTER_THE_FACT =
   '\nThe version commit never changes: what is set here lives in registry/artifacts/<artifact>.yaml\n' +
@@ -33,7 +34,7 @@ export function registerMeta(program: Command, io: CliIo): void {
       ) + AFTER_THE_FACT,
     )
     .action(async (ref: string, pairs: string[], opts: MutationFlags & { description?: string }) => {
-      const { parseMetadataPairs } = await import('../../domain/metadata.js')
+      const { parseMetadataPairs } = await operations.metadataParser()
       const set = parseMetadataPairs(pairs, { what: 'key=value pair', example: `gmr meta set ${ref} accuracy=0.93` })
       await runMeta(io, opts, { ref, set, ...(opts.description !== undefined && { description: opts.description }) })
     })
@@ -56,7 +57,7 @@ export function registerMeta(program: Command, io: CliIo): void {
 }
 
 async function runMeta(io: CliIo, opts: MutationFlags, change: Pick<SetMetadataOptions, 'ref' | 'set' | 'remove' | 'description'>): Promise<void> {
-  const { setMetadata } = await import('../../ops/setMetadata.js')
+  const { setMetadata } = await operations.setMetadata()
   const result: SetMetadataResult = await setMetadata({ ...repoOptions(io), ...change, noCommit: !opts.commit })
   if (opts.json) return io.stdout(json(metaJson(result)))
   io.stdout(`${result.reference}${result.changed ? '' : ' (unchanged)'}\n`)

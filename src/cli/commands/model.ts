@@ -5,6 +5,7 @@ import { reportMutation, type MutationFlags } from '../mutation.js'
 import { modelCreatedJson, modelSummaryJson } from '../jsonOutput.js'
 import { collect, examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { json, table } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerModel(program: Command, io: CliIo): void {
   const model = program.command('model').description('manage registered models')
@@ -27,7 +28,7 @@ export function registerModel(program: Command, io: CliIo): void {
       ),
     )
     .action(async (name: string, opts: MutationFlags & { description?: string; tag: string[]; card?: string; reuseRetiredName?: boolean }) => {
-      const { createModel } = await import('../../ops/createModel.js')
+      const { createModel } = await operations.createModel()
       const result = await createModel({
         ...repoOptions(io),
         name,
@@ -50,7 +51,7 @@ export function registerModel(program: Command, io: CliIo): void {
     .option('--json', 'print the list as JSON')
     .addHelpText('after', examples('gmr models', 'gmr models --tag vision --tag production-ready', 'gmr models --query churn --json'))
     .action(async (opts: { tag: string[]; query?: string; json?: boolean }) => {
-      const { listModels } = await import('../../ops/listModels.js')
+      const { listModels } = await operations.listModels()
       const models = await listModels({ ...repoOptions(io), tags: opts.tag, ...(opts.query !== undefined && { query: opts.query }) })
       if (opts.json) return io.stdout(json({ modelCount: models.length, models: models.map(modelSummaryJson) }))
       if (models.length === 0) {

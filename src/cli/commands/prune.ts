@@ -4,6 +4,7 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { humanSize, json, shortOid } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerPrune(program: Command, io: CliIo): void {
   program
@@ -25,7 +26,7 @@ pruned. A pruned version downloads again after "git lfs fetch <remote> <commit>"
 `,
     )
     .action(async (opts: { dryRun?: boolean; remote?: string; json?: boolean }) => {
-      const { prune } = await import('../../ops/prune.js')
+      const { prune } = await operations.prune()
       const result = await prune({ ...repoOptions(io), dryRun: opts.dryRun ?? false, ...(opts.remote !== undefined && { remote: opts.remote }) })
       io.stdout(opts.json ? json(result) : renderPrune(result))
     })

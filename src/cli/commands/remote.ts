@@ -5,6 +5,7 @@ import { cloneJson, fetchJson, pullJson, pushJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, json, shortOid } from '../render.js'
 import type { ArtifactSync } from '../../ops/support/replayVersions.js'
+import { operations } from '../operations.js'
 
 /** git's progress lines, passed through to a terminal only. */
 function progress(io: CliIo): ((line: string) => void) | undefined {
@@ -32,7 +33,7 @@ export function registerRemote(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr clone https://git.example.com/org/models.git', 'gmr clone git@git.example.com:org/models.git models'))
     .action(async (url: string, dir: string | undefined, opts: { json?: boolean }) => {
-      const { clone } = await import('../../ops/clone.js')
+      const { clone } = await operations.clone()
       const onProgress = progress(io)
       const result = await clone({ fs: io.fs, url, cwd: io.cwd, env: io.env, ...(dir !== undefined && { dir }), ...(onProgress && { onProgress }) })
       if (opts.json) return io.stdout(json(cloneJson(result)))
@@ -46,7 +47,7 @@ export function registerRemote(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr fetch', 'gmr fetch upstream'))
     .action(async (remote: string | undefined, opts: { json?: boolean }) => {
-      const { fetchRegistry } = await import('../../ops/fetch.js')
+      const { fetchRegistry } = await operations.fetch()
       const onProgress = progress(io)
       const result = await fetchRegistry({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
       if (opts.json) return io.stdout(json(fetchJson(result)))
@@ -65,7 +66,7 @@ export function registerRemote(program: Command, io: CliIo): void {
         '\nWhen someone pushed versions of an artifact you also logged to, your new versions are\nrenumbered after theirs and your unpushed links follow; manifests are merged by meaning.\n',
     )
     .action(async (remote: string | undefined, opts: { json?: boolean }) => {
-      const { pull } = await import('../../ops/pull.js')
+      const { pull } = await operations.pull()
       const onProgress = progress(io)
       const result = await pull({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
       if (opts.json) return io.stdout(json(pullJson(result)))
@@ -94,7 +95,7 @@ export function registerRemote(program: Command, io: CliIo): void {
         'Failed LFS requests are retried (warning lines; git config lfs.transfer.maxretries, 0 for none).\n',
     )
     .action(async (remote: string | undefined, opts: { json?: boolean }) => {
-      const { push } = await import('../../ops/push.js')
+      const { push } = await operations.push()
       const onProgress = progress(io)
       const result = await push({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
       if (opts.json) return io.stdout(json(pushJson(result)))

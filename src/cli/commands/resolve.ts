@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { versionJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
-import { json } from '../render.js'
+import { operations } from '../operations.js'
+import { printResolved } from '../lookupOutput.js'
 
 export function registerResolve(program: Command, io: CliIo): void {
   program
@@ -29,16 +29,11 @@ export interface ResolveFlags {
   json?: boolean
 }
 
-/** `gmr resolve <ref>`: also run directly by the start-up fast path (lookup.ts), without commander. */
-export async function resolveAction(io: CliIo, ref: string, opts: ResolveFlags): Promise<void> {
+async function resolveAction(io: CliIo, ref: string, opts: ResolveFlags): Promise<void> {
   const options = { ...repoOptions(io), ref }
   const result =
     opts.at === undefined
-      ? await (await import('../../ops/resolve.js')).resolve(options)
-      : await (await import('../../ops/resolveAt.js')).resolveAt({ ...options, at: opts.at })
-  if (opts.json) {
-    const source = 'source' in result ? { source: result.source } : {}
-    return io.stdout(json({ ...(opts.at !== undefined && { at: opts.at }), ...source, version: versionJson(result) }))
-  }
-  io.stdout(`${result.commit}\n`)
+      ? await (await operations.resolve()).resolve(options)
+      : await (await operations.resolveAt()).resolveAt({ ...options, at: opts.at })
+  printResolved(io, result, opts)
 }

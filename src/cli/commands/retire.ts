@@ -6,6 +6,7 @@ import type { CliIo } from '../io.js'
 import { reportMutation, type MutationFlags } from '../mutation.js'
 import { examples } from '../options.js'
 import { json } from '../render.js'
+import { operations } from '../operations.js'
 
 interface RetireFlags extends MutationFlags {
   force?: boolean
@@ -56,7 +57,7 @@ export function registerRetire(program: Command, io: CliIo): void {
   flags(group('model').command('rm').description('remove a registered model, recording who, when and why').argument('<model>', 'registered model'))
     .addHelpText('after', RETIRE_HELP + examples('gmr model rm churn-old --dry-run', 'gmr model rm churn-old --reason "replaced by churn-v2"'))
     .action(async (model: string, opts: RetireFlags) => {
-      const { removeModel } = await import('../../ops/removeModel.js')
+      const { removeModel } = await operations.removeModel()
       const result = await removeModel({ ...repoOptions(io), model, ...retireOptions(opts) })
       const refs = result.dryRun ? result.deletedRefs.map((ref): RefChangeJson => ({ action: 'delete', ref })) : refChanges(result)
       report(io, opts, result, { action: 'remove', kind: 'model', name: model, refs }, `model ${model}`)
@@ -71,7 +72,7 @@ export function registerRetire(program: Command, io: CliIo): void {
   )
     .addHelpText('after', RETIRE_HELP + examples('gmr model rename churn churn-classifier --dry-run', 'gmr model rename churn churn-classifier'))
     .action(async (from: string, to: string, opts: RetireFlags) => {
-      const { renameModel } = await import('../../ops/renameModel.js')
+      const { renameModel } = await operations.renameModel()
       const result = await renameModel({ ...repoOptions(io), from, to, ...retireOptions(opts) })
       const planned = result.movedRefs.flatMap((m): RefChangeJson[] => [{ action: 'delete', ref: m.from }, { action: 'create', ref: m.to }])
       const refs = result.dryRun ? planned : refChanges(result)
@@ -87,7 +88,7 @@ export function registerRetire(program: Command, io: CliIo): void {
         examples('gmr artifact rm scratch --dry-run', 'gmr artifact rm scratch --reason "experiment abandoned"'),
     )
     .action(async (artifact: string, opts: RetireFlags) => {
-      const { removeArtifact } = await import('../../ops/removeArtifact.js')
+      const { removeArtifact } = await operations.removeArtifact()
       const result = await removeArtifact({ ...repoOptions(io), artifact, ...retireOptions(opts) })
       const aliasRefs = result.dryRun ? result.deletedRefs.map((ref): RefChangeJson => ({ action: 'delete', ref })) : refChanges(result)
       const moved = result.branch !== null && (result.dryRun || result.commit !== null) && result.onRegistryBranch

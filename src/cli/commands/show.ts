@@ -5,6 +5,7 @@ import { artifactJson, modelJson, showVersionJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, isoDate, json, table } from '../render.js'
 import { versionFieldLines } from '../renderMetadata.js'
+import { operations } from '../operations.js'
 
 export function registerShow(program: Command, io: CliIo): void {
   program
@@ -14,7 +15,7 @@ export function registerShow(program: Command, io: CliIo): void {
     .option('--json', 'print the description as JSON')
     .addHelpText('after', examples('gmr show churn', 'gmr show churn:v2', 'gmr show churn-model', 'gmr show churn-model:production --json'))
     .action(async (ref: string, opts: { json?: boolean }) => {
-      const { show } = await import('../../ops/show.js')
+      const { show } = await operations.show()
       const result = await show({ ...repoOptions(io), ref })
       if (opts.json) {
         if (result.kind === 'version') return io.stdout(json(showVersionJson(result.version, result.files)))

@@ -4,6 +4,7 @@ import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { siteJson } from '../jsonOutput.js'
 import { humanSize, json } from '../render.js'
+import { operations } from '../operations.js'
 
 const DEFAULT_PORT = 8040
 
@@ -29,7 +30,7 @@ export function registerSite(program: Command, io: CliIo): void {
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', examples('gmr site --out public', 'gmr site --out public --metric metrics.auc', 'gmr serve --port 8040'))
     .action(async (opts: { out: string; metric?: string; json?: boolean }) => {
-      const { writeSite } = await import('../../ops/buildSite.js')
+      const { writeSite } = await operations.buildSite()
       const result = await writeSite({ ...repoOptions(io), out: opts.out, ...(opts.metric !== undefined && { metric: opts.metric }) })
       io.stderr(sourceNote(result.source))
       if (opts.json) return io.stdout(json(siteJson(result)))
@@ -44,7 +45,7 @@ export function registerSite(program: Command, io: CliIo): void {
     .option('--metric <key>', 'the metadata key the model pages chart (dotted for nested keys); default: per model')
     .addHelpText('after', examples('gmr serve', 'gmr serve --port 9000'))
     .action(async (opts: { port: number; metric?: string }) => {
-      const { serveSite } = await import('../../ops/serveSite.js')
+      const { serveSite } = await operations.serveSite()
       const server = await serveSite({ ...repoOptions(io), port: opts.port, ...(opts.metric !== undefined && { metric: opts.metric }) })
       io.stderr(sourceNote(server.source))
       io.stdout(`serving the registry at ${server.url} (${server.files} files, built now: run again to see later changes; Ctrl-C stops)\n`)

@@ -4,6 +4,7 @@ import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { syncJson } from '../jsonOutput.js'
 import { json, shortOid } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerSync(program: Command, io: CliIo): void {
   program
@@ -13,7 +14,7 @@ export function registerSync(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr sync --dry-run', 'gmr sync && git push origin "refs/aliases/*:refs/aliases/*"'))
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
-      const { sync } = await import('../../ops/sync.js')
+      const { sync } = await operations.sync()
       const result = await sync({ ...repoOptions(io), dryRun: opts.dryRun ?? false })
       if (opts.json) return io.stdout(json(syncJson(result)))
       const verb = result.dryRun ? 'would ' : ''

@@ -5,6 +5,7 @@ import { reportMutation, type MutationFlags } from '../mutation.js'
 import { examples } from '../options.js'
 import { tagsJson } from '../jsonOutput.js'
 import { json } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerTag(program: Command, io: CliIo): void {
   const tag = program.command('tag').description('add or remove tags of a registered model')
@@ -18,7 +19,7 @@ export function registerTag(program: Command, io: CliIo): void {
       .option('--json', 'print the result as JSON')
       .addHelpText('after', examples(`gmr tag ${action} churn-model tabular team:growth`))
       .action(async (model: string, tags: string[], opts: MutationFlags) => {
-        const run = action === 'add' ? (await import('../../ops/addTags.js')).addTags : (await import('../../ops/removeTags.js')).removeTags
+        const run = action === 'add' ? (await operations.addTags()).addTags : (await operations.removeTags()).removeTags
         const result = await run({ ...repoOptions(io), model, tags, noCommit: !opts.commit })
         if (opts.json) return io.stdout(json(tagsJson(result)))
         io.stdout(`${model} tags: ${result.tags.join(', ') || '(none)'}${result.changed ? '' : ' (unchanged)'}\n`)

@@ -5,6 +5,7 @@ import type { CliIo } from '../io.js'
 import { verifyJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, json, shortOid } from '../render.js'
+import { operations } from '../operations.js'
 
 export function registerVerify(program: Command, io: CliIo): void {
   program
@@ -20,7 +21,7 @@ export function registerVerify(program: Command, io: CliIo): void {
         '\nSignatures are checked with git verify-commit: configure gpg.ssh.allowedSignersFile (ssh keys) or\nyour GnuPG keyring. Exits 1 when any check fails.\n',
     )
     .action(async (ref: string, opts: { json?: boolean }) => {
-      const { verify, verificationFailure } = await import('../../ops/verify.js')
+      const { verify, verificationFailure } = await operations.verify()
       const result = await verify({ ...repoOptions(io), ref })
       io.stdout(opts.json ? json(verifyJson(result)) : renderVerify(result))
       if (result.problems.length === 0) return

@@ -42,21 +42,24 @@ export const manifestDefaults = {"registry":{"largeFileThreshold":1048576,"requi
 
 export const nameRules: { readonly name: NameRule; readonly alias: NameRule; readonly tag: NameRule; readonly branchName: NameRule } = {"name":{"title":"name","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","mayNot":["contain \"..\"","end in \".lock\"","end in \".\""]},"alias":{"title":"alias","pattern":"^[a-z][a-z0-9._-]{0,62}$","mayNot":["be \"latest\"","be v<N>","contain \"..\"","end in \".lock\"","end in \".\""]},"tag":{"title":"tag","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$","mayNot":[]},"branchName":{"title":"branch name","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","mayNot":["start with \"-\"","be \"HEAD\"","be \"@\"","contain \"@{\"","contain \"..\"","contain \"//\"","start or end with \"/\"","have a component that starts with \".\"","have a component that ends in \".lock\"","end in \".\""]}}
 
-export const validateName = validate21 as ValidateFunction<string>
-export const validateAlias = validate22 as ValidateFunction<string>
-export const validateTag = validate23 as ValidateFunction<string>
+export const validateName = validate106 as ValidateFunction<string>
+export const validateAlias = validate108 as ValidateFunction<string>
+export const validateTag = validate110 as ValidateFunction<string>
 
-const schema32 = {"title":"name","description":"An artifact or registered-model name (one namespace); it becomes part of a branch and ref name.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","allOf":[{"$ref":"#/$defs/refSafe"}]};
-const schema33 = {"description":"Rules that keep a string usable as one component of a git ref name.","type":"string","allOf":[{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"end in \".lock\"","not":{"pattern":"\\.lock$"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
-const pattern4 = new RegExp("\\.\\.", "u");
-const pattern5 = new RegExp("\\.lock$", "u");
-const pattern6 = new RegExp("\\.$", "u");
-const pattern7 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
+// The compiled name, alias and tag rules; validators.ts imports these from here.
+export { pattern10, pattern12, pattern16, pattern18, pattern24, pattern5, schema22, schema25, schema32, validate57 }
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+const pattern5 = new RegExp("\\.\\.", "u");
+const pattern10 = new RegExp("\\.$", "u");
+const schema22 = {"title":"alias","description":"A movable name for one version, unique within an artifact or registered model; it becomes part of a ref name.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,62}$","allOf":[{"description":"be \"latest\"","not":{"const":"latest"}},{"description":"be v<N>","not":{"pattern":"^v[0-9]+$"}},{"$ref":"#/$defs/refSafe"}]};
+const pattern12 = new RegExp("^v[0-9]+$", "u");
+const pattern16 = new RegExp("^[a-z][a-z0-9._-]{0,62}$", "u");
+const schema23 = {"description":"Rules that keep a string usable as one component of a git ref name.","type":"string","allOf":[{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"end in \".lock\"","not":{"pattern":"\\.lock$"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
+const pattern14 = new RegExp("\\.lock$", "u");
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate21.evaluated;
+const evaluated0 = validate57.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -64,7 +67,7 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.type,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -73,10 +76,10 @@ vErrors.push(err0);
 }
 errors++;
 }
-const _errs5 = errors;
-const _errs6 = errors;
+const _errs2 = errors;
+const _errs3 = errors;
 if(typeof data === "string"){
-if(!pattern4.test(data)){
+if(!pattern5.test(data)){
 const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
@@ -87,14 +90,50 @@ vErrors.push(err1);
 errors++;
 }
 }
-var valid3 = _errs6 === errors;
-if(valid3){
-const err2 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[0].not,parentSchema:schema33.allOf[0],data};
+var valid1 = _errs3 === errors;
+if(valid1){
+const err2 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema23.allOf[0].not,parentSchema:schema23.allOf[0],data};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs5 = errors;
+const _errs6 = errors;
+if(typeof data === "string"){
+if(!pattern14.test(data)){
+const err3 = {};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+var valid2 = _errs6 === errors;
+if(valid2){
+const err4 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema23.allOf[1].not,parentSchema:schema23.allOf[1],data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
 }
 errors++;
 }
@@ -112,25 +151,25 @@ vErrors = null;
 const _errs8 = errors;
 const _errs9 = errors;
 if(typeof data === "string"){
-if(!pattern5.test(data)){
-const err3 = {};
+if(!pattern10.test(data)){
+const err5 = {};
 if(vErrors === null){
-vErrors = [err3];
+vErrors = [err5];
 }
 else {
-vErrors.push(err3);
+vErrors.push(err5);
 }
 errors++;
 }
 }
-var valid4 = _errs9 === errors;
-if(valid4){
-const err4 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[1].not,parentSchema:schema33.allOf[1],data};
+var valid3 = _errs9 === errors;
+if(valid3){
+const err6 = {instancePath,schemaPath:"#/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema23.allOf[2].not,parentSchema:schema23.allOf[2],data};
 if(vErrors === null){
-vErrors = [err4];
+vErrors = [err6];
 }
 else {
-vErrors.push(err4);
+vErrors.push(err6);
 }
 errors++;
 }
@@ -145,77 +184,58 @@ vErrors = null;
 }
 }
 }
-const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data === "string"){
-if(!pattern6.test(data)){
-const err5 = {};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs12 === errors;
-if(valid5){
-const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[2].not,parentSchema:schema33.allOf[2],data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data === "string"){
-if(!pattern7.test(data)){
-const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema32,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-validate21.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema34 = {"title":"alias","description":"A movable name for one version, unique within an artifact or registered model; it becomes part of a ref name.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,62}$","allOf":[{"description":"be \"latest\"","not":{"const":"latest"}},{"description":"be v<N>","not":{"pattern":"^v[0-9]+$"}},{"$ref":"#/$defs/refSafe"}]};
-const pattern8 = new RegExp("^v[0-9]+$", "u");
-const pattern12 = new RegExp("^[a-z][a-z0-9._-]{0,62}$", "u");
-
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate57.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const schema25 = {"title":"name","description":"An artifact or registered-model name (one namespace); it becomes part of a branch and ref name.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","allOf":[{"$ref":"#/$defs/refSafe"}]};
+const pattern18 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
+const schema32 = {"title":"tag","description":"A keyword on a registered model.","type":"string","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$"};
+const pattern24 = new RegExp("^[a-z0-9][a-z0-9._:-]{0,63}$", "u");
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate106.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern18.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate106.errors = vErrors;
+return errors === 0;
+}
+validate106.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate108.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -236,7 +256,7 @@ errors++;
 }
 var valid1 = _errs3 === errors;
 if(valid1){
-const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema34.allOf[0].not,parentSchema:schema34.allOf[0],data};
+const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[0].not,parentSchema:schema22.allOf[0],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -259,7 +279,7 @@ vErrors = null;
 const _errs5 = errors;
 const _errs6 = errors;
 if(typeof data === "string"){
-if(!pattern8.test(data)){
+if(!pattern12.test(data)){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -272,7 +292,7 @@ errors++;
 }
 var valid2 = _errs6 === errors;
 if(valid2){
-const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema34.allOf[1].not,parentSchema:schema34.allOf[1],data};
+const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[1].not,parentSchema:schema22.allOf[1],data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -292,8 +312,13 @@ vErrors = null;
 }
 }
 }
-if(typeof data !== "string"){
-const err4 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data};
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern16.test(data)){
+const err4 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,62}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,62}$",parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -302,11 +327,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data === "string"){
-if(!pattern4.test(data)){
-const err5 = {};
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -315,135 +338,14 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-var valid5 = _errs12 === errors;
-if(valid5){
-const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[0].not,parentSchema:schema33.allOf[0],data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs14 = errors;
-const _errs15 = errors;
-if(typeof data === "string"){
-if(!pattern5.test(data)){
-const err7 = {};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-var valid6 = _errs15 === errors;
-if(valid6){
-const err8 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[1].not,parentSchema:schema33.allOf[1],data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-else {
-errors = _errs14;
-if(vErrors !== null){
-if(_errs14){
-vErrors.length = _errs14;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs17 = errors;
-const _errs18 = errors;
-if(typeof data === "string"){
-if(!pattern6.test(data)){
-const err9 = {};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var valid7 = _errs18 === errors;
-if(valid7){
-const err10 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[2].not,parentSchema:schema33.allOf[2],data};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-else {
-errors = _errs17;
-if(vErrors !== null){
-if(_errs17){
-vErrors.length = _errs17;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data === "string"){
-if(!pattern12.test(data)){
-const err11 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,62}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,62}$",parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate22.errors = vErrors;
+validate108.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema36 = {"title":"tag","description":"A keyword on a registered model.","type":"string","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$"};
-const pattern13 = new RegExp("^[a-z0-9][a-z0-9._:-]{0,63}$", "u");
-
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate108.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate110.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -451,8 +353,8 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(typeof data === "string"){
-if(!pattern13.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema36,data};
+if(!pattern24.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -463,7 +365,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -472,7 +374,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate110.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate110.evaluated = {"dynamicProps":false,"dynamicItems":false};

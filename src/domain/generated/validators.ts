@@ -2,6 +2,7 @@
 // @ts-nocheck -- ajv emits untyped JavaScript; the typed exports below are the interface.
 
 import type { ValidateFunction } from './schemaSummary.js'
+import { pattern10, pattern12, pattern16, pattern18, pattern24, pattern5, schema22, schema25, schema32, validate57 } from './schemaSummary.js'
 export type { NameRule, SchemaError, ValidateFunction } from './schemaSummary.js'
 export { manifestDefaults, nameRules, schemaFingerprint, schemaIds, validateAlias, validateName, validateTag } from './schemaSummary.js'
 
@@ -85,34 +86,417 @@ export interface RetiredYaml {
   retired: RetiredEntryYaml[]
 }
 
-export const validateRegistry = validate20 as ValidateFunction<RegistryYaml>
-export const validateArtifact = validate24 as ValidateFunction<ArtifactYaml>
-export const validateModel = validate31 as ValidateFunction<ModelYaml>
-export const validateRetired = validate40 as ValidateFunction<RetiredYaml>
-export const validateModelCard = validate46 as ValidateFunction<ModelCardYaml>
+export const validateRegistry = validate52 as ValidateFunction<RegistryYaml>
+export const validateArtifact = validate60 as ValidateFunction<ArtifactYaml>
+export const validateModel = validate73 as ValidateFunction<ModelYaml>
+export const validateRetired = validate94 as ValidateFunction<RetiredYaml>
+export const validateModelCard = validate105 as ValidateFunction<ModelCardYaml>
 
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses: 2 adds the alias ledger (refs/gmr/ledger); version-1 registries are still read, and upgraded to 2 by the next registry edit.","enum":[1,2]},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false},"requireSignatures":{"description":"Refuse unsigned or untrusted version commits and alias moves in download, check and sync.","type":"boolean","default":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
-const schema33 = {"title":"branch name","description":"A git branch name, as `git check-ref-format --branch` accepts it.","type":"string","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","allOf":[{"description":"start with \"-\"","not":{"pattern":"^-"}},{"description":"be \"HEAD\"","not":{"const":"HEAD"}},{"description":"be \"@\"","not":{"const":"@"}},{"description":"contain \"@{\"","not":{"pattern":"@\\{"}},{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"contain \"//\"","not":{"pattern":"//"}},{"description":"start or end with \"/\"","not":{"pattern":"^/|/$"}},{"description":"have a component that starts with \".\"","not":{"pattern":"(^|/)\\."}},{"description":"have a component that ends in \".lock\"","not":{"pattern":"\\.lock(/|$)"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
-const pattern4 = new RegExp("^-", "u");
-const pattern5 = new RegExp("@\\{", "u");
-const pattern6 = new RegExp("\\.\\.", "u");
-const pattern7 = new RegExp("//", "u");
-const pattern8 = new RegExp("^/|/$", "u");
-const pattern9 = new RegExp("(^|/)\\.", "u");
-const pattern10 = new RegExp("\\.lock(/|$)", "u");
-const pattern11 = new RegExp("\\.$", "u");
-const pattern12 = new RegExp("^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$", "u");
-const pattern18 = new RegExp("^[1-9][0-9]{0,5}[mhdw]$", "u");
-const schema34 = {"title":"alias","description":"A movable name for one version, unique within an artifact or registered model; it becomes part of a ref name.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,62}$","allOf":[{"description":"be \"latest\"","not":{"const":"latest"}},{"description":"be v<N>","not":{"pattern":"^v[0-9]+$"}},{"$ref":"#/$defs/refSafe"}]};
-const schema35 = {"description":"Rules that keep a string usable as one component of a git ref name.","type":"string","allOf":[{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"end in \".lock\"","not":{"pattern":"\\.lock$"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
-const pattern13 = new RegExp("^v[0-9]+$", "u");
-const pattern15 = new RegExp("\\.lock$", "u");
-const pattern17 = new RegExp("^[a-z][a-z0-9._-]{0,62}$", "u");
-
-function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses: 2 adds the alias ledger (refs/gmr/ledger); version-1 registries are still read, and upgraded to 2 by the next registry edit.","enum":[1,2]},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false},"requireSignatures":{"description":"Refuse unsigned or untrusted version commits and alias moves in download, check and sync.","type":"boolean","default":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
+const schema21 = {"title":"branch name","description":"A git branch name, as `git check-ref-format --branch` accepts it.","type":"string","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","allOf":[{"description":"start with \"-\"","not":{"pattern":"^-"}},{"description":"be \"HEAD\"","not":{"const":"HEAD"}},{"description":"be \"@\"","not":{"const":"@"}},{"description":"contain \"@{\"","not":{"pattern":"@\\{"}},{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"contain \"//\"","not":{"pattern":"//"}},{"description":"start or end with \"/\"","not":{"pattern":"^/|/$"}},{"description":"have a component that starts with \".\"","not":{"pattern":"(^|/)\\."}},{"description":"have a component that ends in \".lock\"","not":{"pattern":"\\.lock(/|$)"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
+const pattern3 = new RegExp("^-", "u");
+const pattern4 = new RegExp("@\\{", "u");
+const pattern6 = new RegExp("//", "u");
+const pattern7 = new RegExp("^/|/$", "u");
+const pattern8 = new RegExp("(^|/)\\.", "u");
+const pattern9 = new RegExp("\\.lock(/|$)", "u");
+const pattern11 = new RegExp("^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$", "u");
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate22.evaluated;
+const evaluated0 = validate54.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs2 = errors;
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern3.test(data)){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var valid1 = _errs3 === errors;
+if(valid1){
+const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[0].not,parentSchema:schema21.allOf[0],data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs5 = errors;
+const _errs6 = errors;
+if("HEAD" !== data){
+const err2 = {};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var valid2 = _errs6 === errors;
+if(valid2){
+const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[1].not,parentSchema:schema21.allOf[1],data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs8 = errors;
+const _errs9 = errors;
+if("@" !== data){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var valid3 = _errs9 === errors;
+if(valid3){
+const err5 = {instancePath,schemaPath:"#/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[2].not,parentSchema:schema21.allOf[2],data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs11 = errors;
+const _errs12 = errors;
+if(typeof data === "string"){
+if(!pattern4.test(data)){
+const err6 = {};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+var valid4 = _errs12 === errors;
+if(valid4){
+const err7 = {instancePath,schemaPath:"#/allOf/3/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[3].not,parentSchema:schema21.allOf[3],data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+else {
+errors = _errs11;
+if(vErrors !== null){
+if(_errs11){
+vErrors.length = _errs11;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs14 = errors;
+const _errs15 = errors;
+if(typeof data === "string"){
+if(!pattern5.test(data)){
+const err8 = {};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+var valid5 = _errs15 === errors;
+if(valid5){
+const err9 = {instancePath,schemaPath:"#/allOf/4/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[4].not,parentSchema:schema21.allOf[4],data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+else {
+errors = _errs14;
+if(vErrors !== null){
+if(_errs14){
+vErrors.length = _errs14;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs17 = errors;
+const _errs18 = errors;
+if(typeof data === "string"){
+if(!pattern6.test(data)){
+const err10 = {};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+var valid6 = _errs18 === errors;
+if(valid6){
+const err11 = {instancePath,schemaPath:"#/allOf/5/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[5].not,parentSchema:schema21.allOf[5],data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs20 = errors;
+const _errs21 = errors;
+if(typeof data === "string"){
+if(!pattern7.test(data)){
+const err12 = {};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+var valid7 = _errs21 === errors;
+if(valid7){
+const err13 = {instancePath,schemaPath:"#/allOf/6/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[6].not,parentSchema:schema21.allOf[6],data};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+else {
+errors = _errs20;
+if(vErrors !== null){
+if(_errs20){
+vErrors.length = _errs20;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs23 = errors;
+const _errs24 = errors;
+if(typeof data === "string"){
+if(!pattern8.test(data)){
+const err14 = {};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+var valid8 = _errs24 === errors;
+if(valid8){
+const err15 = {instancePath,schemaPath:"#/allOf/7/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[7].not,parentSchema:schema21.allOf[7],data};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+else {
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs26 = errors;
+const _errs27 = errors;
+if(typeof data === "string"){
+if(!pattern9.test(data)){
+const err16 = {};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+var valid9 = _errs27 === errors;
+if(valid9){
+const err17 = {instancePath,schemaPath:"#/allOf/8/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[8].not,parentSchema:schema21.allOf[8],data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+else {
+errors = _errs26;
+if(vErrors !== null){
+if(_errs26){
+vErrors.length = _errs26;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs29 = errors;
+const _errs30 = errors;
+if(typeof data === "string"){
+if(!pattern10.test(data)){
+const err18 = {};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+var valid10 = _errs30 === errors;
+if(valid10){
+const err19 = {instancePath,schemaPath:"#/allOf/9/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[9].not,parentSchema:schema21.allOf[9],data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data === "string"){
+if(!pattern11.test(data)){
+const err20 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$",parentSchema:schema21,data};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.type,parentSchema:schema21,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+validate54.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate56.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -133,7 +517,7 @@ errors++;
 }
 var valid1 = _errs3 === errors;
 if(valid1){
-const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema34.allOf[0].not,parentSchema:schema34.allOf[0],data};
+const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[0].not,parentSchema:schema22.allOf[0],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -156,7 +540,7 @@ vErrors = null;
 const _errs5 = errors;
 const _errs6 = errors;
 if(typeof data === "string"){
-if(!pattern13.test(data)){
+if(!pattern12.test(data)){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -169,7 +553,7 @@ errors++;
 }
 var valid2 = _errs6 === errors;
 if(valid2){
-const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema34.allOf[1].not,parentSchema:schema34.allOf[1],data};
+const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[1].not,parentSchema:schema22.allOf[1],data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -189,8 +573,13 @@ vErrors = null;
 }
 }
 }
-if(typeof data !== "string"){
-const err4 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern16.test(data)){
+const err4 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,62}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,62}$",parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -199,11 +588,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data === "string"){
-if(!pattern6.test(data)){
-const err5 = {};
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -212,134 +599,16 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-var valid5 = _errs12 === errors;
-if(valid5){
-const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[0].not,parentSchema:schema35.allOf[0],data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs14 = errors;
-const _errs15 = errors;
-if(typeof data === "string"){
-if(!pattern15.test(data)){
-const err7 = {};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-var valid6 = _errs15 === errors;
-if(valid6){
-const err8 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[1].not,parentSchema:schema35.allOf[1],data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-else {
-errors = _errs14;
-if(vErrors !== null){
-if(_errs14){
-vErrors.length = _errs14;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs17 = errors;
-const _errs18 = errors;
-if(typeof data === "string"){
-if(!pattern11.test(data)){
-const err9 = {};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var valid7 = _errs18 === errors;
-if(valid7){
-const err10 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[2].not,parentSchema:schema35.allOf[2],data};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-else {
-errors = _errs17;
-if(vErrors !== null){
-if(_errs17){
-vErrors.length = _errs17;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data === "string"){
-if(!pattern17.test(data)){
-const err11 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,62}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,62}$",parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate22.errors = vErrors;
+validate56.errors = vErrors;
 return errors === 0;
 }
-validate22.evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate56.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const pattern17 = new RegExp("^[1-9][0-9]{0,5}[mhdw]$", "u");
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/registry.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate52.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -348,7 +617,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.formatVersion === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "formatVersion"},message:"must have required property '"+"formatVersion"+"'",schema:schema31.required,parentSchema:schema31,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "formatVersion"},message:"must have required property '"+"formatVersion"+"'",schema:schema19.required,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -358,7 +627,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.registryBranch === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registryBranch"},message:"must have required property '"+"registryBranch"+"'",schema:schema31.required,parentSchema:schema31,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registryBranch"},message:"must have required property '"+"registryBranch"+"'",schema:schema19.required,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -369,7 +638,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "formatVersion") || (key0 === "registryBranch")) || (key0 === "largeFileThreshold")) || (key0 === "protectedAliases")) || (key0 === "retention")) || (key0 === "requireSignatures"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -382,7 +651,7 @@ errors++;
 if(data.formatVersion !== undefined){
 let data0 = data.formatVersion;
 if(!((data0 === 1) || (data0 === 2))){
-const err3 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/enum",keyword:"enum",params:{allowedValues: schema31.properties.formatVersion.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.formatVersion.enum,parentSchema:schema31.properties.formatVersion,data:data0};
+const err3 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/enum",keyword:"enum",params:{allowedValues: schema19.properties.formatVersion.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.formatVersion.enum,parentSchema:schema19.properties.formatVersion,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -393,12 +662,15 @@ errors++;
 }
 }
 if(data.registryBranch !== undefined){
-let data1 = data.registryBranch;
-const _errs7 = errors;
-const _errs8 = errors;
-if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
-const err4 = {};
+if(!(validate54(data.registryBranch, {instancePath:instancePath+"/registryBranch",parentData:data,parentDataProperty:"registryBranch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+if(data.largeFileThreshold !== undefined){
+let data2 = data.largeFileThreshold;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err4 = {instancePath:instancePath+"/largeFileThreshold",schemaPath:"#/properties/largeFileThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.largeFileThreshold.type,parentSchema:schema19.properties.largeFileThreshold,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -407,392 +679,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-var valid3 = _errs8 === errors;
-if(valid3){
-const err5 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[0].not,parentSchema:schema33.allOf[0],data:data1};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 1 || isNaN(data2)){
+const err5 = {instancePath:instancePath+"/largeFileThreshold",schemaPath:"#/properties/largeFileThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.properties.largeFileThreshold,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
-}
-errors++;
-}
-else {
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs10 = errors;
-const _errs11 = errors;
-if("HEAD" !== data1){
-const err6 = {};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-var valid4 = _errs11 === errors;
-if(valid4){
-const err7 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[1].not,parentSchema:schema33.allOf[1],data:data1};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-else {
-errors = _errs10;
-if(vErrors !== null){
-if(_errs10){
-vErrors.length = _errs10;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs13 = errors;
-const _errs14 = errors;
-if("@" !== data1){
-const err8 = {};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-var valid5 = _errs14 === errors;
-if(valid5){
-const err9 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[2].not,parentSchema:schema33.allOf[2],data:data1};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-else {
-errors = _errs13;
-if(vErrors !== null){
-if(_errs13){
-vErrors.length = _errs13;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs16 = errors;
-const _errs17 = errors;
-if(typeof data1 === "string"){
-if(!pattern5.test(data1)){
-const err10 = {};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-var valid6 = _errs17 === errors;
-if(valid6){
-const err11 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/3/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[3].not,parentSchema:schema33.allOf[3],data:data1};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-else {
-errors = _errs16;
-if(vErrors !== null){
-if(_errs16){
-vErrors.length = _errs16;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs19 = errors;
-const _errs20 = errors;
-if(typeof data1 === "string"){
-if(!pattern6.test(data1)){
-const err12 = {};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-var valid7 = _errs20 === errors;
-if(valid7){
-const err13 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/4/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[4].not,parentSchema:schema33.allOf[4],data:data1};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-else {
-errors = _errs19;
-if(vErrors !== null){
-if(_errs19){
-vErrors.length = _errs19;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs22 = errors;
-const _errs23 = errors;
-if(typeof data1 === "string"){
-if(!pattern7.test(data1)){
-const err14 = {};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-var valid8 = _errs23 === errors;
-if(valid8){
-const err15 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/5/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[5].not,parentSchema:schema33.allOf[5],data:data1};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-else {
-errors = _errs22;
-if(vErrors !== null){
-if(_errs22){
-vErrors.length = _errs22;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs25 = errors;
-const _errs26 = errors;
-if(typeof data1 === "string"){
-if(!pattern8.test(data1)){
-const err16 = {};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-var valid9 = _errs26 === errors;
-if(valid9){
-const err17 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/6/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[6].not,parentSchema:schema33.allOf[6],data:data1};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-else {
-errors = _errs25;
-if(vErrors !== null){
-if(_errs25){
-vErrors.length = _errs25;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs28 = errors;
-const _errs29 = errors;
-if(typeof data1 === "string"){
-if(!pattern9.test(data1)){
-const err18 = {};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-var valid10 = _errs29 === errors;
-if(valid10){
-const err19 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/7/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[7].not,parentSchema:schema33.allOf[7],data:data1};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-else {
-errors = _errs28;
-if(vErrors !== null){
-if(_errs28){
-vErrors.length = _errs28;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs31 = errors;
-const _errs32 = errors;
-if(typeof data1 === "string"){
-if(!pattern10.test(data1)){
-const err20 = {};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-var valid11 = _errs32 === errors;
-if(valid11){
-const err21 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/8/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[8].not,parentSchema:schema33.allOf[8],data:data1};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-else {
-errors = _errs31;
-if(vErrors !== null){
-if(_errs31){
-vErrors.length = _errs31;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs34 = errors;
-const _errs35 = errors;
-if(typeof data1 === "string"){
-if(!pattern11.test(data1)){
-const err22 = {};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-var valid12 = _errs35 === errors;
-if(valid12){
-const err23 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/allOf/9/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema33.allOf[9].not,parentSchema:schema33.allOf[9],data:data1};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-else {
-errors = _errs34;
-if(vErrors !== null){
-if(_errs34){
-vErrors.length = _errs34;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data1 === "string"){
-if(!pattern12.test(data1)){
-const err24 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$",parentSchema:schema33,data:data1};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/registryBranch",schemaPath:"defs.schema.json#/$defs/branchName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.type,parentSchema:schema33,data:data1};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data.largeFileThreshold !== undefined){
-let data2 = data.largeFileThreshold;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err26 = {instancePath:instancePath+"/largeFileThreshold",schemaPath:"#/properties/largeFileThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.largeFileThreshold.type,parentSchema:schema31.properties.largeFileThreshold,data:data2};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 < 1 || isNaN(data2)){
-const err27 = {instancePath:instancePath+"/largeFileThreshold",schemaPath:"#/properties/largeFileThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.largeFileThreshold,data:data2};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
 }
 errors++;
 }
@@ -805,17 +699,17 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 !== "string"){
-const err28 = {instancePath:instancePath+"/protectedAliases/" + i0,schemaPath:"#/properties/protectedAliases/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.protectedAliases.items.type,parentSchema:schema31.properties.protectedAliases.items,data:data4};
+const err6 = {instancePath:instancePath+"/protectedAliases/" + i0,schemaPath:"#/properties/protectedAliases/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.protectedAliases.items.type,parentSchema:schema19.properties.protectedAliases.items,data:data4};
 if(vErrors === null){
-vErrors = [err28];
+vErrors = [err6];
 }
 else {
-vErrors.push(err28);
+vErrors.push(err6);
 }
 errors++;
 }
-if(!(validate22(data4, {instancePath:instancePath+"/protectedAliases/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+if(!(validate56(data4, {instancePath:instancePath+"/protectedAliases/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
 errors = vErrors.length;
 }
 }
@@ -830,12 +724,12 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err29 = {instancePath:instancePath+"/protectedAliases",schemaPath:"#/properties/protectedAliases/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema31.properties.protectedAliases,data:data3};
+const err7 = {instancePath:instancePath+"/protectedAliases",schemaPath:"#/properties/protectedAliases/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema19.properties.protectedAliases,data:data3};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err7];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err7);
 }
 errors++;
 break;
@@ -845,12 +739,12 @@ indices0[item0] = i1;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/protectedAliases",schemaPath:"#/properties/protectedAliases/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.protectedAliases.type,parentSchema:schema31.properties.protectedAliases,data:data3};
+const err8 = {instancePath:instancePath+"/protectedAliases",schemaPath:"#/properties/protectedAliases/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.protectedAliases.type,parentSchema:schema19.properties.protectedAliases,data:data3};
 if(vErrors === null){
-vErrors = [err30];
+vErrors = [err8];
 }
 else {
-vErrors.push(err30);
+vErrors.push(err8);
 }
 errors++;
 }
@@ -860,12 +754,12 @@ let data5 = data.retention;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key1 in data5){
 if(!((key1 === "keepLast") || (key1 === "keepWithin"))){
-const err31 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.retention,data:data5};
+const err9 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19.properties.retention,data:data5};
 if(vErrors === null){
-vErrors = [err31];
+vErrors = [err9];
 }
 else {
-vErrors.push(err31);
+vErrors.push(err9);
 }
 errors++;
 }
@@ -873,23 +767,23 @@ errors++;
 if(data5.keepLast !== undefined){
 let data6 = data5.keepLast;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err32 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.retention.properties.keepLast.type,parentSchema:schema31.properties.retention.properties.keepLast,data:data6};
+const err10 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.retention.properties.keepLast.type,parentSchema:schema19.properties.retention.properties.keepLast,data:data6};
 if(vErrors === null){
-vErrors = [err32];
+vErrors = [err10];
 }
 else {
-vErrors.push(err32);
+vErrors.push(err10);
 }
 errors++;
 }
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 < 0 || isNaN(data6)){
-const err33 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema31.properties.retention.properties.keepLast,data:data6};
+const err11 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema19.properties.retention.properties.keepLast,data:data6};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err11];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -898,36 +792,36 @@ errors++;
 if(data5.keepWithin !== undefined){
 let data7 = data5.keepWithin;
 if(typeof data7 === "string"){
-if(!pattern18.test(data7)){
-const err34 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[mhdw]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[mhdw]$"+"\"",schema:"^[1-9][0-9]{0,5}[mhdw]$",parentSchema:schema31.properties.retention.properties.keepWithin,data:data7};
+if(!pattern17.test(data7)){
+const err12 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[mhdw]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[mhdw]$"+"\"",schema:"^[1-9][0-9]{0,5}[mhdw]$",parentSchema:schema19.properties.retention.properties.keepWithin,data:data7};
 if(vErrors === null){
-vErrors = [err34];
+vErrors = [err12];
 }
 else {
-vErrors.push(err34);
+vErrors.push(err12);
 }
 errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.retention.properties.keepWithin.type,parentSchema:schema31.properties.retention.properties.keepWithin,data:data7};
+const err13 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.retention.properties.keepWithin.type,parentSchema:schema19.properties.retention.properties.keepWithin,data:data7};
 if(vErrors === null){
-vErrors = [err35];
+vErrors = [err13];
 }
 else {
-vErrors.push(err35);
+vErrors.push(err13);
 }
 errors++;
 }
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.retention.type,parentSchema:schema31.properties.retention,data:data5};
+const err14 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.properties.retention.type,parentSchema:schema19.properties.retention,data:data5};
 if(vErrors === null){
-vErrors = [err36];
+vErrors = [err14];
 }
 else {
-vErrors.push(err36);
+vErrors.push(err14);
 }
 errors++;
 }
@@ -935,49 +829,49 @@ errors++;
 if(data.requireSignatures !== undefined){
 let data8 = data.requireSignatures;
 if(typeof data8 !== "boolean"){
-const err37 = {instancePath:instancePath+"/requireSignatures",schemaPath:"#/properties/requireSignatures/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.requireSignatures.type,parentSchema:schema31.properties.requireSignatures,data:data8};
+const err15 = {instancePath:instancePath+"/requireSignatures",schemaPath:"#/properties/requireSignatures/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.requireSignatures.type,parentSchema:schema19.properties.requireSignatures,data:data8};
 if(vErrors === null){
-vErrors = [err37];
+vErrors = [err15];
 }
 else {
-vErrors.push(err37);
+vErrors.push(err15);
 }
 errors++;
 }
 }
 }
 else {
-const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
 if(vErrors === null){
-vErrors = [err38];
+vErrors = [err16];
 }
 else {
-vErrors.push(err38);
+vErrors.push(err16);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/artifact.schema.json","title":"gmr artifact manifest (registry/artifacts/<artifact>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"type":{"description":"What the artifact holds.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,63}$","default":"model"},"description":{"type":"string"},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"additions":{"description":"Descriptions and metadata added to logged versions after the fact (gmr meta set), keyed v<N>; the version commits never change.","type":"object","propertyNames":{"pattern":"^v(0|[1-9][0-9]{0,8})$"},"additionalProperties":{"$ref":"defs.schema.json#/$defs/annotation"}}},"required":["name"],"additionalProperties":false};
-const schema43 = {"title":"what was added to a version or a link after the fact (gmr meta set)","description":"A description and metadata recorded after the version was logged or the link made. They add to, and key by key override, what the version commit holds; the commit never changes.","type":"object","properties":{"description":{"type":"string"},"metadata":{"description":"Any map: metrics, notes, hyper-parameters.","type":"object"}},"additionalProperties":false};
-const schema37 = {"title":"name","description":"An artifact or registered-model name (one namespace); it becomes part of a branch and ref name.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","allOf":[{"$ref":"#/$defs/refSafe"}]};
-const pattern22 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
-
-function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const schema24 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/artifact.schema.json","title":"gmr artifact manifest (registry/artifacts/<artifact>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"type":{"description":"What the artifact holds.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,63}$","default":"model"},"description":{"type":"string"},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"additions":{"description":"Descriptions and metadata added to logged versions after the fact (gmr meta set), keyed v<N>; the version commits never change.","type":"object","propertyNames":{"pattern":"^v(0|[1-9][0-9]{0,8})$"},"additionalProperties":{"$ref":"defs.schema.json#/$defs/annotation"}}},"required":["name"],"additionalProperties":false};
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate25.evaluated;
+const evaluated0 = validate61.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern18.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -986,11 +880,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-const _errs5 = errors;
-const _errs6 = errors;
-if(typeof data === "string"){
-if(!pattern6.test(data)){
-const err1 = {};
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -999,135 +891,15 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-var valid3 = _errs6 === errors;
-if(valid3){
-const err2 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[0].not,parentSchema:schema35.allOf[0],data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs8 = errors;
-const _errs9 = errors;
-if(typeof data === "string"){
-if(!pattern15.test(data)){
-const err3 = {};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-var valid4 = _errs9 === errors;
-if(valid4){
-const err4 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[1].not,parentSchema:schema35.allOf[1],data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-else {
-errors = _errs8;
-if(vErrors !== null){
-if(_errs8){
-vErrors.length = _errs8;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data === "string"){
-if(!pattern11.test(data)){
-const err5 = {};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs12 === errors;
-if(valid5){
-const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[2].not,parentSchema:schema35.allOf[2],data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data === "string"){
-if(!pattern22.test(data)){
-const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema37,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-validate25.errors = vErrors;
+validate61.errors = vErrors;
 return errors === 0;
 }
-validate25.evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema39 = {"title":"aliases","description":"alias: version number.","type":"object","propertyNames":{"$ref":"#/$defs/alias"},"additionalProperties":{"$ref":"#/$defs/versionNumber"}};
-const schema42 = {"title":"version number","description":"N in v<N>: an artifact's version number or a registered model's link number.","type":"integer","minimum":0,"maximum":9007199254740991};
-
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate61.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const schema26 = {"title":"aliases","description":"alias: version number.","type":"object","propertyNames":{"$ref":"#/$defs/alias"},"additionalProperties":{"$ref":"#/$defs/versionNumber"}};
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate65.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1148,7 +920,7 @@ errors++;
 }
 var valid1 = _errs3 === errors;
 if(valid1){
-const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema34.allOf[0].not,parentSchema:schema34.allOf[0],data};
+const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[0].not,parentSchema:schema22.allOf[0],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1171,7 +943,7 @@ vErrors = null;
 const _errs5 = errors;
 const _errs6 = errors;
 if(typeof data === "string"){
-if(!pattern13.test(data)){
+if(!pattern12.test(data)){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -1184,7 +956,7 @@ errors++;
 }
 var valid2 = _errs6 === errors;
 if(valid2){
-const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema34.allOf[1].not,parentSchema:schema34.allOf[1],data};
+const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[1].not,parentSchema:schema22.allOf[1],data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1204,8 +976,13 @@ vErrors = null;
 }
 }
 }
-if(typeof data !== "string"){
-const err4 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern16.test(data)){
+const err4 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,62}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,62}$",parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1214,11 +991,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data === "string"){
-if(!pattern6.test(data)){
-const err5 = {};
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1227,133 +1002,61 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-var valid5 = _errs12 === errors;
-if(valid5){
-const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[0].not,parentSchema:schema35.allOf[0],data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs14 = errors;
-const _errs15 = errors;
-if(typeof data === "string"){
-if(!pattern15.test(data)){
-const err7 = {};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-var valid6 = _errs15 === errors;
-if(valid6){
-const err8 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[1].not,parentSchema:schema35.allOf[1],data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-else {
-errors = _errs14;
-if(vErrors !== null){
-if(_errs14){
-vErrors.length = _errs14;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs17 = errors;
-const _errs18 = errors;
-if(typeof data === "string"){
-if(!pattern11.test(data)){
-const err9 = {};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var valid7 = _errs18 === errors;
-if(valid7){
-const err10 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[2].not,parentSchema:schema35.allOf[2],data};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-else {
-errors = _errs17;
-if(vErrors !== null){
-if(_errs17){
-vErrors.length = _errs17;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data === "string"){
-if(!pattern17.test(data)){
-const err11 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,62}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,62}$",parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.type,parentSchema:schema34,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate28.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
-validate28.evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate65.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const schema28 = {"title":"version number","description":"N in v<N>: an artifact's version number or a registered model's link number.","type":"integer","minimum":0,"maximum":9007199254740991};
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate68.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema28.type,parentSchema:schema28,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+const err1 = {instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema28,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data < 0 || isNaN(data)){
+const err2 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema28,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+validate68.errors = vErrors;
+return errors === 0;
+}
+validate68.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate64.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1363,13 +1066,13 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs1 = errors;
-if(!(validate28(key0, {instancePath,parentData:data,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate65(key0, {instancePath,parentData:data,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema39.propertyNames,parentSchema:schema39,data};
+const err0 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema26.propertyNames,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1380,9 +1083,14 @@ errors++;
 }
 }
 for(const key1 in data){
-let data0 = data[key1];
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err1 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/versionNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.type,parentSchema:schema42,data:data0};
+if(!(validate68(data[key1], {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1391,9 +1099,51 @@ vErrors.push(err1);
 }
 errors++;
 }
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 > 9007199254740991 || isNaN(data0)){
-const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/versionNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema42,data:data0};
+validate64.errors = vErrors;
+return errors === 0;
+}
+validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const schema29 = {"title":"what was added to a version or a link after the fact (gmr meta set)","description":"A description and metadata recorded after the version was logged or the link made. They add to, and key by key override, what the version commit holds; the commit never changes.","type":"object","properties":{"description":{"type":"string"},"metadata":{"description":"Any map: metrics, notes, hyper-parameters.","type":"object"}},"additionalProperties":false};
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate71.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "description") || (key0 === "metadata"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data0 = data.description;
+if(typeof data0 !== "string"){
+const err1 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.description.type,parentSchema:schema29.properties.description,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data1 = data.metadata;
+if(!(data1 && typeof data1 == "object" && !Array.isArray(data1))){
+const err2 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.properties.metadata.type,parentSchema:schema29.properties.metadata,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1402,8 +1152,10 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data0 < 0 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/versionNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42,data:data0};
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1412,32 +1164,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate27.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const pattern23 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
-const pattern29 = new RegExp("^v(0|[1-9][0-9]{0,8})$", "u");
-
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const pattern19 = new RegExp("^[a-z][a-z0-9._-]{0,63}$", "u");
+const pattern22 = new RegExp("^v(0|[1-9][0-9]{0,8})$", "u");
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/artifact.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate24.evaluated;
+const evaluated0 = validate60.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1446,7 +1183,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema36.required,parentSchema:schema36,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema24.required,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1457,7 +1194,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "type")) || (key0 === "description")) || (key0 === "aliases")) || (key0 === "additions"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema36,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1468,16 +1205,16 @@ errors++;
 }
 }
 if(data.name !== undefined){
-if(!(validate25(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+if(!(validate61(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
 errors = vErrors.length;
 }
 }
 if(data.type !== undefined){
 let data1 = data.type;
 if(typeof data1 === "string"){
-if(!pattern23.test(data1)){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,63}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,63}$",parentSchema:schema36.properties.type,data:data1};
+if(!pattern19.test(data1)){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,63}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,63}$",parentSchema:schema24.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1488,7 +1225,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.type.type,parentSchema:schema36.properties.type,data:data1};
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.type.type,parentSchema:schema24.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1501,7 +1238,7 @@ errors++;
 if(data.description !== undefined){
 let data2 = data.description;
 if(typeof data2 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.properties.description.type,parentSchema:schema36.properties.description,data:data2};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.description.type,parentSchema:schema24.properties.description,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1512,8 +1249,8 @@ errors++;
 }
 }
 if(data.aliases !== undefined){
-if(!(validate27(data.aliases, {instancePath:instancePath+"/aliases",parentData:data,parentDataProperty:"aliases",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+if(!(validate64(data.aliases, {instancePath:instancePath+"/aliases",parentData:data,parentDataProperty:"aliases",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 }
@@ -1523,8 +1260,8 @@ if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 for(const key1 in data4){
 const _errs10 = errors;
 if(typeof key1 === "string"){
-if(!pattern29.test(key1)){
-const err5 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^v(0|[1-9][0-9]{0,8})$"},message:"must match pattern \""+"^v(0|[1-9][0-9]{0,8})$"+"\"",schema:"^v(0|[1-9][0-9]{0,8})$",parentSchema:schema36.properties.additions.propertyNames,data:key1,propertyName:key1};
+if(!pattern22.test(key1)){
+const err5 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^v(0|[1-9][0-9]{0,8})$"},message:"must match pattern \""+"^v(0|[1-9][0-9]{0,8})$"+"\"",schema:"^v(0|[1-9][0-9]{0,8})$",parentSchema:schema24.properties.additions.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1536,7 +1273,7 @@ errors++;
 }
 var valid1 = _errs10 === errors;
 if(!valid1){
-const err6 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema36.properties.additions.propertyNames,parentSchema:schema36.properties.additions,data:data4};
+const err6 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema24.properties.additions.propertyNames,parentSchema:schema24.properties.additions,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1547,11 +1284,14 @@ errors++;
 }
 }
 for(const key2 in data4){
-let data5 = data4[key2];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-for(const key3 in data5){
-if(!((key3 === "description") || (key3 === "metadata"))){
-const err7 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"defs.schema.json#/$defs/annotation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data:data5};
+if(!(validate71(data4[key2], {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.additions.type,parentSchema:schema24.properties.additions,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1561,10 +1301,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data5.description !== undefined){
-let data6 = data5.description;
-if(typeof data6 !== "string"){
-const err8 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"defs.schema.json#/$defs/annotation/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.description.type,parentSchema:schema43.properties.description,data:data6};
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1573,75 +1312,28 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data5.metadata !== undefined){
-let data7 = data5.metadata;
-if(!(data7 && typeof data7 == "object" && !Array.isArray(data7))){
-const err9 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/metadata",schemaPath:"defs.schema.json#/$defs/annotation/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.metadata.type,parentSchema:schema43.properties.metadata,data:data7};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/additions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"defs.schema.json#/$defs/annotation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data:data5};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-}
-else {
-const err11 = {instancePath:instancePath+"/additions",schemaPath:"#/properties/additions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.properties.additions.type,parentSchema:schema36.properties.additions,data:data4};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema36.type,parentSchema:schema36,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate24.errors = vErrors;
+validate60.errors = vErrors;
 return errors === 0;
 }
-validate24.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema44 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/model.schema.json","title":"gmr registered model manifest (registry/models/<model>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"description":{"type":"string"},"tags":{"type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/tag"},"uniqueItems":true},"versions":{"description":"Links to artifact versions in link order; each link's `version` is its number (v<K>), and numbers are never reused.","type":"array","items":{"$ref":"#/$defs/link"}},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"nextVersion":{"description":"The number the next link gets, written only after the highest link was unlinked, so that numbers are never reused. Absent: one more than the highest link's number.","$ref":"defs.schema.json#/$defs/versionNumber"}},"required":["name"],"additionalProperties":false,"$defs":{"link":{"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"description":{"description":"The link's own description (gmr meta set <model>:v<K> --description TEXT).","type":"string"},"metadata":{"description":"The link's own metadata (gmr meta set <model>:v<K> key=value).","type":"object"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false}}};
-const schema47 = {"title":"tag","description":"A keyword on a registered model.","type":"string","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$"};
-
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const schema30 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/model.schema.json","title":"gmr registered model manifest (registry/models/<model>.yaml)","type":"object","properties":{"name":{"$ref":"defs.schema.json#/$defs/name"},"description":{"type":"string"},"tags":{"type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/tag"},"uniqueItems":true},"versions":{"description":"Links to artifact versions in link order; each link's `version` is its number (v<K>), and numbers are never reused.","type":"array","items":{"$ref":"#/$defs/link"}},"aliases":{"$ref":"defs.schema.json#/$defs/aliasMap"},"nextVersion":{"description":"The number the next link gets, written only after the highest link was unlinked, so that numbers are never reused. Absent: one more than the highest link's number.","$ref":"defs.schema.json#/$defs/versionNumber"}},"required":["name"],"additionalProperties":false,"$defs":{"link":{"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"description":{"description":"The link's own description (gmr meta set <model>:v<K> --description TEXT).","type":"string"},"metadata":{"description":"The link's own metadata (gmr meta set <model>:v<K> key=value).","type":"object"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false}}};
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate32.evaluated;
+const evaluated0 = validate74.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern18.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1650,11 +1342,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-const _errs5 = errors;
-const _errs6 = errors;
-if(typeof data === "string"){
-if(!pattern6.test(data)){
-const err1 = {};
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1663,10 +1353,80 @@ vErrors.push(err1);
 }
 errors++;
 }
+validate74.errors = vErrors;
+return errors === 0;
 }
-var valid3 = _errs6 === errors;
-if(valid3){
-const err2 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[0].not,parentSchema:schema35.allOf[0],data};
+validate74.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate77.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data === "string"){
+if(!pattern24.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.type,parentSchema:schema32,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate77.errors = vErrors;
+return errors === 0;
+}
+validate77.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const schema33 = {"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"description":{"description":"The link's own description (gmr meta set <model>:v<K> --description TEXT).","type":"string"},"metadata":{"description":"The link's own metadata (gmr meta set <model>:v<K> key=value).","type":"object"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false};
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate80.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema28.type,parentSchema:schema28,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if((typeof data == "number") && (isFinite(data))){
+if(data > 9007199254740991 || isNaN(data)){
+const err1 = {instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema28,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data < 0 || isNaN(data)){
+const err2 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1675,126 +1435,91 @@ vErrors.push(err2);
 }
 errors++;
 }
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
 }
-else {
-vErrors = null;
-}
-}
-}
-const _errs8 = errors;
-const _errs9 = errors;
-if(typeof data === "string"){
-if(!pattern15.test(data)){
-const err3 = {};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-var valid4 = _errs9 === errors;
-if(valid4){
-const err4 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[1].not,parentSchema:schema35.allOf[1],data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-else {
-errors = _errs8;
-if(vErrors !== null){
-if(_errs8){
-vErrors.length = _errs8;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data === "string"){
-if(!pattern11.test(data)){
-const err5 = {};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid5 = _errs12 === errors;
-if(valid5){
-const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[2].not,parentSchema:schema35.allOf[2],data};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(typeof data === "string"){
-if(!pattern22.test(data)){
-const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema37,data};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-validate32.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
-validate32.evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const schema48 = {"title":"version link","type":"object","properties":{"version":{"$ref":"defs.schema.json#/$defs/versionNumber"},"artifact":{"$ref":"defs.schema.json#/$defs/name"},"artifactVersion":{"$ref":"defs.schema.json#/$defs/versionNumber"},"commit":{"$ref":"defs.schema.json#/$defs/commit"},"linkedAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"description":{"description":"The link's own description (gmr meta set <model>:v<K> --description TEXT).","type":"string"},"metadata":{"description":"The link's own metadata (gmr meta set <model>:v<K> key=value).","type":"object"}},"required":["version","artifact","artifactVersion","commit","linkedAt"],"additionalProperties":false};
-const schema51 = {"title":"commit id","description":"A full git commit id (SHA-1, lowercase hex).","type":"string","pattern":"^[0-9a-f]{40}$"};
-const schema52 = {"title":"timestamp","description":"An ISO 8601 date-time with a time zone. `format` is for editors; gmr enforces the pattern.","type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$","examples":["2024-05-01T12:00:00Z"]};
-const pattern35 = new RegExp("^[0-9a-f]{40}$", "u");
-const pattern36 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
-
-function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate80.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const schema35 = {"title":"commit id","description":"A full git commit id (SHA-1, lowercase hex).","type":"string","pattern":"^[0-9a-f]{40}$"};
+const pattern25 = new RegExp("^[0-9a-f]{40}$", "u");
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate34.evaluated;
+const evaluated0 = validate84.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data === "string"){
+if(!pattern25.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate84.errors = vErrors;
+return errors === 0;
+}
+validate84.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const schema36 = {"title":"timestamp","description":"An ISO 8601 date-time with a time zone. `format` is for editors; gmr enforces the pattern.","type":"string","format":"date-time","pattern":"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$","examples":["2024-05-01T12:00:00Z"]};
+const pattern26 = new RegExp("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$", "u");
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate86.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data === "string"){
+if(!pattern26.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate86.errors = vErrors;
+return errors === 0;
+}
+validate86.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate79.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1803,7 +1528,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.version === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1813,7 +1538,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.artifact === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1823,7 +1548,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.artifactVersion === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifactVersion"},message:"must have required property '"+"artifactVersion"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifactVersion"},message:"must have required property '"+"artifactVersion"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1833,7 +1558,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.commit === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "commit"},message:"must have required property '"+"commit"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "commit"},message:"must have required property '"+"commit"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1843,7 +1568,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.linkedAt === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "linkedAt"},message:"must have required property '"+"linkedAt"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "linkedAt"},message:"must have required property '"+"linkedAt"+"'",schema:schema33.required,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1854,7 +1579,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "version") || (key0 === "artifact")) || (key0 === "artifactVersion")) || (key0 === "commit")) || (key0 === "linkedAt")) || (key0 === "description")) || (key0 === "metadata"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1865,9 +1590,39 @@ errors++;
 }
 }
 if(data.version !== undefined){
-let data0 = data.version;
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err6 = {instancePath:instancePath+"/version",schemaPath:"defs.schema.json#/$defs/versionNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.type,parentSchema:schema42,data:data0};
+if(!(validate80(data.version, {instancePath:instancePath+"/version",parentData:data,parentDataProperty:"version",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+}
+if(data.artifact !== undefined){
+if(!(validate74(data.artifact, {instancePath:instancePath+"/artifact",parentData:data,parentDataProperty:"artifact",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+errors = vErrors.length;
+}
+}
+if(data.artifactVersion !== undefined){
+if(!(validate80(data.artifactVersion, {instancePath:instancePath+"/artifactVersion",parentData:data,parentDataProperty:"artifactVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+}
+if(data.commit !== undefined){
+if(!(validate84(data.commit, {instancePath:instancePath+"/commit",parentData:data,parentDataProperty:"commit",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+errors = vErrors.length;
+}
+}
+if(data.linkedAt !== undefined){
+if(!(validate86(data.linkedAt, {instancePath:instancePath+"/linkedAt",parentData:data,parentDataProperty:"linkedAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+errors = vErrors.length;
+}
+}
+if(data.description !== undefined){
+let data5 = data.description;
+if(typeof data5 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema33.properties.description.type,parentSchema:schema33.properties.description,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1876,9 +1631,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 > 9007199254740991 || isNaN(data0)){
-const err7 = {instancePath:instancePath+"/version",schemaPath:"defs.schema.json#/$defs/versionNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema42,data:data0};
+}
+if(data.metadata !== undefined){
+let data6 = data.metadata;
+if(!(data6 && typeof data6 == "object" && !Array.isArray(data6))){
+const err7 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.properties.metadata.type,parentSchema:schema33.properties.metadata,data:data6};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1887,8 +1644,10 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data0 < 0 || isNaN(data0)){
-const err8 = {instancePath:instancePath+"/version",schemaPath:"defs.schema.json#/$defs/versionNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42,data:data0};
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1897,146 +1656,14 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-if(data.artifact !== undefined){
-if(!(validate32(data.artifact, {instancePath:instancePath+"/artifact",parentData:data,parentDataProperty:"artifact",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
-errors = vErrors.length;
-}
-}
-if(data.artifactVersion !== undefined){
-let data2 = data.artifactVersion;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err9 = {instancePath:instancePath+"/artifactVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.type,parentSchema:schema42,data:data2};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 9007199254740991 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/artifactVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema42,data:data2};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(data2 < 0 || isNaN(data2)){
-const err11 = {instancePath:instancePath+"/artifactVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42,data:data2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-if(data.commit !== undefined){
-let data3 = data.commit;
-if(typeof data3 === "string"){
-if(!pattern35.test(data3)){
-const err12 = {instancePath:instancePath+"/commit",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema51,data:data3};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/commit",schemaPath:"defs.schema.json#/$defs/commit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data3};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data.linkedAt !== undefined){
-let data4 = data.linkedAt;
-if(typeof data4 === "string"){
-if(!pattern36.test(data4)){
-const err14 = {instancePath:instancePath+"/linkedAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema52,data:data4};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/linkedAt",schemaPath:"defs.schema.json#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.type,parentSchema:schema52,data:data4};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.description !== undefined){
-let data5 = data.description;
-if(typeof data5 !== "string"){
-const err16 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.description.type,parentSchema:schema48.properties.description,data:data5};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.metadata !== undefined){
-let data6 = data.metadata;
-if(!(data6 && typeof data6 == "object" && !Array.isArray(data6))){
-const err17 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.properties.metadata.type,parentSchema:schema48.properties.metadata,data:data6};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-validate34.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
-validate34.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate79.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate37.evaluated;
+const evaluated0 = validate89.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2046,13 +1673,13 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs1 = errors;
-if(!(validate28(key0, {instancePath,parentData:data,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate65(key0, {instancePath,parentData:data,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
 errors = vErrors.length;
 }
 var valid0 = _errs1 === errors;
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema39.propertyNames,parentSchema:schema39,data};
+const err0 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema26.propertyNames,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2063,9 +1690,14 @@ errors++;
 }
 }
 for(const key1 in data){
-let data0 = data[key1];
-if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err1 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/versionNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.type,parentSchema:schema42,data:data0};
+if(!(validate68(data[key1], {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data,parentDataProperty:key1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2074,52 +1706,15 @@ vErrors.push(err1);
 }
 errors++;
 }
-if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 > 9007199254740991 || isNaN(data0)){
-const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/versionNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema42,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data0 < 0 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/versionNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-validate37.errors = vErrors;
+validate89.errors = vErrors;
 return errors === 0;
 }
-validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const pattern34 = new RegExp("^[a-z0-9][a-z0-9._:-]{0,63}$", "u");
-
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate89.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/model.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate31.evaluated;
+const evaluated0 = validate73.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2128,7 +1723,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema30.required,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2139,7 +1734,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "description")) || (key0 === "tags")) || (key0 === "versions")) || (key0 === "aliases")) || (key0 === "nextVersion"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2150,15 +1745,15 @@ errors++;
 }
 }
 if(data.name !== undefined){
-if(!(validate32(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
+if(!(validate74(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
 errors = vErrors.length;
 }
 }
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.description.type,parentSchema:schema44.properties.description,data:data1};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.description.type,parentSchema:schema30.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2175,7 +1770,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(typeof data3 !== "string"){
-const err3 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema44.properties.tags.items.type,parentSchema:schema44.properties.tags.items,data:data3};
+const err3 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.tags.items.type,parentSchema:schema30.properties.tags.items,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2184,27 +1779,9 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(!pattern34.test(data3)){
-const err4 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"defs.schema.json#/$defs/tag/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._:-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._:-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._:-]{0,63}$",parentSchema:schema47,data:data3};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/tags/" + i0,schemaPath:"defs.schema.json#/$defs/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.type,parentSchema:schema47,data:data3};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
+if(!(validate77(data3, {instancePath:instancePath+"/tags/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
+errors = vErrors.length;
 }
 }
 let i1 = data2.length;
@@ -2218,12 +1795,12 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err6 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema44.properties.tags,data:data2};
+const err4 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema30.properties.tags,data:data2};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err4];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err4);
 }
 errors++;
 break;
@@ -2233,195 +1810,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.tags.type,parentSchema:schema44.properties.tags,data:data2};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.versions !== undefined){
-let data4 = data.versions;
-if(Array.isArray(data4)){
-const len1 = data4.length;
-for(let i2=0; i2<len1; i2++){
-if(!(validate34(data4[i2], {instancePath:instancePath+"/versions/" + i2,parentData:data4,parentDataProperty:i2,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err8 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema44.properties.versions.type,parentSchema:schema44.properties.versions,data:data4};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.aliases !== undefined){
-if(!(validate37(data.aliases, {instancePath:instancePath+"/aliases",parentData:data,parentDataProperty:"aliases",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
-}
-if(data.nextVersion !== undefined){
-let data7 = data.nextVersion;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err9 = {instancePath:instancePath+"/nextVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema42.type,parentSchema:schema42,data:data7};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 > 9007199254740991 || isNaN(data7)){
-const err10 = {instancePath:instancePath+"/nextVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991",schema:9007199254740991,parentSchema:schema42,data:data7};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(data7 < 0 || isNaN(data7)){
-const err11 = {instancePath:instancePath+"/nextVersion",schemaPath:"defs.schema.json#/$defs/versionNumber/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema42,data:data7};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate31.errors = vErrors;
-return errors === 0;
-}
-validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema56 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/retired.schema.json","title":"gmr retirement record (registry/retired.yaml)","description":"Every registered model or artifact removed or renamed, oldest first. Entries are only ever appended: the record is what lets a manifest leave the registry without history shrinking silently.","type":"object","properties":{"retired":{"type":"array","items":{"$ref":"#/$defs/entry"}}},"required":["retired"],"additionalProperties":false,"$defs":{"entry":{"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false}}};
-const schema57 = {"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false};
-
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate42.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/$defs/refSafe/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-const _errs5 = errors;
-const _errs6 = errors;
-if(typeof data === "string"){
-if(!pattern6.test(data)){
-const err1 = {};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-var valid3 = _errs6 === errors;
-if(valid3){
-const err2 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[0].not,parentSchema:schema35.allOf[0],data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs8 = errors;
-const _errs9 = errors;
-if(typeof data === "string"){
-if(!pattern15.test(data)){
-const err3 = {};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-var valid4 = _errs9 === errors;
-if(valid4){
-const err4 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[1].not,parentSchema:schema35.allOf[1],data};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-else {
-errors = _errs8;
-if(vErrors !== null){
-if(_errs8){
-vErrors.length = _errs8;
-}
-else {
-vErrors = null;
-}
-}
-}
-const _errs11 = errors;
-const _errs12 = errors;
-if(typeof data === "string"){
-if(!pattern11.test(data)){
-const err5 = {};
+const err5 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.tags.type,parentSchema:schema30.properties.tags,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2431,9 +1820,19 @@ vErrors.push(err5);
 errors++;
 }
 }
-var valid5 = _errs12 === errors;
-if(valid5){
-const err6 = {instancePath,schemaPath:"#/$defs/refSafe/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema35.allOf[2].not,parentSchema:schema35.allOf[2],data};
+if(data.versions !== undefined){
+let data4 = data.versions;
+if(Array.isArray(data4)){
+const len1 = data4.length;
+for(let i2=0; i2<len1; i2++){
+if(!(validate79(data4[i2], {instancePath:instancePath+"/versions/" + i2,parentData:data4,parentDataProperty:i2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.versions.type,parentSchema:schema30.properties.versions,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2442,20 +1841,22 @@ vErrors.push(err6);
 }
 errors++;
 }
-else {
-errors = _errs11;
-if(vErrors !== null){
-if(_errs11){
-vErrors.length = _errs11;
+}
+if(data.aliases !== undefined){
+if(!(validate89(data.aliases, {instancePath:instancePath+"/aliases",parentData:data,parentDataProperty:"aliases",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
+errors = vErrors.length;
+}
+}
+if(data.nextVersion !== undefined){
+if(!(validate80(data.nextVersion, {instancePath:instancePath+"/nextVersion",parentData:data,parentDataProperty:"nextVersion",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-if(typeof data === "string"){
-if(!pattern22.test(data)){
-const err7 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema37,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2464,28 +1865,129 @@ vErrors.push(err7);
 }
 errors++;
 }
+validate73.errors = vErrors;
+return errors === 0;
 }
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.type,parentSchema:schema37,data};
+validate73.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/retired.schema.json","title":"gmr retirement record (registry/retired.yaml)","description":"Every registered model or artifact removed or renamed, oldest first. Entries are only ever appended: the record is what lets a manifest leave the registry without history shrinking silently.","type":"object","properties":{"retired":{"type":"array","items":{"$ref":"#/$defs/entry"}}},"required":["retired"],"additionalProperties":false,"$defs":{"entry":{"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false}}};
+const schema39 = {"title":"retirement","type":"object","properties":{"kind":{"enum":["model","artifact"]},"name":{"$ref":"defs.schema.json#/$defs/name"},"renamedTo":{"description":"Set when the name was renamed rather than removed: where its manifest and history continue.","$ref":"defs.schema.json#/$defs/name"},"reason":{"type":"string"},"retiredAt":{"$ref":"defs.schema.json#/$defs/timestamp"},"by":{"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}},"required":["name","email"],"additionalProperties":false},"branch":{"description":"An artifact's versions after its removal: the ref its branch is kept at (refs/gmr/retired/artifacts/<artifact>/<tip>), so no commit becomes unreachable.","type":"string","pattern":"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},"tip":{"description":"The artifact branch's last commit when it was removed.","$ref":"defs.schema.json#/$defs/commit"}},"required":["kind","name","retiredAt","by"],"additionalProperties":false};
+function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate96.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern18.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",parentSchema:schema25,data};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err0];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err0);
 }
 errors++;
 }
-validate42.errors = vErrors;
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate96.errors = vErrors;
 return errors === 0;
 }
-validate42.evaluated = {"dynamicProps":false,"dynamicItems":false};
-
-const pattern42 = new RegExp("^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$", "u");
-
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate96.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate41.evaluated;
+const evaluated0 = validate100.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data === "string"){
+if(!pattern26.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema36.type,parentSchema:schema36,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate100.errors = vErrors;
+return errors === 0;
+}
+validate100.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate102.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data === "string"){
+if(!pattern25.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.type,parentSchema:schema35,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate102.errors = vErrors;
+return errors === 0;
+}
+validate102.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const pattern29 = new RegExp("^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$", "u");
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate95.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2494,7 +1996,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2504,7 +2006,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.name === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2514,7 +2016,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.retiredAt === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retiredAt"},message:"must have required property '"+"retiredAt"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retiredAt"},message:"must have required property '"+"retiredAt"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2524,7 +2026,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.by === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2535,7 +2037,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "renamedTo")) || (key0 === "reason")) || (key0 === "retiredAt")) || (key0 === "by")) || (key0 === "branch")) || (key0 === "tip"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2548,7 +2050,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if(!((data0 === "model") || (data0 === "artifact"))){
-const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema57.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema57.properties.kind.enum,parentSchema:schema57.properties.kind,data:data0};
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema39.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.kind.enum,parentSchema:schema39.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2559,21 +2061,21 @@ errors++;
 }
 }
 if(data.name !== undefined){
-if(!(validate42(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate96(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
 errors = vErrors.length;
 }
 }
 if(data.renamedTo !== undefined){
-if(!(validate42(data.renamedTo, {instancePath:instancePath+"/renamedTo",parentData:data,parentDataProperty:"renamedTo",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate96(data.renamedTo, {instancePath:instancePath+"/renamedTo",parentData:data,parentDataProperty:"renamedTo",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
 errors = vErrors.length;
 }
 }
 if(data.reason !== undefined){
 let data3 = data.reason;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.reason.type,parentSchema:schema57.properties.reason,data:data3};
+const err6 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.reason.type,parentSchema:schema39.properties.reason,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2584,10 +2086,16 @@ errors++;
 }
 }
 if(data.retiredAt !== undefined){
-let data4 = data.retiredAt;
-if(typeof data4 === "string"){
-if(!pattern36.test(data4)){
-const err7 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"},message:"must match pattern \""+"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"+"\"",schema:"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",parentSchema:schema52,data:data4};
+if(!(validate100(data.retiredAt, {instancePath:instancePath+"/retiredAt",parentData:data,parentDataProperty:"retiredAt",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
+errors = vErrors.length;
+}
+}
+if(data.by !== undefined){
+let data5 = data.by;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.name === undefined){
+const err7 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.by.required,parentSchema:schema39.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2596,9 +2104,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/retiredAt",schemaPath:"defs.schema.json#/$defs/timestamp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.type,parentSchema:schema52,data:data4};
+if(data5.email === undefined){
+const err8 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'",schema:schema39.properties.by.required,parentSchema:schema39.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2607,12 +2114,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.by !== undefined){
-let data5 = data.by;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.name === undefined){
-const err9 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema57.properties.by.required,parentSchema:schema57.properties.by,data:data5};
+for(const key1 in data5){
+if(!((key1 === "name") || (key1 === "email"))){
+const err9 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2621,8 +2125,11 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data5.email === undefined){
-const err10 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/required",keyword:"required",params:{missingProperty: "email"},message:"must have required property '"+"email"+"'",schema:schema57.properties.by.required,parentSchema:schema57.properties.by,data:data5};
+}
+if(data5.name !== undefined){
+let data6 = data5.name;
+if(typeof data6 !== "string"){
+const err10 = {instancePath:instancePath+"/by/name",schemaPath:"#/properties/by/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.by.properties.name.type,parentSchema:schema39.properties.by.properties.name,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2631,9 +2138,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-for(const key1 in data5){
-if(!((key1 === "name") || (key1 === "email"))){
-const err11 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema57.properties.by,data:data5};
+}
+if(data5.email !== undefined){
+let data7 = data5.email;
+if(typeof data7 !== "string"){
+const err11 = {instancePath:instancePath+"/by/email",schemaPath:"#/properties/by/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.by.properties.email.type,parentSchema:schema39.properties.by.properties.email,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2643,10 +2152,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data5.name !== undefined){
-let data6 = data5.name;
-if(typeof data6 !== "string"){
-const err12 = {instancePath:instancePath+"/by/name",schemaPath:"#/properties/by/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.by.properties.name.type,parentSchema:schema57.properties.by.properties.name,data:data6};
+}
+else {
+const err12 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.by.type,parentSchema:schema39.properties.by,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2656,10 +2164,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data5.email !== undefined){
-let data7 = data5.email;
-if(typeof data7 !== "string"){
-const err13 = {instancePath:instancePath+"/by/email",schemaPath:"#/properties/by/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.by.properties.email.type,parentSchema:schema57.properties.by.properties.email,data:data7};
+if(data.branch !== undefined){
+let data8 = data.branch;
+if(typeof data8 === "string"){
+if(!pattern29.test(data8)){
+const err13 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/pattern",keyword:"pattern",params:{pattern: "^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},message:"must match pattern \""+"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"+"\"",schema:"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$",parentSchema:schema39.properties.branch,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2669,9 +2178,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
 else {
-const err14 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.properties.by.type,parentSchema:schema57.properties.by,data:data5};
+const err14 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.branch.type,parentSchema:schema39.properties.branch,data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2681,11 +2189,15 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.branch !== undefined){
-let data8 = data.branch;
-if(typeof data8 === "string"){
-if(!pattern42.test(data8)){
-const err15 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/pattern",keyword:"pattern",params:{pattern: "^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"},message:"must match pattern \""+"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$"+"\"",schema:"^refs/gmr/retired/artifacts/[A-Za-z0-9][A-Za-z0-9._-]*/[0-9a-f]{40}$",parentSchema:schema57.properties.branch,data:data8};
+if(data.tip !== undefined){
+if(!(validate102(data.tip, {instancePath:instancePath+"/tip",parentData:data,parentDataProperty:"tip",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2694,65 +2206,15 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/branch",schemaPath:"#/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema57.properties.branch.type,parentSchema:schema57.properties.branch,data:data8};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.tip !== undefined){
-let data9 = data.tip;
-if(typeof data9 === "string"){
-if(!pattern35.test(data9)){
-const err17 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{40}$"},message:"must match pattern \""+"^[0-9a-f]{40}$"+"\"",schema:"^[0-9a-f]{40}$",parentSchema:schema51,data:data9};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/tip",schemaPath:"defs.schema.json#/$defs/commit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.type,parentSchema:schema51,data:data9};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-}
-else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-validate41.errors = vErrors;
+validate95.errors = vErrors;
 return errors === 0;
 }
-validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/retired.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate40.evaluated;
+const evaluated0 = validate94.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2761,7 +2223,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.retired === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retired"},message:"must have required property '"+"retired"+"'",schema:schema56.required,parentSchema:schema56,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "retired"},message:"must have required property '"+"retired"+"'",schema:schema38.required,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2772,7 +2234,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "retired")){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2787,14 +2249,14 @@ let data0 = data.retired;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate41(data0[i0], {instancePath:instancePath+"/retired/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if(!(validate95(data0[i0], {instancePath:instancePath+"/retired/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.retired.type,parentSchema:schema56.properties.retired,data:data0};
+const err2 = {instancePath:instancePath+"/retired",schemaPath:"#/properties/retired/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.retired.type,parentSchema:schema38.properties.retired,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2806,7 +2268,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2815,18 +2277,16 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate40.errors = vErrors;
+validate94.errors = vErrors;
 return errors === 0;
 }
-validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema62 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/modelCard.schema.json","title":"gmr model card front matter (registry/models/<model>.md)","description":"The YAML between the two --- lines at the top of a model card, in the spirit of a Hugging Face model card. Every key is optional. Keys not named here are allowed and kept (cards from other tools carry many), but the named ones must have these shapes.","type":"object","properties":{"license":{"description":"An SPDX identifier such as apache-2.0, mit, or other.","type":"string"},"datasets":{"description":"The data sets the model was trained on.","type":"array","items":{"type":"string"}},"metrics":{"description":"Evaluation results: what was measured, the value, and on which data set.","type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"value":{"oneOf":[{"type":"number"},{"type":"string"}]},"dataset":{"type":"string"}},"required":["name","value"],"additionalProperties":false}},"intendedUse":{"description":"What the model is for, and for whom.","type":"string"},"limitations":{"description":"Where the model is known to fail or must not be used.","type":"string"},"language":{"description":"The natural language(s) the model handles, e.g. en or [en, fr].","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"baseModel":{"description":"The model this one was fine-tuned from.","type":"string"},"tags":{"type":"array","items":{"type":"string"}},"metric":{"description":"The metadata key the web view (gmr site) charts for this model; default: the first of metrics.","type":"string"}},"additionalProperties":true};
-
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+validate94.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+const schema43 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/modelCard.schema.json","title":"gmr model card front matter (registry/models/<model>.md)","description":"The YAML between the two --- lines at the top of a model card, in the spirit of a Hugging Face model card. Every key is optional. Keys not named here are allowed and kept (cards from other tools carry many), but the named ones must have these shapes.","type":"object","properties":{"license":{"description":"An SPDX identifier such as apache-2.0, mit, or other.","type":"string"},"datasets":{"description":"The data sets the model was trained on.","type":"array","items":{"type":"string"}},"metrics":{"description":"Evaluation results: what was measured, the value, and on which data set.","type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"value":{"oneOf":[{"type":"number"},{"type":"string"}]},"dataset":{"type":"string"}},"required":["name","value"],"additionalProperties":false}},"intendedUse":{"description":"What the model is for, and for whom.","type":"string"},"limitations":{"description":"Where the model is known to fail or must not be used.","type":"string"},"language":{"description":"The natural language(s) the model handles, e.g. en or [en, fr].","oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},"baseModel":{"description":"The model this one was fine-tuned from.","type":"string"},"tags":{"type":"array","items":{"type":"string"}},"metric":{"description":"The metadata key the web view (gmr site) charts for this model; default: the first of metrics.","type":"string"}},"additionalProperties":true};
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://gmr.dev/schemas/modelCard.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate46.evaluated;
+const evaluated0 = validate105.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2837,7 +2297,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.license !== undefined){
 let data0 = data.license;
 if(typeof data0 !== "string"){
-const err0 = {instancePath:instancePath+"/license",schemaPath:"#/properties/license/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.license.type,parentSchema:schema62.properties.license,data:data0};
+const err0 = {instancePath:instancePath+"/license",schemaPath:"#/properties/license/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.license.type,parentSchema:schema43.properties.license,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2854,7 +2314,7 @@ const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 !== "string"){
-const err1 = {instancePath:instancePath+"/datasets/" + i0,schemaPath:"#/properties/datasets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.datasets.items.type,parentSchema:schema62.properties.datasets.items,data:data2};
+const err1 = {instancePath:instancePath+"/datasets/" + i0,schemaPath:"#/properties/datasets/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.datasets.items.type,parentSchema:schema43.properties.datasets.items,data:data2};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2866,7 +2326,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/datasets",schemaPath:"#/properties/datasets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.datasets.type,parentSchema:schema62.properties.datasets,data:data1};
+const err2 = {instancePath:instancePath+"/datasets",schemaPath:"#/properties/datasets/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.datasets.type,parentSchema:schema43.properties.datasets,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2884,7 +2344,7 @@ for(let i1=0; i1<len1; i1++){
 let data4 = data3[i1];
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.name === undefined){
-const err3 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema62.properties.metrics.items.required,parentSchema:schema62.properties.metrics.items,data:data4};
+const err3 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema43.properties.metrics.items.required,parentSchema:schema43.properties.metrics.items,data:data4};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2894,7 +2354,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data4.value === undefined){
-const err4 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'",schema:schema62.properties.metrics.items.required,parentSchema:schema62.properties.metrics.items,data:data4};
+const err4 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'",schema:schema43.properties.metrics.items.required,parentSchema:schema43.properties.metrics.items,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2905,7 +2365,7 @@ errors++;
 }
 for(const key0 in data4){
 if(!(((key0 === "name") || (key0 === "value")) || (key0 === "dataset"))){
-const err5 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62.properties.metrics.items,data:data4};
+const err5 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43.properties.metrics.items,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2918,7 +2378,7 @@ errors++;
 if(data4.name !== undefined){
 let data5 = data4.name;
 if(typeof data5 !== "string"){
-const err6 = {instancePath:instancePath+"/metrics/" + i1+"/name",schemaPath:"#/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metrics.items.properties.name.type,parentSchema:schema62.properties.metrics.items.properties.name,data:data5};
+const err6 = {instancePath:instancePath+"/metrics/" + i1+"/name",schemaPath:"#/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.metrics.items.properties.name.type,parentSchema:schema43.properties.metrics.items.properties.name,data:data5};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2935,7 +2395,7 @@ let valid6 = false;
 let passing0 = null;
 const _errs17 = errors;
 if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err7 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema62.properties.metrics.items.properties.value.oneOf[0].type,parentSchema:schema62.properties.metrics.items.properties.value.oneOf[0],data:data6};
+const err7 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema43.properties.metrics.items.properties.value.oneOf[0].type,parentSchema:schema43.properties.metrics.items.properties.value.oneOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2951,7 +2411,7 @@ passing0 = 0;
 }
 const _errs19 = errors;
 if(typeof data6 !== "string"){
-const err8 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metrics.items.properties.value.oneOf[1].type,parentSchema:schema62.properties.metrics.items.properties.value.oneOf[1],data:data6};
+const err8 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.metrics.items.properties.value.oneOf[1].type,parentSchema:schema43.properties.metrics.items.properties.value.oneOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2972,7 +2432,7 @@ passing0 = 1;
 }
 }
 if(!valid6){
-const err9 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema62.properties.metrics.items.properties.value.oneOf,parentSchema:schema62.properties.metrics.items.properties.value,data:data6};
+const err9 = {instancePath:instancePath+"/metrics/" + i1+"/value",schemaPath:"#/properties/metrics/items/properties/value/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema43.properties.metrics.items.properties.value.oneOf,parentSchema:schema43.properties.metrics.items.properties.value,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2996,7 +2456,7 @@ vErrors = null;
 if(data4.dataset !== undefined){
 let data7 = data4.dataset;
 if(typeof data7 !== "string"){
-const err10 = {instancePath:instancePath+"/metrics/" + i1+"/dataset",schemaPath:"#/properties/metrics/items/properties/dataset/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metrics.items.properties.dataset.type,parentSchema:schema62.properties.metrics.items.properties.dataset,data:data7};
+const err10 = {instancePath:instancePath+"/metrics/" + i1+"/dataset",schemaPath:"#/properties/metrics/items/properties/dataset/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.metrics.items.properties.dataset.type,parentSchema:schema43.properties.metrics.items.properties.dataset,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3008,7 +2468,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.metrics.items.type,parentSchema:schema62.properties.metrics.items,data:data4};
+const err11 = {instancePath:instancePath+"/metrics/" + i1,schemaPath:"#/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.properties.metrics.items.type,parentSchema:schema43.properties.metrics.items,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3020,7 +2480,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.metrics.type,parentSchema:schema62.properties.metrics,data:data3};
+const err12 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.metrics.type,parentSchema:schema43.properties.metrics,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3033,7 +2493,7 @@ errors++;
 if(data.intendedUse !== undefined){
 let data8 = data.intendedUse;
 if(typeof data8 !== "string"){
-const err13 = {instancePath:instancePath+"/intendedUse",schemaPath:"#/properties/intendedUse/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.intendedUse.type,parentSchema:schema62.properties.intendedUse,data:data8};
+const err13 = {instancePath:instancePath+"/intendedUse",schemaPath:"#/properties/intendedUse/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.intendedUse.type,parentSchema:schema43.properties.intendedUse,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3046,7 +2506,7 @@ errors++;
 if(data.limitations !== undefined){
 let data9 = data.limitations;
 if(typeof data9 !== "string"){
-const err14 = {instancePath:instancePath+"/limitations",schemaPath:"#/properties/limitations/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.limitations.type,parentSchema:schema62.properties.limitations,data:data9};
+const err14 = {instancePath:instancePath+"/limitations",schemaPath:"#/properties/limitations/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.limitations.type,parentSchema:schema43.properties.limitations,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3063,7 +2523,7 @@ let valid7 = false;
 let passing1 = null;
 const _errs29 = errors;
 if(typeof data10 !== "string"){
-const err15 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.language.oneOf[0].type,parentSchema:schema62.properties.language.oneOf[0],data:data10};
+const err15 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.language.oneOf[0].type,parentSchema:schema43.properties.language.oneOf[0],data:data10};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3083,7 +2543,7 @@ const len2 = data10.length;
 for(let i2=0; i2<len2; i2++){
 let data11 = data10[i2];
 if(typeof data11 !== "string"){
-const err16 = {instancePath:instancePath+"/language/" + i2,schemaPath:"#/properties/language/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.language.oneOf[1].items.type,parentSchema:schema62.properties.language.oneOf[1].items,data:data11};
+const err16 = {instancePath:instancePath+"/language/" + i2,schemaPath:"#/properties/language/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.language.oneOf[1].items.type,parentSchema:schema43.properties.language.oneOf[1].items,data:data11};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3095,7 +2555,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.language.oneOf[1].type,parentSchema:schema62.properties.language.oneOf[1],data:data10};
+const err17 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.language.oneOf[1].type,parentSchema:schema43.properties.language.oneOf[1],data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3116,7 +2576,7 @@ passing1 = 1;
 }
 }
 if(!valid7){
-const err18 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema62.properties.language.oneOf,parentSchema:schema62.properties.language,data:data10};
+const err18 = {instancePath:instancePath+"/language",schemaPath:"#/properties/language/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema43.properties.language.oneOf,parentSchema:schema43.properties.language,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3140,7 +2600,7 @@ vErrors = null;
 if(data.baseModel !== undefined){
 let data12 = data.baseModel;
 if(typeof data12 !== "string"){
-const err19 = {instancePath:instancePath+"/baseModel",schemaPath:"#/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.baseModel.type,parentSchema:schema62.properties.baseModel,data:data12};
+const err19 = {instancePath:instancePath+"/baseModel",schemaPath:"#/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.baseModel.type,parentSchema:schema43.properties.baseModel,data:data12};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3157,7 +2617,7 @@ const len3 = data13.length;
 for(let i3=0; i3<len3; i3++){
 let data14 = data13[i3];
 if(typeof data14 !== "string"){
-const err20 = {instancePath:instancePath+"/tags/" + i3,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.tags.items.type,parentSchema:schema62.properties.tags.items,data:data14};
+const err20 = {instancePath:instancePath+"/tags/" + i3,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.tags.items.type,parentSchema:schema43.properties.tags.items,data:data14};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3169,7 +2629,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.tags.type,parentSchema:schema62.properties.tags,data:data13};
+const err21 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.tags.type,parentSchema:schema43.properties.tags,data:data13};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3182,7 +2642,7 @@ errors++;
 if(data.metric !== undefined){
 let data15 = data.metric;
 if(typeof data15 !== "string"){
-const err22 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metric.type,parentSchema:schema62.properties.metric,data:data15};
+const err22 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.metric.type,parentSchema:schema43.properties.metric,data:data15};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3194,7 +2654,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3203,7 +2663,7 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate46.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
-validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate105.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};

@@ -2,6 +2,7 @@ import { NameTakenError, UnknownNameError, type GmrError } from '../../domain/er
 import { ARTIFACT_BRANCH_PREFIX, artifactRef, manifestDir, manifestPath, type NameKind } from '../../domain/layout.js'
 import { listRefs, readRef } from '../../git/refs.js'
 import type { Repo } from '../../git/repo.js'
+import { retiredNameError } from './retiredLookup.js'
 
 async function manifestNames(repo: Repo, kind: NameKind): Promise<string[]> {
   const dir = `${repo.dir}/${manifestDir(kind)}`
@@ -42,7 +43,6 @@ export async function assertNameFree(repo: Repo, name: string, wanted: NameKind)
 
 /** An error for a name that is nothing: when it was retired, who retired it and where; else what does exist. */
 export async function unknownName(repo: Repo, name: string): Promise<GmrError> {
-  const { retiredNameError } = await import('./retiredLookup.js')
   const retired = await retiredNameError(repo, name)
   if (retired !== null) return retired
   const names = [...(await listArtifactNames(repo)), ...(await listModelNames(repo))].sort()

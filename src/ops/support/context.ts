@@ -6,6 +6,7 @@ import { readGitConfig, resolveIdentity, type Env } from '../../git/config.js'
 import type { FileSystem, FsClient } from '../../git/fs.js'
 import { withLock } from '../../git/lock.js'
 import { openRepo, type Repo } from '../../git/repo.js'
+import { loadEditRecovery, loadRegistryConfigParser } from './lazyModules.js'
 
 /** What every operation takes: where the repository is and how to reach it. */
 export interface RepoOptions {
@@ -85,11 +86,11 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
   }
   // An interrupted edit is rare; the code that finishes it (index, commits, refs) loads only then.
   if ((await repo.fs.exists(`${repo.gitdir}/${EDIT_JOURNAL_FILE}`)) || (await repo.fs.exists(`${repo.gitdir}/${ALIAS_MOVES_JOURNAL_FILE}`))) {
-    await (await import('./registryEdit.js')).recoverIfInterrupted(repo)
+    await (await loadEditRecovery())(repo)
   }
   let config: Promise<RegistryConfig> | undefined
   const readConfig = async (): Promise<RegistryConfig> => {
-    const { parseRegistryConfig } = await import('../../domain/registryConfig.js')
+    const { parseRegistryConfig } = await loadRegistryConfigParser()
     return parseRegistryConfig((await repo.fs.readText(path)) ?? '')
   }
   return { ...base, config: () => (config ??= readConfig()) }

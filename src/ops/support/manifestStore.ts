@@ -4,6 +4,7 @@ import type { ArtifactYaml, ManifestYaml, ModelYaml } from '../../domain/manifes
 import { ManifestCache } from '../../git/manifestCache.js'
 import { hashObject, readObject } from '../../git/objects.js'
 import type { GitDir, Repo } from '../../git/repo.js'
+import { loadManifests } from './lazyModules.js'
 
 /** A manifest as read: where it is, its content id, and its validated data. */
 export interface ManifestRecord<T extends ManifestYaml = ManifestYaml> {
@@ -65,7 +66,7 @@ export class ManifestStore {
     const oid = hashObject('blob', text)
     const cached = await this.cache.get<ManifestYaml>(oid)
     if (cached !== undefined) return { kind, name, path, oid, data: cached }
-    const { readManifestData } = await import('../../domain/manifests.js')
+    const { readManifestData } = await loadManifests()
     const data = readManifestData(kind, text.toString('utf8'), path)
     await this.cache.put(oid, data)
     return { kind, name, path, oid, data }

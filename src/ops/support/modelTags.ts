@@ -2,6 +2,7 @@ import { InvalidInputError, UnknownNameError } from '../../domain/errors.js'
 import { assertName, assertTag } from '../../domain/names.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './mutate.js'
+import * as manifests from '../../domain/manifests.js'
 
 export interface TagsOptions extends RepoOptions, MutationOptions {
   model: string
@@ -19,7 +20,6 @@ export async function changeTags(options: TagsOptions, action: 'add' | 'rm'): Pr
   if (options.tags.length === 0) throw new InvalidInputError('give at least one tag')
   for (const tag of options.tags) assertTag(tag)
   const ctx = await openRegistryContext(options)
-  const manifests = await import('../../domain/manifests.js')
   let tags: string[] = []
   const result = await mutateRegistry(ctx, options, async (store) => {
     const current = await store.read('model', options.model)

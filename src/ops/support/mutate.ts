@@ -13,6 +13,7 @@ import { applyEdit, assertCommittable, recoverInterruptedEdit, type AppliedEdit 
 import { formatUpgrade } from './formatUpgrade.js'
 import type { RefMove } from './retiredBranches.js'
 import { assertSafeEdits } from './soundState.js'
+import { parseManifest, renderManifest } from '../../domain/manifests.js'
 
 /** One manifest's new content, as an operation decided it. */
 export interface ManifestEdit {
@@ -156,7 +157,6 @@ async function commitEdits(
 
 /** Render every edit and validate each result as a reader would; nothing is written. */
 async function renderEdits(ctx: RegistryContext, edits: readonly ManifestEdit[], paths: readonly string[]): Promise<Array<string | null>> {
-  const { parseManifest, renderManifest } = await import('../../domain/manifests.js')
   const texts: Array<string | null> = []
   for (const [i, edit] of edits.entries()) {
     if (edit.after === null) {

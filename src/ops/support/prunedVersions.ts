@@ -1,6 +1,7 @@
 import type { GitDir } from '../../git/repo.js'
 import { RemoteNotFoundError } from '../../domain/errors.js'
 import type { RegistryContext } from './context.js'
+import { remoteInfo } from './remotes.js'
 
 /**
  * `.git/gmr/pruned.ndjson`: one line per version whose large files `gmr prune` removed
@@ -66,7 +67,6 @@ async function prunedRecord(repo: GitDir, commit: string): Promise<PrunedRecord 
 export async function prunedHint(ctx: RegistryContext, commit: string): Promise<string | null> {
   const record = await prunedRecord(ctx.repo, commit)
   if (record === null) return null
-  const { remoteInfo } = await import('./remotes.js')
   const remote = await remoteInfo(ctx.repo, ctx.env, undefined, (await ctx.config()).registryBranch).catch(() => null)
   const fetch =
     remote === null

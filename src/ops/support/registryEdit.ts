@@ -27,6 +27,7 @@ import {
   type MovedManifest,
 } from './aliasRefs.js'
 import { moveRefOnce, type RefMove } from './retiredBranches.js'
+import { parseManifest } from '../../domain/manifests.js'
 
 /**
  * A registry edit that is about to become visible, written to `.git/gmr/edit.json`
@@ -285,7 +286,6 @@ async function planEditMoves(repo: Repo, journal: EditJournal, writer: LedgerWri
 
 /** The manifests the edit leaves (a removed one as a manifest with no aliases). */
 async function editedManifests(repo: Repo, journal: EditJournal): Promise<MovedManifest[]> {
-  const { parseManifest } = await import('../../domain/manifests.js')
   const manifests: MovedManifest[] = []
   for (const file of journal.files) {
     if (file.kind === null) continue

@@ -6,6 +6,7 @@ import { readObject } from '../../git/objects.js'
 import { readRef } from '../../git/refs.js'
 import type { GitDir, Repo } from '../../git/repo.js'
 import { entryAt, readTextAt } from '../../git/treePath.js'
+import { loadRetiredParser } from './lazyModules.js'
 
 /**
  * The read side of registry/retired.yaml: what a deployment asking for a retired name is
@@ -61,7 +62,7 @@ async function retirementError(
   commitOf: (index: number) => Promise<string | null>,
 ): Promise<RetiredNameError | null> {
   if (text === null) return null
-  const { describeRetirement, findRetirement, parseRetired } = await import('../../domain/retired.js')
+  const { describeRetirement, findRetirement, parseRetired } = await loadRetiredParser()
   let record: RetiredYaml
   try {
     record = parseRetired(text).data
@@ -89,7 +90,7 @@ async function retirementError(
  * when a shallow history ended the walk before the commit without it was reached.
  */
 async function recordingCommit(repo: GitDir, tip: string, index: number): Promise<{ commit: string | null; truncated: boolean }> {
-  const { parseRetired } = await import('../../domain/retired.js')
+  const { parseRetired } = await loadRetiredParser()
   const cache = {}
   const counts = new Map<string, number>()
   let found: string | null = null
@@ -124,7 +125,7 @@ const MAX_RENAMES = 32
 export async function formerNames(repo: Repo, name: string): Promise<string[]> {
   const text = await repo.fs.readText(`${repo.dir}/${RETIRED_FILE}`)
   if (text === null) return []
-  const { parseRetired } = await import('../../domain/retired.js')
+  const { parseRetired } = await loadRetiredParser()
   let entries: RetiredYaml['retired']
   try {
     entries = parseRetired(text).data.retired

@@ -5,6 +5,7 @@ import type { Repo } from '../../git/repo.js'
 import { commitIdentities, type RegistryContext } from './context.js'
 import { ManifestStore } from './manifestStore.js'
 import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult, type RegistryFileEdit } from './mutate.js'
+import { appendRetirement, parseRetired, renderRetired } from '../../domain/retired.js'
 
 /**
  * The machinery `model rm`, `artifact rm` and `model rename` share: the entry they append
@@ -15,7 +16,6 @@ import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationR
 async function readRetiredRecord(repo: Repo): Promise<{ text: string | null; data: RetiredYaml | null }> {
   const text = await repo.fs.readText(`${repo.dir}/${RETIRED_FILE}`)
   if (text === null) return { text: null, data: null }
-  const { parseRetired } = await import('../../domain/retired.js')
   return { text, data: parseRetired(text).data }
 }
 
@@ -40,7 +40,6 @@ export async function newRetirement(
 /** The edit of `registry/retired.yaml` that appends `entry` (its comments kept). */
 export async function retirementFileEdit(repo: Repo, entry: RetiredEntryYaml): Promise<RegistryFileEdit> {
   const { text, data } = await readRetiredRecord(repo)
-  const { appendRetirement, parseRetired, renderRetired } = await import('../../domain/retired.js')
   const doc = text === null ? undefined : parseRetired(text).doc
   return { path: RETIRED_FILE, before: text, after: renderRetired(appendRetirement(data, entry), doc) }
 }
