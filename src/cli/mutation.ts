@@ -8,7 +8,7 @@ import { renderDryRun } from './renderPlan.js'
  * What a registry edit did beyond its one result line, on stderr so that stdout stays
  * the line scripts read: not committed, a proposal off the registry branch, refs moved.
  */
-export function reportMutation(io: CliIo, result: MutationResult): void {
+function reportMutation(io: CliIo, result: MutationResult): void {
   if (!result.changed) return
   if (result.commit === null) {
     io.stderr(`edited ${result.paths.join(', ')} (not committed)\n`)

@@ -1,8 +1,9 @@
+import { StorageError } from '../domain/errors.js'
 import { FileSystem, type FsClient } from './fs.js'
 
-/** What a read-only disk answers to a write. */
-function refused(path: string): Error {
-  return Object.assign(new Error(`EROFS: read-only file system, write '${path}'`), { code: 'EROFS', path })
+/** What a read-only disk answers to a write, said as gmr says a storage failure. */
+function refused(path: string): StorageError {
+  return new StorageError(`cannot write '${path}': read-only file system (EROFS); this is a dry run, which writes nothing`, { code: 'EROFS', path })
 }
 
 const WRITES = new Set(['writeFile', 'appendFile', 'mkdir', 'rename', 'unlink', 'rmdir', 'symlink', 'chmod', 'link', 'copyFile'])
