@@ -46,7 +46,7 @@ export { setModelCard, type SetModelCardOptions, type SetModelCardResult } from 
 export type { ModelCardResult } from './ops/support/modelCardFile.js'
 export type { AnnotatedFields, AnnotationYaml } from './domain/metadataAdditions.js'
 export type { ModelCard, ModelCardYaml } from './domain/modelCard.js'
-export type { MutationOptions, MutationResult } from './ops/support/mutate.js'
+export type { MutationOptions, MutationResult, PlannedChanges, PlannedFile } from './ops/support/mutate.js'
 export type { ManifestEvent } from './domain/manifestEvents.js'
 export type { ModelYaml, ArtifactYaml, ModelLinkYaml } from './domain/manifests.js'
 export type { RepoOptions } from './ops/support/context.js'

@@ -19,7 +19,8 @@ import type { FetchResult } from '../ops/fetch.js'
 import type { InitResult } from '../ops/init.js'
 import type { LinkModelResult } from '../ops/link.js'
 import type { LogVersionResult } from '../ops/logVersion.js'
-import type { MutationResult } from '../ops/support/mutate.js'
+import type { MutationResult, PlannedChanges } from '../ops/support/mutate.js'
+import type { RefMove } from '../ops/support/retiredBranches.js'
 import type { PullResult } from '../ops/pull.js'
 import type { PushResult } from '../ops/push.js'
 import type { ArtifactSync } from '../ops/support/replayVersions.js'
@@ -319,6 +320,28 @@ function editJson(result: MutationResult) {
   }
 }
 
+/** A ref that moves to a new name keeping its value (a removed artifact's branch). */
+function refMoveJson({ from, to, oid }: RefMove) {
+  return { from, to, oid }
+}
+
+/** What a dry run would change (schemas/cli/defs.schema.json#/$defs/plannedEdit). */
+function plannedJson(planned: PlannedChanges) {
+  return {
+    committed: planned.committed,
+    message: planned.message,
+    fileCount: planned.files.length,
+    files: planned.files.map(({ path, before, after }) => ({ path, before, after })),
+    ledger: planned.ledger === null ? null : { moveCount: planned.ledger.moves.length, moves: planned.ledger.moves },
+    refMoves: planned.refMoves.map(refMoveJson),
+  }
+}
+
+/** A registry edit's document: the command's own fields, `dryRun`, and with --dry-run what would change. */
+export function editDocumentJson<T extends object>(document: T, result: MutationResult) {
+  return { ...document, dryRun: result.dryRun, ...(result.planned !== null && { planned: plannedJson(result.planned) }) }
+}
+
 export function initJson(result: InitResult) {
   const { formatVersion, registryBranch, largeFileThreshold, protectedAliases } = result.config
   return {
@@ -386,6 +409,7 @@ export function syncJson(result: SyncResult) {
     dryRun: result.dryRun,
     refChangeCount: result.changes.length,
     refChanges: result.changes.map(refChangeJson),
+    refMoves: result.retiredBranches.map(refMoveJson),
     danglingAliases: result.dangling.map((d) => ({ name: d.name, alias: d.alias, version: d.version })),
   }
 }

@@ -1,12 +1,14 @@
-import type { MutationResult } from '../ops/support/mutate.js'
+import type { MutationOptions, MutationResult } from '../ops/support/mutate.js'
 import type { CliIo } from './io.js'
-import { shortOid } from './render.js'
+import { editDocumentJson } from './jsonOutput.js'
+import { json, shortOid } from './render.js'
+import { renderDryRun } from './renderPlan.js'
 
 /**
  * What a registry edit did beyond its one result line, on stderr so that stdout stays
  * the line scripts read: not committed, a proposal off the registry branch, refs moved.
  */
-export function reportMutation(io: CliIo, result: MutationResult): void {
+function reportMutation(io: CliIo, result: MutationResult): void {
   if (!result.changed) return
   if (result.commit === null) {
     io.stderr(`edited ${result.paths.join(', ')} (not committed)\n`)
@@ -27,5 +29,22 @@ export function reportMutation(io: CliIo, result: MutationResult): void {
 /** The options every registry edit takes. */
 export interface MutationFlags {
   commit: boolean
+  dryRun?: boolean
   json?: boolean
+}
+
+/** The flags as the operation takes them. */
+export function mutationOptions(opts: MutationFlags): Pick<MutationOptions, 'noCommit' | 'dryRun'> {
+  return { noCommit: !opts.commit, dryRun: opts.dryRun ?? false }
+}
+
+/**
+ * Print a registry edit's answer: its `--json` document (with `dryRun`, and the planned
+ * changes of a dry run), the plan of a dry run, or the command's line and what it did.
+ */
+export function printEdit(io: CliIo, opts: MutationFlags, result: MutationResult, document: object, line: string, report = true): void {
+  if (opts.json) return io.stdout(json(editDocumentJson(document, result)))
+  if (result.dryRun) return renderDryRun(io, result)
+  io.stdout(line)
+  if (report) reportMutation(io, result)
 }

@@ -27,7 +27,7 @@ export async function createArtifact(options: CreateArtifactOptions): Promise<Cr
   const ctx = await openRegistryContext(options)
   const manifest = newArtifactManifest(options.name, options.type, options.description)
   const path = manifestPath('artifact', options.name)
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     await assertNameFree(ctx.repo, options.name, 'artifact')
     if (await store.read('artifact', options.name)) {
       throw new NameTakenError(`artifact "${options.name}" already exists (${path})`, { name: options.name })
@@ -36,7 +36,7 @@ export async function createArtifact(options: CreateArtifactOptions): Promise<Cr
     return {
       edits: [{ kind: 'artifact', name: options.name, before: null, after: manifest }],
       message: `gmr: create artifact ${options.name}`,
+      result: { manifest, path },
     }
   })
-  return { ...result, manifest, path }
 }

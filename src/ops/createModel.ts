@@ -34,7 +34,7 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
   const manifest = newModelManifest(options.name, options.description, options.tags)
   const path = manifestPath('model', options.name)
   const card = options.card === undefined ? undefined : await readCardFile(ctx, options.card, options.cwd ?? options.dir)
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     await assertNameFree(ctx.repo, options.name, 'model')
     if (await store.read('model', options.name)) {
       throw new NameTakenError(`registered model "${options.name}" already exists (${path})`, { name: options.name })
@@ -44,7 +44,7 @@ export async function createModel(options: CreateModelOptions): Promise<CreateMo
       edits: [{ kind: 'model', name: options.name, before: null, after: manifest }],
       ...(card !== undefined && { files: [await cardEdit(ctx, options.name, card)] }),
       message: `gmr: create model ${options.name}${card !== undefined ? ' with its model card' : ''}`,
+      result: { manifest, path },
     }
   })
-  return { ...result, manifest, path }
 }

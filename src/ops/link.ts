@@ -28,9 +28,8 @@ export async function linkModel(options: LinkModelOptions): Promise<LinkModelRes
   for (const alias of options.aliases ?? []) assertAlias(alias)
   const reference = parseReference(options.artifactRef)
   const ctx = await openRegistryContext(options)
-  let outcome: { link: ModelLinkYaml; existed: boolean } | undefined
   const aliasText = (options.aliases ?? []).length > 0 ? ` (alias ${(options.aliases ?? []).join(', ')})` : ''
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     const target = await resolveReference(ctx.repo, reference, store)
     if (target.kind !== 'artifact') {
       throw new InvalidInputError(
@@ -46,14 +45,13 @@ export async function linkModel(options: LinkModelOptions): Promise<LinkModelRes
     }
     const linkedAt = ctx.now().toISOString().replace(/\.\d{3}Z$/, 'Z')
     const added = addLink(current.data, { artifact: target.artifact, artifactVersion: target.artifactVersion, commit: target.commit }, linkedAt)
-    outcome = { link: added.link, existed: added.existed }
     let after = added.model
     for (const alias of options.aliases ?? []) after = setAlias(after, alias, added.link.version)
     const { link } = added
     return {
       edits: [{ kind: 'model', name: options.model, before: current.data, after }],
       message: `gmr: link ${options.model} v${link.version} -> ${link.artifact}:v${link.artifactVersion}${aliasText}`,
+      result: { model: options.model, link, existed: added.existed },
     }
   })
-  return { ...result, model: options.model, link: outcome!.link, existed: outcome!.existed }
 }

@@ -62,9 +62,9 @@ export async function pull(options: PullOptions): Promise<PullResult> {
  */
 async function relinkManifests(ctx: RegistryContext, replayed: readonly ReplayedVersion[]): Promise<string[]> {
   if (replayed.length === 0) return []
-  const names: string[] = []
-  await mutateRegistry(ctx, { force: true }, async (store) => {
+  const { names } = await mutateRegistry(ctx, { force: true }, async (store) => {
     const edits = []
+    const names: string[] = []
     for (const kind of ['artifact', 'model'] as const) {
       for (const record of await store.list(kind)) {
         const after = followReplayed(kind, record.data, replayed)
@@ -73,7 +73,7 @@ async function relinkManifests(ctx: RegistryContext, replayed: readonly Replayed
         names.push(record.name)
       }
     }
-    return { edits, message: `gmr pull: relink ${names.join(', ')} to renumbered versions` }
+    return { edits, message: `gmr pull: relink ${names.join(', ')} to renumbered versions`, result: { names } }
   })
   return names
 }

@@ -20,15 +20,14 @@ export async function removeAlias(options: RemoveAliasOptions): Promise<RemoveAl
   assertName(options.name)
   assertAlias(options.alias)
   const ctx = await openRegistryContext(options)
-  let previous = -1
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     const { kind, data } = await manifestForAliases(ctx.repo, store, options.name)
     const after = manifests.removeAlias(data, options.alias)
-    previous = data.aliases![options.alias]!
+    const previous = data.aliases![options.alias]!
     return {
       edits: [{ kind, name: options.name, before: data, after }],
       message: `gmr: remove alias ${options.alias} of ${options.name} (was v${previous})`,
+      result: { name: options.name, alias: options.alias, previous },
     }
   })
-  return { ...result, name: options.name, alias: options.alias, previous }
 }

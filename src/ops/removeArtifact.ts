@@ -7,25 +7,25 @@ import { currentAliasRefs } from './support/aliasRefs.js'
 import { unknownName } from './support/catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import type { ManifestStore } from './support/manifestStore.js'
-import type { MutationOptions, MutationResult } from './support/mutate.js'
-import { commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './support/retiredRecord.js'
+import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult } from './support/mutate.js'
+import { commitMessage, newRetirement, retirementFileEdit } from './support/retiredRecord.js'
 import type { RefMove } from './support/retiredBranches.js'
 import type { ModelYaml } from '../domain/manifests.js'
 
 export interface RemoveArtifactOptions extends RepoOptions, MutationOptions {
   artifact: string
   reason?: string
-  dryRun?: boolean
 }
 
-export interface RemoveArtifactResult extends MutationResult {
+export interface RemoveArtifactResult extends MutationResult, ArtifactRemoval {}
+
+interface ArtifactRemoval {
   artifact: string
   retirement: RetiredEntryYaml
   aliases: string[]
   deletedRefs: string[]
   /** The branch and where its versions are kept; null when nothing was logged. */
   branch: RefMove | null
-  dryRun: boolean
 }
 
 /**
@@ -38,18 +38,10 @@ export interface RemoveArtifactResult extends MutationResult {
  */
 export async function removeArtifact(options: RemoveArtifactOptions): Promise<RemoveArtifactResult> {
   const ctx = await openRegistryContext(options)
-  const { result, planned } = await runRetirement(ctx, options, (store) => planArtifactRemoval(ctx, store, options))
-  const { retirement, aliases, deletedRefs, branch } = planned
-  return { ...result, artifact: options.artifact, retirement, aliases, deletedRefs, branch }
+  return mutateRegistry(ctx, options, (store) => planArtifactRemoval(ctx, store, options))
 }
 
-interface ArtifactRemovalPlan extends RetirementPlan {
-  aliases: string[]
-  deletedRefs: string[]
-  branch: RefMove | null
-}
-
-async function planArtifactRemoval(ctx: RegistryContext, store: ManifestStore, options: RemoveArtifactOptions): Promise<ArtifactRemovalPlan> {
+async function planArtifactRemoval(ctx: RegistryContext, store: ManifestStore, options: RemoveArtifactOptions): Promise<MutationPlan<ArtifactRemoval>> {
   const { artifact } = options
   const { repo } = ctx
   const current = await store.read('artifact', artifact)
@@ -79,15 +71,10 @@ async function planArtifactRemoval(ctx: RegistryContext, store: ManifestStore, o
     ...(branch !== null && { branch: branch.to, tip: branch.oid }),
   })
   return {
-    plan: {
-      edits: current ? [{ kind: 'artifact', name: artifact, before: current.data, after: null }] : [],
-      files: [await retirementFileEdit(repo, retirement)],
-      ...(branch !== null && { refMoves: [branch] }),
-      message: commitMessage(`remove artifact ${artifact}`, options.reason),
-    },
-    retirement,
-    aliases,
-    deletedRefs: [...(await currentAliasRefs(repo, artifact)).keys()],
-    branch,
+    edits: current ? [{ kind: 'artifact', name: artifact, before: current.data, after: null }] : [],
+    files: [await retirementFileEdit(repo, retirement)],
+    ...(branch !== null && { refMoves: [branch] }),
+    message: commitMessage(`remove artifact ${artifact}`, options.reason),
+    result: { artifact, retirement, aliases, deletedRefs: [...(await currentAliasRefs(repo, artifact)).keys()], branch },
   }
 }

@@ -4,18 +4,18 @@ import type { RetiredEntryYaml } from '../domain/retired.js'
 import { currentAliasRefs } from './support/aliasRefs.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import type { ManifestStore } from './support/manifestStore.js'
-import type { MutationOptions, MutationResult } from './support/mutate.js'
-import { cardEdits, commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './support/retiredRecord.js'
+import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult } from './support/mutate.js'
+import { cardEdits, commitMessage, newRetirement, retirementFileEdit } from './support/retiredRecord.js'
 
 export interface RemoveModelOptions extends RepoOptions, MutationOptions {
   model: string
   /** Why, recorded in registry/retired.yaml and told to whoever asks for the model later. */
   reason?: string
-  /** Only say what would change. */
-  dryRun?: boolean
 }
 
-export interface RemoveModelResult extends MutationResult {
+export interface RemoveModelResult extends MutationResult, ModelRemoval {}
+
+interface ModelRemoval {
   model: string
   /** The entry appended to registry/retired.yaml. */
   retirement: RetiredEntryYaml
@@ -23,7 +23,6 @@ export interface RemoveModelResult extends MutationResult {
   aliases: string[]
   /** The alias refs that go with it: all of `refs/aliases/<model>/` (they go with the commit on the registry branch, else at `gmr sync`). */
   deletedRefs: string[]
-  dryRun: boolean
 }
 
 /**
@@ -34,16 +33,10 @@ export interface RemoveModelResult extends MutationResult {
  */
 export async function removeModel(options: RemoveModelOptions): Promise<RemoveModelResult> {
   const ctx = await openRegistryContext(options)
-  const { result, planned } = await runRetirement(ctx, options, (store) => planModelRemoval(ctx, store, options))
-  return { ...result, model: options.model, retirement: planned.retirement, aliases: planned.aliases, deletedRefs: planned.deletedRefs }
+  return mutateRegistry(ctx, options, (store) => planModelRemoval(ctx, store, options))
 }
 
-interface ModelRemovalPlan extends RetirementPlan {
-  aliases: string[]
-  deletedRefs: string[]
-}
-
-async function planModelRemoval(ctx: RegistryContext, store: ManifestStore, options: RemoveModelOptions): Promise<ModelRemovalPlan> {
+async function planModelRemoval(ctx: RegistryContext, store: ManifestStore, options: RemoveModelOptions): Promise<MutationPlan<ModelRemoval>> {
   const { model } = options
   const current = await store.read('model', model)
   if (!current) throw (await retiredNameError(ctx.repo, model)) ?? noSuchModel(model)
@@ -56,14 +49,10 @@ async function planModelRemoval(ctx: RegistryContext, store: ManifestStore, opti
   }
   const retirement = await newRetirement(ctx, { kind: 'model', name: model, ...(options.reason !== undefined && { reason: options.reason }) })
   return {
-    plan: {
-      edits: [{ kind: 'model', name: model, before: current.data, after: null }],
-      files: [await retirementFileEdit(ctx.repo, retirement), ...(await cardEdits(ctx.repo, model, null))],
-      message: commitMessage(`remove model ${model}`, options.reason),
-    },
-    retirement,
-    aliases,
-    deletedRefs: [...(await currentAliasRefs(ctx.repo, model)).keys()],
+    edits: [{ kind: 'model', name: model, before: current.data, after: null }],
+    files: [await retirementFileEdit(ctx.repo, retirement), ...(await cardEdits(ctx.repo, model, null))],
+    message: commitMessage(`remove model ${model}`, options.reason),
+    result: { model, retirement, aliases, deletedRefs: [...(await currentAliasRefs(ctx.repo, model)).keys()] },
   }
 }
 

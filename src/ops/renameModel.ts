@@ -6,24 +6,24 @@ import type { RetiredEntryYaml } from '../domain/retired.js'
 import { assertNameFree } from './support/catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import type { ManifestStore } from './support/manifestStore.js'
-import type { MutationOptions, MutationResult } from './support/mutate.js'
+import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult } from './support/mutate.js'
 import { noSuchModel } from './removeModel.js'
-import { cardEdits, commitMessage, newRetirement, retirementFileEdit, runRetirement, type RetirementPlan } from './support/retiredRecord.js'
+import { cardEdits, commitMessage, newRetirement, retirementFileEdit } from './support/retiredRecord.js'
 
 export interface RenameModelOptions extends RepoOptions, MutationOptions {
   from: string
   to: string
   reason?: string
-  dryRun?: boolean
 }
 
-export interface RenameModelResult extends MutationResult {
+export interface RenameModelResult extends MutationResult, ModelRename {}
+
+interface ModelRename {
   from: string
   to: string
   retirement: RetiredEntryYaml
   /** Alias refs `refs/aliases/<from>/<alias>` → `refs/aliases/<to>/<alias>`. */
   movedRefs: Array<{ from: string; to: string }>
-  dryRun: boolean
 }
 
 /**
@@ -35,31 +35,24 @@ export interface RenameModelResult extends MutationResult {
 export async function renameModel(options: RenameModelOptions): Promise<RenameModelResult> {
   assertName(options.to, 'model name')
   const ctx = await openRegistryContext(options)
-  const { result, planned } = await runRetirement(ctx, options, (store) => planRename(ctx, store, options))
-  return { ...result, from: options.from, to: options.to, retirement: planned.retirement, movedRefs: planned.movedRefs }
+  return mutateRegistry(ctx, options, (store) => planRename(ctx, store, options))
 }
 
-interface RenamePlan extends RetirementPlan {
-  movedRefs: Array<{ from: string; to: string }>
-}
-
-async function planRename(ctx: RegistryContext, store: ManifestStore, options: RenameModelOptions): Promise<RenamePlan> {
+async function planRename(ctx: RegistryContext, store: ManifestStore, options: RenameModelOptions): Promise<MutationPlan<ModelRename>> {
   const { from, to } = options
   const current = await store.read('model', from)
   if (!current) throw (await retiredNameError(ctx.repo, from)) ?? noSuchModel(from)
   await assertNameFree(ctx.repo, to, 'model')
   if (await store.read('model', to)) throw new NameTakenError(`registered model "${to}" already exists; pick another name`, { name: to })
   const retirement = await newRetirement(ctx, { kind: 'model', name: from, renamedTo: to, ...(options.reason !== undefined && { reason: options.reason }) })
+  const movedRefs = Object.keys(current.data.aliases ?? {}).sort().map((alias) => ({ from: aliasRef(from, alias), to: aliasRef(to, alias) }))
   return {
-    plan: {
-      edits: [
-        { kind: 'model', name: from, before: current.data, after: null },
-        { kind: 'model', name: to, before: null, after: { ...current.data, name: to } },
-      ],
-      files: [await retirementFileEdit(ctx.repo, retirement), ...(await cardEdits(ctx.repo, from, to))],
-      message: commitMessage(`rename model ${from} to ${to}`, options.reason),
-    },
-    retirement,
-    movedRefs: Object.keys(current.data.aliases ?? {}).sort().map((alias) => ({ from: aliasRef(from, alias), to: aliasRef(to, alias) })),
+    edits: [
+      { kind: 'model', name: from, before: current.data, after: null },
+      { kind: 'model', name: to, before: null, after: { ...current.data, name: to } },
+    ],
+    files: [await retirementFileEdit(ctx.repo, retirement), ...(await cardEdits(ctx.repo, from, to))],
+    message: commitMessage(`rename model ${from} to ${to}`, options.reason),
+    result: { from, to, retirement, movedRefs },
   }
 }

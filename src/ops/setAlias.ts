@@ -28,17 +28,15 @@ export async function setAlias(options: SetAliasOptions): Promise<SetAliasResult
   assertAlias(options.alias)
   const selector = parseSelector(options.version, `${options.name}:${options.version}`)
   const ctx = await openRegistryContext(options)
-  let version = -1
-  let previous: number | null = null
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     const { kind, data } = await manifestForAliases(ctx.repo, store, options.name)
-    version = (await resolveReference(ctx.repo, { name: options.name, selector }, store)).version
-    previous = data.aliases?.[options.alias] ?? null
+    const { version } = await resolveReference(ctx.repo, { name: options.name, selector }, store)
+    const previous = data.aliases?.[options.alias] ?? null
     const moved = previous !== null && previous !== version ? ` (was v${previous})` : ''
     return {
       edits: [{ kind, name: options.name, before: data, after: manifests.setAlias(data, options.alias, version) }],
       message: `gmr: alias ${options.alias} of ${options.name} -> v${version}${moved}`,
+      result: { name: options.name, alias: options.alias, version, previous },
     }
   })
-  return { ...result, name: options.name, alias: options.alias, version, previous }
 }

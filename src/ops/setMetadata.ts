@@ -13,7 +13,7 @@ import {
 } from '../domain/metadataAdditions.js'
 import { parseReference } from '../domain/reference.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
-import type { ManifestEdit } from './support/mutate.js'
+import type { ManifestEdit, MutationPlan } from './support/mutate.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
 import { resolveReference } from './resolve.js'
 import { newArtifactManifest } from '../domain/manifests.js'
@@ -48,28 +48,29 @@ export async function setMetadata(options: SetMetadataOptions): Promise<SetMetad
   const reference = parseReference(options.ref)
   assertSomethingToChange(options, `give key=value pairs, keys to remove, or --description (e.g. gmr meta set ${options.ref} accuracy=0.93)`)
   const ctx = await openRegistryContext(options)
-  let outcome: Pick<SetMetadataResult, 'reference' | 'target' | 'fields'> | undefined
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store): Promise<MutationPlan<Annotated>> => {
     const target = await resolveReference(ctx.repo, reference, store)
     const logged = { description: target.record.description, metadata: target.record.metadata }
     const artifact = (await store.read('artifact', target.artifact))?.data ?? null
     const ofVersion = versionAnnotation(artifact, target.artifactVersion)
     let edit: ManifestEdit
+    let result: Annotated
     if (target.kind === 'model') {
       const name = `${target.name}:v${target.version}`
       const model = (await store.read('model', target.name))!.data
       const before = linkAnnotation(target.link!)
       const after = changeAnnotation(before, options, annotate(logged, ofVersion).metadata, name)
-      outcome = { reference: name, target: 'link', fields: annotate(logged, ofVersion, after) }
+      result = { reference: name, target: 'link', fields: annotate(logged, ofVersion, after) }
       edit = { kind: 'model', name: target.name, before: model, after: withLinkAnnotation(model, target.version, after) }
     } else {
       const name = `${target.artifact}:v${target.artifactVersion}`
       const current = artifact ?? newArtifactManifest(target.artifact)
       const after = changeAnnotation(ofVersion, options, logged.metadata, name)
-      outcome = { reference: name, target: 'version', fields: annotate(logged, after) }
+      result = { reference: name, target: 'version', fields: annotate(logged, after) }
       edit = { kind: 'artifact', name: target.artifact, before: artifact, after: withVersionAnnotation(current, target.artifactVersion, after) }
     }
-    return { edits: [edit], message: `gmr: metadata of ${outcome.reference}: ${describeAnnotationChange(options)}` }
+    return { edits: [edit], message: `gmr: metadata of ${result.reference}: ${describeAnnotationChange(options)}`, result }
   })
-  return { ...result, ...outcome! }
 }
+
+type Annotated = Pick<SetMetadataResult, 'reference' | 'target' | 'fields'>

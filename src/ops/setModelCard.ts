@@ -20,9 +20,13 @@ export async function setModelCard(options: SetModelCardOptions): Promise<SetMod
   const ctx = await openRegistryContext(options)
   const text = await readCardFile(ctx, options.file, options.cwd ?? options.dir)
   const card = parseModelCard(text, options.file)
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     await assertModelExists(store, options.model)
-    return { edits: [], files: [await cardEdit(ctx, options.model, text)], message: `gmr: model card of ${options.model}` }
+    return {
+      edits: [],
+      files: [await cardEdit(ctx, options.model, text)],
+      message: `gmr: model card of ${options.model}`,
+      result: { model: options.model, path: cardPath(options.model), text, ...card },
+    }
   })
-  return { ...result, model: options.model, path: cardPath(options.model), text, ...card }
 }

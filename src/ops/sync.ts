@@ -64,7 +64,8 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     if (!options.dryRun) for (const move of retiredBranches) await moveRefOnce(repo, move)
     return { registryBranch, commit: tip, changes, retiredBranches, dangling, dryRun: options.dryRun ?? false }
   }
-  return options.dryRun ? run() : withRegistryLock(ctx, run, { workTree: false })
+  // A dry run waits for the lock too, so that what it reports is a state no edit is half-way through.
+  return withRegistryLock(ctx, run, { workTree: false })
 }
 
 /** Under requireSignatures: the registry commit the refs follow, and every version a ref moves to. */

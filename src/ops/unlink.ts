@@ -25,18 +25,16 @@ export async function unlinkModel(options: UnlinkModelOptions): Promise<UnlinkMo
   }
   const version = reference.selector.number
   const ctx = await openRegistryContext(options)
-  let removed: ModelLinkYaml | undefined
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     const current = await store.read('model', reference.name)
     if (!current) {
       throw new UnknownNameError(`no registered model named "${reference.name}"; see "gmr models"`, { name: reference.name })
     }
     const { model, link } = removeLink(current.data, version)
-    removed = link
     return {
       edits: [{ kind: 'model', name: reference.name, before: current.data, after: model }],
       message: `gmr: unlink ${reference.name} v${version} (${link.artifact}:v${link.artifactVersion})`,
+      result: { model: reference.name, link },
     }
   })
-  return { ...result, model: reference.name, link: removed! }
 }

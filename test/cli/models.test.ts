@@ -266,7 +266,7 @@ describe('protected aliases and proposals', () => {
     repo.git('switch', '-q', 'main')
     repo.git('merge', '-q', '--no-ff', '-m', 'Merge promote', 'promote')
     expect(aliasRef('production')).toBe(commits[0])
-    expect(await ok('sync', '--dry-run')).toMatch(/^would move refs\/aliases\/churn-model\/production [0-9a-f]{10} -> [0-9a-f]{10}\n$/)
+    expect(await ok('sync', '--dry-run')).toMatch(/^would move refs\/aliases\/churn-model\/production [0-9a-f]{10} -> [0-9a-f]{10}\nnothing was changed \(--dry-run\)\n$/)
     expect(aliasRef('production')).toBe(commits[0])
     expect(await ok('sync')).toMatch(/^move refs\/aliases\/churn-model\/production /)
     expect(aliasRef('production')).toBe(commits[1])

@@ -37,6 +37,12 @@ async function expectClean(): Promise<void> {
 
 const ref = (name: string) => repo.git('for-each-ref', '--format=%(objectname)', name).trim()
 
+/** The diff a dry run prints for deleting a registry file: every line of it removed. */
+function deletion(path: string): string {
+  const lines = repo.read(path).split('\n').slice(0, -1)
+  return `--- a/${path}\n+++ /dev/null\n@@ -1,${lines.length} +0,0 @@\n${lines.map((line) => `-${line}\n`).join('')}`
+}
+
 beforeEach(async () => {
   repo = makeRepo()
   fs.writeFileSync(join(repo.scratch, 'a.txt'), 'weights a\n')
@@ -59,10 +65,14 @@ describe('gmr model rm', () => {
     expect(state()).toBe(before)
 
     const dry = await ok('model', 'rm', 'churn-model', '--force', '--dry-run', '--reason', 'replaced by churn-v2')
-    expect(dry).toBe(
-      'would have removed model churn-model: registry/models/churn-model.yaml, registry/retired.yaml\n' +
-        '  would delete refs/aliases/churn-model/production\n  would delete refs/aliases/churn-model/staging\nnothing was changed (--dry-run)\n',
-    )
+    const linked = ref('refs/aliases/churn-model/staging').slice(0, 10)
+    expect(dry.startsWith(`would commit: gmr: remove model churn-model\n    replaced by churn-v2\n${deletion('registry/models/churn-model.yaml')}`)).toBe(true)
+    expect(dry).toContain('--- /dev/null\n+++ b/registry/retired.yaml\n@@ -0,0 +1,9 @@\n+# yaml-language-server: $schema=https://gmr.dev/schemas/retired.schema.json\n+retired:\n+  - kind: model\n+    name: churn-model\n+    reason: replaced by churn-v2\n')
+    expect(dry.endsWith(
+      `would delete refs/aliases/churn-model/production (was ${linked})\nwould delete refs/aliases/churn-model/staging (was ${linked})\n` +
+        `would record in refs/gmr/ledger: churn-model:production v? (${linked}) -> none\nwould record in refs/gmr/ledger: churn-model:staging v? (${linked}) -> none\n` +
+        'nothing was changed (--dry-run)\n',
+    )).toBe(true)
     expect(state()).toBe(before)
 
     await ok('model', 'rm', 'churn-model', '--force', '--reason', 'replaced by churn-v2')
@@ -143,12 +153,13 @@ describe('gmr artifact rm', () => {
     await ok('alias', 'set', 'scratch', 'best', 'v0')
     const tip = ref('refs/heads/artifacts/scratch')
     const before = state()
-    expect(await ok('artifact', 'rm', 'scratch', '--dry-run', '--force')).toBe(
-      'would have removed artifact scratch: registry/artifacts/scratch.yaml, registry/retired.yaml\n' +
-        '  would delete refs/aliases/scratch/best\n' +
-        `  would create refs/gmr/retired/artifacts/scratch/${tip}\n` +
-        '  would delete refs/heads/artifacts/scratch\nnothing was changed (--dry-run)\n',
-    )
+    const dry = await ok('artifact', 'rm', 'scratch', '--dry-run', '--force')
+    expect(dry.startsWith(`would commit: gmr: remove artifact scratch\n${deletion('registry/artifacts/scratch.yaml')}--- /dev/null\n+++ b/registry/retired.yaml\n`)).toBe(true)
+    expect(dry).toContain(`+    branch: refs/gmr/retired/artifacts/scratch/${tip}\n+    tip: ${tip}\n`)
+    expect(dry.endsWith(
+      `would delete refs/aliases/scratch/best (was ${tip.slice(0, 10)})\nwould record in refs/gmr/ledger: scratch:best v0 -> none\n` +
+        `would move refs/heads/artifacts/scratch -> refs/gmr/retired/artifacts/scratch/${tip}\nnothing was changed (--dry-run)\n`,
+    )).toBe(true)
     expect(state()).toBe(before)
 
     await ok('artifact', 'rm', 'scratch', '--force', '--reason', 'abandoned')

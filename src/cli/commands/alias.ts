@@ -1,10 +1,11 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { reportMutation, type MutationFlags } from '../mutation.js'
+import { mutationOptions, printEdit, type MutationFlags } from '../mutation.js'
 import { aliasesJson, aliasRemovedJson, aliasSetJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { json, shortOid, table } from '../render.js'
+import { DRY_RUN_HELP } from '../renderPlan.js'
 import { operations } from '../operations.js'
 
 export function registerAlias(program: Command, io: CliIo): void {
@@ -17,10 +18,11 @@ export function registerAlias(program: Command, io: CliIo): void {
     .argument('<version>', 'v<N> (or latest, or another alias)')
     .option('--force', 'allow moving a protected alias on the registry branch')
     .option('--no-commit', 'only edit the manifest; do not commit it')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      examples('gmr alias set churn-model staging v3', 'gmr alias set churn best latest') +
+      examples('gmr alias set churn-model staging v3', 'gmr alias set churn best latest', 'gmr alias set churn-model production v3 --force --dry-run') +
         '\nOn the registry branch the alias ref moves with the commit; on any other branch the edit is a\nproposal that takes effect when merged and "gmr sync" runs. Protected aliases (registry.yaml)\nmove on the registry branch only with --force.\n',
     )
     .action(async (name: string, aliasName: string, version: string, opts: MutationFlags & { force?: boolean }) => {
@@ -31,12 +33,10 @@ export function registerAlias(program: Command, io: CliIo): void {
         alias: aliasName,
         version,
         force: opts.force ?? false,
-        noCommit: !opts.commit,
+        ...mutationOptions(opts),
       })
-      if (opts.json) return io.stdout(json(aliasSetJson(result)))
       const moved = result.previous !== null && result.previous !== result.version ? ` (moved from v${result.previous})` : ''
-      io.stdout(`${name}:${aliasName} -> v${result.version}${result.changed ? moved : ' (unchanged)'}\n`)
-      reportMutation(io, result)
+      printEdit(io, opts, result, aliasSetJson(result), `${name}:${aliasName} -> v${result.version}${result.changed ? moved : ' (unchanged)'}\n`)
     })
   alias
     .command('rm')
@@ -45,14 +45,13 @@ export function registerAlias(program: Command, io: CliIo): void {
     .argument('<alias>', 'alias name')
     .option('--force', 'allow removing a protected alias on the registry branch')
     .option('--no-commit', 'only edit the manifest; do not commit it')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples('gmr alias rm churn-model staging'))
+    .addHelpText('after', examples('gmr alias rm churn-model staging', 'gmr alias rm churn-model staging --dry-run'))
     .action(async (name: string, aliasName: string, opts: MutationFlags & { force?: boolean }) => {
       const { removeAlias } = await operations.removeAlias()
-      const result = await removeAlias({ ...repoOptions(io), name, alias: aliasName, force: opts.force ?? false, noCommit: !opts.commit })
-      if (opts.json) return io.stdout(json(aliasRemovedJson(result)))
-      io.stdout(`removed ${name}:${aliasName} (was v${result.previous})\n`)
-      reportMutation(io, result)
+      const result = await removeAlias({ ...repoOptions(io), name, alias: aliasName, force: opts.force ?? false, ...mutationOptions(opts) })
+      printEdit(io, opts, result, aliasRemovedJson(result), `removed ${name}:${aliasName} (was v${result.previous})\n`)
     })
 
   program

@@ -2,7 +2,9 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { artifactCreatedJson, artifactJson } from '../jsonOutput.js'
+import { mutationOptions, printEdit, type MutationFlags } from '../mutation.js'
 import { examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
+import { DRY_RUN_HELP } from '../renderPlan.js'
 import { isoDate, json, table } from '../render.js'
 import { operations } from '../operations.js'
 
@@ -16,9 +18,13 @@ export function registerArtifact(program: Command, io: CliIo): void {
     .option('--description <text>', 'what this artifact is')
     .option('--reuse-retired-name', REUSE_RETIRED_NAME_HELP)
     .option('--no-commit', 'only write the manifest; do not commit it')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples('gmr artifact create churn --description "churn classifier"', 'gmr artifact create scratch --reuse-retired-name'))
-    .action(async (name: string, opts: { type: string; description?: string; commit: boolean; json?: boolean; reuseRetiredName?: boolean }) => {
+    .addHelpText(
+      'after',
+      examples('gmr artifact create churn --description "churn classifier"', 'gmr artifact create scratch --reuse-retired-name', 'gmr artifact create churn --dry-run'),
+    )
+    .action(async (name: string, opts: MutationFlags & { type: string; description?: string; reuseRetiredName?: boolean }) => {
       const { createArtifact } = await operations.createArtifact()
       const result = await createArtifact({
         ...repoOptions(io),
@@ -26,10 +32,10 @@ export function registerArtifact(program: Command, io: CliIo): void {
         type: opts.type,
         ...(opts.description !== undefined && { description: opts.description }),
         reuseRetiredName: opts.reuseRetiredName ?? false,
-        noCommit: !opts.commit,
+        ...mutationOptions(opts),
       })
-      if (opts.json) return io.stdout(json(artifactCreatedJson(result)))
-      io.stdout(`created artifact ${name} (${result.path}${result.commit ? `, commit ${result.commit.slice(0, 10)}` : ', not committed'})\n`)
+      const line = `created artifact ${name} (${result.path}${result.commit ? `, commit ${result.commit.slice(0, 10)}` : ', not committed'})\n`
+      printEdit(io, opts, result, artifactCreatedJson(result), line, false)
     })
 
   program

@@ -2,14 +2,16 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { cardJson } from '../jsonOutput.js'
-import { reportMutation } from '../mutation.js'
+import { mutationOptions, printEdit } from '../mutation.js'
 import { examples } from '../options.js'
 import { json } from '../render.js'
+import { DRY_RUN_HELP } from '../renderPlan.js'
 import { operations } from '../operations.js'
 
 interface CardFlags {
   set?: string
   commit: boolean
+  dryRun?: boolean
   json?: boolean
 }
 
@@ -20,10 +22,11 @@ export function registerCard(program: Command, io: CliIo): void {
     .argument('<model>', 'the registered model')
     .option('--set <file>', 'store this markdown file as the card (its front matter is validated first)')
     .option('--no-commit', 'with --set: only write the card; do not commit it')
+    .option('--dry-run', `with --set: ${DRY_RUN_HELP}`)
     .option('--json', 'print the front matter and the body as JSON')
     .addHelpText(
       'after',
-      examples('gmr card churn-model', 'gmr card churn-model --json | jq .frontMatter.license', 'gmr card churn-model --set ./MODEL_CARD.md') +
+      examples('gmr card churn-model', 'gmr card churn-model --json | jq .frontMatter.license', 'gmr card churn-model --set ./MODEL_CARD.md', 'gmr card churn-model --set ./MODEL_CARD.md --dry-run') +
         '\nA card is markdown with optional YAML front matter between two --- lines, like a Hugging Face\n' +
         'model card: license, datasets, metrics (a list of {name, value, dataset}), intendedUse,\n' +
         'limitations, language, baseModel, tags, and metric (the key gmr site charts). Other keys\n' +
@@ -32,10 +35,8 @@ export function registerCard(program: Command, io: CliIo): void {
     .action(async (model: string, opts: CardFlags) => {
       if (opts.set !== undefined) {
         const { setModelCard } = await operations.setModelCard()
-        const result = await setModelCard({ ...repoOptions(io), model, file: opts.set, noCommit: !opts.commit })
-        if (opts.json) return io.stdout(json(cardJson(result)))
-        io.stdout(`${result.path}${result.changed ? '' : ' (unchanged)'}\n`)
-        return reportMutation(io, result)
+        const result = await setModelCard({ ...repoOptions(io), model, file: opts.set, ...mutationOptions(opts) })
+        return printEdit(io, opts, result, cardJson(result), `${result.path}${result.changed ? '' : ' (unchanged)'}\n`)
       }
       const { readModelCard } = await operations.readModelCard()
       const card = await readModelCard({ ...repoOptions(io), model })

@@ -3,9 +3,9 @@ import type { SetMetadataOptions, SetMetadataResult } from '../../ops/setMetadat
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { metaJson } from '../jsonOutput.js'
-import { reportMutation, type MutationFlags } from '../mutation.js'
+import { mutationOptions, printEdit, type MutationFlags } from '../mutation.js'
 import { examples } from '../options.js'
-import { json } from '../render.js'
+import { DRY_RUN_HELP } from '../renderPlan.js'
 import { annotatedLines } from '../renderMetadata.js'
 import { operations } from '../operations.js'
 
@@ -24,11 +24,13 @@ export function registerMeta(program: Command, io: CliIo): void {
     .argument('[pairs...]', 'key=value; values are YAML scalars, dotted keys nest (as with gmr log --metadata)')
     .option('--description <text>', "replace the description (a version's: shown instead of its logged -m message)")
     .option('--no-commit', 'only edit the manifest; do not commit it')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
       examples(
         'gmr meta set churn:v3 eval.auc=0.91 reviewed=true',
+        'gmr meta set churn:v3 reviewed=true --dry-run',
         'gmr meta set churn:v3 --description "retrained on November data"',
         'gmr meta set churn-model:production owner=risk-team',
       ) + AFTER_THE_FACT,
@@ -45,10 +47,11 @@ export function registerMeta(program: Command, io: CliIo): void {
     .argument('[keys...]', 'keys to remove (dotted keys reach into maps)')
     .option('--description', 'remove the added description (the logged one shows again)')
     .option('--no-commit', 'only edit the manifest; do not commit it')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      examples('gmr meta rm churn:v3 reviewed', 'gmr meta rm churn:v3 --description') +
+      examples('gmr meta rm churn:v3 reviewed', 'gmr meta rm churn:v3 --description', 'gmr meta rm churn:v3 reviewed --dry-run') +
         '\nWhat the version was logged with cannot be removed, only overridden with gmr meta set.\n',
     )
     .action(async (ref: string, keys: string[], opts: MutationFlags & { description?: boolean }) => {
@@ -58,9 +61,7 @@ export function registerMeta(program: Command, io: CliIo): void {
 
 async function runMeta(io: CliIo, opts: MutationFlags, change: Pick<SetMetadataOptions, 'ref' | 'set' | 'remove' | 'description'>): Promise<void> {
   const { setMetadata } = await operations.setMetadata()
-  const result: SetMetadataResult = await setMetadata({ ...repoOptions(io), ...change, noCommit: !opts.commit })
-  if (opts.json) return io.stdout(json(metaJson(result)))
-  io.stdout(`${result.reference}${result.changed ? '' : ' (unchanged)'}\n`)
-  for (const line of annotatedLines(result.fields)) io.stdout(`  ${line}\n`)
-  reportMutation(io, result)
+  const result: SetMetadataResult = await setMetadata({ ...repoOptions(io), ...change, ...mutationOptions(opts) })
+  const fields = annotatedLines(result.fields).map((line) => `  ${line}\n`)
+  printEdit(io, opts, result, metaJson(result), `${result.reference}${result.changed ? '' : ' (unchanged)'}\n${fields.join('')}`)
 }

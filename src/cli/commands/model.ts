@@ -1,10 +1,11 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { reportMutation, type MutationFlags } from '../mutation.js'
+import { mutationOptions, printEdit, type MutationFlags } from '../mutation.js'
 import { modelCreatedJson, modelSummaryJson } from '../jsonOutput.js'
 import { collect, examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { json, table } from '../render.js'
+import { DRY_RUN_HELP } from '../renderPlan.js'
 import { operations } from '../operations.js'
 
 export function registerModel(program: Command, io: CliIo): void {
@@ -18,6 +19,7 @@ export function registerModel(program: Command, io: CliIo): void {
     .option('--card <file>', 'a model card (markdown with YAML front matter) committed with it as registry/models/<model>.md')
     .option('--reuse-retired-name', REUSE_RETIRED_NAME_HELP)
     .option('--no-commit', 'only write the manifest; do not commit it')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -25,6 +27,7 @@ export function registerModel(program: Command, io: CliIo): void {
         'gmr model create churn-model --description "customer churn" --tag tabular',
         'gmr model create churn-model --card ./MODEL_CARD.md',
         'gmr model create churn-old --reuse-retired-name',
+        'gmr model create churn-model --card ./MODEL_CARD.md --dry-run',
       ),
     )
     .action(async (name: string, opts: MutationFlags & { description?: string; tag: string[]; card?: string; reuseRetiredName?: boolean }) => {
@@ -34,13 +37,11 @@ export function registerModel(program: Command, io: CliIo): void {
         name,
         tags: opts.tag,
         reuseRetiredName: opts.reuseRetiredName ?? false,
-        noCommit: !opts.commit,
+        ...mutationOptions(opts),
         ...(opts.description !== undefined && { description: opts.description }),
         ...(opts.card !== undefined && { card: opts.card }),
       })
-      if (opts.json) return io.stdout(json(modelCreatedJson(result)))
-      io.stdout(`created model ${name} (${result.path})\n`)
-      reportMutation(io, result)
+      printEdit(io, opts, result, modelCreatedJson(result), `created model ${name} (${result.path})\n`)
     })
 
   program

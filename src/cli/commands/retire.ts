@@ -3,15 +3,14 @@ import type { RetiredEntryYaml } from '../../domain/retired.js'
 import type { MutationResult } from '../../ops/support/mutate.js'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { reportMutation, type MutationFlags } from '../mutation.js'
+import { mutationOptions, printEdit, type MutationFlags } from '../mutation.js'
 import { examples } from '../options.js'
-import { json } from '../render.js'
+import { DRY_RUN_HELP } from '../renderPlan.js'
 import { operations } from '../operations.js'
 
 interface RetireFlags extends MutationFlags {
   force?: boolean
   reason?: string
-  dryRun?: boolean
 }
 
 /** One ref change a removal or rename makes (or, with --dry-run, would make). */
@@ -21,13 +20,12 @@ interface RefChangeJson {
   to?: string
 }
 
-/** `--json` of model rm, artifact rm and model rename (schemas/cli/retire.schema.json). */
+/** `--json` of model rm, artifact rm and model rename (schemas/cli/retire.schema.json); `dryRun` and `planned` as every edit has them. */
 interface RetireJson {
   action: 'remove' | 'rename'
   kind: 'model' | 'artifact'
   name: string
   renamedTo?: string
-  dryRun: boolean
   commit: string | null
   paths: string[]
   onRegistryBranch: boolean
@@ -50,7 +48,7 @@ export function registerRetire(program: Command, io: CliIo): void {
     command
       .option('--reason <text>', 'why: recorded in registry/retired.yaml and told to whoever asks for it later')
       .option('--force', 'remove even while an alias names a version (and a protected one on the registry branch)')
-      .option('--dry-run', 'print what would change and change nothing')
+      .option('--dry-run', DRY_RUN_HELP)
       .option('--no-commit', 'only edit the files; do not commit them')
       .option('--json', 'print the result as JSON')
 
@@ -59,8 +57,7 @@ export function registerRetire(program: Command, io: CliIo): void {
     .action(async (model: string, opts: RetireFlags) => {
       const { removeModel } = await operations.removeModel()
       const result = await removeModel({ ...repoOptions(io), model, ...retireOptions(opts) })
-      const refs = result.dryRun ? result.deletedRefs.map((ref): RefChangeJson => ({ action: 'delete', ref })) : refChanges(result)
-      report(io, opts, result, { action: 'remove', kind: 'model', name: model, refs }, `model ${model}`)
+      report(io, opts, result, { action: 'remove', kind: 'model', name: model, refs: refChanges(result) }, `model ${model}`)
     })
 
   flags(
@@ -74,9 +71,7 @@ export function registerRetire(program: Command, io: CliIo): void {
     .action(async (from: string, to: string, opts: RetireFlags) => {
       const { renameModel } = await operations.renameModel()
       const result = await renameModel({ ...repoOptions(io), from, to, ...retireOptions(opts) })
-      const planned = result.movedRefs.flatMap((m): RefChangeJson[] => [{ action: 'delete', ref: m.from }, { action: 'create', ref: m.to }])
-      const refs = result.dryRun ? planned : refChanges(result)
-      report(io, opts, result, { action: 'rename', kind: 'model', name: from, renamedTo: to, refs }, `model ${from} -> ${to}`)
+      report(io, opts, result, { action: 'rename', kind: 'model', name: from, renamedTo: to, refs: refChanges(result) }, `model ${from} -> ${to}`)
     })
 
   flags(group('artifact').command('rm').description('remove an artifact; its branch is kept under refs/gmr/retired/').argument('<artifact>', 'artifact'))
@@ -90,18 +85,16 @@ export function registerRetire(program: Command, io: CliIo): void {
     .action(async (artifact: string, opts: RetireFlags) => {
       const { removeArtifact } = await operations.removeArtifact()
       const result = await removeArtifact({ ...repoOptions(io), artifact, ...retireOptions(opts) })
-      const aliasRefs = result.dryRun ? result.deletedRefs.map((ref): RefChangeJson => ({ action: 'delete', ref })) : refChanges(result)
-      const moved = result.branch !== null && (result.dryRun || result.commit !== null) && result.onRegistryBranch
+      const moved = result.branch !== null && (result.commit !== null || result.planned?.committed === true) && result.onRegistryBranch
       const branchRefs: RefChangeJson[] = moved ? [{ action: 'create', ref: result.branch!.to, to: result.branch!.oid }, { action: 'delete', ref: result.branch!.from }] : []
-      report(io, opts, result, { action: 'remove', kind: 'artifact', name: artifact, refs: [...aliasRefs, ...branchRefs] }, `artifact ${artifact}`)
+      report(io, opts, result, { action: 'remove', kind: 'artifact', name: artifact, refs: [...refChanges(result), ...branchRefs] }, `artifact ${artifact}`)
     })
 }
 
 function retireOptions(opts: RetireFlags) {
   return {
-    noCommit: !opts.commit,
+    ...mutationOptions(opts),
     force: opts.force ?? false,
-    dryRun: opts.dryRun ?? false,
     ...(opts.reason !== undefined && { reason: opts.reason }),
   }
 }
@@ -113,29 +106,18 @@ function refChanges(result: MutationResult): RefChangeJson[] {
 function report(
   io: CliIo,
   opts: RetireFlags,
-  result: MutationResult & { dryRun: boolean; retirement: RetiredEntryYaml },
+  result: MutationResult & { retirement: RetiredEntryYaml },
   what: Pick<RetireJson, 'action' | 'kind' | 'name' | 'renamedTo' | 'refs'>,
   label: string,
 ): void {
-  if (opts.json) {
-    const out: RetireJson = {
-      ...what,
-      dryRun: result.dryRun,
-      commit: result.commit,
-      paths: result.paths,
-      onRegistryBranch: result.onRegistryBranch,
-      registryBranch: result.registryBranch,
-      retirement: result.retirement,
-    }
-    return io.stdout(json(out))
+  const document: RetireJson = {
+    ...what,
+    commit: result.commit,
+    paths: result.paths,
+    onRegistryBranch: result.onRegistryBranch,
+    registryBranch: result.registryBranch,
+    retirement: result.retirement,
   }
   const verb = what.action === 'rename' ? 'renamed' : 'removed'
-  if (result.dryRun) {
-    io.stdout(`would have ${verb} ${label}: ${result.paths.join(', ')}\n`)
-    for (const change of what.refs) io.stdout(`  would ${change.action} ${change.ref}\n`)
-    io.stdout('nothing was changed (--dry-run)\n')
-    return
-  }
-  io.stdout(`${verb} ${label} (recorded in registry/retired.yaml)\n`)
-  reportMutation(io, result)
+  printEdit(io, opts, result, document, `${verb} ${label} (recorded in registry/retired.yaml)\n`)
 }

@@ -4,13 +4,14 @@ import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { syncJson } from '../jsonOutput.js'
 import { json, shortOid } from '../render.js'
+import { DRY_RUN_HELP, NOTHING_CHANGED, refChangeLine, refMoveLine } from '../renderPlan.js'
 import { operations } from '../operations.js'
 
 export function registerSync(program: Command, io: CliIo): void {
   program
     .command('sync')
     .description("move refs/aliases/** to match the registry branch's manifests")
-    .option('--dry-run', 'only print what would change')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr sync --dry-run', 'gmr sync && git push origin "refs/aliases/*:refs/aliases/*"'))
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
@@ -18,15 +19,12 @@ export function registerSync(program: Command, io: CliIo): void {
       const result = await sync({ ...repoOptions(io), dryRun: opts.dryRun ?? false })
       if (opts.json) return io.stdout(json(syncJson(result)))
       const verb = result.dryRun ? 'would ' : ''
-      for (const c of result.changes) {
-        if (c.action === 'create') io.stdout(`${verb}create ${c.ref} -> ${shortOid(c.to)}\n`)
-        else if (c.action === 'move') io.stdout(`${verb}move ${c.ref} ${shortOid(c.from)} -> ${shortOid(c.to)}\n`)
-        else io.stdout(`${verb}delete ${c.ref} (was ${shortOid(c.from)})\n`)
-      }
-      for (const m of result.retiredBranches) io.stdout(`${verb}move ${m.from} -> ${m.to} (removed: registry/retired.yaml)\n`)
+      for (const change of result.changes) io.stdout(refChangeLine(change, verb))
+      for (const m of result.retiredBranches) io.stdout(refMoveLine(m, verb, ' (removed: registry/retired.yaml)'))
       for (const d of result.dangling) {
         io.stderr(`warning: ${d.name} alias ${d.alias} names v${d.version}, which does not exist; no ref made\n`)
       }
       if (result.changes.length === 0) io.stdout(`alias refs already match ${result.registryBranch} (${shortOid(result.commit)})\n`)
+      if (result.dryRun) io.stdout(NOTHING_CHANGED)
     })
 }

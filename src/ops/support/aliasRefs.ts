@@ -165,6 +165,13 @@ export async function planAliasMoves(
   reflog?: ReflogEntry,
 ): Promise<AliasMoves | null> {
   if (changes.length === 0) return null
+  const moves = await ledgerMoves(repo, changes, manifests)
+  const ledger = await buildLedgerCommit(repo, { entry: { registryCommit, moves }, ...writer })
+  return { changes, ledger, ...(reflog && { reflog }) }
+}
+
+/** The moves the ledger records for `changes`, numbered by the manifests; nothing is written. */
+export async function ledgerMoves(repo: GitDir, changes: readonly AliasRefChange[], manifests: readonly MovedManifest[]): Promise<LedgerMove[]> {
   const byName = new Map(manifests.map((m) => [m.name, m]))
   const moves: LedgerMove[] = []
   for (const change of changes) {
@@ -179,8 +186,7 @@ export async function planAliasMoves(
       to: await point(change.action === 'delete' ? undefined : change.to),
     })
   }
-  const ledger = await buildLedgerCommit(repo, { entry: { registryCommit, moves }, ...writer })
-  return { changes, ledger, ...(reflog && { reflog }) }
+  return moves
 }
 
 /**

@@ -20,8 +20,7 @@ export async function changeTags(options: TagsOptions, action: 'add' | 'rm'): Pr
   if (options.tags.length === 0) throw new InvalidInputError('give at least one tag')
   for (const tag of options.tags) assertTag(tag)
   const ctx = await openRegistryContext(options)
-  let tags: string[] = []
-  const result = await mutateRegistry(ctx, options, async (store) => {
+  return mutateRegistry(ctx, options, async (store) => {
     const current = await store.read('model', options.model)
     if (!current) {
       throw new UnknownNameError(`no registered model named "${options.model}"; tags belong to registered models (see "gmr models")`, {
@@ -29,12 +28,11 @@ export async function changeTags(options: TagsOptions, action: 'add' | 'rm'): Pr
       })
     }
     const after = action === 'add' ? manifests.addTags(current.data, options.tags) : manifests.removeTags(current.data, options.tags)
-    tags = after.tags ?? []
     const sign = action === 'add' ? '+' : '-'
     return {
       edits: [{ kind: 'model', name: options.model, before: current.data, after }],
       message: `gmr: tag ${options.model} ${options.tags.map((t) => `${sign}${t}`).join(' ')}`,
+      result: { model: options.model, tags: after.tags ?? [] },
     }
   })
-  return { ...result, model: options.model, tags }
 }

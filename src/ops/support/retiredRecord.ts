@@ -1,15 +1,13 @@
-import { manifestDir, manifestPath, RETIRED_FILE } from '../../domain/layout.js'
+import { manifestDir, RETIRED_FILE } from '../../domain/layout.js'
 import type { RetiredEntryYaml, RetiredYaml } from '../../domain/retired.js'
-import { currentBranch } from '../../git/commitFiles.js'
 import type { Repo } from '../../git/repo.js'
 import { commitIdentities, type RegistryContext } from './context.js'
-import { ManifestStore } from './manifestStore.js'
-import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult, type RegistryFileEdit } from './mutate.js'
+import type { RegistryFileEdit } from './mutate.js'
 import { appendRetirement, parseRetired, renderRetired } from '../../domain/retired.js'
 
 /**
  * The machinery `model rm`, `artifact rm` and `model rename` share: the entry they append
- * to registry/retired.yaml, the card they carry, and the dry run. Not a command of its own.
+ * to registry/retired.yaml and the card they carry. Not a command of its own.
  */
 
 /** `registry/retired.yaml` in the work tree: its text and data, or nulls when there is none. */
@@ -55,39 +53,6 @@ export async function cardEdits(repo: Repo, from: string, to: string | null): Pr
   if (text === null) return []
   const removed: RegistryFileEdit = { path: modelCardPath(from), before: text, after: null }
   return to === null ? [removed] : [removed, { path: modelCardPath(to), before: null, after: text }]
-}
-
-/** What a removal or rename decided: the registry edit, and the entry it appends. */
-export interface RetirementPlan {
-  plan: MutationPlan
-  retirement: RetiredEntryYaml
-}
-
-export interface RetirementRun<P extends RetirementPlan> {
-  result: MutationResult & { dryRun: boolean }
-  /** The plan as decided (under the lock, when it was applied). */
-  planned: P
-}
-
-/**
- * Decide with `decide` and apply it through mutateRegistry; with `dryRun`, decide on the
- * work tree as it is and write nothing (no lock: nothing is written).
- */
-export async function runRetirement<P extends RetirementPlan>(
-  ctx: RegistryContext,
-  options: MutationOptions & { dryRun?: boolean },
-  decide: (store: ManifestStore) => Promise<P>,
-): Promise<RetirementRun<P>> {
-  if (options.dryRun) {
-    const planned = await decide(new ManifestStore(ctx.repo))
-    const { registryBranch } = await ctx.config()
-    const onRegistryBranch = (await currentBranch(ctx.repo)) === `refs/heads/${registryBranch}`
-    const paths = [...planned.plan.edits.map((edit) => manifestPath(edit.kind, edit.name)), ...(planned.plan.files ?? []).map((file) => file.path)]
-    return { planned, result: { changed: true, commit: null, paths, onRegistryBranch, registryBranch, refs: [], dryRun: true } }
-  }
-  let planned: P | undefined
-  const result = await mutateRegistry(ctx, options, async (store) => (planned = await decide(store)).plan)
-  return { planned: planned!, result: { ...result, dryRun: false } }
 }
 
 /** `gmr: <what>`, and the reason as the body. */
