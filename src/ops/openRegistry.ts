@@ -32,6 +32,9 @@ import { removeModel, type RemoveModelOptions } from './removeModel.js'
 import { removeArtifact, type RemoveArtifactOptions } from './removeArtifact.js'
 import { renameModel, type RenameModelOptions } from './renameModel.js'
 import { verify, type VerifyOptions } from './verify.js'
+import { setMetadata, type SetMetadataOptions } from './setMetadata.js'
+import { readModelCard, type ReadModelCardOptions } from './readModelCard.js'
+import { setModelCard, type SetModelCardOptions } from './setModelCard.js'
 
 /** An operation's own options, without the repository ones `openRegistry` already has. */
 type Own<T> = Omit<T, keyof RepoOptions>
@@ -74,6 +77,9 @@ export function openRegistry(repo: RepoOptions) {
     removeAlias: bind<RemoveAliasOptions, Awaited<ReturnType<typeof removeAliasOp>>>(removeAliasOp),
     addTags: bind<TagsOptions, Awaited<ReturnType<typeof addTagsOp>>>(addTagsOp),
     removeTags: bind<TagsOptions, Awaited<ReturnType<typeof removeTagsOp>>>(removeTagsOp),
+    setMetadata: bind<SetMetadataOptions, Awaited<ReturnType<typeof setMetadata>>>(setMetadata),
+    readModelCard: bind<ReadModelCardOptions, Awaited<ReturnType<typeof readModelCard>>>(readModelCard),
+    setModelCard: bind<SetModelCardOptions, Awaited<ReturnType<typeof setModelCard>>>(setModelCard),
     listArtifacts: () => listArtifacts(repo),
     listVersions: bind<ListVersionsOptions, Awaited<ReturnType<typeof listVersions>>>(listVersions),
     listModels: (options: Own<ListModelsOptions> = {}) => listModels({ ...repo, ...options }),

@@ -35,6 +35,34 @@ describe('the library API (the README example)', () => {
     fsck(repo)
   })
 
+  it('adds metadata after the fact and keeps a model card, as gmr meta set and gmr card do', async () => {
+    repo.write('out/model.bin', 'weights')
+    repo.write('card.md', '---\nlicense: MIT\n---\n# churn-model\n')
+    const registry = openRegistry({ fs, dir: repo.dir, env: repo.env })
+    await registry.init()
+    await registry.logModel({ artifact: 'churn', paths: ['out'], metadata: { auc: 0.97 } })
+    await registry.createModel({ name: 'churn-model' })
+    const planned = await registry.setMetadata({ ref: 'churn:v0', set: { reviewed: true }, dryRun: true })
+    expect(planned).toMatchObject({ changed: true, commit: null, dryRun: true })
+    expect(fs.existsSync(join(repo.dir, 'registry/artifacts/churn.yaml'))).toBe(false)
+    expect(repo.git('status', '--porcelain')).toBe('?? card.md\n?? out/\n')
+    const meta = await registry.setMetadata({ ref: 'churn:v0', set: { reviewed: true } })
+    expect(meta.fields.metadata).toEqual({ auc: 0.97, reviewed: true })
+    const set = await registry.setModelCard({ model: 'churn-model', file: 'card.md' })
+    expect(set.commit).toBe(repo.git('rev-parse', 'HEAD').trim())
+    expect(repo.read('registry/models/churn-model.md')).toBe('---\nlicense: MIT\n---\n# churn-model\n')
+    expect((await registry.readModelCard({ model: 'churn-model' })).frontMatter).toEqual({ license: 'MIT' })
+    fsck(repo)
+  })
+
+  it('every operation of src/ops that works on one repository is a method of openRegistry', () => {
+    const source = fs.readFileSync(join(import.meta.dirname, '../../src/ops/openRegistry.ts'), 'utf8')
+    // Not bound to one repository: the deployment cache, cloning into a new folder, a server, GitHub.
+    const elsewhere = ['clone', 'listCache', 'pruneCache', 'remoteDownload', 'serveSite', 'fetchProposalLfs', 'pullRequestComment', 'openRegistry', 'resolveAt']
+    const ops = fs.readdirSync(join(import.meta.dirname, '../../src/ops')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
+    expect(ops.filter((op) => !elsewhere.includes(op) && !source.includes(`from './${op}.js'`))).toEqual([])
+  })
+
   it('reports errors as coded GmrErrors', async () => {
     const registry = openRegistry({ fs, dir: repo.dir, env: repo.env })
     await registry.init()
