@@ -4,7 +4,7 @@ import { assertAlias, assertName } from '../domain/names.js'
 import { formatReference, parseReference } from '../domain/reference.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
-import { resolveReference } from './resolve.js'
+import { resolveReference } from './support/resolveReference.js'
 import { addLink, setAlias } from '../domain/manifests.js'
 
 export interface LinkModelOptions extends RepoOptions, MutationOptions {

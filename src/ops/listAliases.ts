@@ -5,7 +5,7 @@ import { currentAliasRefs } from './support/aliasRefs.js'
 import { manifestForAliases } from './support/aliasManifest.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { ManifestStore } from './support/manifestStore.js'
-import { resolveReference } from './resolve.js'
+import { resolveReference } from './support/resolveReference.js'
 
 export interface ListAliasesOptions extends RepoOptions {
   name: string

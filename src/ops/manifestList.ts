@@ -2,7 +2,7 @@ import { parseReference } from '../domain/reference.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { describeDeployedFiles } from './support/deployedFiles.js'
 import { deployedFiles } from './download.js'
-import { resolveReference, type ResolvedVersion } from './resolve.js'
+import { resolveReference, type ResolvedVersion } from './support/resolveReference.js'
 import type { VersionFile } from './show.js'
 
 export interface ManifestListOptions extends RepoOptions {

@@ -1,5 +1,5 @@
-import { retiredNameError } from './support/retiredLookup.js'
-import { NameInUseError, UnknownNameError } from '../domain/errors.js'
+import { NameInUseError } from '../domain/errors.js'
+import { missingModel } from './support/catalog.js'
 import type { RetiredEntryYaml } from '../domain/retired.js'
 import { currentAliasRefs } from './support/aliasRefs.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
@@ -39,7 +39,7 @@ export async function removeModel(options: RemoveModelOptions): Promise<RemoveMo
 async function planModelRemoval(ctx: RegistryContext, store: ManifestStore, options: RemoveModelOptions): Promise<MutationPlan<ModelRemoval>> {
   const { model } = options
   const current = await store.read('model', model)
-  if (!current) throw (await retiredNameError(ctx.repo, model)) ?? noSuchModel(model)
+  if (!current) throw await missingModel(ctx.repo, model)
   const aliases = Object.keys(current.data.aliases ?? {}).sort()
   if (aliases.length > 0 && !options.force) {
     throw new NameInUseError(
@@ -54,8 +54,4 @@ async function planModelRemoval(ctx: RegistryContext, store: ManifestStore, opti
     message: commitMessage(`remove model ${model}`, options.reason),
     result: { model, retirement, aliases, deletedRefs: [...(await currentAliasRefs(ctx.repo, model)).keys()] },
   }
-}
-
-export function noSuchModel(model: string): UnknownNameError {
-  return new UnknownNameError(`no registered model named "${model}"; see "gmr models"`, { name: model })
 }

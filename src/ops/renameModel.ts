@@ -1,13 +1,11 @@
-import { retiredNameError } from './support/retiredLookup.js'
 import { NameTakenError } from '../domain/errors.js'
 import { aliasRef } from '../domain/layout.js'
 import { assertName } from '../domain/names.js'
 import type { RetiredEntryYaml } from '../domain/retired.js'
-import { assertNameFree } from './support/catalog.js'
+import { assertNameFree, missingModel } from './support/catalog.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import type { ManifestStore } from './support/manifestStore.js'
 import { mutateRegistry, type MutationOptions, type MutationPlan, type MutationResult } from './support/mutate.js'
-import { noSuchModel } from './removeModel.js'
 import { cardEdits, commitMessage, newRetirement, retirementFileEdit } from './support/retiredRecord.js'
 
 export interface RenameModelOptions extends RepoOptions, MutationOptions {
@@ -41,7 +39,7 @@ export async function renameModel(options: RenameModelOptions): Promise<RenameMo
 async function planRename(ctx: RegistryContext, store: ManifestStore, options: RenameModelOptions): Promise<MutationPlan<ModelRename>> {
   const { from, to } = options
   const current = await store.read('model', from)
-  if (!current) throw (await retiredNameError(ctx.repo, from)) ?? noSuchModel(from)
+  if (!current) throw await missingModel(ctx.repo, from)
   await assertNameFree(ctx.repo, to, 'model')
   if (await store.read('model', to)) throw new NameTakenError(`registered model "${to}" already exists; pick another name`, { name: to })
   const retirement = await newRetirement(ctx, { kind: 'model', name: from, renamedTo: to, ...(options.reason !== undefined && { reason: options.reason }) })

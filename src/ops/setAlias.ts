@@ -3,7 +3,7 @@ import { parseSelector } from '../domain/reference.js'
 import { manifestForAliases } from './support/aliasManifest.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
-import { resolveReference } from './resolve.js'
+import { resolveReference } from './support/resolveReference.js'
 import * as manifests from '../domain/manifests.js'
 
 export interface SetAliasOptions extends RepoOptions, MutationOptions {

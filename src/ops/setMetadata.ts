@@ -15,7 +15,7 @@ import { parseReference } from '../domain/reference.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import type { ManifestEdit, MutationPlan } from './support/mutate.js'
 import { mutateRegistry, type MutationOptions, type MutationResult } from './support/mutate.js'
-import { resolveReference } from './resolve.js'
+import { resolveReference } from './support/resolveReference.js'
 import { newArtifactManifest } from '../domain/manifests.js'
 
 export interface SetMetadataOptions extends RepoOptions, MutationOptions, AnnotationChange {

@@ -6,7 +6,7 @@ import { summariseArtifact, type ArtifactSummary } from './support/artifactSumma
 import { versionFiles, type VersionFile } from './support/versionFiles.js'
 import { ManifestStore } from './support/manifestStore.js'
 import { additionsOf } from './support/versionAdditions.js'
-import { resolveReference, type ResolvedVersion } from './resolve.js'
+import { resolveReference, type ResolvedVersion } from './support/resolveReference.js'
 import { loadSoundVersions } from './support/soundState.js'
 
 export interface ShowOptions extends RepoOptions {

@@ -8,7 +8,7 @@ import { walkTree } from '../git/treeWalk.js'
 import { checkSignature, type SignatureCheck } from './support/commitTrust.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { manifestTimeline } from './support/manifestTimeline.js'
-import { resolveReference, type ResolvedVersion } from './resolve.js'
+import { resolveReference, type ResolvedVersion } from './support/resolveReference.js'
 
 export type { SignatureCheck }
 

@@ -53,6 +53,11 @@ export async function unknownName(repo: Repo, name: string): Promise<GmrError> {
 }
 
 /** "known names: a, b, c (and 12 more)" or "there are none yet". */
+/** A model that is not there: retired (when, by whom, why), or never registered. */
+export async function missingModel(repo: Repo, model: string): Promise<GmrError> {
+  return (await retiredNameError(repo, model)) ?? new UnknownNameError(`no registered model named "${model}"; see "gmr models"`, { name: model })
+}
+
 export function describeChoices(items: readonly string[], what: string, limit = 10): string {
   if (items.length === 0) return `there are no ${what} yet`
   const shown = items.slice(0, limit).join(', ')
