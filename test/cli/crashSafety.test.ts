@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -115,6 +115,24 @@ describe('a registry edit killed at each step', () => {
     expect(headManifest()).toContain('artifactVersion: 1')
     expect(repo.git('show', 'HEAD:README.md')).toContain('before gmr runs again')
     expect(ref('refs/aliases/m/staging')).toBe(ref('artifacts/pre'))
+  })
+
+  it('a signed edit made again on top of a user commit is signed again (a signature covers the parent)', async () => {
+    const key = join(repo.scratch, 'id_ed25519')
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ada', '-f', key])
+    fs.writeFileSync(join(repo.scratch, 'allowed_signers'), `ada@example.com ${fs.readFileSync(`${key}.pub`, 'utf8')}`)
+    repo.git('config', 'gpg.format', 'ssh')
+    repo.git('config', 'user.signingkey', key)
+    repo.git('config', 'gpg.ssh.allowedSignersFile', join(repo.scratch, 'allowed_signers'))
+    await killedAt('edit:journal', '--sign', 'link', 'pre:v1', 'm', '--alias', 'staging')
+    userCommit('before gmr runs again')
+    await expectRepaired()
+    const [edit, user] = repo.git('log', '-2', '--format=%H %s').trim().split('\n')
+    expect(user).toMatch(/^[0-9a-f]{40} docs: before gmr runs again$/)
+    expect(edit).toMatch(/^[0-9a-f]{40} gmr: link m v0 -> pre:v1 \(alias staging\)$/)
+    const verified = spawnSync('git', ['verify-commit', edit!.slice(0, 40)], { cwd: repo.dir, env: repo.env, encoding: 'utf8' })
+    expect(verified.status, verified.stderr).toBe(0)
+    expect(verified.stderr).toContain('Good "git" signature for ada@example.com')
   })
 
   it.each(POINTS)('model create killed after %s: the manifest ends up committed, never deleted by the next commit', async (point) => {

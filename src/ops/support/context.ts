@@ -86,7 +86,7 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
   }
   // An interrupted edit is rare; the code that finishes it (index, commits, refs) loads only then.
   if ((await repo.fs.exists(`${repo.gitdir}/${EDIT_JOURNAL_FILE}`)) || (await repo.fs.exists(`${repo.gitdir}/${ALIAS_MOVES_JOURNAL_FILE}`))) {
-    await (await loadEditRecovery())(repo)
+    await (await loadEditRecovery())(repo, base.env)
   }
   let config: Promise<RegistryConfig> | undefined
   const readConfig = async (): Promise<RegistryConfig> => {

@@ -119,7 +119,7 @@ export async function mutateRegistry<R>(
   plan: (store: ManifestStore) => Promise<MutationPlan<R>>,
 ): Promise<MutationResult & R> {
   return withRegistryLock(ctx, async () => {
-    await recoverInterruptedEdit(ctx.repo)
+    await recoverInterruptedEdit(ctx.repo, ctx.env)
     if (options.dryRun) {
       return seenReadOnly(ctx.repo, async () => {
         const planned = await plan(new ManifestStore(ctx.repo))

@@ -14,6 +14,8 @@ import { readObject } from '../../git/objects.js'
 import { readPathStates, type PathState } from '../../git/pathStates.js'
 import { clearAbandonedRefLock, readRef, readSymbolicRef, type ReflogEntry } from '../../git/refs.js'
 import type { Repo } from '../../git/repo.js'
+import type { Env } from '../../git/config.js'
+import { commitSigner, type CommitSigner } from '../../git/signing.js'
 import { sweepTempFiles } from '../../git/tempFiles.js'
 import {
   enactAliasMoves,
@@ -102,7 +104,7 @@ export async function applyEdit(repo: Repo, planned: EditJournal, writer: Ledger
   crashPoint('edit:journal')
   const undo: Undo = { files: [], index: null, branchMoved: false }
   try {
-    const applied = await finishEdit(repo, journal, undo)
+    const applied = await finishEdit(repo, journal, undo, async () => writer.signer)
     if (applied === null) {
       throw new ChangedDuringEditError(
         `${journal.files.map((f) => f.path).join(', ')} or ${journal.branch} changed while gmr was editing; run the command again`,
@@ -125,7 +127,7 @@ export async function applyEdit(repo: Repo, planned: EditJournal, writer: Ledger
  * between: a branch the user committed to gets the edit on top; a file the user changed
  * since (neither old nor new) is theirs, and the edit is dropped, leaving it as it is.
  */
-export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
+export async function recoverInterruptedEdit(repo: Repo, env: Env): Promise<void> {
   await sweepManifestTemps(repo)
   if (await hasJournaledAliasMoves(repo)) {
     await settleRefLocks(repo, await aliasRefLocks(repo, null).then((refs) => [...refs, LEDGER_REF]))
@@ -142,7 +144,8 @@ export async function recoverInterruptedEdit(repo: Repo): Promise<void> {
   if (journal !== null) {
     await settleIndexLock(repo, journal)
     await settleEditRefLocks(repo, journal)
-    await finishEdit(repo, journal, null)
+    // The signer is asked for only when the edit's commit, signed, must be made again.
+    await finishEdit(repo, journal, null, () => commitSigner(repo, env, true))
   }
   await repo.fs.remove(journalPath(repo))
 }
@@ -205,9 +208,9 @@ async function sweepManifestTemps(repo: Repo): Promise<void> {
 }
 
 /** Recover under the registry lock, cheaply skipped when there is no journal. */
-export async function recoverIfInterrupted(repo: Repo): Promise<void> {
+export async function recoverIfInterrupted(repo: Repo, env: Env): Promise<void> {
   if (!(await repo.fs.exists(journalPath(repo))) && !(await hasJournaledAliasMoves(repo))) return
-  await withLock(repo, 'registry', () => recoverInterruptedEdit(repo))
+  await withLock(repo, 'registry', () => recoverInterruptedEdit(repo, env))
 }
 
 interface Undo {
@@ -221,7 +224,12 @@ interface Undo {
  * skipped where it is already done. Null when the state is not one this edit can have
  * left (someone changed a file or the branch otherwise since): nothing is touched.
  */
-async function finishEdit(repo: Repo, journal: EditJournal, undo: Undo | null): Promise<AppliedEdit | null> {
+async function finishEdit(
+  repo: Repo,
+  journal: EditJournal,
+  undo: Undo | null,
+  signer: () => Promise<CommitSigner | null>,
+): Promise<AppliedEdit | null> {
   const onBranch = (await readSymbolicRef(repo, 'HEAD')) === journal.branch
   const tip = await readRef(repo, journal.branch)
   const paths = journal.files.map((f) => f.path)
@@ -254,7 +262,7 @@ async function finishEdit(repo: Repo, journal: EditJournal, undo: Undo | null): 
   let commit = tip!
   if (journal.files.some((file, i) => states[i]!.head !== file.after)) {
     if (tip === journal.parent) commit = journal.commit
-    else if (onBranch) commit = await rebuildOn(repo, journal, tip)
+    else if (onBranch) commit = await rebuildOn(repo, journal, tip, signer)
     else return null
     const { message, committer } = decodeCommit((await readObject(repo, journal.commit)).content)
     await moveBranch(repo, { branch: journal.branch, from: tip, to: commit, message, committer })
@@ -301,13 +309,18 @@ async function editReflog(repo: Repo, journal: EditJournal): Promise<ReflogEntry
   return { message: `gmr: ${message.split('\n')[0]}`, identity: formatIdentity(committer) }
 }
 
-/** The edit's commit again, on top of a tip plain git moved since (the user committed). */
-async function rebuildOn(repo: Repo, journal: EditJournal, tip: string | null): Promise<string> {
-  const { message, author, committer } = decodeCommit((await readObject(repo, journal.commit)).content)
+/**
+ * The edit's commit again, on top of a tip plain git moved since (the user committed);
+ * signed when the edit's own commit was, since a signature covers the parent and cannot
+ * be carried over.
+ */
+async function rebuildOn(repo: Repo, journal: EditJournal, tip: string | null, signer: () => Promise<CommitSigner | null>): Promise<string> {
+  const { message, author, committer, headers } = decodeCommit((await readObject(repo, journal.commit)).content)
+  const signed = headers.gpgsig !== undefined || headers['gpgsig-sha256'] !== undefined
   const files = await Promise.all(
     journal.files.map(async (f) => ({ path: f.path, content: f.after === null ? null : await blob(repo, f.after) })),
   )
-  return buildCommit(repo, { parent: tip, files, message, author, committer })
+  return buildCommit(repo, { parent: tip, files, message, author, committer, signer: signed ? await signer() : null })
 }
 
 async function rollBack(repo: Repo, undo: Undo): Promise<void> {
