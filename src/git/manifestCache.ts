@@ -1,5 +1,22 @@
 import { schemaFingerprint } from '../domain/generated/schemaSummary.js'
+import type { NameKind } from '../domain/layout.js'
 import type { GitDir } from './repo.js'
+
+/** One validated manifest in the bulk file, with the kind it was validated as. */
+interface BulkEntry {
+  kind: NameKind | null
+  data: unknown
+}
+
+interface BulkFile {
+  format: typeof BULK_FORMAT
+  entries: Record<string, BulkEntry>
+}
+
+const BULK_FORMAT = 1
+const BULK_FILE = 'bulk.json'
+/** Past this many entries a save keeps only those this process used or added. */
+const BULK_LIMIT = 20_000
 
 /**
  * Validated manifests by the git blob id of their text. Parsing YAML costs ~6 ms for a
@@ -7,10 +24,20 @@ import type { GitDir } from './repo.js'
  * validated data is kept as JSON under `.git/gmr/manifests/<schemas>/`. Keyed by content
  * and by the schemas it was checked against, an entry can never be stale; deleting the
  * folder is always safe.
+ *
+ * One manifest is one file (`<oid[0:2]>/<oid[2:]>.json`), for commands that read a few.
+ * A reader of all of them (check, diff, models) calls `openBulk` first: every entry it
+ * reads or adds then lives in one file, `bulk.json`, read with one call and written
+ * once by `saveBulk` when something new was parsed (a thousand small files cost a fresh
+ * clone more to write than the parsing they save).
  */
 export class ManifestCache {
   private readonly dir: string
-  private readonly memory = new Map<string, unknown>()
+  private readonly memory = new Map<string, BulkEntry>()
+  /** Bulk mode: the fan-out folders of the one-file-per-manifest cache (read only where one exists). */
+  private fanouts: Set<string> | null = null
+  private readonly used = new Set<string>()
+  private added = 0
 
   constructor(private readonly repo: GitDir) {
     this.dir = `${repo.gitdir}/gmr/manifests/${schemaFingerprint}`
@@ -20,25 +47,71 @@ export class ManifestCache {
     return `${this.dir}/${oid.slice(0, 2)}/${oid.slice(2)}.json`
   }
 
-  async get<T>(oid: string): Promise<T | undefined> {
-    if (this.memory.has(oid)) return this.memory.get(oid) as T
-    const text = await this.repo.fs.readText(this.path(oid))
-    if (text === null) return undefined
-    try {
-      const data = JSON.parse(text) as T
-      this.memory.set(oid, data)
-      return data
-    } catch {
-      return undefined
-    }
+  /**
+   * The data cached for blob `oid`; with `kind`, only when it was validated as that kind
+   * (a model's text copied into registry/artifacts/ is validated again).
+   */
+  async get<T>(oid: string, kind?: NameKind): Promise<T | undefined> {
+    const known = this.memory.get(oid) ?? (await this.readOne(oid))
+    if (known === undefined || (kind !== undefined && known.kind !== null && known.kind !== kind)) return undefined
+    this.used.add(oid)
+    return known.data as T
   }
 
-  async put(oid: string, data: unknown): Promise<void> {
-    this.memory.set(oid, data)
+  async put(oid: string, data: unknown, kind?: NameKind): Promise<void> {
+    this.memory.set(oid, { kind: kind ?? null, data })
+    this.used.add(oid)
+    if (this.fanouts !== null) {
+      this.added++
+      return
+    }
     try {
       await this.repo.fs.writeAtomic(this.path(oid), JSON.stringify(data))
     } catch {
       // Only a cache: a read-only .git still answers, more slowly.
+    }
+  }
+
+  /** Read the bulk file into memory; from now on `put` defers writing to `saveBulk`. */
+  async openBulk(): Promise<void> {
+    if (this.fanouts !== null) return
+    const names = (await this.repo.fs.readdir(this.dir)) ?? []
+    this.fanouts = new Set(names.filter((name) => name.length === 2))
+    if (!names.includes(BULK_FILE)) return
+    const text = await this.repo.fs.readText(`${this.dir}/${BULK_FILE}`)
+    try {
+      const file = JSON.parse(text ?? '') as BulkFile
+      if (file.format !== BULK_FORMAT) return
+      for (const [oid, entry] of Object.entries(file.entries)) if (!this.memory.has(oid)) this.memory.set(oid, entry)
+    } catch {
+      // A damaged cache is an empty one; the next save replaces it.
+    }
+  }
+
+  /** Write the bulk file when this process parsed something it did not hold. */
+  async saveBulk(): Promise<void> {
+    if (this.fanouts === null || this.added === 0) return
+    const keep = this.memory.size > BULK_LIMIT ? [...this.used] : [...this.memory.keys()]
+    const entries: Record<string, BulkEntry> = {}
+    for (const oid of keep) entries[oid] = this.memory.get(oid)!
+    this.added = 0
+    try {
+      await this.repo.fs.writeAtomic(`${this.dir}/${BULK_FILE}`, JSON.stringify({ format: BULK_FORMAT, entries } satisfies BulkFile))
+    } catch {
+      // Only a cache.
+    }
+  }
+
+  private async readOne(oid: string): Promise<BulkEntry | undefined> {
+    if (this.fanouts !== null && !this.fanouts.has(oid.slice(0, 2))) return undefined
+    const text = await this.repo.fs.readText(this.path(oid))
+    if (text === null) return undefined
+    try {
+      const entry = { kind: null, data: JSON.parse(text) as unknown }
+      this.memory.set(oid, entry)
+      return entry
+    } catch {
+      return undefined
     }
   }
 }

@@ -70,6 +70,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     if (text !== null) texts.set(path, text)
   }
   const findings = locateFindings(unlocated, texts)
+  await loader.saveCache()
   const versions = [...head.branches.values()].reduce((n, b) => n + (b.versions?.length ?? 0), 0)
   return {
     head: { label: head.label, commit: head.commit },

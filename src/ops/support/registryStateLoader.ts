@@ -77,6 +77,7 @@ export type LfsPresence = (pointer: { oid: string; size: number }) => Promise<bo
 export class SnapshotLoader {
   private readonly objectCache = {}
   private readonly manifests: ManifestCache
+  private bulk: Promise<void> | undefined
   /** Manifests read by this loader, by kind and content: two states share most of them. */
   private readonly read = new Map<string, SnapshotManifest>()
   private readonly workTreeTexts = new Map<string, string>()
@@ -152,8 +153,11 @@ export class SnapshotLoader {
 
   /** The manifests of a state (only those at `paths`, when given), problems captured. */
   async readManifests(files: SnapshotFiles, paths?: ReadonlySet<string>): Promise<SnapshotManifest[]> {
+    const wanted = paths ? files.manifests.filter((file) => paths.has(file.path)) : files.manifests
+    if (wanted.length >= BULK_FROM) this.bulk ??= this.manifests.openBulk()
+    await this.bulk
     const out: SnapshotManifest[] = []
-    for (const file of files.manifests) if (!paths || paths.has(file.path)) out.push(await this.manifest(file))
+    for (const file of wanted) out.push(await this.manifest(file))
     return out
   }
 
@@ -212,21 +216,29 @@ export class SnapshotLoader {
   }
 
   /**
-   * Validated data from the cache other commands fill, else parsed here. Not written
-   * back: in a fresh clone (a CI job) writing a thousand cache files costs several times
-   * what parsing them does, and the job never reads them again.
+   * Validated data from the manifest cache, else parsed here. Reading many, the loader
+   * uses the cache in bulk and adds what it parsed (see `saveCache`): a fresh clone (a CI
+   * job) writes one file for a thousand manifests, and the next run reads them with one
+   * call. Reading a few, it writes nothing.
    */
   private async manifest(file: ManifestFile): Promise<SnapshotManifest> {
     const key = `${file.kind} ${file.oid}`
     const known = this.read.get(key)
     if (known) return { ...file, data: known.data, problems: known.problems }
-    const cached = await this.manifests.get<SnapshotManifest['data']>(file.oid)
-    const read =
-      cached !== undefined && cached !== null
-        ? { ...file, data: cached, problems: [] }
-        : readSnapshotManifest(file.kind, file.path, file.oid, (await this.text(file.oid)) ?? '')
+    const cached = await this.manifests.get<SnapshotManifest['data']>(file.oid, file.kind)
+    let read: SnapshotManifest
+    if (cached !== undefined && cached !== null) read = { ...file, data: cached, problems: [] }
+    else {
+      read = readSnapshotManifest(file.kind, file.path, file.oid, (await this.text(file.oid)) ?? '')
+      if (read.data !== null && this.bulk) await this.manifests.put(file.oid, read.data, file.kind)
+    }
     this.read.set(key, read)
     return read
+  }
+
+  /** Keep what this loader parsed for the next run (one file write, only when something was new). */
+  async saveCache(): Promise<void> {
+    if (this.bulk) await this.manifests.saveBulk()
   }
 
   private async fileText(source: SnapshotSource, path: string): Promise<string | null> {
@@ -343,6 +355,8 @@ function toSnapshotVersion(record: VersionRecord): SnapshotVersion {
 }
 
 const LFS_READ_CONCURRENCY = 16
+/** Reading this many manifests or more, the loader reads and writes the manifest cache in bulk. */
+const BULK_FROM = 64
 const BRANCH_READ_CONCURRENCY = 8
 
 /** The work tree as a snapshot source. */
