@@ -156,3 +156,117 @@ function stripComment(text: string): string {
   if (before.includes("'") || before.includes('"')) throw BAIL
   return before
 }
+
+/** A node of a plain document with where it starts: a map (by key), a list, or a scalar. */
+interface PlacedNode {
+  start: number
+  map?: Map<string, { key: number; value: PlacedNode | undefined }>
+  seq?: Array<PlacedNode | undefined>
+}
+
+interface PlacedLine {
+  indent: number
+  text: string
+  /** Offset of the line's first non-blank character in the document. */
+  at: number
+}
+
+/**
+ * Where each target is in `text`, as offsets, when the text is in the plain subset
+ * `parsePlainYaml` reads; undefined otherwise (the caller asks the yaml library). The
+ * same answers as yamlPosition.ts's token walk: a key's offset, its value's, a missing
+ * path's deepest existing part; a test compares the two.
+ */
+export function plainYamlOffsets(text: string, targets: ReadonlyArray<{ path: ReadonlyArray<string | number>; at?: 'key' | 'value' }>): number[] | undefined {
+  if (parsePlainYaml(text) === undefined || text.includes('\r')) return undefined
+  const lines: PlacedLine[] = []
+  let offset = 0
+  for (const raw of text.split('\n')) {
+    const indent = raw.length - raw.trimStart().length
+    if (!/^\s*(#.*)?$/.test(raw)) lines.push({ indent, text: raw.slice(indent), at: offset + indent })
+    offset += raw.length + 1
+  }
+  if (lines.length === 0) return targets.map(() => 0)
+  const root = placeMap({ lines, pos: 0 }, 0)
+  return targets.map((target) => placedOffset(root, target.path, target.at ?? 'value'))
+}
+
+function placedOffset(root: PlacedNode, path: ReadonlyArray<string | number>, at: 'key' | 'value'): number {
+  let node: PlacedNode | undefined = root
+  let found = root.start
+  for (const [i, segment] of path.entries()) {
+    let key: number | undefined
+    let value: PlacedNode | undefined
+    if (node?.seq) {
+      if (typeof segment !== 'number' || segment >= node.seq.length) break
+      value = node.seq[segment]
+    } else if (node?.map) {
+      const entry = node.map.get(String(segment))
+      if (!entry) break
+      key = entry.key
+      value = entry.value
+    } else break
+    if (i === path.length - 1 && at === 'key' && key !== undefined) return key
+    found = value?.start ?? key ?? found
+    node = value
+  }
+  return found
+}
+
+function placeMap(state: { lines: PlacedLine[]; pos: number }, indent: number, first?: { text: string; at: number }): PlacedNode {
+  const map = new Map<string, { key: number; value: PlacedNode | undefined }>()
+  let line: { text: string; at: number } | undefined = first
+  const start = first?.at ?? state.lines[state.pos]!.at
+  for (;;) {
+    if (line === undefined) {
+      const next = state.lines[state.pos]
+      if (!next || next.indent !== indent) break
+      line = next
+      state.pos++
+    }
+    const colon = line.text.indexOf(':')
+    const rest = stripComment(line.text.slice(colon + 1))
+    const skipped = rest.length - rest.trimStart().length
+    const valueText = rest.trim()
+    const value = valueText === '' ? placeNested(state, indent) : placeFlow(valueText, line.at + colon + 1 + skipped)
+    map.set(line.text.slice(0, colon), { key: line.at, value })
+    line = undefined
+  }
+  return { start, map }
+}
+
+function placeNested(state: { lines: PlacedLine[]; pos: number }, indent: number): PlacedNode | undefined {
+  const next = state.lines[state.pos]
+  if (!next) return undefined
+  if (next.text.startsWith('- ') || next.text === '-') return next.indent < indent ? undefined : placeSeq(state, next.indent)
+  return next.indent <= indent ? undefined : placeMap(state, next.indent)
+}
+
+function placeSeq(state: { lines: PlacedLine[]; pos: number }, indent: number): PlacedNode {
+  const items: Array<PlacedNode | undefined> = []
+  const start = state.lines[state.pos]!.at
+  for (;;) {
+    const line = state.lines[state.pos]
+    if (!line || line.indent !== indent || !(line.text.startsWith('- ') || line.text === '-')) break
+    state.pos++
+    const after = line.text.slice(1)
+    const skipped = after.length - after.trimStart().length
+    const rest = stripComment(after).trim()
+    const at = line.at + 1 + skipped
+    items.push(/^[A-Za-z_][A-Za-z0-9_.-]*:( |$)/.test(rest) ? placeMap(state, indent + 1 + skipped, { text: rest, at }) : placeFlow(rest, at))
+  }
+  return { start, seq: items }
+}
+
+/** A one-line value: a flow list's items (plain words, as parsePlainYaml reads them), or a scalar. */
+function placeFlow(text: string, at: number): PlacedNode {
+  if (!text.startsWith('[') || text === '[]') return { start: at }
+  const items: PlacedNode[] = []
+  let from = 1
+  for (const item of text.slice(1, -1).split(',')) {
+    const word = item.trim()
+    if (word !== '') items.push({ start: at + from + item.indexOf(word) })
+    from += item.length + 1
+  }
+  return { start: at, seq: items }
+}
