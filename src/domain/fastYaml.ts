@@ -13,9 +13,9 @@ export function parsePlainYaml(text: string): unknown | undefined {
   const lines: Line[] = []
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (/^\s*(#.*)?$/.test(line)) continue
-    if (line.includes('\t')) return undefined
     const indent = line.length - line.trimStart().length
+    if (indent === line.length || line.charCodeAt(indent) === HASH) continue
+    if (line.includes('\t')) return undefined
     lines.push({ indent, text: line.slice(indent) })
   }
   if (lines.length === 0) return null
@@ -37,6 +37,7 @@ interface State {
 
 /** Thrown inside the reader to say "not sure": caught at the top, never escapes. */
 const BAIL = Symbol('bail')
+const HASH = 0x23
 
 function parseMap(state: State, indent: number): Record<string, unknown> | undefined {
   try {
@@ -58,11 +59,8 @@ function readMap(state: State, indent: number, first?: string): Record<string, u
       text = line.text
       state.pos++
     }
-    const match = /^([A-Za-z_][A-Za-z0-9_.-]*):(?: (.*))?$/.exec(stripComment(text))
-    if (!match) throw BAIL
-    const key = match[1]!
+    const [key, rest] = entryOf(text)
     if (Object.hasOwn(map, key)) throw BAIL
-    const rest = (match[2] ?? '').trim()
     map[key] = rest === '' ? readNested(state, indent) : scalarOrFlow(rest)
     text = undefined
   }
@@ -119,7 +117,53 @@ function scalarOrFlow(text: string): unknown {
   return scalar(value)
 }
 
+/**
+ * Lines and scalars repeat across manifests (field names, commit ids, timestamps): each
+ * distinct text is read once per process. Results are immutable (strings, numbers, null),
+ * so sharing them is safe; the memo is emptied when it grows large.
+ */
+const MEMO_LIMIT = 100_000
+const entries = new Map<string, readonly [string, string] | typeof BAIL>()
+const scalars = new Map<string, unknown>()
+
+function remember<T>(memo: Map<string, T>, text: string, value: T): T {
+  if (memo.size >= MEMO_LIMIT) memo.clear()
+  memo.set(text, value)
+  return value
+}
+
+/** `key: rest` as its key and trimmed rest (comment dropped); bails on anything else. */
+function entryOf(text: string): readonly [string, string] {
+  let known = entries.get(text)
+  if (known === undefined) {
+    let value: readonly [string, string] | typeof BAIL = BAIL
+    try {
+      const match = /^([A-Za-z_][A-Za-z0-9_.-]*):(?: (.*))?$/.exec(stripComment(text))
+      if (match) value = [match[1]!, (match[2] ?? '').trim()]
+    } catch (err) {
+      if (err !== BAIL) throw err
+    }
+    known = remember(entries, text, value)
+  }
+  if (known === BAIL) throw BAIL
+  return known
+}
+
 function scalar(text: string): unknown {
+  let known = scalars.get(text)
+  if (known === undefined && !scalars.has(text)) {
+    try {
+      known = remember(scalars, text, readScalar(text))
+    } catch (err) {
+      if (err !== BAIL) throw err
+      known = remember(scalars, text, BAIL)
+    }
+  }
+  if (known === BAIL) throw BAIL
+  return known
+}
+
+function readScalar(text: string): unknown {
   if (text.startsWith("'")) {
     if (!/^'[^']*'$/.test(text)) throw BAIL
     return text.slice(1, -1)

@@ -8,13 +8,27 @@ interface BulkEntry {
   data: unknown
 }
 
+/**
+ * A bulk entry as stored: a model's links, fifty objects with the same five keys, are
+ * kept as rows under one key list, which halves the file and the time to parse it.
+ */
+interface StoredEntry {
+  kind: NameKind | null
+  data: unknown
+  /** When present, `data.versions` is stored as `rows` of values for these keys. */
+  keys?: string[]
+  rows?: unknown[][]
+}
+
 interface BulkFile {
   format: typeof BULK_FORMAT
-  entries: Record<string, BulkEntry>
+  entries: Record<string, StoredEntry>
 }
 
 const BULK_FORMAT = 1
 const BULK_FILE = 'bulk.json'
+/** Reading this many manifests or more, a reader uses the bulk file. */
+const BULK_FROM = 64
 /** Past this many entries a save keeps only those this process used or added. */
 const BULK_LIMIT = 20_000
 
@@ -38,6 +52,7 @@ export class ManifestCache {
   private fanouts: Set<string> | null = null
   private readonly used = new Set<string>()
   private added = 0
+  private opening: Promise<void> | undefined
 
   constructor(private readonly repo: GitDir) {
     this.dir = `${repo.gitdir}/gmr/manifests/${schemaFingerprint}`
@@ -72,9 +87,17 @@ export class ManifestCache {
     }
   }
 
-  /** Read the bulk file into memory; from now on `put` defers writing to `saveBulk`. */
-  async openBulk(): Promise<void> {
-    if (this.fanouts !== null) return
+  /**
+   * About to read `count` manifests: from `BULK_FROM` on, read the bulk file into memory
+   * and from now on let `put` defer writing to `saveBulk`. Fewer are read one file each.
+   */
+  openBulk(count: number): Promise<void> {
+    if (count < BULK_FROM) return this.opening ?? Promise.resolve()
+    this.opening ??= this.readBulk()
+    return this.opening
+  }
+
+  private async readBulk(): Promise<void> {
     const names = (await this.repo.fs.readdir(this.dir)) ?? []
     this.fanouts = new Set(names.filter((name) => name.length === 2))
     if (!names.includes(BULK_FILE)) return
@@ -82,18 +105,23 @@ export class ManifestCache {
     try {
       const file = JSON.parse(text ?? '') as BulkFile
       if (file.format !== BULK_FORMAT) return
-      for (const [oid, entry] of Object.entries(file.entries)) if (!this.memory.has(oid)) this.memory.set(oid, entry)
+      for (const [oid, entry] of Object.entries(file.entries)) if (!this.memory.has(oid)) this.memory.set(oid, unpack(entry))
     } catch {
       // A damaged cache is an empty one; the next save replaces it.
     }
+  }
+
+  /** Whether reads and writes go through the bulk file. */
+  get bulk(): boolean {
+    return this.fanouts !== null
   }
 
   /** Write the bulk file when this process parsed something it did not hold. */
   async saveBulk(): Promise<void> {
     if (this.fanouts === null || this.added === 0) return
     const keep = this.memory.size > BULK_LIMIT ? [...this.used] : [...this.memory.keys()]
-    const entries: Record<string, BulkEntry> = {}
-    for (const oid of keep) entries[oid] = this.memory.get(oid)!
+    const entries: Record<string, StoredEntry> = {}
+    for (const oid of keep) entries[oid] = pack(this.memory.get(oid)!)
     this.added = 0
     try {
       await this.repo.fs.writeAtomic(`${this.dir}/${BULK_FILE}`, JSON.stringify({ format: BULK_FORMAT, entries } satisfies BulkFile))
@@ -114,4 +142,34 @@ export class ManifestCache {
       return undefined
     }
   }
+}
+
+type Row = Record<string, unknown>
+
+function isRow(value: unknown): value is Row {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The stored form: `versions` as rows when every link has the same keys in the same order. */
+function pack(entry: BulkEntry): StoredEntry {
+  const data = entry.data
+  if (!isRow(data) || !Array.isArray(data.versions) || data.versions.length === 0 || !data.versions.every(isRow)) return entry
+  const links = data.versions as Row[]
+  const keys = Object.keys(links[0]!)
+  const shape = keys.join('\n')
+  if (!links.every((link) => Object.keys(link).join('\n') === shape)) return entry
+  return { kind: entry.kind, data: { ...data, versions: null }, keys, rows: links.map((link) => keys.map((key) => link[key])) }
+}
+
+function unpack(stored: StoredEntry): BulkEntry {
+  const { keys, rows } = stored
+  if (keys === undefined || rows === undefined || !isRow(stored.data)) return { kind: stored.kind, data: stored.data }
+  const versions = rows.map((row) => {
+    const link: Row = {}
+    for (let i = 0; i < keys.length; i++) link[keys[i]!] = row[i]
+    return link
+  })
+  // Assigned in place, so `versions` keeps its place among the keys.
+  stored.data.versions = versions
+  return { kind: stored.kind, data: stored.data }
 }

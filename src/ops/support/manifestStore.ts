@@ -44,7 +44,7 @@ export class ManifestStore {
   async list(kind: NameKind): Promise<ManifestRecord[]> {
     const dir = `${this.workTree()}/${manifestDir(kind)}`
     const names = ((await this.repo.fs.readdir(dir)) ?? []).filter((n) => n.endsWith('.yaml'))
-    await this.cache.openBulk()
+    await this.cache.openBulk(names.length)
     const out: ManifestRecord[] = []
     for (const file of names) {
       const record = await this.read(kind, file.slice(0, -'.yaml'.length))

@@ -77,7 +77,6 @@ export type LfsPresence = (pointer: { oid: string; size: number }) => Promise<bo
 export class SnapshotLoader {
   private readonly objectCache = {}
   private readonly manifests: ManifestCache
-  private bulk: Promise<void> | undefined
   /** Manifests read by this loader, by kind and content: two states share most of them. */
   private readonly read = new Map<string, SnapshotManifest>()
   private readonly workTreeTexts = new Map<string, string>()
@@ -154,8 +153,7 @@ export class SnapshotLoader {
   /** The manifests of a state (only those at `paths`, when given), problems captured. */
   async readManifests(files: SnapshotFiles, paths?: ReadonlySet<string>): Promise<SnapshotManifest[]> {
     const wanted = paths ? files.manifests.filter((file) => paths.has(file.path)) : files.manifests
-    if (wanted.length >= BULK_FROM) this.bulk ??= this.manifests.openBulk()
-    await this.bulk
+    await this.manifests.openBulk(wanted.length)
     const out: SnapshotManifest[] = []
     for (const file of wanted) out.push(await this.manifest(file))
     return out
@@ -230,7 +228,7 @@ export class SnapshotLoader {
     if (cached !== undefined && cached !== null) read = { ...file, data: cached, problems: [] }
     else {
       read = readSnapshotManifest(file.kind, file.path, file.oid, (await this.text(file.oid)) ?? '')
-      if (read.data !== null && this.bulk) await this.manifests.put(file.oid, read.data, file.kind)
+      if (read.data !== null && this.manifests.bulk) await this.manifests.put(file.oid, read.data, file.kind)
     }
     this.read.set(key, read)
     return read
@@ -238,7 +236,7 @@ export class SnapshotLoader {
 
   /** Keep what this loader parsed for the next run (one file write, only when something was new). */
   async saveCache(): Promise<void> {
-    if (this.bulk) await this.manifests.saveBulk()
+    await this.manifests.saveBulk()
   }
 
   private async fileText(source: SnapshotSource, path: string): Promise<string | null> {
@@ -355,8 +353,6 @@ function toSnapshotVersion(record: VersionRecord): SnapshotVersion {
 }
 
 const LFS_READ_CONCURRENCY = 16
-/** Reading this many manifests or more, the loader reads and writes the manifest cache in bulk. */
-const BULK_FROM = 64
 const BRANCH_READ_CONCURRENCY = 8
 
 /** The work tree as a snapshot source. */
