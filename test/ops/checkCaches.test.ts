@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -28,7 +29,8 @@ function manifest(i: number): string {
 
 const git = (...args: string[]) => upstream.git('-C', clone, ...args)
 const path = (file: string) => join(clone, file)
-const checkClone = (base?: string) => check({ fs, dir: clone, env: upstream.env, ...(base !== undefined && { base }) })
+// onDisk: as the CLI runs it, with the git binary reading the same repository.
+const checkClone = (base?: string) => check({ fs, dir: clone, env: upstream.env, onDisk: true, ...(base !== undefined && { base }) })
 /** The bulk manifest cache files under .git/gmr/manifests/<schemas>/, as paths in the clone. */
 function bulkFiles(): string[] {
   const dir = '.git/gmr/manifests'
@@ -119,6 +121,38 @@ describe('check over many manifests, fresh clone and warm caches', () => {
     expect(git('status', '--porcelain')).toBe(`MM ${file}\n`)
     expect((await coldThenWarm()).filter((f) => f.includes('index-state'))).toEqual([
       `${file}:1:1 error index-state: the index holds an older version than HEAD and the work tree (left by an interrupted write), so the next "git commit" would revert it; run "git restore --staged ${file}"`,
+    ])
+  })
+})
+
+describe('check over many linked versions (their trees read in one git batch)', () => {
+  const BIG = 120
+  const BAD = 110
+
+  /** artifacts/big, v0..v(BIG-1) in gmr's message format; v(BAD) holds a malformed LFS pointer. */
+  function bigArtifact(): string[] {
+    let stream = ''
+    for (let v = 0; v < BIG; v++) {
+      const message = `big v${v}\n\nartifact: big\nversion: ${v}\nmetadata: {}\n`
+      const files: Array<[string, string]> =
+        v === BAD
+          ? [['.gitattributes', '*.bin filter=lfs diff=lfs merge=lfs -text\n'], ['model.bin', 'version https://git-lfs.github.com/spec/v1\noid sha256:not-hex\nsize 5\n']]
+          : [['model.bin', `weights ${v}\n`]]
+      stream += `commit refs/heads/artifacts/big\nmark :${v + 1}\ncommitter Ada <ada@example.com> ${1_700_000_000 + v} +0000\n`
+      stream += `data ${Buffer.byteLength(message)}\n${message}${v > 0 ? `from :${v}\n` : ''}`
+      for (const [name, text] of files) stream += `M 100644 inline ${name}\ndata ${Buffer.byteLength(text)}\n${text}\n`
+    }
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: clone, env: upstream.env, input: stream })
+    return git('rev-list', '--reverse', 'artifacts/big').trim().split('\n')
+  }
+
+  it('a malformed LFS pointer in one of 120 linked versions is a finding, cold and warm', async () => {
+    const big = bigArtifact()
+    const links = big.map((commit, v) => `  - version: ${v}\n    artifact: big\n    artifactVersion: ${v}\n    commit: ${commit}\n    linkedAt: 2026-11-01T10:00:00Z\n`)
+    fs.writeFileSync(path('registry/models/big-model.yaml'), `name: big-model\nversions:\n${links.join('')}`)
+    const found = await coldThenWarm()
+    expect(found.filter((f) => f.includes('lfs-pointer'))).toEqual([
+      expect.stringMatching(new RegExp(`^registry/models/big-model.yaml:${3 + 5 * BAD}:5 error lfs-pointer: big:v${BAD} \\(linked as big-model:v${BAD}, commit ${big[BAD]!.slice(0, 10)}\\): "model.bin": `)),
     ])
   })
 })

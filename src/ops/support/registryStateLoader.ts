@@ -19,7 +19,8 @@ import { decodeCommit } from '../../git/commit.js'
 import { findLfsFiles } from '../../git/lfsFiles.js'
 import { LfsStore } from '../../git/lfsStore.js'
 import { ManifestCache } from '../../git/manifestCache.js'
-import { hashObject, readObject } from '../../git/objects.js'
+import { readObjectsWithGit } from '../../git/gitBinary.js'
+import { hashObject, readObject, type ReadObjectResult } from '../../git/objects.js'
 import { listRefs } from '../../git/refs.js'
 import type { Repo } from '../../git/repo.js'
 import { resolveRevision } from '../../git/revParse.js'
@@ -186,9 +187,11 @@ export class SnapshotLoader {
     const trees = new Map<string, string>()
     for (const branch of snapshot.branches.values()) for (const v of branch.versions ?? []) trees.set(v.commit, v.tree)
     const wanted = [...commits].filter((commit) => trees.has(commit))
+    const fetched = await this.treesWithGit(wanted.map((commit) => trees.get(commit)!))
+    const read = (oid: string) => Promise.resolve(fetched.get(oid) ?? readObject(this.repo, oid, { cache: this.objectCache }))
     // Reading a version's tree is mostly waiting on the file system: keep several in flight.
     const perVersion = await mapLimit(wanted, LFS_READ_CONCURRENCY, async (commit) => {
-      const { files, problems } = await walkTree(this.repo, trees.get(commit)!, this.objectCache)
+      const { files, problems } = await walkTree(this.repo, trees.get(commit)!, this.objectCache, read)
       return { commit, problems, ...(await findLfsFiles(this.repo, files, this.objectCache)) }
     })
     const treeProblems: SnapshotTreeProblem[] = []
@@ -211,6 +214,21 @@ export class SnapshotLoader {
       }
     }
     return { lfs, treeProblems }
+  }
+
+  /**
+   * Many trees at once (a check of every linked version reads thousands): one
+   * `git cat-file --batch` where git is installed, which inflates them in C. Empty when
+   * there are few, no git, or git cannot read one of them; the walk then reads them itself
+   * (and reports a missing one).
+   */
+  private async treesWithGit(oids: readonly string[]): Promise<Map<string, ReadObjectResult>> {
+    const out = new Map<string, ReadObjectResult>()
+    const unique = [...new Set(oids)]
+    if (this.repo.binary === undefined || unique.length < GIT_BATCH_FROM) return out
+    const objects = await readObjectsWithGit(this.repo, this.repo.binary, unique)
+    for (const [i, object] of (objects ?? []).entries()) if (object.type === 'tree') out.set(unique[i]!, { type: 'tree', content: object.content })
+    return out
   }
 
   /**
@@ -353,6 +371,8 @@ function toSnapshotVersion(record: VersionRecord): SnapshotVersion {
 }
 
 const LFS_READ_CONCURRENCY = 16
+/** From this many version trees on, git reads them in one batch (starting it costs ~10 ms). */
+const GIT_BATCH_FROM = 100
 const BRANCH_READ_CONCURRENCY = 8
 
 /** The work tree as a snapshot source. */
