@@ -173,3 +173,57 @@ function unpack(stored: StoredEntry): BulkEntry {
   stored.data.versions = versions
   return { kind: stored.kind, data: stored.data }
 }
+
+/**
+ * Small values derived from manifests (a model's summary for `gmr models`), by the blob
+ * id of the manifest's text, all in one file beside the manifest cache: a thousand
+ * summaries are a few hundred kilobytes, read in one call instead of a thousand
+ * manifests' full data. Keyed by content and the schemas' fingerprint, never stale.
+ */
+export class DerivedCache<T> {
+  private readonly file: string
+  private readonly entries = new Map<string, T>()
+  private readonly used = new Set<string>()
+  private added = 0
+
+  private constructor(private readonly repo: GitDir, name: string) {
+    this.file = `${repo.gitdir}/gmr/manifests/${schemaFingerprint}/${name}.json`
+  }
+
+  static async open<T>(repo: GitDir, name: string): Promise<DerivedCache<T>> {
+    const cache = new DerivedCache<T>(repo, name)
+    try {
+      const stored = JSON.parse((await repo.fs.readText(cache.file)) ?? '{}') as Record<string, T>
+      for (const [oid, value] of Object.entries(stored)) cache.entries.set(oid, value)
+    } catch {
+      // A damaged cache is an empty one.
+    }
+    return cache
+  }
+
+  get(oid: string): T | undefined {
+    const value = this.entries.get(oid)
+    if (value !== undefined) this.used.add(oid)
+    return value
+  }
+
+  set(oid: string, value: T): void {
+    this.entries.set(oid, value)
+    this.used.add(oid)
+    this.added++
+  }
+
+  /** Written only when something was added; past the limit, only what this process used. */
+  async save(): Promise<void> {
+    if (this.added === 0) return
+    const keep = this.entries.size > BULK_LIMIT ? [...this.used] : [...this.entries.keys()]
+    const out: Record<string, T> = {}
+    for (const oid of keep) out[oid] = this.entries.get(oid)!
+    this.added = 0
+    try {
+      await this.repo.fs.writeAtomic(this.file, JSON.stringify(out))
+    } catch {
+      // Only a cache.
+    }
+  }
+}
