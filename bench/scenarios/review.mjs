@@ -81,7 +81,6 @@ export function review(runs) {
     const repo = buildRegistry(root)
     const dropCaches = () => rmSync(join(repo, '.git/gmr'), { recursive: true, force: true })
     // A fresh clone in CI has none of gmr's caches: manifests and version lists are read from git.
-    // A fresh clone in CI has none of gmr's caches: manifests and version lists are read from git.
     const checkCold = median(runs, () => gmr(repo, 'check', '--base', 'main'), dropCaches)
     const check = median(runs, () => gmr(repo, 'check', '--base', 'main'))
     dropCaches()

@@ -13,9 +13,9 @@ export function parsePlainYaml(text: string): unknown | undefined {
   const lines: Line[] = []
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (/^\s*(#.*)?$/.test(line)) continue
-    if (line.includes('\t')) return undefined
     const indent = line.length - line.trimStart().length
+    if (indent === line.length || line.charCodeAt(indent) === HASH) continue
+    if (line.includes('\t')) return undefined
     lines.push({ indent, text: line.slice(indent) })
   }
   if (lines.length === 0) return null
@@ -37,6 +37,7 @@ interface State {
 
 /** Thrown inside the reader to say "not sure": caught at the top, never escapes. */
 const BAIL = Symbol('bail')
+const HASH = 0x23
 
 function parseMap(state: State, indent: number): Record<string, unknown> | undefined {
   try {
@@ -58,11 +59,8 @@ function readMap(state: State, indent: number, first?: string): Record<string, u
       text = line.text
       state.pos++
     }
-    const match = /^([A-Za-z_][A-Za-z0-9_.-]*):(?: (.*))?$/.exec(stripComment(text))
-    if (!match) throw BAIL
-    const key = match[1]!
+    const [key, rest] = entryOf(text)
     if (Object.hasOwn(map, key)) throw BAIL
-    const rest = (match[2] ?? '').trim()
     map[key] = rest === '' ? readNested(state, indent) : scalarOrFlow(rest)
     text = undefined
   }
@@ -119,7 +117,53 @@ function scalarOrFlow(text: string): unknown {
   return scalar(value)
 }
 
+/**
+ * Lines and scalars repeat across manifests (field names, commit ids, timestamps): each
+ * distinct text is read once per process. Results are immutable (strings, numbers, null),
+ * so sharing them is safe; the memo is emptied when it grows large.
+ */
+const MEMO_LIMIT = 100_000
+const entries = new Map<string, readonly [string, string] | typeof BAIL>()
+const scalars = new Map<string, unknown>()
+
+function remember<T>(memo: Map<string, T>, text: string, value: T): T {
+  if (memo.size >= MEMO_LIMIT) memo.clear()
+  memo.set(text, value)
+  return value
+}
+
+/** `key: rest` as its key and trimmed rest (comment dropped); bails on anything else. */
+function entryOf(text: string): readonly [string, string] {
+  let known = entries.get(text)
+  if (known === undefined) {
+    let value: readonly [string, string] | typeof BAIL = BAIL
+    try {
+      const match = /^([A-Za-z_][A-Za-z0-9_.-]*):(?: (.*))?$/.exec(stripComment(text))
+      if (match) value = [match[1]!, (match[2] ?? '').trim()]
+    } catch (err) {
+      if (err !== BAIL) throw err
+    }
+    known = remember(entries, text, value)
+  }
+  if (known === BAIL) throw BAIL
+  return known
+}
+
 function scalar(text: string): unknown {
+  let known = scalars.get(text)
+  if (known === undefined && !scalars.has(text)) {
+    try {
+      known = remember(scalars, text, readScalar(text))
+    } catch (err) {
+      if (err !== BAIL) throw err
+      known = remember(scalars, text, BAIL)
+    }
+  }
+  if (known === BAIL) throw BAIL
+  return known
+}
+
+function readScalar(text: string): unknown {
   if (text.startsWith("'")) {
     if (!/^'[^']*'$/.test(text)) throw BAIL
     return text.slice(1, -1)
@@ -155,4 +199,118 @@ function stripComment(text: string): string {
   const before = text.slice(0, hash)
   if (before.includes("'") || before.includes('"')) throw BAIL
   return before
+}
+
+/** A node of a plain document with where it starts: a map (by key), a list, or a scalar. */
+interface PlacedNode {
+  start: number
+  map?: Map<string, { key: number; value: PlacedNode | undefined }>
+  seq?: Array<PlacedNode | undefined>
+}
+
+interface PlacedLine {
+  indent: number
+  text: string
+  /** Offset of the line's first non-blank character in the document. */
+  at: number
+}
+
+/**
+ * Where each target is in `text`, as offsets, when the text is in the plain subset
+ * `parsePlainYaml` reads; undefined otherwise (the caller asks the yaml library). The
+ * same answers as yamlPosition.ts's token walk: a key's offset, its value's, a missing
+ * path's deepest existing part; a test compares the two.
+ */
+export function plainYamlOffsets(text: string, targets: ReadonlyArray<{ path: ReadonlyArray<string | number>; at?: 'key' | 'value' }>): number[] | undefined {
+  if (parsePlainYaml(text) === undefined || text.includes('\r')) return undefined
+  const lines: PlacedLine[] = []
+  let offset = 0
+  for (const raw of text.split('\n')) {
+    const indent = raw.length - raw.trimStart().length
+    if (!/^\s*(#.*)?$/.test(raw)) lines.push({ indent, text: raw.slice(indent), at: offset + indent })
+    offset += raw.length + 1
+  }
+  if (lines.length === 0) return targets.map(() => 0)
+  const root = placeMap({ lines, pos: 0 }, 0)
+  return targets.map((target) => placedOffset(root, target.path, target.at ?? 'value'))
+}
+
+function placedOffset(root: PlacedNode, path: ReadonlyArray<string | number>, at: 'key' | 'value'): number {
+  let node: PlacedNode | undefined = root
+  let found = root.start
+  for (const [i, segment] of path.entries()) {
+    let key: number | undefined
+    let value: PlacedNode | undefined
+    if (node?.seq) {
+      if (typeof segment !== 'number' || segment >= node.seq.length) break
+      value = node.seq[segment]
+    } else if (node?.map) {
+      const entry = node.map.get(String(segment))
+      if (!entry) break
+      key = entry.key
+      value = entry.value
+    } else break
+    if (i === path.length - 1 && at === 'key' && key !== undefined) return key
+    found = value?.start ?? key ?? found
+    node = value
+  }
+  return found
+}
+
+function placeMap(state: { lines: PlacedLine[]; pos: number }, indent: number, first?: { text: string; at: number }): PlacedNode {
+  const map = new Map<string, { key: number; value: PlacedNode | undefined }>()
+  let line: { text: string; at: number } | undefined = first
+  const start = first?.at ?? state.lines[state.pos]!.at
+  for (;;) {
+    if (line === undefined) {
+      const next = state.lines[state.pos]
+      if (!next || next.indent !== indent) break
+      line = next
+      state.pos++
+    }
+    const colon = line.text.indexOf(':')
+    const rest = stripComment(line.text.slice(colon + 1))
+    const skipped = rest.length - rest.trimStart().length
+    const valueText = rest.trim()
+    const value = valueText === '' ? placeNested(state, indent) : placeFlow(valueText, line.at + colon + 1 + skipped)
+    map.set(line.text.slice(0, colon), { key: line.at, value })
+    line = undefined
+  }
+  return { start, map }
+}
+
+function placeNested(state: { lines: PlacedLine[]; pos: number }, indent: number): PlacedNode | undefined {
+  const next = state.lines[state.pos]
+  if (!next) return undefined
+  if (next.text.startsWith('- ') || next.text === '-') return next.indent < indent ? undefined : placeSeq(state, next.indent)
+  return next.indent <= indent ? undefined : placeMap(state, next.indent)
+}
+
+function placeSeq(state: { lines: PlacedLine[]; pos: number }, indent: number): PlacedNode {
+  const items: Array<PlacedNode | undefined> = []
+  const start = state.lines[state.pos]!.at
+  for (;;) {
+    const line = state.lines[state.pos]
+    if (!line || line.indent !== indent || !(line.text.startsWith('- ') || line.text === '-')) break
+    state.pos++
+    const after = line.text.slice(1)
+    const skipped = after.length - after.trimStart().length
+    const rest = stripComment(after).trim()
+    const at = line.at + 1 + skipped
+    items.push(/^[A-Za-z_][A-Za-z0-9_.-]*:( |$)/.test(rest) ? placeMap(state, indent + 1 + skipped, { text: rest, at }) : placeFlow(rest, at))
+  }
+  return { start, seq: items }
+}
+
+/** A one-line value: a flow list's items (plain words, as parsePlainYaml reads them), or a scalar. */
+function placeFlow(text: string, at: number): PlacedNode {
+  if (!text.startsWith('[') || text === '[]') return { start: at }
+  const items: PlacedNode[] = []
+  let from = 1
+  for (const item of text.slice(1, -1).split(',')) {
+    const word = item.trim()
+    if (word !== '') items.push({ start: at + from + item.indexOf(word) })
+    from += item.length + 1
+  }
+  return { start: at, seq: items }
 }

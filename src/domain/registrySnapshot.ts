@@ -202,8 +202,24 @@ export interface VersionUse {
   yamlPath: ReadonlyArray<string | number>
 }
 
-/** Every version the manifests name (by a link, or by an artifact's alias), by commit. */
-export function versionUses(snapshot: RegistrySnapshot): Map<string, VersionUse> {
+/** versionUses' answer per snapshot: several rules ask, and a thousand models name fifty thousand links. */
+const usesOf = new WeakMap<RegistrySnapshot, ReadonlyMap<string, VersionUse>>()
+
+/**
+ * Every version the manifests name (by a link, or by an artifact's alias), by commit.
+ * Computed once per snapshot: a snapshot's manifests and branches do not change after it
+ * is loaded.
+ */
+export function versionUses(snapshot: RegistrySnapshot): ReadonlyMap<string, VersionUse> {
+  let known = usesOf.get(snapshot)
+  if (!known) {
+    known = findVersionUses(snapshot)
+    usesOf.set(snapshot, known)
+  }
+  return known
+}
+
+function findVersionUses(snapshot: RegistrySnapshot): Map<string, VersionUse> {
   const uses = new Map<string, VersionUse>()
   for (const model of validModels(snapshot)) {
     ;(model.data.versions ?? []).forEach((link, i) => {

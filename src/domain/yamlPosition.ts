@@ -1,4 +1,5 @@
 import { CST, Parser } from 'yaml'
+import { plainYamlOffsets } from './fastYaml.js'
 
 /** A place in a YAML document: map keys and list indexes from the top. */
 export type YamlPath = ReadonlyArray<string | number>
@@ -16,13 +17,22 @@ export interface YamlTarget {
 }
 
 /**
- * Where each target is in `text`. The token stream (CST) is enough to find a key or a
+ * Where each target is in `text`. A manifest in the plain subset gmr writes is placed by
+ * fastYaml.ts without the yaml library; otherwise the token stream (CST) is enough to find a key or a
  * list item and costs a fraction of building the document, which matters when a check
  * finds something in a thousand manifests. A path that is not there resolves to the
  * deepest part of it that is (the `aliases:` key for a removed alias); a text that is
  * not a YAML map resolves to 1:1.
  */
 export function yamlPositions(text: string, targets: readonly YamlTarget[]): YamlPosition[] {
+  const plain = plainYamlOffsets(text, targets)
+  if (!plain) return tokenPositions(text, targets)
+  const lineStarts = lineStartsOf(text)
+  return plain.map((offset) => positionAt(lineStarts, offset))
+}
+
+/** yamlPositions through the yaml library's token stream, for any YAML text. */
+export function tokenPositions(text: string, targets: readonly YamlTarget[]): YamlPosition[] {
   const root = documentValue(text)
   const lineStarts = lineStartsOf(text)
   return targets.map((target) => positionAt(lineStarts, find(root, target)))

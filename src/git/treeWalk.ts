@@ -2,7 +2,7 @@ import { CorruptObjectError } from '../domain/errors.js'
 import { treeEntryProblems, type TreeEntryProblem } from '../domain/treeShape.js'
 import { readObject, type ReadObjectResult } from './objects.js'
 import type { GitDir } from './repo.js'
-import { decodeTree, type TreeMode } from './tree.js'
+import { decodeTree, type TreeEntry, type TreeMode } from './tree.js'
 
 /** A file (or symlink, or submodule entry) in a tree, by its full path. */
 export interface TreeFile {
@@ -48,4 +48,37 @@ export async function walkTree(
   }
   await visit(tree, '')
   return { files, problems }
+}
+
+/**
+ * Looks up paths below one tree, reading and decoding each folder once however many
+ * paths share it (a thousand manifests in one folder: one decode, not a thousand).
+ */
+export function treeLookup(
+  repo: GitDir,
+  tree: string,
+  cache: object = {},
+): (path: string) => Promise<TreeEntry | null> {
+  const folders = new Map<string, Promise<Map<string, TreeEntry>>>()
+  const folder = (oid: string): Promise<Map<string, TreeEntry>> => {
+    let entries = folders.get(oid)
+    if (!entries) {
+      entries = readObject(repo, oid, { cache }).then((object) => {
+        if (object.type !== 'tree') throw new CorruptObjectError(`${oid} should be a tree but is a ${object.type}`, { oid })
+        return new Map(decodeTree(object.content).map((e) => [e.name, e]))
+      })
+      folders.set(oid, entries)
+    }
+    return entries
+  }
+  return async (path) => {
+    let entry: TreeEntry = { mode: '40000', name: '', oid: tree }
+    for (const part of path.split('/').filter(Boolean)) {
+      if (entry.mode !== '40000') return null
+      const found = (await folder(entry.oid)).get(part)
+      if (!found) return null
+      entry = found
+    }
+    return entry
+  }
 }

@@ -2,12 +2,9 @@ import { checkRegistry, type AliasRefState } from '../domain/checkRegistry.js'
 import { countFindings, filesToLocate, locateFindings, type Finding } from '../domain/checkFindings.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, REGISTRY_DIR } from '../domain/layout.js'
 import { manifestsByPath, validModels, versionUses, type RegistrySnapshot } from '../domain/registrySnapshot.js'
-import { readGitIndex } from '../git/gitIndex.js'
-import { readPathStates, type PathState } from '../git/pathStates.js'
+import { stagedPathStates, type PathState } from '../git/pathStates.js'
 import { listRefs, readRef, readSymbolicRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
-import { commitTree, entryAt } from '../git/treePath.js'
-import { listTreeFiles } from '../git/treeWalk.js'
 import { checkLedger } from '../domain/ledgerCheck.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { ledgerState } from './support/ledgerCheck.js'
@@ -73,6 +70,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     if (text !== null) texts.set(path, text)
   }
   const findings = locateFindings(unlocated, texts)
+  await loader.saveCache()
   const versions = [...head.branches.values()].reduce((n, b) => n + (b.versions?.length ?? 0), 0)
   return {
     head: { label: head.label, commit: head.commit },
@@ -122,16 +120,7 @@ async function aliasRefState(loader: SnapshotLoader, source: SnapshotSource, hea
   return { registryBranch, registry, current: await listRefs(repo, ALIAS_REF_PREFIX) }
 }
 
-/** Every registry file HEAD or the index lists, as HEAD, the index and the work tree hold it. */
+/** The registry files whose index entry is not HEAD's: the only ones the index-state rule can flag. */
 async function registryFileStates(repo: Repo): Promise<PathState[]> {
-  const head = await readRef(repo, 'HEAD')
-  const paths = new Set<string>()
-  const prefix = `${REGISTRY_DIR}/`
-  if (head !== null) {
-    const cache = {}
-    const dir = await entryAt(repo, await commitTree(repo, head, cache), REGISTRY_DIR, cache)
-    if (dir?.mode === '40000') for (const file of await listTreeFiles(repo, dir.oid, cache)) paths.add(prefix + file.path)
-  }
-  for (const entry of (await readGitIndex(repo))?.entries ?? []) if (entry.path.startsWith(prefix)) paths.add(entry.path)
-  return readPathStates(repo, head, [...paths])
+  return stagedPathStates(repo, await readRef(repo, 'HEAD'), REGISTRY_DIR)
 }

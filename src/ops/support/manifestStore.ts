@@ -44,11 +44,13 @@ export class ManifestStore {
   async list(kind: NameKind): Promise<ManifestRecord[]> {
     const dir = `${this.workTree()}/${manifestDir(kind)}`
     const names = ((await this.repo.fs.readdir(dir)) ?? []).filter((n) => n.endsWith('.yaml'))
+    await this.cache.openBulk(names.length)
     const out: ManifestRecord[] = []
     for (const file of names) {
       const record = await this.read(kind, file.slice(0, -'.yaml'.length))
       if (record) out.push(record)
     }
+    await this.cache.saveBulk()
     return out
   }
 
@@ -64,11 +66,11 @@ export class ManifestStore {
 
   private async fromText(kind: NameKind, name: string, path: string, text: Buffer): Promise<ManifestRecord> {
     const oid = hashObject('blob', text)
-    const cached = await this.cache.get<ManifestYaml>(oid)
+    const cached = await this.cache.get<ManifestYaml>(oid, kind)
     if (cached !== undefined) return { kind, name, path, oid, data: cached }
     const { readManifestData } = await loadManifests()
     const data = readManifestData(kind, text.toString('utf8'), path)
-    await this.cache.put(oid, data)
+    await this.cache.put(oid, data, kind)
     return { kind, name, path, oid, data }
   }
 

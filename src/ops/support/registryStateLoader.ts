@@ -19,7 +19,8 @@ import { decodeCommit } from '../../git/commit.js'
 import { findLfsFiles } from '../../git/lfsFiles.js'
 import { LfsStore } from '../../git/lfsStore.js'
 import { ManifestCache } from '../../git/manifestCache.js'
-import { hashObject, readObject } from '../../git/objects.js'
+import { readObjectsWithGit } from '../../git/gitBinary.js'
+import { hashObject, readObject, type ReadObjectResult } from '../../git/objects.js'
 import { listRefs } from '../../git/refs.js'
 import type { Repo } from '../../git/repo.js'
 import { resolveRevision } from '../../git/revParse.js'
@@ -152,8 +153,10 @@ export class SnapshotLoader {
 
   /** The manifests of a state (only those at `paths`, when given), problems captured. */
   async readManifests(files: SnapshotFiles, paths?: ReadonlySet<string>): Promise<SnapshotManifest[]> {
+    const wanted = paths ? files.manifests.filter((file) => paths.has(file.path)) : files.manifests
+    await this.manifests.openBulk(wanted.length)
     const out: SnapshotManifest[] = []
-    for (const file of files.manifests) if (!paths || paths.has(file.path)) out.push(await this.manifest(file))
+    for (const file of wanted) out.push(await this.manifest(file))
     return out
   }
 
@@ -184,9 +187,11 @@ export class SnapshotLoader {
     const trees = new Map<string, string>()
     for (const branch of snapshot.branches.values()) for (const v of branch.versions ?? []) trees.set(v.commit, v.tree)
     const wanted = [...commits].filter((commit) => trees.has(commit))
+    const fetched = await this.treesWithGit(wanted.map((commit) => trees.get(commit)!))
+    const read = (oid: string) => Promise.resolve(fetched.get(oid) ?? readObject(this.repo, oid, { cache: this.objectCache }))
     // Reading a version's tree is mostly waiting on the file system: keep several in flight.
     const perVersion = await mapLimit(wanted, LFS_READ_CONCURRENCY, async (commit) => {
-      const { files, problems } = await walkTree(this.repo, trees.get(commit)!, this.objectCache)
+      const { files, problems } = await walkTree(this.repo, trees.get(commit)!, this.objectCache, read)
       return { commit, problems, ...(await findLfsFiles(this.repo, files, this.objectCache)) }
     })
     const treeProblems: SnapshotTreeProblem[] = []
@@ -212,21 +217,44 @@ export class SnapshotLoader {
   }
 
   /**
-   * Validated data from the cache other commands fill, else parsed here. Not written
-   * back: in a fresh clone (a CI job) writing a thousand cache files costs several times
-   * what parsing them does, and the job never reads them again.
+   * Many trees at once (a check of every linked version reads thousands): one
+   * `git cat-file --batch` where git is installed, which inflates them in C. Empty when
+   * there are few, no git, or git cannot read one of them; the walk then reads them itself
+   * (and reports a missing one).
+   */
+  private async treesWithGit(oids: readonly string[]): Promise<Map<string, ReadObjectResult>> {
+    const out = new Map<string, ReadObjectResult>()
+    const unique = [...new Set(oids)]
+    if (this.repo.binary === undefined || unique.length < GIT_BATCH_FROM) return out
+    const objects = await readObjectsWithGit(this.repo, this.repo.binary, unique)
+    for (const [i, object] of (objects ?? []).entries()) if (object.type === 'tree') out.set(unique[i]!, { type: 'tree', content: object.content })
+    return out
+  }
+
+  /**
+   * Validated data from the manifest cache, else parsed here. Reading many, the loader
+   * uses the cache in bulk and adds what it parsed (see `saveCache`): a fresh clone (a CI
+   * job) writes one file for a thousand manifests, and the next run reads them with one
+   * call. Reading a few, it writes nothing.
    */
   private async manifest(file: ManifestFile): Promise<SnapshotManifest> {
     const key = `${file.kind} ${file.oid}`
     const known = this.read.get(key)
     if (known) return { ...file, data: known.data, problems: known.problems }
-    const cached = await this.manifests.get<SnapshotManifest['data']>(file.oid)
-    const read =
-      cached !== undefined && cached !== null
-        ? { ...file, data: cached, problems: [] }
-        : readSnapshotManifest(file.kind, file.path, file.oid, (await this.text(file.oid)) ?? '')
+    const cached = await this.manifests.get<SnapshotManifest['data']>(file.oid, file.kind)
+    let read: SnapshotManifest
+    if (cached !== undefined && cached !== null) read = { ...file, data: cached, problems: [] }
+    else {
+      read = readSnapshotManifest(file.kind, file.path, file.oid, (await this.text(file.oid)) ?? '')
+      if (read.data !== null && this.manifests.bulk) await this.manifests.put(file.oid, read.data, file.kind)
+    }
     this.read.set(key, read)
     return read
+  }
+
+  /** Keep what this loader parsed for the next run (one file write, only when something was new). */
+  async saveCache(): Promise<void> {
+    await this.manifests.saveBulk()
   }
 
   private async fileText(source: SnapshotSource, path: string): Promise<string | null> {
@@ -343,6 +371,8 @@ function toSnapshotVersion(record: VersionRecord): SnapshotVersion {
 }
 
 const LFS_READ_CONCURRENCY = 16
+/** From this many version trees on, git reads them in one batch (starting it costs ~10 ms). */
+const GIT_BATCH_FROM = 100
 const BRANCH_READ_CONCURRENCY = 8
 
 /** The work tree as a snapshot source. */
