@@ -22,7 +22,7 @@ import type { LogVersionResult } from '../ops/logVersion.js'
 import type { MutationResult, PlannedChanges } from '../ops/support/mutate.js'
 import type { RefMove } from '../ops/support/retiredBranches.js'
 import type { PullResult } from '../ops/pull.js'
-import type { PushResult } from '../ops/push.js'
+import type { PushPlan, PushResult } from '../ops/push.js'
 import type { ArtifactSync } from '../ops/support/replayVersions.js'
 import type { SyncResult } from '../ops/sync.js'
 import type { TagsResult } from '../ops/support/modelTags.js'
@@ -519,13 +519,27 @@ export function pullJson(result: PullResult) {
   return { ...fetchJson(result), relinkedModels: result.relinked, branch: result.branch }
 }
 
-export function pushJson(result: PushResult) {
+/** `gmr push --json`, and with --dry-run the plan: each ref with what the remote holds and will hold, its lease, the new versions. */
+export function pushJson(result: PushResult | PushPlan) {
+  const done = 'plan' in result
+  const plan = done ? result.plan : result
   return {
-    remote: result.remote,
-    refUpdateCount: result.updates.length,
-    refUpdates: result.updates.map((u) => ({ ref: u.dst, source: u.src === '' ? null : u.src, deleted: u.src === '' })),
-    lfsObjectCount: result.lfs.objects,
-    lfsByteCount: result.lfs.bytes,
+    dryRun: !done,
+    remote: plan.remote.name,
+    refUpdateCount: plan.refs.length,
+    refUpdates: plan.refs.map((u) => ({
+      ref: u.dst,
+      source: u.src === '' ? null : u.src,
+      deleted: u.src === '',
+      oldOid: u.old,
+      newOid: u.new,
+      fastForward: u.fastForward,
+      lease: u.expect === undefined ? null : { expectedOid: u.expect },
+    })),
+    newVersionCount: plan.versions.length,
+    newVersions: plan.versions.map((v) => ({ reference: `${v.artifact}:v${v.version}`, artifact: v.artifact, version: v.version, commit: v.commit })),
+    lfsObjectCount: done ? result.lfs.objects : plan.lfsObjects.length,
+    lfsByteCount: done ? result.lfs.bytes : plan.lfsBytes,
   }
 }
 

@@ -18,7 +18,7 @@ import { listVersions, type ListVersionsOptions } from './listVersions.js'
 import { logVersion, type LogVersionOptions } from './logVersion.js'
 import { prune, type PruneOptions } from './prune.js'
 import { pull, type PullOptions } from './pull.js'
-import { push, type PushOptions } from './push.js'
+import { push, type PushOptions, type PushOutcome } from './push.js'
 import { resolve, type ResolveOptions, type ResolvedVersion } from './resolve.js'
 import { resolveAt } from './resolveAt.js'
 import { manifestList, type ManifestListOptions } from './manifestList.js'
@@ -96,7 +96,7 @@ export function openRegistry(repo: RepoOptions) {
     buildSite: (options: Own<BuildSiteOptions> = {}) => buildSite({ ...repo, ...options }),
     fetch: (options: Own<FetchOptions> = {}) => fetchRegistry({ ...repo, ...options }),
     pull: (options: Own<PullOptions> = {}) => pull({ ...repo, ...options }),
-    push: (options: Own<PushOptions> = {}) => push({ ...repo, ...options }),
+    push: <O extends Own<PushOptions> = {}>(options?: O) => push({ ...repo, ...options }) as Promise<PushOutcome<O>>,
     prune: (options: Own<PruneOptions> = {}) => prune({ ...repo, ...options }),
     /** Resolve a reference and materialise its files: what a deployment does. */
     async useModel(options: UseModelOptions): Promise<UseModelResult> {

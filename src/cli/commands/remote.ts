@@ -4,8 +4,10 @@ import type { CliIo } from '../io.js'
 import { cloneJson, fetchJson, pullJson, pushJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
 import { humanSize, json, shortOid } from '../render.js'
+import type { PushPlan } from '../../ops/push.js'
 import type { ArtifactSync } from '../../ops/support/replayVersions.js'
 import { operations } from '../operations.js'
+import { DRY_RUN_DONE, DRY_RUN_HELP, refMove } from '../dryRun.js'
 
 /** git's progress lines, passed through to a terminal only. */
 function progress(io: CliIo): ((line: string) => void) | undefined {
@@ -86,21 +88,41 @@ export function registerRemote(program: Command, io: CliIo): void {
     .command('push')
     .description('push new versions (large files first), the current branch and alias refs, atomically')
     .argument('[remote]', 'remote name (default: the registry branch upstream, or origin)')
+    .option('--dry-run', DRY_RUN_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      examples('gmr push', 'gmr sync && gmr push   # CI on the registry branch, after a merge') +
+      examples('gmr push', 'gmr push --dry-run', 'gmr push upstream --dry-run --json', 'gmr sync && gmr push   # CI on the registry branch, after a merge') +
         '\nAlias refs are pushed with a lease on the value last fetched: if someone moved one since,\nthe push is refused and nothing changes on the remote.\n' +
+        '--dry-run lists the remote (git ls-remote), prints every ref as old..new and the large files to upload,\nand refuses as the push would (a ref someone moved, commits you do not have); it writes nothing.\n' +
         'Over an ssh remote, large files go to the LFS URL that "ssh <host> git-lfs-authenticate" answers.\n' +
         'Failed LFS requests are retried (warning lines; git config lfs.transfer.maxretries, 0 for none).\n',
     )
-    .action(async (remote: string | undefined, opts: { json?: boolean }) => {
+    .action(async (remote: string | undefined, opts: { dryRun?: boolean; json?: boolean }) => {
       const { push } = await operations.push()
       const onProgress = progress(io)
-      const result = await push({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
+      const options = { ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) }
+      if (opts.dryRun) {
+        const plan = await push({ ...options, dryRun: true })
+        return io.stdout(opts.json ? json(pushJson(plan)) : renderPushPlan(plan))
+      }
+      const result = await push(options)
       if (opts.json) return io.stdout(json(pushJson(result)))
       if (result.updates.length === 0) return io.stdout(`everything up to date on ${result.remote}\n`)
       for (const u of result.updates) io.stdout(`${u.src === '' ? 'deleted' : 'pushed'} ${u.dst}\n`)
       if (result.lfs.objects > 0) io.stdout(`uploaded ${result.lfs.objects} large files (${humanSize(result.lfs.bytes)})\n`)
     })
+}
+
+/** A push plan: each ref as old..new (what the remote lists now), the new versions, the large files to upload. */
+function renderPushPlan(plan: PushPlan): string {
+  if (plan.refs.length === 0) return `everything up to date on ${plan.remote.name}\n${DRY_RUN_DONE}`
+  const lines = [`would push to ${plan.remote.name}:`]
+  for (const ref of plan.refs) {
+    const how = ref.new === null ? 'delete' : ref.old === null ? 'new' : ref.fastForward ? 'fast-forward' : 'forced, leased'
+    lines.push(`  ${refMove(ref.dst, ref.old, ref.new)}  (${how})`)
+  }
+  if (plan.versions.length > 0) lines.push(`new versions: ${plan.versions.map((v) => `${v.artifact}:v${v.version}`).join(', ')}`)
+  if (plan.lfsObjects.length > 0) lines.push(`would upload ${plan.lfsObjects.length} large file${plan.lfsObjects.length === 1 ? '' : 's'} (${humanSize(plan.lfsBytes)}) unless the server has them`)
+  return `${lines.join('\n')}\n${DRY_RUN_DONE}`
 }
