@@ -16,9 +16,9 @@ import type { CloneResult } from '../ops/clone.js'
 import type { CreateArtifactResult } from '../ops/createArtifact.js'
 import type { CreateModelResult } from '../ops/createModel.js'
 import type { FetchResult } from '../ops/fetch.js'
-import type { InitResult } from '../ops/init.js'
+import type { InitPlan, InitResult } from '../ops/init.js'
 import type { LinkModelResult } from '../ops/link.js'
-import type { LogVersionResult } from '../ops/logVersion.js'
+import type { LogVersionPlan, LogVersionResult } from '../ops/logVersion.js'
 import type { MutationResult, PlannedChanges } from '../ops/support/mutate.js'
 import type { RefMove } from '../ops/support/retiredBranches.js'
 import type { PullResult } from '../ops/pull.js'
@@ -343,13 +343,24 @@ export function editDocumentJson<T extends object>(document: T, result: Mutation
 }
 
 export function initJson(result: InitResult) {
-  const { formatVersion, registryBranch, largeFileThreshold, protectedAliases } = result.config
+  return { dir: result.dir, registryBranch: result.registryBranch, commit: result.commit, config: initConfigJson(result.config) }
+}
+
+/** `gmr init --dry-run --json`: the file init would write and the branch that would get its commit. */
+export function initPlanJson(plan: InitPlan) {
   return {
-    dir: result.dir,
-    registryBranch: result.registryBranch,
-    commit: result.commit,
-    config: { formatVersion, registryBranch, largeFileThreshold, protectedAliases },
+    dryRun: true,
+    dir: plan.dir,
+    registryBranch: plan.registryBranch,
+    config: initConfigJson(plan.config),
+    files: plan.files,
+    refUpdates: [{ ref: plan.branch.ref, oldOid: plan.branch.old }],
   }
+}
+
+function initConfigJson(config: InitResult['config']) {
+  const { formatVersion, registryBranch, largeFileThreshold, protectedAliases } = config
+  return { formatVersion, registryBranch, largeFileThreshold, protectedAliases }
 }
 
 /** `gmr log --json`: the version (logged now, or the existing one with the same files) and what was written. */
@@ -363,6 +374,24 @@ export function logJson(result: LogVersionResult, resolved: ResolvedVersion) {
     writtenLfsObjectCount: result.lfsObjectsWritten,
     ...(result.unrecorded && { unrecorded: result.unrecorded }),
     aliases: (result.aliasesSet ?? []).map(aliasSetJson),
+  }
+}
+
+/** `gmr log --dry-run --json`: the version a log would create (or the one it matches), its files, the LFS objects it would add. */
+export function logPlanJson(plan: LogVersionPlan) {
+  return {
+    dryRun: true,
+    reference: `${plan.artifact}:v${plan.version}`,
+    artifact: plan.artifact,
+    version: plan.version,
+    unchanged: plan.unchanged,
+    tree: plan.tree,
+    fileCount: plan.files.length,
+    lfsFileCount: plan.files.filter((f) => f.lfs).length,
+    files: plan.files.map((f) => ({ path: f.path, size: f.size, lfs: f.lfs !== undefined })),
+    newLfsObjectCount: plan.newLfsObjects,
+    newLfsByteCount: plan.newLfsBytes,
+    aliases: plan.aliases,
   }
 }
 
