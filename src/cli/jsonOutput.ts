@@ -15,13 +15,13 @@ import type { CheckResult } from '../ops/check.js'
 import type { CloneResult } from '../ops/clone.js'
 import type { CreateArtifactResult } from '../ops/createArtifact.js'
 import type { CreateModelResult } from '../ops/createModel.js'
-import type { FetchResult } from '../ops/fetch.js'
+import type { FetchPlan, FetchResult } from '../ops/fetch.js'
 import type { InitPlan, InitResult } from '../ops/init.js'
 import type { LinkModelResult } from '../ops/link.js'
 import type { LogVersionPlan, LogVersionResult } from '../ops/logVersion.js'
 import type { MutationResult, PlannedChanges } from '../ops/support/mutate.js'
 import type { RefMove } from '../ops/support/retiredBranches.js'
-import type { PullResult } from '../ops/pull.js'
+import type { PullPlan, PullResult } from '../ops/pull.js'
 import type { PushPlan, PushResult } from '../ops/push.js'
 import type { ArtifactSync } from '../ops/support/replayVersions.js'
 import type { SyncResult } from '../ops/sync.js'
@@ -546,6 +546,23 @@ export function fetchJson(result: FetchResult) {
 
 export function pullJson(result: PullResult) {
   return { ...fetchJson(result), relinkedModels: result.relinked, branch: result.branch }
+}
+
+/** `gmr fetch --dry-run --json`: the refs that would move here and what would become of each artifact branch. */
+export function fetchPlanJson(plan: FetchPlan) {
+  return {
+    dryRun: true,
+    remote: plan.remote,
+    refUpdateCount: plan.refs.length,
+    refUpdates: plan.refs.map((r) => ({ ref: r.ref, oldOid: r.old, newOid: r.new })),
+    artifactCount: plan.artifacts.length,
+    artifacts: plan.artifacts.map((a) => ({ artifact: a.artifact, relation: a.relation, localTip: a.localTip, remoteTip: a.remoteTip, localOnlyVersionCount: a.localOnly })),
+  }
+}
+
+/** `gmr pull --dry-run --json`: the fetch plan and how the current branch would take the remote's. */
+export function pullPlanJson(plan: PullPlan) {
+  return { ...fetchPlanJson(plan), branch: plan.branch }
 }
 
 /** `gmr push --json`, and with --dry-run the plan: each ref with what the remote holds and will hold, its lease, the new versions. */

@@ -1,17 +1,14 @@
 import { InvalidInputError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
 import { currentBranch } from '../git/commitFiles.js'
-import type { Env } from '../git/config.js'
-import { readGitOutput } from '../git/gitBinary.js'
 import { LfsStore } from '../git/lfsStore.js'
-import { mergeBase } from '../git/mergeBase.js'
-import { hasObjects } from '../git/objects.js'
 import { listRefs, readRef, updateRef, deleteRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { listRemoteRefs, pushRefs, pushRefusal, type PushUpdate } from '../remote/remoteGit.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { ledgerPushUpdate, recordPushedLedger } from './support/ledgerSync.js'
 import { lfsObjectsOf, lfsTransport, type NeededObject } from './support/lfsRemote.js'
+import { contains, versionsNotIn } from './support/remotePlan.js'
 import { remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
 import { recordRetiredPushed, retiredPushUpdates } from './support/retiredRemote.js'
 
@@ -226,41 +223,6 @@ async function plannedRef(repo: Repo, update: PushUpdate, old: string | null, ne
 
 function toPushUpdate(ref: PushUpdate): PushUpdate {
   return { src: ref.src, dst: ref.dst, ...(ref.expect !== undefined && { expect: ref.expect }) }
-}
-
-/** Whether `ancestor` is in the history of `commit` (false when this clone does not have it). */
-async function contains(repo: Repo, commit: string, ancestor: string, cache: object): Promise<boolean> {
-  if (commit === ancestor) return true
-  if (!(await hasObjects(repo, [ancestor])).has(ancestor)) return false
-  return (await mergeBase(repo, commit, ancestor, cache)) === ancestor
-}
-
-/**
- * The versions on the chain ending at `tip` that `tracked` (the remote's tip as last
- * fetched) does not hold, oldest first, numbered by their place in the chain. Asked of
- * git, which only reads: the derived version indexes stay as they are.
- */
-async function versionsNotIn(
-  repo: Repo,
-  env: Env,
-  artifact: string,
-  tip: string,
-  tracked: string | null,
-): Promise<Array<{ version: number; commit: string; tree: string }>> {
-  const exclude = tracked === null ? [] : ['--not', tracked]
-  const [listed, counted] = await Promise.all([
-    readGitOutput(repo, { env }, ['log', '--first-parent', '--reverse', '--format=%H %T', tip, ...exclude, '--']),
-    readGitOutput(repo, { env }, ['rev-list', '--first-parent', '--count', tip, '--']),
-  ])
-  if (listed === null || counted === null) {
-    throw new InvalidInputError(`cannot list the versions of ${artifact} with git (${tip.slice(0, 10)}); check that git is installed and "git fsck" finds nothing wrong`, { artifact, tip })
-  }
-  const lines = listed.toString('utf8').split('\n').filter(Boolean)
-  const first = Number(counted.toString('utf8').trim()) - lines.length
-  return lines.map((line, i) => {
-    const [commit, tree] = line.split(' ')
-    return { version: first + i, commit: commit!, tree: tree! }
-  })
 }
 
 function uniqueObjects(objects: readonly NeededObject[]): NeededObject[] {

@@ -10,9 +10,9 @@ import { mustSucceed } from '../helpers/runners.js'
 import { servedRegistry } from '../helpers/servedRegistry.js'
 import { repoFingerprint } from '../helpers/state.js'
 
-// `gmr push --dry-run` against the real git http-backend and LFS servers: it prints what
-// the push would do, writes nothing on either side, refuses as the push would, and the
-// push that follows does what it said.
+// --dry-run of push, fetch and pull against the real git http-backend and LFS servers: each
+// prints what it would do, writes nothing on either side, refuses as the real command would,
+// and the real command that follows does what it said.
 
 const weights = randomBytes(1536 * 1024)
 let server: GitServer
@@ -148,3 +148,51 @@ function writeOut(dir: string, content: string): string {
   fs.writeFileSync(join(out, 'model.bin'), content)
   return out
 }
+
+describe('gmr fetch --dry-run and gmr pull --dry-run', () => {
+  it('say which refs would move and what each artifact branch would do, write nothing, and the real fetch and pull do that', async () => {
+    await ok(repo.dir, 'push')
+    const other = join(repo.scratch, 'other')
+    await ok(repo.scratch, 'clone', url, other)
+    await git(other, 'remote', 'set-url', 'origin', url)
+    const v0 = (await git(other, 'rev-parse', 'artifacts/churn')).trim()
+    fs.writeFileSync(join(repo.scratch, 'out', 'config.json'), '{"layers": 4}\n')
+    await ok(repo.dir, 'log', 'churn', join(repo.scratch, 'out'))
+    await ok(repo.dir, 'push')
+    const v1 = (await git(repo.dir, 'rev-parse', 'artifacts/churn')).trim()
+
+    const before = await everything(other)
+    const fetchPlan = JSON.parse(await ok(other, 'fetch', '--dry-run', '--json')) as Record<string, any>
+    expectValid('fetch', fetchPlan)
+    const text = await ok(other, 'fetch', '--dry-run')
+    expect(await everything(other)).toEqual(before)
+    expect(fetchPlan).toMatchObject({ dryRun: true, remote: 'origin', artifacts: [{ artifact: 'churn', relation: 'behind', localTip: v0, remoteTip: v1, localOnlyVersionCount: 0 }] })
+    expect(fetchPlan.refUpdates).toEqual([
+      { ref: 'refs/remotes/origin/artifacts/churn', oldOid: v0, newOid: v1 },
+      { ref: 'refs/heads/artifacts/churn', oldOid: v0, newOid: v1 },
+    ])
+    expect(text).toBe(
+      `would update from origin:\n  ${`refs/remotes/origin/artifacts/churn  ${v0.slice(0, 10)}..${v1.slice(0, 10)}`}\n  refs/heads/artifacts/churn  ${v0.slice(0, 10)}..${v1.slice(0, 10)}\n` +
+        `churn: would fast-forward to ${v1.slice(0, 10)}\nnothing was changed (--dry-run)\n`,
+    )
+    const fetched = JSON.parse(await ok(other, 'fetch', '--json')) as Record<string, any>
+    expect(fetched.artifacts).toMatchObject([{ artifact: 'churn', relation: 'behind', remoteTip: v1 }])
+    for (const move of fetchPlan.refUpdates) expect((await git(other, 'rev-parse', move.ref)).trim()).toBe(move.newOid)
+    expect(await ok(other, 'fetch', '--dry-run')).toBe('up to date with origin\nnothing was changed (--dry-run)\n')
+
+    // Both sides log a version; the remote's registry branch moves too (an alias set there).
+    fs.writeFileSync(join(repo.scratch, 'out', 'config.json'), '{"layers": 5}\n')
+    await ok(repo.dir, 'log', 'churn', join(repo.scratch, 'out'), '--alias', 'best')
+    await ok(repo.dir, 'push')
+    await ok(other, 'log', 'churn', writeOut(other, 'ours'))
+    const again = await everything(other)
+    const pullPlan = JSON.parse(await ok(other, 'pull', '--dry-run', '--json')) as Record<string, any>
+    expectValid('pull', pullPlan)
+    expect(await everything(other)).toEqual(again)
+    expect(pullPlan).toMatchObject({ dryRun: true, branch: 'fast-forward', artifacts: [{ artifact: 'churn', relation: 'diverged', localOnlyVersionCount: 1 }] })
+    expect(await ok(other, 'pull', '--dry-run')).toContain('churn: both sides have new versions; a pull would replay your 1 after the remote\'s\ncurrent branch would fast-forward\nnothing was changed (--dry-run)\n')
+    const pulled = JSON.parse(await ok(other, 'pull', '--json')) as Record<string, any>
+    expect(pulled).toMatchObject({ branch: pullPlan.branch, artifacts: [{ artifact: 'churn', relation: 'diverged', replays: [{ fromVersion: 2, version: 3 }] }] })
+    expect((await git(other, 'rev-parse', 'main')).trim()).toBe(pullPlan.refUpdates.find((u: { ref: string }) => u.ref === 'refs/heads/main').newOid)
+  })
+})
