@@ -98,7 +98,7 @@ export type PushOutcome<O extends Pick<PushOptions, 'dryRun'>> = O extends { dry
  * fetched), what it lacks of the new versions, and the refusal when this clone's LFS
  * store lacks an object to upload. Reads refs and objects; writes nothing.
  */
-export async function planPush(ctx: RegistryContext, remoteName?: string): Promise<PushPlan> {
+async function planPush(ctx: RegistryContext, remoteName?: string): Promise<PushPlan> {
   const { repo, env } = ctx
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(repo, env, remoteName, registryBranch)
@@ -154,7 +154,7 @@ export async function planPush(ctx: RegistryContext, remoteName?: string): Promi
  * Carry out a plan exactly as planned: upload the LFS objects, push every ref in one
  * atomic push, then record what the remote now has as last fetched.
  */
-export async function applyPush(ctx: RegistryContext, plan: PushPlan, onProgress?: (line: string) => void): Promise<PushResult> {
+async function applyPush(ctx: RegistryContext, plan: PushPlan, onProgress?: (line: string) => void): Promise<PushResult> {
   const { repo } = ctx
   const { remote } = plan
   const updates = plan.refs.map(toPushUpdate)
@@ -184,7 +184,7 @@ export async function applyPush(ctx: RegistryContext, plan: PushPlan, onProgress
  * ref someone moved, a ref holding commits this clone lacks — is refused here, in the
  * words the refused push would use.
  */
-export async function checkAgainstRemote(repo: Repo, plan: PushPlan): Promise<PushPlan> {
+async function checkAgainstRemote(repo: Repo, plan: PushPlan): Promise<PushPlan> {
   const { remote } = plan
   // Patterns keep the answer short; past a few dozen refs, one full listing is cheaper than a long command line.
   const patterns = plan.refs.length <= LISTED_PATTERNS ? plan.refs.map((r) => r.dst) : []
