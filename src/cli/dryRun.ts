@@ -1,10 +1,10 @@
 import { shortOid } from './render.js'
 
-/** The help line of every `--dry-run` this file's commands take. */
-export const DRY_RUN_HELP = 'print exactly what would change, and change nothing'
-
-/** The last line a dry run prints. */
-export const DRY_RUN_DONE = 'nothing was changed (--dry-run)\n'
+/**
+ * `--dry-run` of the commands that move refs and files rather than edit manifests (push,
+ * fetch, pull, log, init, cache prune/clear); the registry edits' is DRY_RUN_HELP in renderPlan.ts.
+ */
+export const PLAN_ONLY_HELP = 'print exactly what would change, and change nothing'
 
 /** A ref's move as git prints it: `old..new`, `(none)` for a ref that does not exist on one side. */
 export function refMove(ref: string, old: string | null, next: string | null): string {

@@ -4,7 +4,7 @@ import type { Repo } from '../git/repo.js'
 import { fetchRefs } from '../remote/remoteGit.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
-import { contains, hasCommit, movesTo, refsAfterFetch, versionsNotIn, type RefMove } from './support/remotePlan.js'
+import { contains, hasCommit, movesTo, refsAfterFetch, versionsNotIn, type PlannedRefChange } from './support/remotePlan.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
 import { integrateArtifact, type ArtifactSync, type BranchRelation } from './support/replayVersions.js'
 import { retiredNotPushed } from './support/retiredRemote.js'
@@ -23,7 +23,7 @@ export interface FetchResult {
 export interface FetchPlan {
   remote: string
   /** Refs that would be created or move here: remote-tracking refs, alias refs, artifact branches fast-forwarded or created. */
-  refs: RefMove[]
+  refs: PlannedRefChange[]
   artifacts: PlannedArtifactSync[]
 }
 

@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import type { CachePruneResult } from '../../ops/pruneCache.js'
 import type { CacheEntry, CacheListResult, CacheOptions } from '../../ops/support/cacheEntries.js'
 import type { CliIo } from '../io.js'
-import { DRY_RUN_DONE, DRY_RUN_HELP } from '../dryRun.js'
+import { PLAN_ONLY_HELP } from '../dryRun.js'
+import { NOTHING_CHANGED } from '../renderPlan.js'
 import { examples } from '../options.js'
 import { humanSize, json } from '../render.js'
 import { operations } from '../operations.js'
@@ -35,7 +36,7 @@ An entry a download is using is never removed: it is skipped with a note.
     .description('remove entries not used for a while, and least recently used ones until the cache fits a size')
     .option('--max-size <size>', 'keep the cache at most this big (e.g. 10G, 500M)')
     .option('--older-than <duration>', 'remove entries no download used for this long (e.g. 30d, 12h)')
-    .option('--dry-run', DRY_RUN_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -54,7 +55,7 @@ An entry a download is using is never removed: it is skipped with a note.
   cache
     .command('clear')
     .description('remove every entry (those in use are skipped)')
-    .option('--dry-run', DRY_RUN_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr cache clear', 'gmr cache clear --dry-run'))
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
@@ -79,5 +80,5 @@ function renderPrune(io: CliIo, result: CachePruneResult, asJson: boolean): void
   const [removed, freed, left] = result.dryRun ? ['would remove', 'would free', 'would be left'] : ['removed', 'freed', 'left']
   const lines = result.removed.map((entry) => `${removed} ${describe(entry).trimStart()}`)
   lines.push(`${freed} ${humanSize(result.freedSize)}; ${result.entryCount} cached remote${result.entryCount === 1 ? '' : 's'} ${left}, ${humanSize(result.size)}`)
-  io.stdout(`${lines.join('\n')}\n${result.dryRun ? DRY_RUN_DONE : ''}`)
+  io.stdout(`${lines.join('\n')}\n${result.dryRun ? NOTHING_CHANGED : ''}`)
 }

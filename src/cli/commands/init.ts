@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
-import { DRY_RUN_DONE, DRY_RUN_HELP } from '../dryRun.js'
+import { PLAN_ONLY_HELP } from '../dryRun.js'
+import { NOTHING_CHANGED } from '../renderPlan.js'
 import { initJson, initPlanJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 import { operations } from '../operations.js'
@@ -12,7 +13,7 @@ export function registerInit(program: Command, io: CliIo): void {
     .command('init')
     .description('make the current git repository a gmr registry')
     .option('--protected-alias <alias>', 'an alias that moves only through review (repeatable; default: production)', collect, [])
-    .option('--dry-run', DRY_RUN_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples('gmr init', 'gmr init --protected-alias production --protected-alias canary', 'gmr init --dry-run'))
     .action(async (opts: { protectedAlias: string[]; dryRun?: boolean; json?: boolean }) => {
@@ -22,7 +23,7 @@ export function registerInit(program: Command, io: CliIo): void {
         const plan = await planInit(options)
         if (opts.json) return io.stdout(json(initPlanJson(plan)))
         const files = plan.files.map((f) => `would create ${f.path}:\n${f.text.trimEnd().replace(/^/gm, '  ')}\n`)
-        return io.stdout(`${files.join('')}would commit it on ${plan.registryBranch} (the registry branch)\n${DRY_RUN_DONE}`)
+        return io.stdout(`${files.join('')}would commit it on ${plan.registryBranch} (the registry branch)\n${NOTHING_CHANGED}`)
       }
       const result = await init(options)
       if (opts.json) return io.stdout(json(initJson(result)))

@@ -3,7 +3,8 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { progressDisplay } from '../progress.js'
-import { DRY_RUN_DONE, DRY_RUN_HELP } from '../dryRun.js'
+import { PLAN_ONLY_HELP } from '../dryRun.js'
+import { NOTHING_CHANGED } from '../renderPlan.js'
 import { logJson, logPlanJson } from '../jsonOutput.js'
 import { humanSize, json } from '../render.js'
 import type { LogVersionPlan, LogVersionResult } from '../../ops/logVersion.js'
@@ -38,7 +39,7 @@ export function registerLog(program: Command, io: CliIo): void {
     .option('--alias <alias>', "point this alias of the artifact at the version (repeatable; committed in the artifact's manifest)", collect, [])
     .option('--force', 'allow moving a protected alias on the registry branch')
     .option('--reuse-retired-name', REUSE_RETIRED_NAME_HELP)
-    .option('--dry-run', DRY_RUN_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -123,5 +124,5 @@ function renderLogPlan(plan: LogVersionPlan): string {
   if (!plan.unchanged) for (const f of plan.files) lines.push(`  ${f.path}  ${humanSize(f.size)}${f.lfs ? '  (LFS)' : ''}`)
   if (plan.newLfsObjects > 0) lines.push(`would add ${plan.newLfsObjects} large file${plan.newLfsObjects === 1 ? '' : 's'} (${humanSize(plan.newLfsBytes)}) to the LFS store`)
   if (plan.aliases.length > 0) lines.push(`would point ${plan.aliases.join(', ')} at ${plan.artifact}:v${plan.version}`)
-  return `${lines.join('\n')}\n${DRY_RUN_DONE}`
+  return `${lines.join('\n')}\n${NOTHING_CHANGED}`
 }

@@ -9,7 +9,8 @@ import type { PullPlan } from '../../ops/pull.js'
 import type { PushPlan } from '../../ops/push.js'
 import type { ArtifactSync } from '../../ops/support/replayVersions.js'
 import { operations } from '../operations.js'
-import { DRY_RUN_DONE, DRY_RUN_HELP, refMove } from '../dryRun.js'
+import { PLAN_ONLY_HELP, refMove } from '../dryRun.js'
+import { NOTHING_CHANGED } from '../renderPlan.js'
 
 /** git's progress lines, passed through to a terminal only. */
 function progress(io: CliIo): ((line: string) => void) | undefined {
@@ -48,7 +49,7 @@ export function registerRemote(program: Command, io: CliIo): void {
     .command('fetch')
     .description('fetch branches, artifact versions and alias refs from a remote; fast-forward artifact branches')
     .argument('[remote]', 'remote name (default: the registry branch upstream, or origin)')
-    .option('--dry-run', DRY_RUN_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -72,7 +73,7 @@ export function registerRemote(program: Command, io: CliIo): void {
     .command('pull')
     .description('fetch, replay local-only versions after the remote ones, relink, and merge the current branch')
     .argument('[remote]', 'remote name (default: the registry branch upstream, or origin)')
-    .option('--dry-run', DRY_RUN_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -105,7 +106,7 @@ export function registerRemote(program: Command, io: CliIo): void {
     .command('push')
     .description('push new versions (large files first), the current branch and alias refs, atomically')
     .argument('[remote]', 'remote name (default: the registry branch upstream, or origin)')
-    .option('--dry-run', DRY_RUN_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -133,7 +134,7 @@ export function registerRemote(program: Command, io: CliIo): void {
 
 /** A push plan: each ref as old..new (what the remote lists now), the new versions, the large files to upload. */
 function renderPushPlan(plan: PushPlan): string {
-  if (plan.refs.length === 0) return `everything up to date on ${plan.remote.name}\n${DRY_RUN_DONE}`
+  if (plan.refs.length === 0) return `everything up to date on ${plan.remote.name}\n${NOTHING_CHANGED}`
   const lines = [`would push to ${plan.remote.name}:`]
   for (const ref of plan.refs) {
     const how = ref.new === null ? 'delete' : ref.old === null ? 'new' : ref.fastForward ? 'fast-forward' : 'forced, leased'
@@ -141,7 +142,7 @@ function renderPushPlan(plan: PushPlan): string {
   }
   if (plan.versions.length > 0) lines.push(`new versions: ${plan.versions.map((v) => `${v.artifact}:v${v.version}`).join(', ')}`)
   if (plan.lfsObjects.length > 0) lines.push(`would upload ${plan.lfsObjects.length} large file${plan.lfsObjects.length === 1 ? '' : 's'} (${humanSize(plan.lfsBytes)}) unless the server has them`)
-  return `${lines.join('\n')}\n${DRY_RUN_DONE}`
+  return `${lines.join('\n')}\n${NOTHING_CHANGED}`
 }
 
 const PLANNED_BRANCH: Record<PullPlan['branch'], string> = {
@@ -163,5 +164,5 @@ function renderFetchPlan(plan: FetchPlan, more: readonly string[]): string {
     else if (a.relation === 'diverged') lines.push(`${a.artifact}: both sides have new versions; a pull would replay your ${a.localOnly} after the remote's`)
   }
   if (lines.length === 0 && more.length === 0) lines.push(`up to date with ${plan.remote}`)
-  return `${[...lines, ...more].join('\n')}\n${DRY_RUN_DONE}`
+  return `${[...lines, ...more].join('\n')}\n${NOTHING_CHANGED}`
 }

@@ -15,7 +15,7 @@ import { fetchRefspecs, workspace, type RemoteInfo } from './remotes.js'
  */
 
 /** A ref that would move here or there: from `old` (null: absent) to `new`. */
-export interface RefMove {
+export interface PlannedRefChange {
   ref: string
   old: string | null
   new: string
@@ -77,8 +77,8 @@ export async function refsAfterFetch(repo: Repo, remote: RemoteInfo): Promise<Ma
 }
 
 /** The refs of `after` whose value differs from what this clone holds now. */
-export async function movesTo(repo: Repo, after: ReadonlyMap<string, string>): Promise<RefMove[]> {
-  const moves: RefMove[] = []
+export async function movesTo(repo: Repo, after: ReadonlyMap<string, string>): Promise<PlannedRefChange[]> {
+  const moves: PlannedRefChange[] = []
   for (const [ref, oid] of after) {
     const old = await readRef(repo, ref)
     if (old !== oid) moves.push({ ref, old, new: oid })
