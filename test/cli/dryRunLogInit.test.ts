@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openRegistry } from '../../src/index.js'
 import { gmr } from '../helpers/cli.js'
 import { fsck, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { expectValid } from '../helpers/jsonSchemas.js'
@@ -68,7 +69,9 @@ describe('gmr log --dry-run', () => {
     const before = everything()
     const plan = await planned('log', 'log', 'churn', out, '--alias', 'candidate')
     const text = await ok('log', 'churn', out, '--dry-run')
+    const library = await openRegistry({ fs, dir: repo.dir, env: repo.env }).planLogModel({ artifact: 'churn', paths: [out] })
     expect(everything()).toEqual(before)
+    expect(library).toMatchObject({ version: 0, unchanged: false, tree: plan.tree, newLfsObjects: 1 })
     expect(plan).toMatchObject({ reference: 'churn:v0', version: 0, unchanged: false, lfsFileCount: 1, newLfsObjectCount: 1, newLfsByteCount: 2 * 1024 * 1024, aliases: ['candidate'] })
     expect(plan.files).toEqual([
       { path: '.gitattributes', size: expect.any(Number), lfs: false },
