@@ -4,8 +4,8 @@
  * on disk, or a memfs volume for one in memory.
  */
 export { openRegistry, type Registry, type UseModelOptions, type UseModelResult } from './ops/openRegistry.js'
-export { init, type InitOptions, type InitResult } from './ops/init.js'
-export { logVersion, type LogVersionOptions, type LogVersionResult } from './ops/logVersion.js'
+export { init, planInit, type InitOptions, type InitResult, type InitPlan } from './ops/init.js'
+export { logVersion, planLogVersion, type LogVersionOptions, type LogVersionResult, type LogVersionPlan } from './ops/logVersion.js'
 export { createArtifact, type CreateArtifactOptions, type CreateArtifactResult } from './ops/createArtifact.js'
 export { listArtifacts, type ArtifactSummary, type ListArtifactsOptions } from './ops/listArtifacts.js'
 export { listVersions, type ListVersionsOptions, type ListVersionsResult } from './ops/listVersions.js'
@@ -31,9 +31,9 @@ export { history, type HistoryOptions, type HistoryResult, type HistoryEntry } f
 export { resolveAt, type ResolveAtOptions } from './ops/resolveAt.js'
 export { sync, type SyncOptions, type SyncResult } from './ops/sync.js'
 export { clone, type CloneOptions, type CloneResult } from './ops/clone.js'
-export { fetchRegistry, type FetchOptions, type FetchResult } from './ops/fetch.js'
-export { pull, type PullOptions, type PullResult } from './ops/pull.js'
-export { push, type PushOptions, type PushResult } from './ops/push.js'
+export { fetchRegistry, planFetch, type FetchOptions, type FetchResult, type FetchPlan, type PlannedArtifactSync } from './ops/fetch.js'
+export { pull, planPull, type PullOptions, type PullResult, type PullPlan } from './ops/pull.js'
+export { push, type PushOptions, type PushResult, type PushPlan, type PushOutcome, type PlannedRefUpdate, type PlannedVersion } from './ops/push.js'
 export { downloadRemote, type RemoteDownloadOptions, type RemoteDownloadResult } from './ops/remoteDownload.js'
 export { prune, type PruneOptions, type PruneResult, type PruneVersion } from './ops/prune.js'
 export { listCache } from './ops/listCache.js'

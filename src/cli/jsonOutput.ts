@@ -15,14 +15,14 @@ import type { CheckResult } from '../ops/check.js'
 import type { CloneResult } from '../ops/clone.js'
 import type { CreateArtifactResult } from '../ops/createArtifact.js'
 import type { CreateModelResult } from '../ops/createModel.js'
-import type { FetchResult } from '../ops/fetch.js'
-import type { InitResult } from '../ops/init.js'
+import type { FetchPlan, FetchResult } from '../ops/fetch.js'
+import type { InitPlan, InitResult } from '../ops/init.js'
 import type { LinkModelResult } from '../ops/link.js'
-import type { LogVersionResult } from '../ops/logVersion.js'
+import type { LogVersionPlan, LogVersionResult } from '../ops/logVersion.js'
 import type { MutationResult, PlannedChanges } from '../ops/support/mutate.js'
 import type { RefMove } from '../ops/support/retiredBranches.js'
-import type { PullResult } from '../ops/pull.js'
-import type { PushResult } from '../ops/push.js'
+import type { PullPlan, PullResult } from '../ops/pull.js'
+import type { PushPlan, PushResult } from '../ops/push.js'
 import type { ArtifactSync } from '../ops/support/replayVersions.js'
 import type { SyncResult } from '../ops/sync.js'
 import type { TagsResult } from '../ops/support/modelTags.js'
@@ -343,13 +343,24 @@ export function editDocumentJson<T extends object>(document: T, result: Mutation
 }
 
 export function initJson(result: InitResult) {
-  const { formatVersion, registryBranch, largeFileThreshold, protectedAliases } = result.config
+  return { dir: result.dir, registryBranch: result.registryBranch, commit: result.commit, config: initConfigJson(result.config) }
+}
+
+/** `gmr init --dry-run --json`: the file init would write and the branch that would get its commit. */
+export function initPlanJson(plan: InitPlan) {
   return {
-    dir: result.dir,
-    registryBranch: result.registryBranch,
-    commit: result.commit,
-    config: { formatVersion, registryBranch, largeFileThreshold, protectedAliases },
+    dryRun: true,
+    dir: plan.dir,
+    registryBranch: plan.registryBranch,
+    config: initConfigJson(plan.config),
+    files: plan.files,
+    refUpdates: [{ ref: plan.branch.ref, oldOid: plan.branch.old }],
   }
+}
+
+function initConfigJson(config: InitResult['config']) {
+  const { formatVersion, registryBranch, largeFileThreshold, protectedAliases } = config
+  return { formatVersion, registryBranch, largeFileThreshold, protectedAliases }
 }
 
 /** `gmr log --json`: the version (logged now, or the existing one with the same files) and what was written. */
@@ -363,6 +374,24 @@ export function logJson(result: LogVersionResult, resolved: ResolvedVersion) {
     writtenLfsObjectCount: result.lfsObjectsWritten,
     ...(result.unrecorded && { unrecorded: result.unrecorded }),
     aliases: (result.aliasesSet ?? []).map(aliasSetJson),
+  }
+}
+
+/** `gmr log --dry-run --json`: the version a log would create (or the one it matches), its files, the LFS objects it would add. */
+export function logPlanJson(plan: LogVersionPlan) {
+  return {
+    dryRun: true,
+    reference: `${plan.artifact}:v${plan.version}`,
+    artifact: plan.artifact,
+    version: plan.version,
+    unchanged: plan.unchanged,
+    tree: plan.tree,
+    fileCount: plan.files.length,
+    lfsFileCount: plan.files.filter((f) => f.lfs).length,
+    files: plan.files.map((f) => ({ path: f.path, size: f.size, lfs: f.lfs !== undefined })),
+    newLfsObjectCount: plan.newLfsObjects,
+    newLfsByteCount: plan.newLfsBytes,
+    aliases: plan.aliases,
   }
 }
 
@@ -519,13 +548,44 @@ export function pullJson(result: PullResult) {
   return { ...fetchJson(result), relinkedModels: result.relinked, branch: result.branch }
 }
 
-export function pushJson(result: PushResult) {
+/** `gmr fetch --dry-run --json`: the refs that would move here and what would become of each artifact branch. */
+export function fetchPlanJson(plan: FetchPlan) {
   return {
-    remote: result.remote,
-    refUpdateCount: result.updates.length,
-    refUpdates: result.updates.map((u) => ({ ref: u.dst, source: u.src === '' ? null : u.src, deleted: u.src === '' })),
-    lfsObjectCount: result.lfs.objects,
-    lfsByteCount: result.lfs.bytes,
+    dryRun: true,
+    remote: plan.remote,
+    refUpdateCount: plan.refs.length,
+    refUpdates: plan.refs.map((r) => ({ ref: r.ref, oldOid: r.old, newOid: r.new })),
+    artifactCount: plan.artifacts.length,
+    artifacts: plan.artifacts.map((a) => ({ artifact: a.artifact, relation: a.relation, localTip: a.localTip, remoteTip: a.remoteTip, localOnlyVersionCount: a.localOnly })),
+  }
+}
+
+/** `gmr pull --dry-run --json`: the fetch plan and how the current branch would take the remote's. */
+export function pullPlanJson(plan: PullPlan) {
+  return { ...fetchPlanJson(plan), branch: plan.branch }
+}
+
+/** `gmr push --json`, and with --dry-run the plan: each ref with what the remote holds and will hold, its lease, the new versions. */
+export function pushJson(result: PushResult | PushPlan) {
+  const done = 'plan' in result
+  const plan = done ? result.plan : result
+  return {
+    dryRun: !done,
+    remote: plan.remote.name,
+    refUpdateCount: plan.refs.length,
+    refUpdates: plan.refs.map((u) => ({
+      ref: u.dst,
+      source: u.src === '' ? null : u.src,
+      deleted: u.src === '',
+      oldOid: u.old,
+      newOid: u.new,
+      fastForward: u.fastForward,
+      lease: u.expect === undefined ? null : { expectedOid: u.expect },
+    })),
+    newVersionCount: plan.versions.length,
+    newVersions: plan.versions.map((v) => ({ reference: `${v.artifact}:v${v.version}`, artifact: v.artifact, version: v.version, commit: v.commit })),
+    lfsObjectCount: done ? result.lfs.objects : plan.lfsObjects.length,
+    lfsByteCount: done ? result.lfs.bytes : plan.lfsBytes,
   }
 }
 

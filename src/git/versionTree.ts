@@ -3,6 +3,7 @@ import { InvalidInputError } from '../domain/errors.js'
 import { isAttributesPath, planLfsAttributes, type LfsAttributesPlan } from '../domain/lfsAttributes.js'
 import { formatLfsPointer, LFS_POINTER_MAX_SIZE, parseLfsPointer, type LfsPointer } from '../domain/lfsPointer.js'
 import { changedWhileLogging, guard, type InputFile } from './collectFiles.js'
+import { HashOnlyLfsStore } from './hashOnlyLfsStore.js'
 import { LfsStore, type LfsProgressCallback, type StagedLfsObject } from './lfsStore.js'
 import { hashObject, hasObjects, ObjectWriter } from './objects.js'
 import type { GitDir } from './repo.js'
@@ -44,6 +45,8 @@ export interface SnapshotOptions {
   /** Known hashes of large files, so that an unchanged one is not read again. */
   statCache?: StatCache
   onProgress?: LfsProgressCallback
+  /** Only hash: stage nothing in the LFS store (a dry run); `write` then must not be called. */
+  hashOnly?: boolean
 }
 
 const READ_CONCURRENCY = 16
@@ -71,7 +74,7 @@ export async function snapshotFiles(
   files: readonly InputFile[],
   options: SnapshotOptions = {},
 ): Promise<Snapshot> {
-  const store = new LfsStore(repo)
+  const store = options.hashOnly ? new HashOnlyLfsStore(repo) : new LfsStore(repo)
   const staged: StagedLfsObject[] = []
   try {
     const hashed = await hashFiles(repo, store, files, staged, options)

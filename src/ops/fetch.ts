@@ -1,11 +1,12 @@
-import { ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
-import { listRefs } from '../git/refs.js'
+import { ARTIFACT_BRANCH_PREFIX, artifactRef } from '../domain/layout.js'
+import { listRefs, readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { fetchRefs } from '../remote/remoteGit.js'
 import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
+import { contains, hasCommit, movesTo, refsAfterFetch, versionsNotIn, type PlannedRefChange } from './support/remotePlan.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
-import { integrateArtifact, type ArtifactSync } from './support/replayVersions.js'
+import { integrateArtifact, type ArtifactSync, type BranchRelation } from './support/replayVersions.js'
 import { retiredNotPushed } from './support/retiredRemote.js'
 
 export interface FetchOptions extends RepoOptions {
@@ -16,6 +17,24 @@ export interface FetchOptions extends RepoOptions {
 export interface FetchResult {
   remote: string
   artifacts: ArtifactSync[]
+}
+
+/** What a fetch would do, from the remote's listing; nothing fetched, nothing written. */
+export interface FetchPlan {
+  remote: string
+  /** Refs that would be created or move here: remote-tracking refs, alias refs, artifact branches fast-forwarded or created. */
+  refs: PlannedRefChange[]
+  artifacts: PlannedArtifactSync[]
+}
+
+/** What would happen to one artifact branch. */
+export interface PlannedArtifactSync {
+  artifact: string
+  relation: BranchRelation
+  localTip: string | null
+  remoteTip: string | null
+  /** Diverged: the local versions the remote lacks, which a pull would replay after the remote's (fewer when the remote has the same files). */
+  localOnly: number
 }
 
 /**
@@ -32,6 +51,57 @@ export async function fetchRegistry(options: FetchOptions): Promise<FetchResult>
   await fetchRefs(workspace(ctx.repo, remote.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
   await integrateLedger(ctx, remote, ledgerBefore)
   return { remote: remote.name, artifacts: await integrateArtifacts(ctx, remote, { replay: false }) }
+}
+
+/**
+ * `gmr fetch --dry-run`: the remote listed (`git ls-remote`), mapped through gmr's
+ * refspecs; what would move, and what would become of each artifact branch, like
+ * `git fetch --dry-run` but without downloading anything.
+ */
+export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
+  const ctx = await openRegistryContext(options)
+  const { registryBranch } = await ctx.config()
+  const { after: _listed, ...plan } = await planFetchIn(ctx, await remoteInfo(ctx.repo, ctx.env, options.remote, registryBranch))
+  return plan
+}
+
+/** The fetch plan, and every ref the fetch would write with its value. */
+export async function planFetchIn(ctx: RegistryContext, remote: RemoteInfo): Promise<FetchPlan & { after: Map<string, string> }> {
+  const { repo } = ctx
+  const after = await refsAfterFetch(repo, remote)
+  const refs = await movesTo(repo, after)
+  const retired = await retiredNotPushed(repo, remote)
+  const trackedPrefix = `${remote.trackingPrefix}artifacts/`
+  const listed = [...after.keys()].filter((r) => r.startsWith(trackedPrefix)).map((r) => r.slice(trackedPrefix.length))
+  const names = [...new Set([...(await artifactNames(repo, remote)), ...listed])].sort().filter((name) => !retired.has(name))
+  const artifacts: PlannedArtifactSync[] = []
+  for (const artifact of names) {
+    const trackedRef = `${trackedPrefix}${artifact}`
+    const [localTip, tracked] = [await readRef(repo, artifactRef(artifact)), await readRef(repo, trackedRef)]
+    const remoteTip = after.get(trackedRef) ?? tracked
+    const relation = await predictRelation(repo, localTip, remoteTip, tracked)
+    if (relation === 'new-remote' || relation === 'behind') refs.push({ ref: artifactRef(artifact), old: localTip, new: remoteTip! })
+    const known = remoteTip !== null && (await hasCommit(repo, remoteTip)) ? remoteTip : tracked
+    const localOnly = relation === 'diverged' ? (await versionsNotIn(repo, ctx.env, artifact, localTip!, known)).length : 0
+    artifacts.push({ artifact, relation, localTip, remoteTip, localOnly })
+  }
+  return { remote: remote.name, refs, artifacts, after }
+}
+
+/**
+ * Where a local tip stands against the remote's, as integrateArtifact would find after the
+ * fetch. A remote tip this clone lacks holds commits it has not seen: the branch is behind
+ * when it holds nothing past the last fetch, else the two diverged.
+ */
+async function predictRelation(repo: Repo, local: string | null, remote: string | null, tracked: string | null): Promise<BranchRelation> {
+  if (remote === null) return local === null ? 'same' : 'local-only'
+  if (local === null) return 'new-remote'
+  if (local === remote) return 'same'
+  if (await hasCommit(repo, remote)) {
+    if (await contains(repo, remote, local)) return 'behind'
+    return (await contains(repo, local, remote)) ? 'ahead' : 'diverged'
+  }
+  return tracked !== null && (await contains(repo, tracked, local)) ? 'behind' : 'diverged'
 }
 
 /** Bring every artifact branch, local or remote, up to date with the remote's. */

@@ -6,7 +6,7 @@ import { assertAlias, assertName } from '../domain/names.js'
 import { resolvePath } from '../domain/paths.js'
 import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
 import { collectFiles } from '../git/collectFiles.js'
-import type { LfsProgressCallback } from '../git/lfsStore.js'
+import { LfsStore, type LfsProgressCallback } from '../git/lfsStore.js'
 import { formatIdentity } from '../git/commit.js'
 import { writeLooseObject } from '../git/objects.js'
 import { clearAbandonedRefLock, readRef, readSymbolicRef, updateRef } from '../git/refs.js'
@@ -79,9 +79,7 @@ const MAX_ATTEMPTS = 200
  * retried on top of the new tip, so every version is kept and numbers stay contiguous.
  */
 export async function logVersion(options: LogVersionOptions): Promise<LogVersionResult> {
-  const aliases = options.aliases ?? []
-  for (const alias of aliases) assertAlias(alias)
-  if (aliases.length > 0) await assertMaySetAliases(options, aliases)
+  const aliases = await checkedAliases(options)
   const result = await logFiles(options)
   if (aliases.length === 0) return result
   const aliasesSet: SetAliasResult[] = []
@@ -89,6 +87,14 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
     aliasesSet.push(await setAlias({ ...options, name: options.artifact, alias, version: `v${result.version}`, force: options.force ?? false }))
   }
   return { ...result, aliasesSet }
+}
+
+/** The aliases to set, each a valid name and each allowed to move (see assertMaySetAliases). */
+async function checkedAliases(options: LogVersionOptions): Promise<readonly string[]> {
+  const aliases = options.aliases ?? []
+  for (const alias of aliases) assertAlias(alias)
+  if (aliases.length > 0) await assertMaySetAliases(options, aliases)
+  return aliases
 }
 
 /**
@@ -107,6 +113,24 @@ async function assertMaySetAliases(options: LogVersionOptions, aliases: readonly
 }
 
 async function logFiles(options: LogVersionOptions): Promise<LogVersionResult> {
+  const { ctx, metadata, threshold, files } = await logInputs(options)
+  const { repo } = ctx
+  const statCache = await StatCache.open(repo)
+  const snapshot = await snapshotFiles(repo, files, {
+    largeFileThreshold: threshold,
+    statCache,
+    ...(options.onProgress && { onProgress: options.onProgress }),
+  })
+  try {
+    return await commitSnapshot(ctx, options, snapshot, metadata)
+  } finally {
+    await snapshot.discard()
+    await statCache.save()
+  }
+}
+
+/** Everything a log checks and reads before it hashes: the registry, the name, the metadata, the threshold and the files. */
+async function logInputs(options: LogVersionOptions) {
   assertName(options.artifact, 'artifact name')
   const ctx = await openRegistryContext(options)
   assertNotBare(ctx)
@@ -119,17 +143,55 @@ async function logFiles(options: LogVersionOptions): Promise<LogVersionResult> {
   const threshold = options.largeFileThreshold ?? (await ctx.config()).largeFileThreshold
   assertThreshold(threshold)
   const files = await collectFiles(repo.fs, inputs)
-  const statCache = await StatCache.open(repo)
+  return { ctx, metadata, threshold, files }
+}
+
+/** What `gmr log --dry-run` says a log would do. */
+export interface LogVersionPlan {
+  artifact: string
+  /** The version a log would create; with `unchanged`, the existing version that has exactly these files. */
+  version: number
+  unchanged: boolean
+  tree: string
+  files: SnapshotEntry[]
+  /** Large files whose LFS object the store lacks: a log would add them. */
+  newLfsObjects: number
+  newLfsBytes: number
+  /** The aliases that would point at the version. */
+  aliases: string[]
+}
+
+/**
+ * A log without the writing: the same checks, the files hashed (large ones read once,
+ * or not at all when the stat cache knows them) but nothing staged, no object, no ref,
+ * no LFS object written; the stat cache is not saved. Says which version a log would
+ * create, or which existing one already has these files.
+ */
+export async function planLogVersion(options: LogVersionOptions): Promise<LogVersionPlan> {
+  const aliases = await checkedAliases(options)
+  const { ctx, threshold, files } = await logInputs(options)
+  const { repo } = ctx
   const snapshot = await snapshotFiles(repo, files, {
     largeFileThreshold: threshold,
-    statCache,
+    statCache: await StatCache.open(repo),
+    hashOnly: true,
     ...(options.onProgress && { onProgress: options.onProgress }),
   })
-  try {
-    return await commitSnapshot(ctx, options, snapshot, metadata)
-  } finally {
-    await snapshot.discard()
-    await statCache.save()
+  const known = await loadSoundVersions(repo, options.artifact)
+  const same = known.versions.find((v) => v.tree === snapshot.tree)
+  const store = new LfsStore(repo)
+  const pointers = new Map(snapshot.entries.flatMap((e) => (e.lfs ? [[e.lfs.oid, e.lfs] as const] : [])))
+  const missing = []
+  for (const pointer of pointers.values()) if (!(await store.has(pointer))) missing.push(pointer)
+  return {
+    artifact: options.artifact,
+    version: same ? same.version : known.versions.length,
+    unchanged: same !== undefined,
+    tree: snapshot.tree,
+    files: snapshot.entries,
+    newLfsObjects: missing.length,
+    newLfsBytes: missing.reduce((n, p) => n + p.size, 0),
+    aliases: [...aliases],
   }
 }
 

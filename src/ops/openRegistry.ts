@@ -8,17 +8,17 @@ import { createArtifact, type CreateArtifactOptions } from './createArtifact.js'
 import { createModel, type CreateModelOptions } from './createModel.js'
 import { diff, type DiffOptions } from './diff.js'
 import { download, type DownloadOptions, type DownloadResult } from './download.js'
-import { fetchRegistry, type FetchOptions } from './fetch.js'
+import { fetchRegistry, planFetch, type FetchOptions } from './fetch.js'
 import { history, type HistoryOptions } from './history.js'
-import { init, type InitOptions } from './init.js'
+import { init, planInit, type InitOptions } from './init.js'
 import { linkModel, type LinkModelOptions } from './link.js'
 import { listArtifacts } from './listArtifacts.js'
 import { listModels, type ListModelsOptions } from './listModels.js'
 import { listVersions, type ListVersionsOptions } from './listVersions.js'
-import { logVersion, type LogVersionOptions } from './logVersion.js'
+import { logVersion, planLogVersion, type LogVersionOptions } from './logVersion.js'
 import { prune, type PruneOptions } from './prune.js'
-import { pull, type PullOptions } from './pull.js'
-import { push, type PushOptions } from './push.js'
+import { planPull, pull, type PullOptions } from './pull.js'
+import { push, type PushOptions, type PushOutcome } from './push.js'
 import { resolve, type ResolveOptions, type ResolvedVersion } from './resolve.js'
 import { resolveAt } from './resolveAt.js'
 import { manifestList, type ManifestListOptions } from './manifestList.js'
@@ -65,7 +65,9 @@ export function openRegistry(repo: RepoOptions) {
       op({ ...repo, ...options } as O)
   return {
     init: (options: Own<InitOptions> = {}) => init({ ...repo, ...options }),
+    planInit: (options: Own<InitOptions> = {}) => planInit({ ...repo, ...options }),
     logModel: bind<LogVersionOptions, Awaited<ReturnType<typeof logVersion>>>(logVersion),
+    planLogModel: bind<LogVersionOptions, Awaited<ReturnType<typeof planLogVersion>>>(planLogVersion),
     createArtifact: bind<CreateArtifactOptions, Awaited<ReturnType<typeof createArtifact>>>(createArtifact),
     createModel: bind<CreateModelOptions, Awaited<ReturnType<typeof createModel>>>(createModel),
     linkModel: bind<LinkModelOptions, Awaited<ReturnType<typeof linkModel>>>(linkModel),
@@ -96,7 +98,9 @@ export function openRegistry(repo: RepoOptions) {
     buildSite: (options: Own<BuildSiteOptions> = {}) => buildSite({ ...repo, ...options }),
     fetch: (options: Own<FetchOptions> = {}) => fetchRegistry({ ...repo, ...options }),
     pull: (options: Own<PullOptions> = {}) => pull({ ...repo, ...options }),
-    push: (options: Own<PushOptions> = {}) => push({ ...repo, ...options }),
+    planFetch: (options: Own<FetchOptions> = {}) => planFetch({ ...repo, ...options }),
+    planPull: (options: Own<PullOptions> = {}) => planPull({ ...repo, ...options }),
+    push: <O extends Own<PushOptions> = {}>(options?: O) => push({ ...repo, ...options }) as Promise<PushOutcome<O>>,
     prune: (options: Own<PruneOptions> = {}) => prune({ ...repo, ...options }),
     /** Resolve a reference and materialise its files: what a deployment does. */
     async useModel(options: UseModelOptions): Promise<UseModelResult> {

@@ -16,6 +16,8 @@ export interface CachePruneOptions extends CacheOptions {
   all?: boolean
   /** Never remove this entry (the one a download just used). */
   keep?: string
+  /** Only say what would go: nothing is removed, not even a killed run's leftovers. */
+  dryRun?: boolean
 }
 
 export interface CachePruneResult extends CacheListResult {
@@ -25,6 +27,8 @@ export interface CachePruneResult extends CacheListResult {
   freedSize: number
   /** Entries that were to go but a download is using: left, one line each. */
   notes: string[]
+  /** True when nothing was removed: `removed`, `freedSize` and `entries` say what a prune would do. */
+  dryRun: boolean
 }
 
 /** Remove entries by age, then by least recent use until under a size, or all; skipping those in use. */
@@ -36,7 +40,9 @@ export async function pruneCache(options: CachePruneOptions): Promise<CachePrune
   const cutoff = options.olderThan === undefined ? null : (options.now?.() ?? new Date()).getTime() - parseDuration(options.olderThan, '--older-than')
   const fs = toFileSystem(options.fs)
   const listed = await listCache(options)
-  await sweepLeftovers(fs, `${listed.root}/repos`)
+  if (!options.dryRun) await sweepLeftovers(fs, `${listed.root}/repos`)
+  // A dry run asks whether a download holds the entry; a prune takes its lock to remove it.
+  const remove = options.dryRun ? async (entry: CacheEntry) => !entry.inUse : (entry: CacheEntry) => removeEntry(downloadCacheEntry(fs, listed.root, entry.key))
   const removed: CacheEntry[] = []
   const notes: string[] = []
   let size = listed.size
@@ -46,13 +52,14 @@ export async function pruneCache(options: CachePruneOptions): Promise<CachePrune
     const old = cutoff !== null && Date.parse(entry.usedAt) < cutoff
     const over = maxSize !== undefined && size > maxSize
     if (!options.all && !old && !over) continue
-    if (await removeEntry(downloadCacheEntry(fs, listed.root, entry.key))) {
+    if (await remove(entry)) {
       removed.push(entry)
       size -= entry.size
-    } else notes.push(`${entry.url ?? entry.path} is in use by a download; left it`)
+    } else notes.push(`${entry.url ?? entry.path} is in use by a download; ${options.dryRun ? 'a prune would leave it' : 'left it'}`)
   }
   const entries = listed.entries.filter((e) => !removed.includes(e))
-  return { root: listed.root, entryCount: entries.length, size, entries, removed, freedSize: removed.reduce((n, e) => n + e.size, 0), notes }
+  const freedSize = removed.reduce((n, e) => n + e.size, 0)
+  return { root: listed.root, entryCount: entries.length, size, entries, removed, freedSize, notes, dryRun: options.dryRun ?? false }
 }
 
 /**

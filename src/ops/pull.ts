@@ -11,11 +11,12 @@ import { fetchRefs, lastWord } from '../remote/remoteGit.js'
 import { syncManifestRefs } from './support/aliasRefs.js'
 import { commitSigner } from '../git/signing.js'
 import { commitIdentities, openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './support/context.js'
-import { integrateArtifacts } from './fetch.js'
+import { integrateArtifacts, planFetchIn, type FetchPlan } from './fetch.js'
 import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
 import { ManifestStore } from './support/manifestStore.js'
 import { mutateRegistry } from './support/mutate.js'
 import type { ArtifactSync } from './support/replayVersions.js'
+import { contains, hasCommit } from './support/remotePlan.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
 import { renderManifest } from '../domain/manifests.js'
 
@@ -53,6 +54,47 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   const relinked = await relinkManifests(ctx, replayed)
   const branch = await integrateBranch(ctx, remote, replayed)
   return { remote: remote.name, artifacts, relinked, branch }
+}
+
+/** What a pull would do: what the fetch would bring, the versions it would replay, and how the current branch would take the remote's. */
+export interface PullPlan extends FetchPlan {
+  /** As PullResult's: `merged`, a merge commit would be made. */
+  branch: PullResult['branch']
+}
+
+/**
+ * `gmr pull --dry-run`: the fetch plan (the remote listed, nothing downloaded), each
+ * diverged artifact's local versions that would be replayed after the remote's, and
+ * whether the current branch would fast-forward or merge. Nothing is written.
+ */
+export async function planPull(options: PullOptions): Promise<PullPlan> {
+  const ctx = await openRegistryContext(options)
+  const { registryBranch } = await ctx.config()
+  const remote = await remoteInfo(ctx.repo, ctx.env, options.remote, registryBranch)
+  const { after, ...fetched } = await planFetchIn(ctx, remote)
+  const { repo } = ctx
+  const ref = await currentBranch(repo)
+  const trackedRef = `${remote.trackingPrefix}${ref.slice('refs/heads/'.length)}`
+  const [ours, tracked] = [await readRef(repo, ref), await readRef(repo, trackedRef)]
+  const theirs = after.get(trackedRef) ?? tracked
+  const branch = await predictBranch(repo, ours, theirs, tracked)
+  if (branch === 'fast-forward') fetched.refs.push({ ref, old: ours, new: theirs! })
+  return { ...fetched, branch }
+}
+
+/**
+ * How integrateBranch would take the remote's branch, from ancestry alone: when replayed
+ * versions make a relink commit first (unpushed links naming them), a fast-forward becomes a merge.
+ */
+async function predictBranch(repo: Repo, ours: string | null, theirs: string | null, tracked: string | null): Promise<PullResult['branch']> {
+  if (theirs === null) return 'no-upstream'
+  if (theirs === ours) return 'up-to-date'
+  // An unborn branch: integrateBranch finds the remote's tip its own merge base, as for a branch ahead.
+  if (ours === null) return 'ahead'
+  const known = await hasCommit(repo, theirs)
+  if (known && (await contains(repo, ours, theirs))) return 'ahead'
+  const behind = known ? await contains(repo, theirs, ours) : tracked !== null && (await contains(repo, tracked, ours))
+  return behind ? 'fast-forward' : 'merged'
 }
 
 /**

@@ -93,16 +93,9 @@ export function pushRejection(remote: string, run: Pick<GitRun, 'stdout' | 'stde
   const where = redactUrl(remote)
   const unchanged = '(nothing was changed on the remote)'
   const stale = refsWhere(/^stale info$/)
-  if (stale.length > 0) {
-    return new PushRejectedError(`push refused: ${stale.join(', ')} moved on ${where} since your last fetch; run "gmr pull" and push again ${unchanged}`, { refs: stale })
-  }
+  if (stale.length > 0) return pushRefusal(remote, 'stale', stale)
   const behind = refsWhere(/fetch first|non-fast-forward/)
-  if (behind.length > 0) {
-    return new PushRejectedError(
-      `push refused: ${where} has commits on ${behind.join(', ')} that you do not have (someone pushed first); run "gmr pull" to take them and renumber your new versions, then push again ${unchanged}`,
-      { refs: behind },
-    )
-  }
+  if (behind.length > 0) return pushRefusal(remote, 'behind', behind)
   const raced = /atomic transaction failed|cannot lock ref|failed to update ref|but expected|incorrect old value/
   const lost = refsWhere(raced)
   const others = rejected.filter((r) => !raced.test(r.why) && !/atomic push failed/.test(r.why))
@@ -110,6 +103,23 @@ export function pushRejection(remote: string, run: Pick<GitRun, 'stdout' | 'stde
   return new PushRejectedError(
     `push refused: ${lost.length > 0 ? lost.join(', ') : 'a ref'} moved on ${where} while you pushed (someone pushed at the same time); run "gmr pull" and push again ${unchanged}`,
     { refs: lost },
+  )
+}
+
+/**
+ * The refusal of a push whose refs moved on the remote: `stale` refs are leased ones
+ * someone moved since our fetch, `behind` ones hold commits we do not have. The server
+ * says it at push time; a dry run says it from the remote's listing, in the same words.
+ */
+export function pushRefusal(remote: string, why: 'stale' | 'behind', refs: readonly string[]): PushRejectedError {
+  const where = redactUrl(remote)
+  const unchanged = '(nothing was changed on the remote)'
+  if (why === 'stale') {
+    return new PushRejectedError(`push refused: ${refs.join(', ')} moved on ${where} since your last fetch; run "gmr pull" and push again ${unchanged}`, { refs: [...refs] })
+  }
+  return new PushRejectedError(
+    `push refused: ${where} has commits on ${refs.join(', ')} that you do not have (someone pushed first); run "gmr pull" to take them and renumber your new versions, then push again ${unchanged}`,
+    { refs: [...refs] },
   )
 }
 

@@ -4,16 +4,16 @@ import { join } from 'node:path'
 
 /**
  * A fingerprint of everything in a repository folder (work tree and .git) except
- * gmr's derived caches under .git/gmr: two equal fingerprints mean nothing was
- * written, moved or left behind.
+ * gmr's derived caches under .git/gmr (unless `caches`): two equal fingerprints mean
+ * nothing was written, moved or left behind.
  */
-export function repoFingerprint(dir: string): Map<string, string> {
+export function repoFingerprint(dir: string, options: { caches?: boolean } = {}): Map<string, string> {
   const out = new Map<string, string>()
   const walk = (rel: string) => {
     const full = join(dir, rel)
     for (const name of fs.readdirSync(full).sort()) {
       const path = rel === '' ? name : `${rel}/${name}`
-      if (path === '.git/gmr') continue
+      if (path === '.git/gmr' && !options.caches) continue
       const st = fs.lstatSync(join(dir, path))
       if (st.isDirectory()) walk(path)
       else if (st.isSymbolicLink()) out.set(path, `link:${fs.readlinkSync(join(dir, path))}`)

@@ -5,8 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
 import { gmrProcess, type TempRepo } from '../helpers/gitRepo.js'
 import type { GitServer } from '../helpers/gitServer.js'
+import { expectValid } from '../helpers/jsonSchemas.js'
 import { mustSucceed } from '../helpers/runners.js'
 import { servedRegistry } from '../helpers/servedRegistry.js'
+import { repoFingerprint } from '../helpers/state.js'
 
 // gmr cache ls | prune | clear, and GMR_CACHE_MAX, over real remote downloads.
 
@@ -103,6 +105,32 @@ describe('gmr cache', () => {
     const nothing = await gmr(repo.scratch, env, ['cache', 'prune'])
     expect(nothing.code).toBe(1)
     expect(nothing.stderr).toMatch(/^error: say what to remove: --max-size SIZE/)
+  })
+
+  it('prune --dry-run and clear --dry-run say what they would remove and free, remove nothing, and the real run then does that', async () => {
+    await deploy(urls[0]!)
+    await deploy(urls[1]!)
+    const before = repoFingerprint(cacheRoot(), { caches: true })
+    const planned = await json('cache', 'clear', '--dry-run')
+    expectValid('cache-prune', planned)
+    expect(planned).toMatchObject({ dryRun: true, entryCount: 0, size: 0, notes: [] })
+    expect(planned.removed.map((e: { url: string }) => e.url).sort()).toEqual([redacted(urls[0]!), redacted(urls[1]!)].sort())
+    const text = await ok(repo.scratch, 'cache', 'clear', '--dry-run')
+    expect(text).toMatch(/^would remove .*\nwould remove .*\nwould free .*; 0 cached remotes would be left, 0 B\nnothing was changed \(--dry-run\)\n$/)
+
+    // One in use: a prune would leave it, and says so as the prune does.
+    const inUse = planned.removed.find((e: { url: string }) => e.url === redacted(urls[1]!))
+    const lock = inUse.path.replace(/\.git$/, '.lock')
+    fs.writeFileSync(lock, `${process.pid}\n`)
+    const bounded = await gmr(repo.scratch, env, ['cache', 'prune', '--max-size', '1K', '--dry-run'])
+    expect(bounded.stderr).toBe(`note: ${redacted(urls[1]!)} is in use by a download; a prune would leave it\n`)
+    fs.rmSync(lock)
+    expect(repoFingerprint(cacheRoot(), { caches: true })).toEqual(before)
+
+    const cleared = await json('cache', 'clear')
+    expectValid('cache-prune', cleared)
+    expect(cleared).toMatchObject({ dryRun: false, freedSize: planned.freedSize })
+    expect(cleared.removed.map((e: { key: string }) => e.key).sort()).toEqual(planned.removed.map((e: { key: string }) => e.key).sort())
   })
 
   it('GMR_CACHE_MAX (or gmr.cacheMax) bounds the cache after each download, least recently used first, never the entry just used', async () => {

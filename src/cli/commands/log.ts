@@ -3,9 +3,11 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples, REUSE_RETIRED_NAME_HELP } from '../options.js'
 import { progressDisplay } from '../progress.js'
-import { logJson } from '../jsonOutput.js'
-import { json } from '../render.js'
-import type { LogVersionResult } from '../../ops/logVersion.js'
+import { PLAN_ONLY_HELP } from '../dryRun.js'
+import { NOTHING_CHANGED } from '../renderPlan.js'
+import { logJson, logPlanJson } from '../jsonOutput.js'
+import { humanSize, json } from '../render.js'
+import type { LogVersionPlan, LogVersionResult } from '../../ops/logVersion.js'
 import { operations } from '../operations.js'
 
 interface LogFlags {
@@ -16,6 +18,7 @@ interface LogFlags {
   metadata: string[]
   metadataFile?: string
   largeFileThreshold?: number
+  dryRun?: boolean
   json?: boolean
 }
 
@@ -36,6 +39,7 @@ export function registerLog(program: Command, io: CliIo): void {
     .option('--alias <alias>', "point this alias of the artifact at the version (repeatable; committed in the artifact's manifest)", collect, [])
     .option('--force', 'allow moving a protected alias on the registry branch')
     .option('--reuse-retired-name', REUSE_RETIRED_NAME_HELP)
+    .option('--dry-run', PLAN_ONLY_HELP)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -47,16 +51,19 @@ export function registerLog(program: Command, io: CliIo): void {
         'gmr log churn ./out --alias best',
         'gmr log churn ./out --large-file-threshold 10485760',
         'gmr log scratch ./out --reuse-retired-name',
+        'gmr log churn ./out --dry-run',
       ) +
         '\nLogging files identical to an existing version writes nothing and prints "<artifact>:v<N> (unchanged)";\n' +
         'metadata or a message it does not hold are not recorded, and stderr names the "gmr meta set" command that records them.\n' +
-        'Large files go to .git/lfs/objects as Git LFS does it; the version holds their pointers and a .gitattributes.\n',
+        'Large files go to .git/lfs/objects as Git LFS does it; the version holds their pointers and a .gitattributes.\n' +
+        '--dry-run hashes the files and prints the version it would create (files, sizes, LFS or not) or "unchanged: same as vN";\n' +
+        'it writes no object, no ref and nothing to the LFS store.\n',
     )
     .action(async (artifact: string, paths: string[], opts: LogFlags) => {
       const { parseMetadataPairs } = await operations.metadataParser()
-      const { logVersion } = await operations.logVersion()
+      const { logVersion, planLogVersion } = await operations.logVersion()
       const progress = progressDisplay(io)
-      const result = await logVersion({
+      const options = {
         ...repoOptions(io),
         artifact,
         paths,
@@ -68,7 +75,12 @@ export function registerLog(program: Command, io: CliIo): void {
         aliases: opts.alias,
         force: opts.force ?? false,
         reuseRetiredName: opts.reuseRetiredName ?? false,
-      }).finally(() => progress?.end())
+      }
+      if (opts.dryRun) {
+        const plan = await planLogVersion(options).finally(() => progress?.end())
+        return io.stdout(opts.json ? json(logPlanJson(plan)) : renderLogPlan(plan))
+      }
+      const result = await logVersion(options).finally(() => progress?.end())
       if (opts.json) {
         const { resolve } = await operations.resolve()
         const resolved = await resolve({ ...repoOptions(io), ref: `${result.artifact}:v${result.version}` })
@@ -99,4 +111,18 @@ function unrecordedNote(result: LogVersionResult): string {
   const { metadata, description, command } = result.unrecorded!
   const what = [...(Object.keys(metadata).length > 0 ? [`metadata ${Object.keys(metadata).join(', ')}`] : []), ...(description !== undefined ? ['the message'] : [])]
   return `note: ${result.artifact}:v${result.version} already has these files, so this log did not record ${what.join(' or ')} (version commits never change); record it with: ${command}`
+}
+
+/** The version a log would create, file by file, or the existing one it matches. */
+function renderLogPlan(plan: LogVersionPlan): string {
+  const large = plan.files.filter((f) => f.lfs).length
+  const lines = [
+    plan.unchanged
+      ? `${plan.artifact}: unchanged: same as v${plan.version} (${plan.files.length} files); a log would create no version`
+      : `would log ${plan.artifact}:v${plan.version}: ${plan.files.length} file${plan.files.length === 1 ? '' : 's'}${large > 0 ? `, ${large} in Git LFS` : ''}`,
+  ]
+  if (!plan.unchanged) for (const f of plan.files) lines.push(`  ${f.path}  ${humanSize(f.size)}${f.lfs ? '  (LFS)' : ''}`)
+  if (plan.newLfsObjects > 0) lines.push(`would add ${plan.newLfsObjects} large file${plan.newLfsObjects === 1 ? '' : 's'} (${humanSize(plan.newLfsBytes)}) to the LFS store`)
+  if (plan.aliases.length > 0) lines.push(`would point ${plan.aliases.join(', ')} at ${plan.artifact}:v${plan.version}`)
+  return `${lines.join('\n')}\n${NOTHING_CHANGED}`
 }
