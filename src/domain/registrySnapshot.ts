@@ -250,3 +250,15 @@ function findVersionUses(snapshot: RegistrySnapshot): Map<string, VersionUse> {
   }
   return uses
 }
+
+/**
+ * The versions whose LFS objects are looked up: every one the manifests name, or with a
+ * base only those the change newly names (the others were looked up when they were
+ * proposed), which keeps a pull request's check fast however large the registry.
+ */
+export function lfsToLookUp(head: RegistrySnapshot, base: RegistrySnapshot | undefined): string[] {
+  const named = [...versionUses(head).keys()]
+  if (!base) return named
+  const before = versionUses(base)
+  return named.filter((commit) => !before.has(commit))
+}

@@ -1,7 +1,7 @@
 import { checkRegistry, type AliasRefState } from '../domain/checkRegistry.js'
 import { countFindings, filesToLocate, locateFindings, type Finding } from '../domain/checkFindings.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX, REGISTRY_DIR } from '../domain/layout.js'
-import { manifestsByPath, validModels, versionUses, type RegistrySnapshot } from '../domain/registrySnapshot.js'
+import { lfsToLookUp, manifestsByPath, validModels, versionUses, type RegistrySnapshot } from '../domain/registrySnapshot.js'
 import { stagedPathStates, type PathState } from '../git/pathStates.js'
 import { listRefs, readRef, readSymbolicRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
@@ -88,17 +88,6 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   }
 }
 
-/**
- * The versions whose LFS objects are looked up: every one the manifests name, or with a
- * base only those the change newly names (the others were looked up when they were
- * proposed), which keeps a pull request's check fast however large the registry.
- */
-export function lfsToLookUp(head: RegistrySnapshot, base: RegistrySnapshot | undefined): string[] {
-  const named = [...versionUses(head).keys()]
-  if (!base) return named
-  const before = versionUses(base)
-  return named.filter((commit) => !before.has(commit))
-}
 
 /**
  * On the registry branch, the refs and the manifests they must follow: those of the

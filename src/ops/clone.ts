@@ -12,7 +12,7 @@ import { gitTimeoutArgs, timeoutsFrom } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
 import { transportError } from '../remote/remoteGit.js'
 import { openRegistryContext } from './support/context.js'
-import { integrateArtifacts } from './fetch.js'
+import { integrateArtifacts } from './support/replayVersions.js'
 import { integrateLedger } from './support/ledgerSync.js'
 import { fetchRefspecs, remoteInfo } from './support/remotes.js'
 

@@ -1,12 +1,12 @@
-import { ARTIFACT_BRANCH_PREFIX, artifactRef } from '../domain/layout.js'
-import { listRefs, readRef } from '../git/refs.js'
+import { artifactRef } from '../domain/layout.js'
+import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { fetchRefs } from '../remote/remoteGit.js'
-import { commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
+import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
 import { contains, hasCommit, movesTo, refsAfterFetch, versionsNotIn, type PlannedRefChange } from './support/remotePlan.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
-import { integrateArtifact, type ArtifactSync, type BranchRelation } from './support/replayVersions.js'
+import { artifactNames, integrateArtifacts, type ArtifactSync, type BranchRelation } from './support/replayVersions.js'
 import { retiredNotPushed } from './support/retiredRemote.js'
 
 export interface FetchOptions extends RepoOptions {
@@ -102,28 +102,4 @@ async function predictRelation(repo: Repo, local: string | null, remote: string 
     return (await contains(repo, local, remote)) ? 'ahead' : 'diverged'
   }
   return tracked !== null && (await contains(repo, tracked, local)) ? 'behind' : 'diverged'
-}
-
-/** Bring every artifact branch, local or remote, up to date with the remote's. */
-export async function integrateArtifacts(
-  ctx: RegistryContext,
-  remote: RemoteInfo,
-  options: { replay: boolean },
-): Promise<ArtifactSync[]> {
-  const { committer } = await commitIdentities(ctx)
-  const retired = await retiredNotPushed(ctx.repo, remote)
-  const names = (await artifactNames(ctx.repo, remote)).filter((name) => !retired.has(name))
-  const out: ArtifactSync[] = []
-  for (const artifact of names) {
-    const remoteRef = `${remote.trackingPrefix}artifacts/${artifact}`
-    out.push(await integrateArtifact(ctx.repo, artifact, remoteRef, committer, options))
-  }
-  return out
-}
-
-async function artifactNames(repo: Repo, remote: RemoteInfo): Promise<string[]> {
-  const local = [...(await listRefs(repo, ARTIFACT_BRANCH_PREFIX)).keys()].map((r) => r.slice(ARTIFACT_BRANCH_PREFIX.length))
-  const trackedPrefix = `${remote.trackingPrefix}artifacts/`
-  const tracked = [...(await listRefs(repo, trackedPrefix)).keys()].map((r) => r.slice(trackedPrefix.length))
-  return [...new Set([...local, ...tracked])].sort()
 }

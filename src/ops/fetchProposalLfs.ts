@@ -1,5 +1,5 @@
 import { commitTree } from '../git/treePath.js'
-import { lfsToLookUp } from './check.js'
+import { lfsToLookUp } from '../domain/registrySnapshot.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { fetchLfsObjects, lfsObjectsOf, type NeededObject } from './support/lfsRemote.js'
 import { SnapshotLoader, WORK_TREE } from './support/registryStateLoader.js'

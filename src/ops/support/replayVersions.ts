@@ -1,11 +1,14 @@
-import { artifactRef } from '../../domain/layout.js'
+import { ARTIFACT_BRANCH_PREFIX, artifactRef } from '../../domain/layout.js'
 import type { ReplayedVersion } from '../../domain/manifestMerge.js'
 import { formatVersionMessage } from '../../domain/versionMessage.js'
 import { decodeCommit, encodeCommit, formatIdentity, type GitIdentity } from '../../git/commit.js'
 import { readObject, writeLooseObject } from '../../git/objects.js'
-import { readRef, updateRef } from '../../git/refs.js'
-import type { GitDir } from '../../git/repo.js'
+import { listRefs, readRef, updateRef } from '../../git/refs.js'
+import type { GitDir, Repo } from '../../git/repo.js'
 import { loadVersions, loadVersionsOf, type VersionRecord } from '../../git/versionIndex.js'
+import { commitIdentities, type RegistryContext } from './context.js'
+import type { RemoteInfo } from './remotes.js'
+import { retiredNotPushed } from './retiredRemote.js'
 
 /** How a local artifact branch relates to the remote's. */
 export type BranchRelation = 'same' | 'behind' | 'ahead' | 'diverged' | 'new-remote' | 'local-only'
@@ -88,4 +91,29 @@ function commonPrefix(a: readonly VersionRecord[], b: readonly VersionRecord[]):
   let i = 0
   while (i < a.length && i < b.length && a[i]!.commit === b[i]!.commit) i++
   return i
+}
+
+/** Bring every artifact branch, local or remote, up to date with the remote's. */
+export async function integrateArtifacts(
+  ctx: RegistryContext,
+  remote: RemoteInfo,
+  options: { replay: boolean },
+): Promise<ArtifactSync[]> {
+  const { committer } = await commitIdentities(ctx)
+  const retired = await retiredNotPushed(ctx.repo, remote)
+  const names = (await artifactNames(ctx.repo, remote)).filter((name) => !retired.has(name))
+  const out: ArtifactSync[] = []
+  for (const artifact of names) {
+    const remoteRef = `${remote.trackingPrefix}artifacts/${artifact}`
+    out.push(await integrateArtifact(ctx.repo, artifact, remoteRef, committer, options))
+  }
+  return out
+}
+
+/** The artifacts with a local branch or a branch at `remote`, sorted. */
+export async function artifactNames(repo: Repo, remote: RemoteInfo): Promise<string[]> {
+  const local = [...(await listRefs(repo, ARTIFACT_BRANCH_PREFIX)).keys()].map((r) => r.slice(ARTIFACT_BRANCH_PREFIX.length))
+  const trackedPrefix = `${remote.trackingPrefix}artifacts/`
+  const tracked = [...(await listRefs(repo, trackedPrefix)).keys()].map((r) => r.slice(trackedPrefix.length))
+  return [...new Set([...local, ...tracked])].sort()
 }
