@@ -213,6 +213,7 @@ export class LfsStore {
     const hash = createHash('sha256')
     let size = 0
     let temp: string | null = null
+    let writtenTemp: WrittenTemp | undefined
     try {
       const created = await this.createTemp()
       temp = created.temp
@@ -226,6 +227,8 @@ export class LfsStore {
           }
           size += chunk.length
         }
+        const stat = await output.stat()
+        writtenTemp = { stat, at: performance.now() }
       } finally {
         await output.close()
       }
@@ -240,7 +243,8 @@ export class LfsStore {
       if (temp !== null) await this.repo.fs.remove(temp)
       throw this.storageFailure(err, 'try again')
     }
-    return { ...expected, temp }
+    // The bytes were hashed as they were written and matched the pointer: commit may record them as gmr's own.
+    return { ...expected, temp, ...(writtenTemp && { written: writtenTemp }) }
   }
 
   /**
@@ -261,8 +265,11 @@ export class LfsStore {
    * hashes. Left open: a process that rewrites the object and sets its mtime back in the
    * microseconds between the rename and gmr's stat, deliberately; it could as well edit
    * the record itself. `download --verify` re-hashes whatever the record says.
+   *
+   * With `record`, the stamps go into it and the caller saves it (LfsCommits, once for a
+   * whole transfer); without, the record on disk is updated here.
    */
-  async commit(staged: readonly StagedLfsObject[]): Promise<number> {
+  async commit(staged: readonly StagedLfsObject[], record?: VerifiedLfsRecord): Promise<number> {
     const { fs } = this.repo
     const recordable = new Set(staged.filter((object) => object.temp !== null && object.written && timestampTick(object.written.stat) < COARSE_TICK_MS))
     const settled = Math.max(0, ...[...recordable].map((object) => object.written!.at + timestampTick(object.written!.stat)))
@@ -289,11 +296,16 @@ export class LfsStore {
       object.temp = null
     }
     if (stamps.length > 0) {
-      const record = await VerifiedLfsRecord.open(this.repo)
-      for (const { oid, stat } of stamps) record.recordWritten(oid, stat)
-      await record.save()
+      const into = record ?? (await VerifiedLfsRecord.open(this.repo))
+      for (const { oid, stat } of stamps) into.recordWritten(oid, stat)
+      if (record === undefined) await into.save()
     }
     return written
+  }
+
+  /** A committer for objects that arrive one after another (a fetch): see LfsCommits. */
+  commits(): LfsCommits {
+    return new LfsCommits(this)
   }
 
   /** Remove the temporary files of objects that were staged and not committed. */
@@ -471,6 +483,47 @@ export class LfsStore {
       `refusing to write ${label}: Git LFS object ${pointer.oid} is corrupt (${why}); delete ${this.objectPath(pointer.oid)} and fetch it again ("git lfs fetch"), or log the file again`,
       { path: label, oid: pointer.oid },
     )
+  }
+}
+
+/**
+ * Commits objects staged one after another (a fetch) in groups: every object staged while
+ * one group waits out its timestamp tick and is renamed (LfsStore.commit) joins the next,
+ * so one wait covers many objects and no transfer waits for it; the stamps of all groups
+ * are saved to the record once, by `finish`.
+ */
+export class LfsCommits {
+  private group: StagedLfsObject[] | null = null
+  private running: Promise<void> = Promise.resolve()
+  private last: Promise<void> = Promise.resolve()
+  private failure: { error: unknown } | null = null
+  private record: Promise<VerifiedLfsRecord> | null = null
+
+  constructor(private readonly store: LfsStore) {}
+
+  /** Commit `staged` with the next group; resolves when it is in the store (not awaiting it is fine: `finish` throws its failure). */
+  add(staged: StagedLfsObject): Promise<void> {
+    if (this.group === null) {
+      const group: StagedLfsObject[] = []
+      this.group = group
+      this.running = this.last.then(async () => {
+        this.group = null
+        this.record ??= VerifiedLfsRecord.open(this.store.repo)
+        await this.store.commit(group, await this.record)
+      })
+      this.last = this.running.catch((error: unknown) => {
+        this.failure ??= { error }
+      })
+    }
+    this.group.push(staged)
+    return this.running
+  }
+
+  /** Wait for every group, save the record, then throw the first failure, if any. */
+  async finish(): Promise<void> {
+    await this.last
+    if (this.record !== null) await (await this.record).save()
+    if (this.failure !== null) throw this.failure.error
   }
 }
 

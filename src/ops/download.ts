@@ -405,6 +405,8 @@ async function assertLfsObjects(writer: Writer, files: readonly PlannedFile[]): 
   let missing = await lacking()
   if (missing.length > 0 && writer.fetchLfs) {
     await writer.fetchLfs(missing.map((file) => ({ ...file.pointer!, path: file.path })))
+    // The fetch recorded the objects it wrote as known good.
+    await writer.verified.reload()
     missing = await lacking()
   }
   if (missing.length === 0) return
