@@ -104,8 +104,8 @@ const OBJECT_MODE = 0o644
  */
 export class LfsStore {
   readonly repo: GitDir
-  /** Whether `tmp/` was cleared of killed runs' leftovers yet (once per store). */
-  private swept = false
+  /** `tmp/`, once made and cleared of killed runs' leftovers (once per store). */
+  private tempReady: Promise<string> | null = null
   /** Object folders (`objects/aa/bb`) made or being made by this store: each is made once. */
   private readonly folders = new Map<string, Promise<void>>()
 
@@ -496,13 +496,22 @@ export class LfsStore {
 
   /** A name for a new temporary file in `.git/lfs/tmp`, whose folder exists and was swept of killed runs' leftovers. */
   private async tempPath(): Promise<string> {
-    const dir = `${this.root}/tmp`
-    await this.repo.fs.mkdirp(dir)
-    if (!this.swept) {
-      this.swept = true
-      await sweepTempFiles(this.repo.fs, dir)
+    return tempPathFor(`${await this.tempFolder()}/gmr`)
+  }
+
+  /** `.git/lfs/tmp`, made and swept once per store: a fetch of a thousand objects asks a thousand times. */
+  private tempFolder(): Promise<string> {
+    if (this.tempReady === null) {
+      const dir = `${this.root}/tmp`
+      const ready = (async () => {
+        await this.repo.fs.mkdirp(dir)
+        await sweepTempFiles(this.repo.fs, dir)
+        return dir
+      })()
+      ready.catch(() => (this.tempReady = null))
+      this.tempReady = ready
     }
-    return tempPathFor(`${dir}/gmr`)
+    return this.tempReady
   }
 
   private storageFailure(err: unknown, retry = 'log again'): unknown {
