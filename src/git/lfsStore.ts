@@ -66,6 +66,18 @@ export interface CopyOutOptions {
   verified?: VerifiedLfsRecord
 }
 
+/** One file of copyOutEach: the object of `pointer` copied to the new file `dest`, given exactly `mode`. */
+export interface CopyOutRequest {
+  pointer: LfsPointer
+  dest: string
+  /** The name errors and progress use (the file's path in the version). */
+  label: string
+  mode: number
+}
+
+/** Files copyOutEach writes at once, as many as a transfer moves (git-lfs's `lfs.concurrenttransfers`). */
+const COPY_OUT_CONCURRENCY = 8
+
 /** What stageFile's two ways of copying a file into the store are given. */
 interface StageCopy {
   source: string
@@ -92,8 +104,8 @@ const OBJECT_MODE = 0o644
  */
 export class LfsStore {
   readonly repo: GitDir
-  /** Whether `tmp/` was cleared of killed runs' leftovers yet (once per store). */
-  private swept = false
+  /** `tmp/`, once made and cleared of killed runs' leftovers (once per store). */
+  private tempReady: Promise<string> | null = null
   /** Object folders (`objects/aa/bb`) made or being made by this store: each is made once. */
   private readonly folders = new Map<string, Promise<void>>()
 
@@ -213,6 +225,7 @@ export class LfsStore {
     const hash = createHash('sha256')
     let size = 0
     let temp: string | null = null
+    let writtenTemp: WrittenTemp | undefined
     try {
       const created = await this.createTemp()
       temp = created.temp
@@ -226,6 +239,8 @@ export class LfsStore {
           }
           size += chunk.length
         }
+        const stat = await output.stat()
+        writtenTemp = { stat, at: performance.now() }
       } finally {
         await output.close()
       }
@@ -240,7 +255,8 @@ export class LfsStore {
       if (temp !== null) await this.repo.fs.remove(temp)
       throw this.storageFailure(err, 'try again')
     }
-    return { ...expected, temp }
+    // The bytes were hashed as they were written and matched the pointer: commit may record them as gmr's own.
+    return { ...expected, temp, ...(writtenTemp && { written: writtenTemp }) }
   }
 
   /**
@@ -261,8 +277,11 @@ export class LfsStore {
    * hashes. Left open: a process that rewrites the object and sets its mtime back in the
    * microseconds between the rename and gmr's stat, deliberately; it could as well edit
    * the record itself. `download --verify` re-hashes whatever the record says.
+   *
+   * With `record`, the stamps go into it and the caller saves it (LfsCommits, once for a
+   * whole transfer); without, the record on disk is updated here.
    */
-  async commit(staged: readonly StagedLfsObject[]): Promise<number> {
+  async commit(staged: readonly StagedLfsObject[], record?: VerifiedLfsRecord): Promise<number> {
     const { fs } = this.repo
     const recordable = new Set(staged.filter((object) => object.temp !== null && object.written && timestampTick(object.written.stat) < COARSE_TICK_MS))
     const settled = Math.max(0, ...[...recordable].map((object) => object.written!.at + timestampTick(object.written!.stat)))
@@ -289,11 +308,16 @@ export class LfsStore {
       object.temp = null
     }
     if (stamps.length > 0) {
-      const record = await VerifiedLfsRecord.open(this.repo)
-      for (const { oid, stat } of stamps) record.recordWritten(oid, stat)
-      await record.save()
+      const into = record ?? (await VerifiedLfsRecord.open(this.repo))
+      for (const { oid, stat } of stamps) into.recordWritten(oid, stat)
+      if (record === undefined) await into.save()
     }
     return written
+  }
+
+  /** A committer for objects that arrive one after another (a fetch): see LfsCommits. */
+  commits(): LfsCommits {
+    return new LfsCommits(this)
   }
 
   /** Remove the temporary files of objects that were staged and not committed. */
@@ -366,6 +390,32 @@ export class LfsStore {
     } finally {
       await input.close()
     }
+  }
+
+  /**
+   * copyOut of several files, COPY_OUT_CONCURRENCY at a time, each then given its mode: a
+   * thousand small objects no longer wait for each other's thread-pool trips. Files start
+   * in order; after a failure no new one starts, every running copy finishes (or fails and
+   * removes its file) before this throws, and what it throws is the failure of the first
+   * file in order that failed: the error a copy one file at a time would have stopped at.
+   */
+  async copyOutEach(copies: readonly CopyOutRequest[], options: Omit<CopyOutOptions, 'label' | 'mode'>): Promise<void> {
+    const failures: Array<{ index: number; error: unknown }> = []
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (failures.length === 0 && next < copies.length) {
+        const index = next++
+        const { pointer, dest, label, mode } = copies[index]!
+        try {
+          await this.copyOut(pointer, dest, { ...options, label, mode })
+          await this.repo.fs.chmod(dest, mode)
+        } catch (error) {
+          failures.push({ index, error })
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(COPY_OUT_CONCURRENCY, copies.length) }, worker))
+    if (failures.length > 0) throw failures.reduce((first, failure) => (failure.index < first.index ? failure : first)).error
   }
 
   /**
@@ -446,13 +496,22 @@ export class LfsStore {
 
   /** A name for a new temporary file in `.git/lfs/tmp`, whose folder exists and was swept of killed runs' leftovers. */
   private async tempPath(): Promise<string> {
-    const dir = `${this.root}/tmp`
-    await this.repo.fs.mkdirp(dir)
-    if (!this.swept) {
-      this.swept = true
-      await sweepTempFiles(this.repo.fs, dir)
+    return tempPathFor(`${await this.tempFolder()}/gmr`)
+  }
+
+  /** `.git/lfs/tmp`, made and swept once per store: a fetch of a thousand objects asks a thousand times. */
+  private tempFolder(): Promise<string> {
+    if (this.tempReady === null) {
+      const dir = `${this.root}/tmp`
+      const ready = (async () => {
+        await this.repo.fs.mkdirp(dir)
+        await sweepTempFiles(this.repo.fs, dir)
+        return dir
+      })()
+      ready.catch(() => (this.tempReady = null))
+      this.tempReady = ready
     }
-    return tempPathFor(`${dir}/gmr`)
+    return this.tempReady
   }
 
   private storageFailure(err: unknown, retry = 'log again'): unknown {
@@ -471,6 +530,47 @@ export class LfsStore {
       `refusing to write ${label}: Git LFS object ${pointer.oid} is corrupt (${why}); delete ${this.objectPath(pointer.oid)} and fetch it again ("git lfs fetch"), or log the file again`,
       { path: label, oid: pointer.oid },
     )
+  }
+}
+
+/**
+ * Commits objects staged one after another (a fetch) in groups: every object staged while
+ * one group waits out its timestamp tick and is renamed (LfsStore.commit) joins the next,
+ * so one wait covers many objects and no transfer waits for it; the stamps of all groups
+ * are saved to the record once, by `finish`.
+ */
+export class LfsCommits {
+  private group: StagedLfsObject[] | null = null
+  private running: Promise<void> = Promise.resolve()
+  private last: Promise<void> = Promise.resolve()
+  private failure: { error: unknown } | null = null
+  private record: Promise<VerifiedLfsRecord> | null = null
+
+  constructor(private readonly store: LfsStore) {}
+
+  /** Commit `staged` with the next group; resolves when it is in the store (not awaiting it is fine: `finish` throws its failure). */
+  add(staged: StagedLfsObject): Promise<void> {
+    if (this.group === null) {
+      const group: StagedLfsObject[] = []
+      this.group = group
+      this.running = this.last.then(async () => {
+        this.group = null
+        this.record ??= VerifiedLfsRecord.open(this.store.repo)
+        await this.store.commit(group, await this.record)
+      })
+      this.last = this.running.catch((error: unknown) => {
+        this.failure ??= { error }
+      })
+    }
+    this.group.push(staged)
+    return this.running
+  }
+
+  /** Wait for every group, save the record, then throw the first failure, if any. */
+  async finish(): Promise<void> {
+    await this.last
+    if (this.record !== null) await (await this.record).save()
+    if (this.failure !== null) throw this.failure.error
   }
 }
 

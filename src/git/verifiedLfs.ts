@@ -72,6 +72,11 @@ export class VerifiedLfsRecord {
     this.updates.set(oid, stampOf(st, { written: true }))
   }
 
+  /** Read again what is on disk (another step, such as a fetch, may have saved since), keeping this record's changes. */
+  async reload(): Promise<void> {
+    this.stamps = await readStamps(this.repo)
+  }
+
   /** The object of `oid` is not (or no longer) known good. */
   forget(oid: string): void {
     this.updates.set(oid, null)

@@ -9,7 +9,7 @@ import { symlinkEscapes, unsafePathReason } from '../domain/safePath.js'
 import { dirname, tempPathFor, type FileSystem } from '../git/fs.js'
 import { crashPoint } from '../git/crashPoint.js'
 import { findLfsFiles } from '../git/lfsFiles.js'
-import { hashFile, LfsStore, type LfsProgressCallback } from '../git/lfsStore.js'
+import { hashFile, LfsStore, type CopyOutRequest, type LfsProgressCallback } from '../git/lfsStore.js'
 import { hashObject, readObject } from '../git/objects.js'
 import type { GitDir } from '../git/repo.js'
 import { StatCache } from '../git/statCache.js'
@@ -365,16 +365,16 @@ async function writeFiles(writer: Writer, root: string, files: readonly PlannedF
   const staged: Array<{ temp: string; path: string }> = []
   const created: string[] = []
   try {
+    const copies: CopyOutRequest[] = []
     for (const file of files) {
       if (!file.pointer) continue
       created.push(...(await ensureRealDirs(fs, root, file.path)))
       const path = `${root}/${file.path}`
       const temp = tempPathFor(path)
       staged.push({ temp, path })
-      const mode = fileMode(file)
-      await writer.store.copyOut(file.pointer, temp, { label: file.path, mode, verified: writer.verified, ...(writer.onProgress && { onProgress: writer.onProgress }) })
-      await fs.chmod(temp, mode)
+      copies.push({ pointer: file.pointer, dest: temp, label: file.path, mode: fileMode(file) })
     }
+    await writer.store.copyOutEach(copies, { verified: writer.verified, ...(writer.onProgress && { onProgress: writer.onProgress }) })
     crashPoint('download-lfs-staged')
     await mapLimit(files.filter((file) => !file.pointer), IO_CONCURRENCY, (file) => writeFile(writer, root, file))
     for (const { temp, path } of staged) {
@@ -405,6 +405,8 @@ async function assertLfsObjects(writer: Writer, files: readonly PlannedFile[]): 
   let missing = await lacking()
   if (missing.length > 0 && writer.fetchLfs) {
     await writer.fetchLfs(missing.map((file) => ({ ...file.pointer!, path: file.path })))
+    // The fetch recorded the objects it wrote as known good.
+    await writer.verified.reload()
     missing = await lacking()
   }
   if (missing.length === 0) return

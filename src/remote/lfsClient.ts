@@ -107,9 +107,10 @@ export class LfsClient {
     const wanted: LfsPointer[] = []
     for (const object of unique(objects)) if (!(await store.has(object))) wanted.push(object)
     const writes = new BackgroundWork(this.concurrency)
+    const commits = store.commits()
     const keep = async (object: BatchObject, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) => {
       const staged = await store.stageStream(body, { oid: object.oid, size: object.size }, labels.get(object.oid) ?? object.oid)
-      await store.commit([staged])
+      await commits.add(staged)
       result.objects++
       result.bytes += object.size
     }
@@ -131,8 +132,12 @@ export class LfsClient {
       },
     )
     // Writes still running finish (or fail) before the download answers, whatever happened to the transfers.
-    await transfers.finally(() => writes.settled())
-    await writes.done()
+    try {
+      await transfers.finally(() => writes.settled())
+      await writes.done()
+    } finally {
+      await commits.finish()
+    }
     return result
   }
 

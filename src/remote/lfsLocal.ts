@@ -1,6 +1,6 @@
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { FileSystem } from '../git/fs.js'
-import { LfsStore } from '../git/lfsStore.js'
+import { LfsStore, type LfsCommits } from '../git/lfsStore.js'
 import { RemoteNotFoundError } from '../domain/errors.js'
 import type { LfsTransferResult } from './lfsClient.js'
 
@@ -30,6 +30,16 @@ export class LocalLfsTransfer {
 
 async function copy(from: LfsStore, to: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string>): Promise<LfsTransferResult> {
   const result: LfsTransferResult = { objects: 0, bytes: 0 }
+  const commits = to.commits()
+  try {
+    await copyEach(from, to, objects, labels, commits, result)
+  } finally {
+    await commits.finish()
+  }
+  return result
+}
+
+async function copyEach(from: LfsStore, to: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string>, commits: LfsCommits, result: LfsTransferResult): Promise<void> {
   for (const object of new Map(objects.map((o) => [o.oid, o])).values()) {
     if (await to.has(object)) continue
     const label = labels.get(object.oid)
@@ -40,9 +50,9 @@ async function copy(from: LfsStore, to: LfsStore, objects: readonly LfsPointer[]
       )
     }
     const staged = await to.stageStream(from.repo.fs.createReadStream(from.objectPath(object.oid)), object, label ?? object.oid)
-    await to.commit([staged])
+    // Committed in the background, in groups; a failure is thrown by commits.finish.
+    void commits.add(staged)
     result.objects++
     result.bytes += object.size
   }
-  return result
 }

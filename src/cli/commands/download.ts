@@ -38,7 +38,7 @@ export function registerDownload(program: Command, io: CliIo): void {
         'gmr download ssh://git@git.example.com/org/models.git#churn-model:production --to ./model',
         "gmr download churn-model:production --json | jq -r '.files[] | .sha256 + \"  \" + .path'",
       ) +
-        '\nA remote download fetches that one version (depth 1) and its large files into a cache\n($XDG_CACHE_HOME/gmr); downloading it again transfers nothing. Inside a clone, large files\nmissing locally are fetched from the remote on demand. Large files are copied by the kernel\nwhile gmr hashes the same bytes; a file that does not match its SHA-256 is never written.\nAn object this clone knows good and unchanged since (just logged, or hashed before) is\ncopied without hashing; --verify hashes it all the same.\n',
+        '\nA remote download fetches that one version (depth 1) and its large files into a cache\n($XDG_CACHE_HOME/gmr); downloading it again transfers nothing. Inside a clone, large files\nmissing locally are fetched from the remote on demand. Large files are copied by the kernel\nwhile gmr hashes the same bytes; a file that does not match its SHA-256 is never written.\nAn object this clone knows good and unchanged since (just logged or fetched, or hashed before) is\ncopied without hashing; --verify hashes it all the same.\n',
     )
     .action(async (ref: string, opts: DownloadFlags) => {
       if (ref.includes('#')) return downloadFromRemote(io, ref, opts)
