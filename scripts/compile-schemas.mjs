@@ -130,9 +130,10 @@ export function generateValidators(schemas = loadSchemas()) {
   const source = [
     ...HEADER,
     "import type { ValidateFunction } from './schemaSummary.js'",
-    `import { ${shares.join(', ')} } from './schemaSummary.js'`,
+    "import { compiledNameRules } from './schemaSummary.js'",
     "export type { NameRule, SchemaError, ValidateFunction } from './schemaSummary.js'",
     "export { manifestDefaults, nameRules, schemaFingerprint, schemaIds, validateAlias, validateName, validateTag } from './schemaSummary.js'",
+    `const { ${shares.join(', ')} } = compiledNameRules`,
     '',
     '// The shapes the schemas accept, as read from YAML: optional fields stay optional,',
     "// defaults are not filled in (see manifestDefaults).",
@@ -251,10 +252,12 @@ export function generateValidators(schemas = loadSchemas()) {
     `export const validateAlias = ${names.internalNames.validateAlias} as ValidateFunction<string>`,
     `export const validateTag = ${names.internalNames.validateTag} as ValidateFunction<string>`,
     '',
-    '// The compiled name, alias and tag rules; validators.ts imports these from here.',
-    `export { ${shares.join(', ')} }`,
-    '',
     names.body,
+    '',
+    '// The compiled name, alias and tag rules; validators.ts takes these from here. Typed as',
+    '// `any` so that the declarations of this module (dist/*.d.ts) say nothing of ajv\'s',
+    '// untyped functions: a consumer compiling with skipLibCheck off reads them.',
+    `export const compiledNameRules: Record<string, any> = { ${shares.join(', ')} }`,
     '',
   ].join('\n')
   return { path: OUTPUT_PATH, source, summaryPath: SUMMARY_PATH, summary }

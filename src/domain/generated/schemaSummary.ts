@@ -46,9 +46,6 @@ export const validateName = validate106 as ValidateFunction<string>
 export const validateAlias = validate108 as ValidateFunction<string>
 export const validateTag = validate110 as ValidateFunction<string>
 
-// The compiled name, alias and tag rules; validators.ts imports these from here.
-export { pattern10, pattern12, pattern16, pattern18, pattern24, pattern5, schema22, schema25, schema32, validate57 }
-
 const pattern5 = new RegExp("\\.\\.", "u");
 const pattern10 = new RegExp("\\.$", "u");
 const schema22 = {"title":"alias","description":"A movable name for one version, unique within an artifact or registered model; it becomes part of a ref name.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,62}$","allOf":[{"description":"be \"latest\"","not":{"const":"latest"}},{"description":"be v<N>","not":{"pattern":"^v[0-9]+$"}},{"$ref":"#/$defs/refSafe"}]};
@@ -378,3 +375,8 @@ validate110.errors = vErrors;
 return errors === 0;
 }
 validate110.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+// The compiled name, alias and tag rules; validators.ts takes these from here. Typed as
+// `any` so that the declarations of this module (dist/*.d.ts) say nothing of ajv's
+// untyped functions: a consumer compiling with skipLibCheck off reads them.
+export const compiledNameRules: Record<string, any> = { pattern10, pattern12, pattern16, pattern18, pattern24, pattern5, schema22, schema25, schema32, validate57 }

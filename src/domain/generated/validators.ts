@@ -2,9 +2,10 @@
 // @ts-nocheck -- ajv emits untyped JavaScript; the typed exports below are the interface.
 
 import type { ValidateFunction } from './schemaSummary.js'
-import { pattern10, pattern12, pattern16, pattern18, pattern24, pattern5, schema22, schema25, schema32, validate57 } from './schemaSummary.js'
+import { compiledNameRules } from './schemaSummary.js'
 export type { NameRule, SchemaError, ValidateFunction } from './schemaSummary.js'
 export { manifestDefaults, nameRules, schemaFingerprint, schemaIds, validateAlias, validateName, validateTag } from './schemaSummary.js'
+const { pattern10, pattern12, pattern16, pattern18, pattern24, pattern5, schema22, schema25, schema32, validate57 } = compiledNameRules
 
 // The shapes the schemas accept, as read from YAML: optional fields stay optional,
 // defaults are not filled in (see manifestDefaults).
