@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const SRC = resolve(import.meta.dirname, '..', 'src')
@@ -141,6 +141,27 @@ describe('architecture', () => {
         return names.filter((name) => !users.some((text) => new RegExp(`\\b${name}\\b`).test(text))).map((name) => `${relative(SRC, file)}: ${name}`)
       })
     expect(dead).toEqual([])
+  })
+
+  it('one operation per file in src/ops (and its plan, plan<Op>); shared steps live in src/ops/support', () => {
+    // Each of these is a step another operation takes with the same meaning, named here so that a new one is a decision.
+    const SHARED_STEPS: Record<string, string[]> = {
+      'buildSite.ts': ['writeSite'], // the site written into a folder: gmr site's own step after building it
+      'verify.ts': ['assertVerified', 'verificationFailure'], // verify as a gate (download --verify) and the error it raises
+      'prune.ts': ['retentionFindings'], // gmr check's view of a dry-run prune
+      'pruneCache.ts': ['boundDownloadCache'], // the cache bound every remote download applies after it
+      'fetch.ts': ['planFetchIn'], // pull's plan starts with fetch's
+    }
+    const extra = sourceFilesIn(join(SRC, 'ops'))
+      .filter((f) => dirname(f) === join(SRC, 'ops'))
+      .flatMap((file) => {
+        const name = relative(join(SRC, 'ops'), file)
+        const fns = [...readFileSync(file, 'utf8').matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]!)
+        const [, ...moreOps] = fns.filter((fn) => !fn.startsWith('plan'))
+        const [, ...morePlans] = fns.filter((fn) => fn.startsWith('plan'))
+        return [...moreOps, ...morePlans].filter((fn) => !(SHARED_STEPS[name] ?? []).includes(fn)).map((fn) => `${name}: ${fn}`)
+      })
+    expect(extra).toEqual([])
   })
 
   it('one git runner: only src/git/gitBinary.ts starts git (signing.ts starts the signing program, remote/lfsSsh.ts starts ssh for git-lfs-authenticate)', () => {

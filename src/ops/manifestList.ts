@@ -1,7 +1,7 @@
 import { parseReference } from '../domain/reference.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
 import { describeDeployedFiles } from './support/deployedFiles.js'
-import { deployedFiles } from './download.js'
+import { deployedFiles } from './support/materialise.js'
 import { resolveReference, type ResolvedVersion } from './support/resolveReference.js'
 import type { VersionFile } from './show.js'
 
