@@ -4,7 +4,7 @@ import type { Repo } from '../git/repo.js'
 import { fetchRefs } from '../remote/remoteGit.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
-import { contains, hasCommit, movesTo, refsAfterFetch, versionsNotIn, type PlannedRefChange } from './support/remotePlan.js'
+import { ancestry, hasCommit, movesTo, refsAfterFetch, versionsNotIn, type PlannedRefChange } from './support/remotePlan.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
 import { artifactNames, integrateArtifacts, type ArtifactSync, type BranchRelation } from './support/replayVersions.js'
 import { retiredNotPushed } from './support/retiredRemote.js'
@@ -97,9 +97,5 @@ async function predictRelation(repo: Repo, local: string | null, remote: string 
   if (remote === null) return local === null ? 'same' : 'local-only'
   if (local === null) return 'new-remote'
   if (local === remote) return 'same'
-  if (await hasCommit(repo, remote)) {
-    if (await contains(repo, remote, local)) return 'behind'
-    return (await contains(repo, local, remote)) ? 'ahead' : 'diverged'
-  }
-  return tracked !== null && (await contains(repo, tracked, local)) ? 'behind' : 'diverged'
+  return ancestry(repo, local, remote, tracked)
 }

@@ -16,7 +16,7 @@ import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
 import { ManifestStore } from './support/manifestStore.js'
 import { mutateRegistry } from './support/mutate.js'
 import { integrateArtifacts, type ArtifactSync } from './support/replayVersions.js'
-import { contains, hasCommit } from './support/remotePlan.js'
+import { ancestry } from './support/remotePlan.js'
 import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
 import { renderManifest } from '../domain/manifests.js'
 
@@ -91,10 +91,8 @@ async function predictBranch(repo: Repo, ours: string | null, theirs: string | n
   if (theirs === ours) return 'up-to-date'
   // An unborn branch: integrateBranch finds the remote's tip its own merge base, as for a branch ahead.
   if (ours === null) return 'ahead'
-  const known = await hasCommit(repo, theirs)
-  if (known && (await contains(repo, ours, theirs))) return 'ahead'
-  const behind = known ? await contains(repo, theirs, ours) : tracked !== null && (await contains(repo, tracked, ours))
-  return behind ? 'fast-forward' : 'merged'
+  const relation = await ancestry(repo, ours, theirs, tracked)
+  return relation === 'behind' ? 'fast-forward' : relation === 'ahead' ? 'ahead' : 'merged'
 }
 
 /**

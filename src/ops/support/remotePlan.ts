@@ -24,13 +24,26 @@ export interface PlannedRefChange {
 /** Whether `ancestor` is in the history of `commit` (false when this clone does not have it). */
 export async function contains(repo: Repo, commit: string, ancestor: string, cache: object = {}): Promise<boolean> {
   if (commit === ancestor) return true
-  if (!(await hasObjects(repo, [ancestor])).has(ancestor)) return false
+  if (!(await hasCommit(repo, ancestor))) return false
   return (await mergeBase(repo, commit, ancestor, cache)) === ancestor
 }
 
 /** Whether this clone has the commit (a remote tip it has not fetched yet, it has not). */
 export async function hasCommit(repo: Repo, oid: string): Promise<boolean> {
   return (await hasObjects(repo, [oid])).has(oid)
+}
+
+/**
+ * How a local tip stands to a remote one (neither null, and not equal): ahead, behind or
+ * diverged. A remote tip this clone has not fetched yet is judged from `tracked`, the
+ * remote's tip as last fetched: behind when that holds the local tip, else diverged.
+ */
+export async function ancestry(repo: Repo, local: string, remote: string, tracked: string | null): Promise<'ahead' | 'behind' | 'diverged'> {
+  if (await hasCommit(repo, remote)) {
+    if (await contains(repo, remote, local)) return 'behind'
+    return (await contains(repo, local, remote)) ? 'ahead' : 'diverged'
+  }
+  return tracked !== null && (await contains(repo, tracked, local)) ? 'behind' : 'diverged'
 }
 
 /**
