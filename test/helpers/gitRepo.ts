@@ -65,6 +65,16 @@ export function makeRepo(options: { empty?: boolean; branch?: string } = {}): Te
 }
 
 /** `git fsck --strict` must print nothing and exit 0. */
+/**
+ * The environment of a user who talks to remotes from `repo`: a global git config of their
+ * own (empty; in the scratch folder), a download cache there too, and no password prompt.
+ */
+export function remoteUserEnv(repo: TempRepo, extra: Record<string, string> = {}): Record<string, string> {
+  const env = { ...repo.env, ...extra, GIT_CONFIG_GLOBAL: join(repo.scratch, 'gitconfig'), XDG_CACHE_HOME: join(repo.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
+  fs.writeFileSync(env.GIT_CONFIG_GLOBAL, '')
+  return env
+}
+
 export function fsck(repo: TempRepo): string {
   return execFileSync('git', ['fsck', '--strict', '--no-progress'], {
     cwd: repo.dir,

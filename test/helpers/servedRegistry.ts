@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { makeRepo, type TempRepo } from './gitRepo.js'
+import { makeRepo, type TempRepo, remoteUserEnv } from './gitRepo.js'
 import { startGitServer, type GitServer } from './gitServer.js'
 import { mustSucceed } from './runners.js'
 import { hasTool } from './tools.js'
@@ -24,8 +24,7 @@ export async function servedRegistry(weights: Buffer, alias: string): Promise<Se
   server.createRepo('models')
   const url = server.url('models', server.credentials)
   const repo = makeRepo()
-  const env = { ...repo.env, GIT_CONFIG_GLOBAL: join(repo.scratch, 'gitconfig'), XDG_CACHE_HOME: join(repo.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
-  fs.writeFileSync(env.GIT_CONFIG_GLOBAL, '')
+  const env = remoteUserEnv(repo)
   const { git, ok } = mustSucceed(() => env)
   if (hasTool('git-lfs')) await git(repo.dir, 'lfs', 'install')
   const out = join(repo.scratch, 'out')

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { gmr, type CliResult } from '../helpers/cli.js'
 import { transportError } from '../../src/remote/remoteGit.js'
-import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { gmrProcess, makeRepo, type TempRepo, remoteUserEnv } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
 import { sha256 } from '../helpers/lfs.js'
 import { mustSucceed } from '../helpers/runners.js'
@@ -67,8 +67,7 @@ beforeAll(async () => {
   server.createRepo('models')
   url = server.url('models', server.credentials)
   alice = makeRepo()
-  env = { ...alice.env, GIT_CONFIG_GLOBAL: join(alice.scratch, 'gitconfig'), XDG_CACHE_HOME: join(alice.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
-  fs.writeFileSync(env.GIT_CONFIG_GLOBAL!, '')
+  env = remoteUserEnv(alice)
   await ok(alice.dir, 'init')
   await ok(alice.dir, 'log', 'churn', weights())
   await ok(alice.dir, 'model', 'create', 'churn-model')

@@ -4,7 +4,7 @@ import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
-import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { makeRepo, type TempRepo, remoteUserEnv } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
 import { filesBelow, sha256 } from '../helpers/lfs.js'
 import { mustSucceed } from '../helpers/runners.js'
@@ -26,8 +26,7 @@ const large = randomBytes(3 * 1024 * 1024)
 
 beforeAll(() => {
   repo = makeRepo()
-  env = { ...repo.env, GIT_CONFIG_GLOBAL: join(repo.scratch, 'gitconfig'), XDG_CACHE_HOME: join(repo.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
-  fs.writeFileSync(env.GIT_CONFIG_GLOBAL!, '')
+  env = remoteUserEnv(repo)
 })
 afterAll(async () => {
   for (const server of servers) await server.stop()

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { makeRepo, type TempRepo, remoteUserEnv } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
 import { MiB, sha256 } from '../helpers/lfs.js'
 import { mustSucceed } from '../helpers/runners.js'
@@ -35,8 +35,7 @@ beforeAll(async () => {
   server.createRepo('models')
   url = server.url('models', server.credentials)
   alice = makeRepo()
-  env = { ...alice.env, GIT_CONFIG_GLOBAL: join(alice.scratch, 'gitconfig'), XDG_CACHE_HOME: join(alice.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
-  fs.writeFileSync(env.GIT_CONFIG_GLOBAL!, '')
+  env = remoteUserEnv(alice)
   if (hasTool('git-lfs')) await git(alice.scratch, 'lfs', 'install') // the real git-lfs: filters and hooks, for every repository here
   const out = folder('out')
   fs.writeFileSync(join(out, 'model.bin'), weights)

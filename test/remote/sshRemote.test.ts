@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gmr } from '../helpers/cli.js'
-import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import { makeRepo, type TempRepo, remoteUserEnv } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer } from '../helpers/gitServer.js'
 import { sha256 } from '../helpers/lfs.js'
 import { mustSucceed } from '../helpers/runners.js'
@@ -34,8 +34,7 @@ describe.runIf(run)('an ssh remote', () => {
     const header = { Authorization: `Basic ${Buffer.from(`${ACCOUNT.username}:${ACCOUNT.password}`).toString('base64')}` }
     ssh = await startSshServer({ root: server.root, lfsOrigin: server.origin, header })
     repo = makeRepo()
-    env = { ...repo.env, ...ssh.env, GIT_CONFIG_GLOBAL: join(repo.scratch, 'gitconfig'), XDG_CACHE_HOME: join(repo.scratch, 'cache'), GIT_TERMINAL_PROMPT: '0' }
-    fs.writeFileSync(env.GIT_CONFIG_GLOBAL!, '')
+    env = remoteUserEnv(repo, ssh.env)
     const model = join(repo.scratch, 'model')
     fs.mkdirSync(model)
     fs.writeFileSync(join(model, 'model.bin'), weights)
