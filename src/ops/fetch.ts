@@ -1,11 +1,10 @@
-import { artifactRef } from '../domain/layout.js'
+import { ALIAS_REF_PREFIX, artifactRef } from '../domain/layout.js'
 import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
-import { fetchRefs } from '../remote/remoteGit.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
-import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
+import { unpushedAliasRefs } from './support/ledgerSync.js'
 import { ancestry, hasCommit, movesTo, refsAfterFetch, versionsNotIn, type PlannedRefChange } from './support/remotePlan.js'
-import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
+import { fetchRegistryRefs, remoteInfo, type RemoteInfo } from './support/remotes.js'
 import { artifactNames, integrateArtifacts, type ArtifactSync, type BranchRelation } from './support/replayVersions.js'
 import { retiredNotPushed } from './support/retiredRemote.js'
 
@@ -47,9 +46,7 @@ export async function fetchRegistry(options: FetchOptions): Promise<FetchResult>
   const ctx = await openRegistryContext(options)
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(ctx.repo, ctx.env, options.remote, registryBranch)
-  const ledgerBefore = await trackedLedger(ctx, remote)
-  await fetchRefs(workspace(ctx.repo, remote.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
-  await integrateLedger(ctx, remote, ledgerBefore)
+  await fetchRegistryRefs(ctx, remote, options.onProgress)
   return { remote: remote.name, artifacts: await integrateArtifacts(ctx, remote, { replay: false }) }
 }
 
@@ -69,7 +66,7 @@ export async function planFetch(options: FetchOptions): Promise<FetchPlan> {
 export async function planFetchIn(ctx: RegistryContext, remote: RemoteInfo): Promise<FetchPlan & { after: Map<string, string> }> {
   const { repo } = ctx
   const after = await refsAfterFetch(repo, remote)
-  const refs = await movesTo(repo, after)
+  const refs = await withoutKeptAliasMoves(repo, remote, after, await movesTo(repo, after))
   const retired = await retiredNotPushed(repo, remote)
   const trackedPrefix = `${remote.trackingPrefix}artifacts/`
   const listed = [...after.keys()].filter((r) => r.startsWith(trackedPrefix)).map((r) => r.slice(trackedPrefix.length))
@@ -86,6 +83,22 @@ export async function planFetchIn(ctx: RegistryContext, remote: RemoteInfo): Pro
     artifacts.push({ artifact, relation, localTip, remoteTip, localOnly })
   }
   return { remote: remote.name, refs, artifacts, after }
+}
+
+/**
+ * The planned moves, less those of alias refs the fetch will leave alone: moved here and
+ * not pushed, while the remote still has the value last fetched. (One the remote moved
+ * too goes whichever way the two ledgers' later record says, which the listing cannot tell.)
+ */
+async function withoutKeptAliasMoves(repo: Repo, remote: RemoteInfo, after: ReadonlyMap<string, string>, moves: PlannedRefChange[]): Promise<PlannedRefChange[]> {
+  const unpushed = await unpushedAliasRefs(repo, remote)
+  if (unpushed.size === 0) return moves
+  const kept = new Set<string>()
+  for (const ref of unpushed) {
+    const tracked = `${remote.trackingPrefix}aliases/${ref.slice(ALIAS_REF_PREFIX.length)}`
+    if ((after.get(tracked) ?? null) === (await readRef(repo, tracked))) kept.add(ref)
+  }
+  return moves.filter((move) => !kept.has(move.ref))
 }
 
 /**

@@ -7,17 +7,16 @@ import { mergeBase } from '../git/mergeBase.js'
 import { readRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { runGit } from '../git/gitBinary.js'
-import { fetchRefs, lastWord } from '../remote/remoteGit.js'
+import { lastWord } from '../remote/remoteGit.js'
 import { syncManifestRefs } from './support/aliasRefs.js'
 import { commitSigner } from '../git/signing.js'
 import { commitIdentities, openRegistryContext, withRegistryLock, type RegistryContext, type RepoOptions } from './support/context.js'
 import { planFetchIn, type FetchPlan } from './fetch.js'
-import { integrateLedger, trackedLedger } from './support/ledgerSync.js'
 import { ManifestStore } from './support/manifestStore.js'
 import { mutateRegistry } from './support/mutate.js'
 import { integrateArtifacts, type ArtifactSync } from './support/replayVersions.js'
 import { ancestry } from './support/remotePlan.js'
-import { fetchRefspecs, remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
+import { fetchRegistryRefs, remoteInfo, type RemoteInfo } from './support/remotes.js'
 import { renderManifest } from '../domain/manifests.js'
 
 export interface PullOptions extends RepoOptions {
@@ -46,9 +45,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
   const { repo, env } = ctx
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(repo, env, options.remote, registryBranch)
-  const ledgerBefore = await trackedLedger(ctx, remote)
-  await fetchRefs(workspace(repo, remote.env, options.onProgress), remote.name, fetchRefspecs(remote.name))
-  await integrateLedger(ctx, remote, ledgerBefore)
+  await fetchRegistryRefs(ctx, remote, options.onProgress)
   const artifacts = await integrateArtifacts(ctx, remote, { replay: true })
   const replayed = artifacts.flatMap((a) => a.replayed)
   const relinked = await relinkManifests(ctx, replayed)

@@ -6,7 +6,7 @@ import { listRefs, readRef, updateRef, deleteRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { listRemoteRefs, pushRefs, pushRefusal, type PushUpdate } from '../remote/remoteGit.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
-import { ledgerPushUpdate, recordPushedLedger } from './support/ledgerSync.js'
+import { assertUnpushedAliasMovesHeld, ledgerPushUpdate, recordPushedLedger } from './support/ledgerSync.js'
 import { lfsObjectsOf, lfsTransport, type NeededObject } from './support/lfsRemote.js'
 import { contains, versionsNotIn } from './support/remotePlan.js'
 import { remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
@@ -124,6 +124,7 @@ async function planPush(ctx: RegistryContext, remoteName?: string): Promise<Push
   const trackedHead = await readRef(repo, `${remote.trackingPrefix}${branch.slice('refs/heads/'.length)}`)
   if (head !== null && trackedHead !== head) refs.push(await planned({ src: branch, dst: branch }, trackedHead, head))
 
+  await assertUnpushedAliasMovesHeld(repo, remote)
   const aliases: PlannedRefUpdate[] = []
   const trackedAliases = await listRefs(repo, `${remote.trackingPrefix}aliases/`)
   const localAliases = await listRefs(repo, ALIAS_REF_PREFIX)

@@ -54,6 +54,7 @@ export function registerRemote(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       examples('gmr fetch', 'gmr fetch upstream', 'gmr fetch --dry-run') +
+        '\nAlias refs take the remote\'s values, except one you moved and have not pushed yet: it stays\nwhere your ledger says (also after a plain git fetch overwrote it).\n' +
         '\n--dry-run lists the remote (git ls-remote) and prints the refs that would move as old..new,\nand what would become of each artifact branch; it downloads and writes nothing.\n',
     )
     .action(async (remote: string | undefined, opts: { dryRun?: boolean; json?: boolean }) => {

@@ -82,7 +82,8 @@ export async function syncManifestRefs(
  * Apply planned changes, each a compare-and-swap against the value planned from. With
  * `resume` (finishing a killed run) a ref that already holds its planned value is skipped.
  */
-async function applyAliasChanges(
+/** Apply planned alias ref changes, each a compare-and-swap against its planned `from`. */
+export async function applyAliasChanges(
   repo: GitDir,
   changes: readonly AliasRefChange[],
   reflog?: ReflogEntry,

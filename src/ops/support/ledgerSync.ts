@@ -1,9 +1,13 @@
-import { LedgerRewrittenError } from '../../domain/errors.js'
-import { LEDGER_REF } from '../../domain/ledger.js'
+import { planAliasSync, type AliasRefChange } from '../../domain/aliasSync.js'
+import { LedgerRewrittenError, PushRejectedError } from '../../domain/errors.js'
+import { ALIAS_REF_PREFIX, aliasRef } from '../../domain/layout.js'
+import { LEDGER_REF, lastMoves } from '../../domain/ledger.js'
 import { appendLedger, buildLedgerCommit, readLedgerAt, rememberLedgerTip } from '../../git/ledger.js'
-import { deleteRef, readRef, updateRef } from '../../git/refs.js'
+import { deleteRef, listRefs, readRef, updateRef } from '../../git/refs.js'
+import type { GitDir } from '../../git/repo.js'
 import type { PushUpdate } from '../../remote/remoteGit.js'
 import { commitSigner } from '../../git/signing.js'
+import { applyAliasChanges } from './aliasRefs.js'
 import { commitIdentities, type RegistryContext } from './context.js'
 import type { RemoteInfo } from './remotes.js'
 
@@ -33,9 +37,12 @@ export async function integrateLedger(ctx: RegistryContext, remote: RemoteInfo, 
   const { repo } = ctx
   const trackedRef = trackedLedgerRef(remote)
   const theirs = await readRef(repo, trackedRef)
-  if (theirs === null || theirs === trackedBefore) return
+  // Not skipped when the tracking ref did not move: a plain `git fetch` (or a fetch killed
+  // before this step) moves it without taking the records in, and a push of a ledger that
+  // lacks them would rewrite the remote's.
+  if (theirs === null) return
   const remoteLedger = await readLedgerAt(repo, theirs)
-  if (trackedBefore !== null && !remoteLedger.commits.has(trackedBefore)) {
+  if (trackedBefore !== null && trackedBefore !== theirs && !remoteLedger.commits.has(trackedBefore)) {
     await updateRef(repo, trackedRef, trackedBefore, theirs)
     throw new LedgerRewrittenError(
       `${remote.name}'s ${LEDGER_REF} was rewritten: it no longer contains ${trackedBefore.slice(0, 10)}, which it held at the last fetch; the ledger is append-only, so find out who rewrote it and push the old history back (git push --force ${remote.name} ${trackedBefore}:${LEDGER_REF})`,
@@ -61,7 +68,7 @@ export async function integrateLedger(ctx: RegistryContext, remote: RemoteInfo, 
 }
 
 /** The ref the tracked ledger held before a fetch, to tell a rewrite apart afterwards. */
-export function trackedLedger(ctx: Pick<RegistryContext, 'repo'>, remote: RemoteInfo): Promise<string | null> {
+export function trackedLedger(ctx: { repo: GitDir }, remote: RemoteInfo): Promise<string | null> {
   return readRef(ctx.repo, trackedLedgerRef(remote))
 }
 
@@ -70,6 +77,14 @@ export async function ledgerPushUpdate(ctx: Pick<RegistryContext, 'repo'>, remot
   const ours = await readRef(ctx.repo, LEDGER_REF)
   const tracked = await trackedLedger(ctx, remote)
   if (ours === null || ours === tracked) return null
+  // A lease lets a push move a ref backwards: a ledger that lacks the remote's records
+  // (fetched by plain git, never taken in) would replace them. Take them in first.
+  if (tracked !== null && !(await readLedgerAt(ctx.repo, ours)).commits.has(tracked)) {
+    throw new PushRejectedError(
+      `push refused: ${remote.name}'s ${LEDGER_REF} has alias moves this clone has fetched but not taken in (a plain "git fetch" or "git pull" fetched them); run "gmr fetch" to take them in, then push again; nothing was pushed`,
+      { refs: [LEDGER_REF] },
+    )
+  }
   return { src: LEDGER_REF, dst: LEDGER_REF, expect: tracked }
 }
 
@@ -81,4 +96,65 @@ export async function recordPushedLedger(ctx: Pick<RegistryContext, 'repo'>, rem
   if (ours === null) {
     if (tracked !== null) await deleteRef(ctx.repo, trackedRef, tracked)
   } else if (ours !== tracked) await updateRef(ctx.repo, trackedRef, ours, tracked)
+}
+
+/**
+ * Alias moves this clone recorded in its ledger and has not pushed (records the remote's
+ * ledger, as last fetched, does not hold): each ref they moved, and where the ledger's
+ * last record of it (the latest of both sides' records) puts it.
+ */
+async function unpushedAliasMoves(repo: GitDir, remote: RemoteInfo): Promise<Map<string, string | null>> {
+  const ours = await readRef(repo, LEDGER_REF)
+  if (ours === null) return new Map()
+  const local = await readLedgerAt(repo, ours)
+  const tracked = await trackedLedger({ repo }, remote)
+  const pushed = tracked === null ? new Set<string>() : (await readLedgerAt(repo, tracked)).commits
+  const touched = new Set(local.records.filter((r) => !pushed.has(r.commit)).flatMap((r) => r.moves.map((m) => aliasRef(m.name, m.alias))))
+  const last = lastMoves(local.records)
+  return new Map([...touched].map((ref) => [ref, last.get(ref)?.to ?? null]))
+}
+
+/**
+ * The alias refs an unpushed move no longer holds: what would put each back where the
+ * ledger says. gmr's fetch refspec `+refs/aliases/*:refs/aliases/*` (written into
+ * .git/config at clone, so plain `git fetch` uses it too) takes the remote's value of
+ * every alias ref, including one this clone moved and has not pushed yet.
+ */
+async function overwrittenAliasMoves(repo: GitDir, remote: RemoteInfo): Promise<AliasRefChange[]> {
+  const moves = await unpushedAliasMoves(repo, remote)
+  if (moves.size === 0) return []
+  const current = new Map([...(await listRefs(repo, ALIAS_REF_PREFIX))].filter(([ref]) => moves.has(ref)))
+  const desired = new Map([...moves].flatMap(([ref, to]): Array<[string, string]> => (to === null ? [] : [[ref, to]])))
+  return planAliasSync(desired, current)
+}
+
+/**
+ * Before a push: refuse when an alias move not yet pushed no longer holds. The ledger (and
+ * the manifests) that say where the move put the ref would go up with the ref elsewhere,
+ * and the remote would say two things at once.
+ */
+export async function assertUnpushedAliasMovesHeld(repo: GitDir, remote: RemoteInfo): Promise<void> {
+  const changes = await overwrittenAliasMoves(repo, remote)
+  if (changes.length === 0) return
+  const at = (oid: string | null) => (oid === null ? 'nothing (no ref)' : oid.slice(0, 10))
+  const [first] = changes as [AliasRefChange]
+  const actual = first.action === 'create' ? null : first.from
+  const recorded = first.action === 'delete' ? null : first.to
+  const more = changes.length > 1 ? ` (and ${changes.length - 1} more)` : ''
+  throw new PushRejectedError(
+    `push refused: ${first.ref} points at ${at(actual)}, but your alias move not yet pushed put it at ${at(recorded)}${more}; a fetch by plain git overwrote it with ${remote.name}'s value; run "gmr fetch" to put it back, then push again; nothing was pushed`,
+    { refs: changes.map((c) => c.ref) },
+  )
+}
+
+/** After a fetch: put back every alias ref this clone moved, has not pushed, and the fetch overwrote with the remote's older value. */
+export async function keepUnpushedAliasMoves(repo: GitDir, remote: RemoteInfo): Promise<AliasRefChange[]> {
+  const changes = await overwrittenAliasMoves(repo, remote)
+  await applyAliasChanges(repo, changes)
+  return changes
+}
+
+/** The alias refs a fetch leaves as they are: moved here and not pushed. */
+export async function unpushedAliasRefs(repo: GitDir, remote: RemoteInfo): Promise<Set<string>> {
+  return new Set((await unpushedAliasMoves(repo, remote)).keys())
 }

@@ -3,11 +3,13 @@ import { configValue, type GitConfig } from '../../domain/gitConfig.js'
 import { lfsEndpointFor } from '../../domain/remoteUrl.js'
 import { readGitConfig, type Env } from '../../git/config.js'
 import type { Repo } from '../../git/repo.js'
-import type { GitWorkspace } from '../../remote/remoteGit.js'
+import { crashPoint } from '../../git/crashPoint.js'
+import { fetchRefs, type GitWorkspace } from '../../remote/remoteGit.js'
 import { withConfiguredTimeouts } from '../../remote/timeouts.js'
 import { checkRemoteUrl } from '../../remote/transportPolicy.js'
 import { retiredTrackingPrefix } from './retiredRemote.js'
-import { ledgerRefspec } from './ledgerSync.js'
+import type { RegistryContext } from './context.js'
+import { integrateLedger, keepUnpushedAliasMoves, ledgerRefspec, trackedLedger } from './ledgerSync.js'
 
 /** A configured remote: its name, URL, and the LFS endpoint git-lfs would use for it. */
 export interface RemoteInfo {
@@ -58,6 +60,20 @@ function remoteFrom(config: GitConfig, env: Env, chosen: string): RemoteInfo | n
 
 export function workspace(repo: Repo, env: Env, onProgress?: (line: string) => void): GitWorkspace {
   return { gitdir: repo.gitdir, env, ...(onProgress && { onProgress }) }
+}
+
+/**
+ * What `gmr fetch` and `gmr pull` fetch, and what follows at once: every ref through gmr's
+ * refspecs, the remote's ledger taken in, and alias refs this clone moved and has not
+ * pushed put back where its ledger says (the alias refspec overwrites them). Each step
+ * can be run again, so a fetch killed between them is finished by the next one.
+ */
+export async function fetchRegistryRefs(ctx: RegistryContext, remote: RemoteInfo, onProgress?: (line: string) => void): Promise<void> {
+  const ledgerBefore = await trackedLedger(ctx, remote)
+  await fetchRefs(workspace(ctx.repo, remote.env, onProgress), remote.name, fetchRefspecs(remote.name))
+  crashPoint('fetch-before-integrate')
+  await integrateLedger(ctx, remote, ledgerBefore)
+  await keepUnpushedAliasMoves(ctx.repo, remote)
 }
 
 /**
