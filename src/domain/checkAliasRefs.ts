@@ -1,6 +1,6 @@
 import { planAliasSync } from './aliasSync.js'
 import type { AliasRefState } from './checkRegistry.js'
-import { error, inFile, short, type Finding } from './checkFindings.js'
+import { error, inFile, short, warning, type Finding } from './checkFindings.js'
 import { ALIAS_REF_PREFIX, aliasRef } from './layout.js'
 import type { ModelYaml } from './manifests.js'
 import type { RegistrySnapshot } from './registrySnapshot.js'
@@ -16,7 +16,9 @@ interface DesiredRef {
 /**
  * On the registry branch the refs must say what its manifests say (docs/storage-format.md, Alias refs):
  * every ref `gmr sync` would create, move or delete is a finding whose message names
- * that command. Aliases that name no version are the alias-target rule's to report.
+ * that command — except a ref still at the remote's value while the remote's registry
+ * branch has commits this one lacks: a warning that says to pull. Aliases that name no
+ * version are the alias-target rule's to report.
  */
 export function checkAliasRefs(state: AliasRefState): Finding[] {
   const { desired, dangling } = desiredRefs(state.registry)
@@ -24,7 +26,22 @@ export function checkAliasRefs(state: AliasRefState): Finding[] {
   const paths = new Map(state.registry.manifests.filter((m) => m.data !== null).map((m) => [m.name, m.path]))
   const findings: Finding[] = []
   const on = `the ${state.registryBranch} branch`
+  const { upstream } = state
   for (const change of planAliasSync(commits, state.current)) {
+    // Fetched, not pulled: the ref is the remote's, and the manifests will say so after a pull (a warning: nothing is wrong).
+    if (upstream !== undefined && (upstream.aliases.get(change.ref) ?? null) === (change.action === 'create' ? null : change.from)) {
+      const d = desired.get(change.ref)
+      const [name] = change.ref.slice(ALIAS_REF_PREFIX.length).split('/')
+      const path = d?.path ?? paths.get(name!)
+      findings.push(
+        warning(
+          'alias-ref',
+          `${change.ref} is at ${upstream.remote}'s value (${change.action === 'create' ? 'no ref' : short(change.from)}), but ${on} says ${d === undefined ? 'no such alias' : `v${d.version} (${short(d.commit)})`}: ${upstream.remote}/${state.registryBranch} has commits ${state.registryBranch} lacks; run "gmr pull" to take them`,
+          d !== undefined ? inFile(d.path, ['aliases', d.alias], 'key') : path === undefined ? {} : inFile(path, ['aliases'], 'key'),
+        ),
+      )
+      continue
+    }
     if (change.action === 'delete') {
       if (dangling.has(change.ref)) continue
       const [name] = change.ref.slice(ALIAS_REF_PREFIX.length).split('/')

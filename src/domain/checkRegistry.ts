@@ -35,6 +35,8 @@ export interface AliasRefState {
   registry: RegistrySnapshot
   /** `refs/aliases/**` → commit, as they are now. */
   current: ReadonlyMap<string, string>
+  /** When the remote's registry branch, as last fetched, has commits this one lacks: that remote, and its alias refs as last fetched (`refs/aliases/**` → commit). */
+  upstream?: { remote: string; aliases: ReadonlyMap<string, string> }
 }
 
 /** The command that fetches every artifact branch under its own name, quoted for a shell. */

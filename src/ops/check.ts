@@ -6,7 +6,10 @@ import { stagedPathStates, type PathState } from '../git/pathStates.js'
 import { listRefs, readRef, readSymbolicRef } from '../git/refs.js'
 import type { Repo } from '../git/repo.js'
 import { checkLedger } from '../domain/ledgerCheck.js'
+import type { Env } from '../git/config.js'
 import { openRegistryContext, type RepoOptions } from './support/context.js'
+import { contains } from './support/remotePlan.js'
+import { configuredRemote } from './support/remotes.js'
 import { ledgerState } from './support/ledgerCheck.js'
 import { SnapshotLoader, WORK_TREE, type LfsPresence, type SnapshotSource } from './support/registryStateLoader.js'
 import { retentionFindings } from './prune.js'
@@ -55,7 +58,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const inspected = await loader.inspectVersions(head, lfsToLookUp(head, base), options.lfs)
   head.treeProblems = inspected.treeProblems
   if (inspected.lfs) head.lfs = inspected.lfs
-  const aliasRefs = await aliasRefState(loader, source, head)
+  const aliasRefs = await aliasRefState(loader, ctx.env, source, head)
   const indexState = source.kind === 'worktree' ? await registryFileStates(ctx.repo) : undefined
 
   const unlocated = checkRegistry({ head, ...(base && { base }), ...(aliasRefs && { aliasRefs }), ...(indexState && { indexState }) })
@@ -93,7 +96,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
  * On the registry branch, the refs and the manifests they must follow: those of the
  * branch's tip, which is what `gmr sync` reads (uncommitted edits move no ref).
  */
-async function aliasRefState(loader: SnapshotLoader, source: SnapshotSource, head: RegistrySnapshot): Promise<AliasRefState | undefined> {
+async function aliasRefState(loader: SnapshotLoader, env: Env, source: SnapshotSource, head: RegistrySnapshot): Promise<AliasRefState | undefined> {
   const { repo } = loader
   const registryBranch = head.config.data?.registryBranch
   if (registryBranch === undefined) return undefined
@@ -106,7 +109,23 @@ async function aliasRefState(loader: SnapshotLoader, source: SnapshotSource, hea
     source.kind === 'commit'
       ? head
       : await loader.load(await loader.files({ kind: 'commit', label: registryBranch, commit: tip, branchPrefix: ARTIFACT_BRANCH_PREFIX }))
-  return { registryBranch, registry, current: await listRefs(repo, ALIAS_REF_PREFIX) }
+  const upstream = await upstreamAliases(repo, env, registryBranch, tip)
+  return { registryBranch, registry, current: await listRefs(repo, ALIAS_REF_PREFIX), ...(upstream && { upstream }) }
+}
+
+/**
+ * The registry branch's remote and its alias refs as last fetched, when that remote's
+ * branch has commits this one lacks (fetched, not yet pulled): a ref at the remote's value
+ * then waits for `gmr pull`, not for `gmr sync`, which would move it back.
+ */
+async function upstreamAliases(repo: Repo, env: Env, registryBranch: string, tip: string): Promise<AliasRefState['upstream']> {
+  const remote = await configuredRemote(repo, env, undefined, registryBranch)
+  if (remote === null) return undefined
+  const tracked = await readRef(repo, `${remote.trackingPrefix}${registryBranch}`)
+  if (tracked === null || (await contains(repo, tip, tracked))) return undefined
+  const prefix = `${remote.trackingPrefix}aliases/`
+  const aliases = new Map([...(await listRefs(repo, prefix))].map(([ref, oid]) => [`${ALIAS_REF_PREFIX}${ref.slice(prefix.length)}`, oid]))
+  return { remote: remote.name, aliases }
 }
 
 /** The registry files whose index entry is not HEAD's: the only ones the index-state rule can flag. */

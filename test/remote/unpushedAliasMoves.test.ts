@@ -115,6 +115,23 @@ describe('an alias move not yet pushed', () => {
   })
 })
 
+describe('an alias moved on the remote, fetched and not pulled yet', () => {
+  it('check warns and says to pull (not to sync, which would move it back); after the pull it is clean', async () => {
+    await ok(alice.scratch, 'clone', origin, 'bob')
+    await ok(alice.dir, 'alias', 'set', 'churn-model', 'staging', 'v1')
+    await ok(alice.dir, 'push')
+    await ok(bobDir, 'fetch')
+    expect(ref(bobDir, 'refs/aliases/churn-model/staging')).toBe(version(1))
+    const checked = await run(bobDir, 'check')
+    expect(checked.code).toBe(0)
+    expect(checked.stdout.split('\n')[0]).toBe(
+      `registry/models/churn-model.yaml:17:3: warning: refs/aliases/churn-model/staging is at origin's value (${version(1).slice(0, 10)}), but the main branch says v0 (${version(0).slice(0, 10)}): origin/main has commits main lacks; run "gmr pull" to take them`,
+    )
+    await ok(bobDir, 'pull')
+    await clean(bobDir)
+  })
+})
+
 describe('the remote ledger', () => {
   it('is never replaced by a push from a clone that fetched it with plain git (git pull) and did not take it in', async () => {
     await ok(alice.scratch, 'clone', origin, 'bob')
