@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { Volume, createFsFromVolume } from 'memfs'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parseLfsPointer } from '../../src/domain/lfsPointer.js'
 import type { FsClient, FsStreamHandle } from '../../src/git/fs.js'
 import { LfsStore, type LfsProgress } from '../../src/git/lfsStore.js'
 import { openRepo } from '../../src/git/repo.js'
 import { StatCache, statCachePath } from '../../src/git/statCache.js'
-import { streamCopy } from '../../src/git/streamCopy.js'
+import { pageAlignedBuffers, streamCopy } from '../../src/git/streamCopy.js'
 import { VerifiedLfsRecord } from '../../src/git/verifiedLfs.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { bytes, faultyFs, filesBelow, MiB, sha256 } from '../helpers/lfs.js'
@@ -265,6 +265,52 @@ describe('streaming copy', () => {
       expect(copied).toBe(size)
       expect(hash.digest('hex')).toBe(sha256(content))
       expect(fs.readFileSync(outPath).equals(content)).toBe(true)
+    }
+  })
+
+  // Copies reuse the buffers of copies that finished: two running at once must never share one.
+  it('copies several files at once, each exactly, and again after a failed one', async () => {
+    const copyTo = async (client: FsClient, from: string, to: string) => {
+      const source = (await client.promises.open(from, 'r')) as FsStreamHandle
+      const target = (await client.promises.open(to, 'wx')) as FsStreamHandle
+      const hash = createHash('sha256')
+      try {
+        await streamCopy({ source, target, onChunk: (c) => hash.update(c), readError: (e) => e, writeError: (e) => e })
+      } finally {
+        await source.close()
+        await target.close()
+      }
+      return hash.digest('hex')
+    }
+    const inputs = [0, 1, 2, 3, 4, 5].map((i) => randomFile(`in-${i}.bin`, 4 * MiB + i * 77_777))
+    const failing = faultyFs({ failWrites: { under: 'broken', afterBytes: 2 * MiB, code: 'ENOSPC' } })
+    const broken = copyTo(failing, inputs[0]!.path, join(repo.scratch, 'broken.bin')).then(
+      () => 'copied',
+      (err: unknown) => String(err),
+    )
+    const hashes = await Promise.all(inputs.map(({ path }, i) => copyTo(fs as unknown as FsClient, path, join(repo.scratch, `out-${i}.bin`))))
+    expect(await broken).toContain('ENOSPC')
+    const again = await Promise.all(inputs.map(({ path }, i) => copyTo(fs as unknown as FsClient, path, join(repo.scratch, `again-${i}.bin`))))
+    inputs.forEach(({ content }, i) => {
+      expect(hashes[i]).toBe(sha256(content))
+      expect(again[i]).toBe(sha256(content))
+      expect(fs.readFileSync(join(repo.scratch, `out-${i}.bin`)).equals(content)).toBe(true)
+      expect(fs.readFileSync(join(repo.scratch, `again-${i}.bin`)).equals(content)).toBe(true)
+    })
+  })
+
+  it.each([
+    ['from a WebAssembly memory', false],
+    ['without WebAssembly', true],
+  ])('gives buffers of their own, %s', (_, hideWasm) => {
+    if (hideWasm) vi.stubGlobal('WebAssembly', undefined)
+    try {
+      const buffers = pageAlignedBuffers(3, 64 * 1024)
+      expect(buffers.map((b) => b.length)).toEqual([65536, 65536, 65536])
+      buffers.forEach((b, i) => b.fill(i + 1))
+      buffers.forEach((b, i) => expect(b.every((byte) => byte === i + 1)).toBe(true))
+    } finally {
+      vi.unstubAllGlobals()
     }
   })
 })
