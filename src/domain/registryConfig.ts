@@ -1,7 +1,8 @@
 import { Document } from 'yaml'
 import { manifestDefaults, schemaIds, validateRegistry } from './generated/validators.js'
+import { parsePlainYaml } from './fastYaml.js'
 import { REGISTRY_FILE } from './layout.js'
-import { parseYamlFile, stringifyManifest } from './yamlFile.js'
+import { MAX_MANIFEST_BYTES, parseYamlFile, stringifyManifest } from './yamlFile.js'
 import type { RetentionPolicy } from './retention.js'
 
 export const DEFAULT_LARGE_FILE_THRESHOLD: number = manifestDefaults.registry.largeFileThreshold
@@ -22,7 +23,11 @@ export interface RegistryConfig {
 }
 
 export function parseRegistryConfig(text: string, file = REGISTRY_FILE): RegistryConfig {
-  const { data } = parseYamlFile(text, file, validateRegistry)
+  // As manifests are read (readManifestData): the plain reader when it is sure and the schema
+  // agrees, else the yaml library, which also places every problem. Every command reads this
+  // file, and the library's first parse in a process is its slowest.
+  const quick = text.length <= MAX_MANIFEST_BYTES ? parsePlainYaml(text) : undefined
+  const data = quick !== undefined && validateRegistry(quick) ? quick : parseYamlFile(text, file, validateRegistry).data
   return {
     formatVersion: data.formatVersion,
     registryBranch: data.registryBranch,
