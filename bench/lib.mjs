@@ -83,11 +83,13 @@ const TIME = '/usr/bin/time'
 export function timeWithRss(file, args, options = {}) {
   if (!existsSync(TIME)) return { seconds: time(file, args, options), rss: null }
   const start = process.hrtime.bigint()
-  const result = spawnSync(TIME, ['-f', 'GMR_RSS_KB=%M', file, ...args], { env, maxBuffer: 1 << 30, ...options })
+  const result = spawnSync(TIME, ['-f', 'GMR_RSS_KB=%M GMR_CPU=%U+%S', file, ...args], { env, maxBuffer: 1 << 30, ...options })
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${result.stderr}`)
   const kb = /GMR_RSS_KB=(\d+)/.exec(result.stderr.toString())
-  return { seconds, rss: kb ? Number(kb[1]) * 1024 : null }
+  // CPU seconds (user + system), steadier than wall time on a shared machine.
+  const cpu = /GMR_CPU=([\d.]+)\+([\d.]+)/.exec(result.stderr.toString())
+  return { seconds, rss: kb ? Number(kb[1]) * 1024 : null, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : null }
 }
 
 export const gmr = (cwd, ...args) => time(process.execPath, [GMR, ...args], { cwd })

@@ -33,21 +33,22 @@ function settle(...paths) {
   sh('sync', [])
 }
 
-/** Alternate the two commands run by run, so that both see the same state of the machine; each run's times go to stderr. */
+/**
+ * Alternate the two commands run by run, so that both see the same state of the machine;
+ * each run's wall and CPU times (user + system) go to stderr.
+ */
 function paired(label, runs, ours, theirs) {
-  const gmrTimes = []
-  const baseTimes = []
-  let rss = 0
+  const gmrRuns = []
+  const baseRuns = []
   for (let i = 0; i < runs; i++) {
-    baseTimes.push(theirs(i))
-    const { seconds, rss: peak } = ours(i)
-    gmrTimes.push(seconds)
-    rss = Math.max(rss, peak ?? 0)
+    baseRuns.push(theirs(i))
+    gmrRuns.push(ours(i))
   }
   const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-  const list = (xs) => xs.map((x) => fmtSeconds(x)).join(' ')
-  process.stderr.write(`  ${label}: gmr ${list(gmrTimes)}; baseline ${list(baseTimes)}\n`)
-  return { gmr: mid(gmrTimes), base: mid(baseTimes), rss: rss || null }
+  const list = (rs) => rs.map((r) => `${fmtSeconds(r.seconds)}${r.cpu == null ? '' : ` (cpu ${fmtSeconds(r.cpu)})`}`).join(', ')
+  process.stderr.write(`  ${label}: gmr ${list(gmrRuns)}; baseline ${list(baseRuns)}\n`)
+  const rss = Math.max(0, ...gmrRuns.map((r) => r.rss ?? 0))
+  return { gmr: mid(gmrRuns.map((r) => r.seconds)), base: mid(baseRuns.map((r) => r.seconds)), rss: rss || null }
 }
 
 export function lfsLargeFile(runs) {
@@ -74,7 +75,7 @@ export function lfsLargeFile(runs) {
       },
       () => {
         settle(copy)
-        return timeWithRss('cp', [input, copy]).seconds
+        return timeWithRss('cp', [input, copy])
       },
     )
 
@@ -91,7 +92,7 @@ export function lfsLargeFile(runs) {
       },
       () => {
         settle(copy)
-        return timeWithRss('cp', [object, copy]).seconds
+        return timeWithRss('cp', [object, copy])
       },
     )
     // Without that record (deleted): the object is hashed while the kernel copies it.
@@ -105,7 +106,7 @@ export function lfsLargeFile(runs) {
       },
       () => {
         settle(copy)
-        return timeWithRss('cp', [object, copy]).seconds
+        return timeWithRss('cp', [object, copy])
       },
     )
     settle(target, copy)
