@@ -1,8 +1,7 @@
 import { Document } from 'yaml'
 import { manifestDefaults, schemaIds, validateRegistry } from './generated/validators.js'
-import { parsePlainYaml } from './fastYaml.js'
 import { REGISTRY_FILE } from './layout.js'
-import { MAX_MANIFEST_BYTES, parseYamlFile, stringifyManifest } from './yamlFile.js'
+import { parseYamlFile, stringifyManifest } from './yamlFile.js'
 import type { RetentionPolicy } from './retention.js'
 
 export const DEFAULT_LARGE_FILE_THRESHOLD: number = manifestDefaults.registry.largeFileThreshold
@@ -23,11 +22,7 @@ export interface RegistryConfig {
 }
 
 export function parseRegistryConfig(text: string, file = REGISTRY_FILE): RegistryConfig {
-  // As manifests are read (readManifestData): the plain reader when it is sure and the schema
-  // agrees, else the yaml library, which also places every problem. Every command reads this
-  // file, and the library's first parse in a process is its slowest.
-  const quick = text.length <= MAX_MANIFEST_BYTES ? parsePlainYaml(text) : undefined
-  const data = quick !== undefined && validateRegistry(quick) ? quick : parseYamlFile(text, file, validateRegistry).data
+  const { data } = parseYamlFile(text, file, validateRegistry)
   return {
     formatVersion: data.formatVersion,
     registryBranch: data.registryBranch,

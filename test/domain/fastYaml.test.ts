@@ -1,7 +1,6 @@
 import { parse, stringify } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { parsePlainYaml } from '../../src/domain/fastYaml.js'
-import { formatRegistryConfig, parseRegistryConfig } from '../../src/domain/registryConfig.js'
 
 /** The reader must either agree with the yaml library exactly or decline. */
 function agrees(text: string): 'same' | 'declined' {
@@ -93,28 +92,5 @@ describe('the plain-YAML reader', () => {
   it('reads a manifest in a small fraction of the yaml library\'s time (sanity, not a benchmark)', () => {
     const model = { name: 'm', versions: Array.from({ length: 50 }, (_, v) => ({ version: v, artifact: 'a', artifactVersion: v, commit: hex(), linkedAt: '2026-11-26T10:00:00Z' })) }
     expect(parsePlainYaml(stringify(model))).toEqual(model)
-  })
-
-  // parseRegistryConfig takes the reader's answer when it has one: it must be the library's.
-  it('agrees with the yaml library on registry.yaml as gmr init writes it, and hand-edited', () => {
-    const written = formatRegistryConfig({ formatVersion: 2, registryBranch: 'main', largeFileThreshold: 1048576, protectedAliases: ['production'], requireSignatures: true })
-    const edited = `${written}retention:\n  keepLast: 3\n  keepWithin: 30d   # a month\n`
-    const flow = 'formatVersion: 2\nregistryBranch: "main"\nlargeFileThreshold: 2097152\nprotectedAliases: [production, staging]\n'
-    for (const text of [written, edited, flow]) expect(agrees(text), text).toBe('same')
-    expect(parseRegistryConfig(edited)).toEqual({
-      formatVersion: 2,
-      registryBranch: 'main',
-      largeFileThreshold: 1048576,
-      protectedAliases: ['production'],
-      retention: { keepLast: 3, keepWithin: '30d' },
-      requireSignatures: true,
-    })
-    // One the reader declines (a block scalar) is still read, by the library.
-    expect(agrees('formatVersion: 2\nregistryBranch: |-\n  main\n')).toBe('declined')
-    expect(parseRegistryConfig('formatVersion: 2\nregistryBranch: |-\n  main\n').registryBranch).toBe('main')
-  })
-
-  it('leaves a registry.yaml the schema refuses to the library, which places the problem', () => {
-    expect(() => parseRegistryConfig('formatVersion: 2\nregistryBranch: main\nlargeFileThreshold: lots\n')).toThrow(/registry\.yaml:3:\d+: /)
   })
 })
