@@ -52,6 +52,9 @@ interface IndexHeader {
 /** 3: the header carries the records' CRC-32, and the line table one per line. */
 const FORMAT = 3
 
+/** The index's format: what is derived from the records (a kept rendering of them) names it too. */
+export const VERSION_INDEX_FORMAT: number = FORMAT
+
 function indexPath(repo: GitDir, artifact: string): string {
   return `${repo.gitdir}/gmr/versions/${artifact}.ndjson`
 }
