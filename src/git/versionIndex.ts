@@ -5,6 +5,7 @@ import { isObjectId } from '../domain/objectId.js'
 import { parsePlainYaml } from '../domain/fastYaml.js'
 import type { VersionSource } from '../domain/versionMessage.js'
 import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js'
+import { parseVersionMessageBody } from '../domain/versionMessageBody.js'
 import { readVersionMessageWith, type VersionMessageReading } from '../domain/versionMessageFields.js'
 import { decodeCommit, type CommitData } from './commit.js'
 import { streamGitOutput, type GitBinary } from './gitBinary.js'
@@ -263,8 +264,13 @@ async function recordsOf(
   return records
 }
 
+/** gmr's own bodies with the reader of exactly their shape, others with the plain-YAML reader; undefined when neither is sure. */
 function readPlainly(message: string): VersionMessageReading | undefined {
-  return readVersionMessageWith(message, parsePlainYaml)
+  return readVersionMessageWith(message, readBodyPlainly)
+}
+
+function readBodyPlainly(body: string): unknown {
+  return parseVersionMessageBody(body) ?? parsePlainYaml(body)
 }
 
 /** The record of one commit, numbered later; undefined when `read` is not sure of its message. */
