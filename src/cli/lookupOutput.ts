@@ -37,13 +37,19 @@ export function versionsRendering(opts: { json?: boolean }): VersionsRendering {
   }
 }
 
-function versionsJsonText(result: ListVersionsResult): string {
-  const pieces: string[] = []
-  writeVersionsJson(result, (piece) => pieces.push(piece))
-  return pieces.join('')
+function versionsJsonText(result: ListVersionsResult): Buffer {
+  // Each piece made bytes at once: a piece is a string of a thousand appended parts, which
+  // the garbage collector would copy again and again while all of them waited to be joined.
+  const pieces: Buffer[] = []
+  writeVersionsJson(result, (piece) => pieces.push(Buffer.from(piece, 'utf8')))
+  return Buffer.concat(pieces)
 }
 
-function versionsTable(result: ListVersionsResult): string {
+function versionsTable(result: ListVersionsResult): Buffer {
+  return Buffer.from(versionsTableText(result), 'utf8')
+}
+
+function versionsTableText(result: ListVersionsResult): string {
   const { artifact, versions, additions } = result
   if (versions.length === 0) return `${artifact} has no versions yet\n`
   const rows = versions.map((v) => [

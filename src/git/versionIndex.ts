@@ -476,9 +476,10 @@ function parseHeader(text: string): IndexHeader | null {
 
 /** The index in one write, then its line table (a crash in between leaves a table that the index's header refutes). */
 async function writeIndex(repo: GitDir, name: string, tip: string, versions: readonly VersionRecord[]): Promise<void> {
-  let body = ''
-  for (const record of versions) body += `${JSON.stringify(record)}\n`
-  const records = Buffer.from(body, 'utf8')
+  // Joined once, not appended line by line: a string grown by += is a chain of ten thousand
+  // pieces that stays alive, and is copied by the garbage collector, until it is flattened.
+  const lines = versions.map((record) => JSON.stringify(record))
+  const records = Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8')
   const header: IndexHeader = { format: FORMAT, tip, count: versions.length, crc32: crc32(records) }
   const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), records])
   try {

@@ -12,7 +12,8 @@ export interface VersionsRendering {
   form: string
   /** Changes whenever the printed form may: gmr's version and the form's own number, say. */
   version: string
-  render(result: ListVersionsResult): string
+  /** The output as bytes (UTF-8). */
+  render(result: ListVersionsResult): Buffer
 }
 
 /**
@@ -34,7 +35,7 @@ export async function renderVersions(options: ListVersionsOptions, rendering: Ve
   const kept = key === null ? null : await readRendered(repo, name, key)
   if (kept !== null) return kept
   const result = await artifactVersions(repo, artifact, store, additions)
-  const bytes = Buffer.from(rendering.render(result), 'utf8')
+  const bytes = rendering.render(result)
   // Kept only when the branch did not move between the two reads: the key names the tip the output shows.
   if (key !== null && result.tip === tip) await writeRendered(repo, name, key, bytes)
   return bytes
