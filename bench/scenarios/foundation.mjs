@@ -1,5 +1,5 @@
 // Issue 2: logging many small files, and lookups on an artifact with 10,000 versions.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { bareNode, cleanup, fmtBytes, fmtSeconds, GMR, gmr, median, scratch, sh, time, timeWithRss } from '../lib.mjs'
 
@@ -104,6 +104,12 @@ export function lookups(runs) {
     const resolve = median(runs, () => gmr(repo, 'resolve', 'big:v5000'))
     const node = median(runs, () => bareNode())
     const versions = median(runs, () => gmr(repo, 'versions', 'big', '--json'))
+    // The same with the kept output gone (as after gmr meta set): the index is read and every version rendered.
+    const rendered = median(
+      runs,
+      () => gmr(repo, 'versions', 'big', '--json'),
+      () => rmSync(join(repo, '.git', 'gmr', 'rendered'), { recursive: true, force: true }),
+    )
     return [
       {
         scenario: `gmr resolve big:v5000 (${VERSIONS.toLocaleString('en')} versions)`,
@@ -118,6 +124,12 @@ export function lookups(runs) {
         baseline: `goal 0.2 s; node -e 0: ${fmtSeconds(node)}`,
         ratio: versions / 0.2,
         goal: 1,
+      },
+      {
+        scenario: `gmr versions big --json, output not kept (index current, every version rendered)`,
+        gmr: fmtSeconds(rendered),
+        baseline: `node -e 0: ${fmtSeconds(node)}`,
+        ratio: rendered / node,
       },
     ]
   } finally {

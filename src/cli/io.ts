@@ -6,7 +6,8 @@ import type { FsClient } from '../git/fs.js'
  * own; tests pass buffers, so every command runs in-process.
  */
 export interface CliIo {
-  stdout(text: string): void
+  /** Text, or bytes already encoded (UTF-8) as a command keeps its output. */
+  stdout(text: string | Buffer): void
   stderr(text: string): void
   cwd: string
   env: Env

@@ -1,4 +1,5 @@
 import type { ListVersionsResult } from '../ops/listVersions.js'
+import type { VersionsRendering } from '../ops/renderVersions.js'
 import type { ResolvedVersion } from '../ops/resolve.js'
 import type { ResolveAtResult } from '../ops/resolveAt.js'
 import { annotate, versionAnnotation } from '../domain/metadataAdditions.js'
@@ -6,6 +7,7 @@ import type { CliIo } from './io.js'
 import { versionJson, writeVersionsJson } from './jsonOutput.js'
 import { isoDate, json, shortOid, table } from './render.js'
 import { ADDED_LEGEND, annotatedInline } from './renderMetadata.js'
+import { VERSION } from './version.js'
 
 // What the lookups print, apart from their command definitions: the start-up fast path
 // (lookupRun.ts) prints through these without loading the program or src/cli/operations.ts.
@@ -19,21 +21,44 @@ export function printResolved(io: CliIo, result: ResolvedVersion | ResolveAtResu
   io.stdout(`${result.commit}\n`)
 }
 
-/** What `gmr versions` prints; also the start-up fast path's (lookupRun.ts). */
-export function printVersions(io: CliIo, artifact: string, result: ListVersionsResult, opts: { json?: boolean }): void {
-  if (opts.json) return writeVersionsJson(result, io.stdout)
-  if (result.versions.length === 0) return io.stdout(`${artifact} has no versions yet\n`)
-  io.stdout(
-    table(
-      ['VERSION', 'COMMIT', 'LOGGED', 'AUTHOR', 'METADATA'],
-      result.versions.map((v) => [
-        `v${v.version}`,
-        shortOid(v.commit),
-        isoDate(v.time),
-        v.author.replace(/ <.*>$/, ''),
-        annotatedInline(annotate(v, versionAnnotation({ name: artifact, additions: result.additions }, v.version))),
-      ]),
-    ),
-  )
-  if (Object.keys(result.additions).length > 0) io.stdout(`${ADDED_LEGEND}\n`)
+/**
+ * The printed form of `gmr versions --json` and of its table: part of the key under which
+ * the output is kept (src/ops/support/renderCache.ts) beside gmr's version. Raise it with
+ * any change to what either prints, or a kept output of the old form would be printed.
+ */
+const VERSIONS_OUTPUT_FORMAT = 1
+
+/** What `gmr versions` prints, as `renderVersions` keeps it; also the start-up fast path's (lookupRun.ts). */
+export function versionsRendering(opts: { json?: boolean }): VersionsRendering {
+  return {
+    form: opts.json ? 'json' : 'text',
+    version: `${VERSION}/${VERSIONS_OUTPUT_FORMAT}`,
+    render: opts.json ? versionsJsonText : versionsTable,
+  }
+}
+
+function versionsJsonText(result: ListVersionsResult): Buffer {
+  // Each piece made bytes at once: a piece is a string of a thousand appended parts, which
+  // the garbage collector would copy again and again while all of them waited to be joined.
+  const pieces: Buffer[] = []
+  writeVersionsJson(result, (piece) => pieces.push(Buffer.from(piece, 'utf8')))
+  return Buffer.concat(pieces)
+}
+
+function versionsTable(result: ListVersionsResult): Buffer {
+  return Buffer.from(versionsTableText(result), 'utf8')
+}
+
+function versionsTableText(result: ListVersionsResult): string {
+  const { artifact, versions, additions } = result
+  if (versions.length === 0) return `${artifact} has no versions yet\n`
+  const rows = versions.map((v) => [
+    `v${v.version}`,
+    shortOid(v.commit),
+    isoDate(v.time),
+    v.author.replace(/ <.*>$/, ''),
+    annotatedInline(annotate(v, versionAnnotation({ name: artifact, additions }, v.version))),
+  ])
+  const legend = Object.keys(additions).length > 0 ? `${ADDED_LEGEND}\n` : ''
+  return table(['VERSION', 'COMMIT', 'LOGGED', 'AUTHOR', 'METADATA'], rows) + legend
 }

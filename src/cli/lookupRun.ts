@@ -1,9 +1,9 @@
-import { listVersions } from '../ops/listVersions.js'
+import { renderVersions } from '../ops/renderVersions.js'
 import { resolve } from '../ops/resolve.js'
 import { repoOptions } from './context.js'
 import type { CliIo } from './io.js'
 import type { LookupCommand } from './lookup.js'
-import { printResolved, printVersions } from './lookupOutput.js'
+import { printResolved, versionsRendering } from './lookupOutput.js'
 import { EXIT_OK, holdStderr, reportFailure } from './outcome.js'
 
 /**
@@ -19,7 +19,7 @@ export async function runLookupCommand(lookup: LookupCommand, io: CliIo): Promis
   const held = lookup.json ? holdStderr(io) : null
   try {
     if (lookup.command === 'resolve') printResolved(io, await resolve({ ...repoOptions(io), ref: lookup.name }), opts)
-    else printVersions(io, lookup.name, await listVersions({ ...repoOptions(io), artifact: lookup.name }), opts)
+    else io.stdout(await renderVersions({ ...repoOptions(io), artifact: lookup.name }, versionsRendering(opts)))
     held?.release()
     return EXIT_OK
   } catch (err) {

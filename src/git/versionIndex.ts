@@ -5,6 +5,7 @@ import { isObjectId } from '../domain/objectId.js'
 import { parsePlainYaml } from '../domain/fastYaml.js'
 import type { VersionSource } from '../domain/versionMessage.js'
 import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js'
+import { parseVersionMessageBody } from '../domain/versionMessageBody.js'
 import { readVersionMessageWith, type VersionMessageReading } from '../domain/versionMessageFields.js'
 import { decodeCommit, type CommitData } from './commit.js'
 import { streamGitOutput, type GitBinary } from './gitBinary.js'
@@ -51,6 +52,9 @@ interface IndexHeader {
 
 /** 3: the header carries the records' CRC-32, and the line table one per line. */
 const FORMAT = 3
+
+/** The index's format: what is derived from the records (a kept rendering of them) names it too. */
+export const VERSION_INDEX_FORMAT: number = FORMAT
 
 function indexPath(repo: GitDir, artifact: string): string {
   return `${repo.gitdir}/gmr/versions/${artifact}.ndjson`
@@ -260,8 +264,13 @@ async function recordsOf(
   return records
 }
 
+/** gmr's own bodies with the reader of exactly their shape, others with the plain-YAML reader; undefined when neither is sure. */
 function readPlainly(message: string): VersionMessageReading | undefined {
-  return readVersionMessageWith(message, parsePlainYaml)
+  return readVersionMessageWith(message, readBodyPlainly)
+}
+
+function readBodyPlainly(body: string): unknown {
+  return parseVersionMessageBody(body) ?? parsePlainYaml(body)
 }
 
 /** The record of one commit, numbered later; undefined when `read` is not sure of its message. */
@@ -465,11 +474,48 @@ function parseHeader(text: string): IndexHeader | null {
   }
 }
 
+/**
+ * One JSON line per record, each exactly `JSON.stringify(record)`. Stringified in one
+ * call and cut where the array separates its elements: ten thousand calls cost three
+ * times as much, and appending their lines one by one makes a chain of pieces that the
+ * garbage collector copies until it is flattened.
+ */
+function recordLines(versions: readonly VersionRecord[]): string {
+  if (versions.length === 0) return ''
+  const array = JSON.stringify(versions)
+  const lines: string[] = []
+  let depth = 0
+  let start = 1
+  for (let i = 1; i < array.length - 1; i++) {
+    const c = array.charCodeAt(i)
+    if (c === QUOTE) i = closingQuote(array, i)
+    else if (c === 0x7b || c === 0x5b) depth++
+    else if (c === 0x7d || c === 0x5d) depth--
+    else if (c === 0x2c && depth === 0) {
+      lines.push(array.slice(start, i))
+      start = i + 1
+    }
+  }
+  lines.push(array.slice(start, -1))
+  return `${lines.join('\n')}\n`
+}
+
+const QUOTE = 0x22
+
+/** Where the JSON string opened at `open` closes: the next quote not escaped (preceded by an even run of backslashes). */
+function closingQuote(text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at >= 0; at = text.indexOf('"', at + 1)) {
+    let slashes = 0
+    while (text.charCodeAt(at - 1 - slashes) === 0x5c) slashes++
+    if (slashes % 2 === 0) return at
+  }
+  // Never for JSON.stringify's output; the scan then ends rather than starting over.
+  return text.length
+}
+
 /** The index in one write, then its line table (a crash in between leaves a table that the index's header refutes). */
 async function writeIndex(repo: GitDir, name: string, tip: string, versions: readonly VersionRecord[]): Promise<void> {
-  let body = ''
-  for (const record of versions) body += `${JSON.stringify(record)}\n`
-  const records = Buffer.from(body, 'utf8')
+  const records = Buffer.from(recordLines(versions), 'utf8')
   const header: IndexHeader = { format: FORMAT, tip, count: versions.length, crc32: crc32(records) }
   const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), records])
   try {

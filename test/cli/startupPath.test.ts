@@ -50,7 +50,7 @@ const HEAVY = [
 ]
 
 describe('the start-up path of lookups', () => {
-  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'cli/lookup.ts', 'cli/lookupRun.ts'])(
+  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'ops/renderVersions.ts', 'cli/lookup.ts', 'cli/lookupRun.ts'])(
     '%s loads no YAML library, no isomorphic-git, no compiled manifest schemas, no check rules',
     (entry) => {
       const loaded = closure(entry)

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -7,6 +6,7 @@ import { json } from '../../src/cli/render.js'
 import type { VersionRecord } from '../../src/git/versionIndex.js'
 import type { ListVersionsResult } from '../../src/ops/listVersions.js'
 import { gmr } from '../helpers/cli.js'
+import { appendVersions as appendChain } from '../helpers/fastImport.js'
 import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 import { expectValid } from '../helpers/jsonSchemas.js'
 
@@ -86,19 +86,7 @@ describe('versions after a run killed between writing the version index and its 
   })
   afterEach(() => repo.cleanup())
 
-  /** `count` versions of `a` after `from`, written by git fast-import in gmr's message format. */
-  function appendVersions(start: number, count: number, from: string | null): void {
-    let stream = ''
-    for (let v = start; v < start + count; v++) {
-      const message = `a v${v}\n\nartifact: a\nversion: ${v}\nmetadata:\n  step: ${v}\n`
-      stream += `commit refs/heads/artifacts/a\nmark :${v + 1}\ncommitter Ada <ada@example.com> ${1_700_000_000 + v} +0000\n`
-      stream += `data ${Buffer.byteLength(message)}\n${message}\n`
-      if (v === start && from !== null) stream += `from ${from}\n`
-      else if (v > start) stream += `from :${v}\n`
-      stream += `M 100644 inline model.bin\ndata <<EOF\nweights ${v}\nEOF\n`
-    }
-    execFileSync('git', ['fast-import', '--quiet'], { cwd: repo.dir, env: repo.env, input: stream })
-  }
+  const appendVersions = (start: number, count: number, from: string | null) => void appendChain(repo, 'a', start, count, from)
 
   it('answers every lookup as a fresh index would', async () => {
     const ok = async (...args: string[]) => {

@@ -3,6 +3,8 @@ import * as fs from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { toFileSystem, type GitDir } from '../../src/git/repo.js'
 import { loadVersion, loadVersions } from '../../src/git/versionIndex.js'
+import { formatVersionMessage } from '../../src/domain/versionMessage.js'
+import { appendVersions as appendChain } from '../helpers/fastImport.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 
 let repo: TempRepo
@@ -278,5 +280,29 @@ describe('an index that is not the one written is rebuilt, never believed', () =
     fs.writeFileSync(table(), staleTable)
     expect((await loadVersion(inProcess, 'a', 13))?.commit).toBe(more[1])
     expect((await loadVersion(inProcess, 'a', 5))).toEqual(truth[5])
+  })
+})
+
+describe('the lines of the index', () => {
+  it('are each record exactly as JSON.stringify writes it, whatever quotes, backslashes and brackets its strings hold', async () => {
+    const tricky = ['a"b', 'back\\slash', 'ends in a backslash\\', '\\"', '\\\\"', 'x},{"version":1', '[', ']', '{', '}', ',', '","', 'ü 🚀', 'two\nlines', '']
+    const messages = tricky.map((text, v) =>
+      formatVersionMessage({
+        artifact: 'a',
+        version: v,
+        description: text,
+        metadata: { text, [`k${text}`]: [{ version: v, text }, [text, { '}': text }]], nested: { deeper: { text } } },
+        ...(v % 2 === 0 && { source: { commit: 'c'.repeat(40), dirty: true } }),
+      }),
+    )
+    const commits = appendChain(repo, 'a', 0, messages.length, null, { body: (v) => messages[v]!.slice(messages[v]!.indexOf('\n') + 2) })
+    const { withGit } = dirs()
+    const { versions } = await loadVersions(withGit, 'a')
+    expect(versions.map((r) => r.commit)).toEqual(commits)
+    expect(versions.map((r) => r.description)).toEqual(tricky)
+    const lines = fs.readFileSync(`${repo.dir}/.git/gmr/versions/a.ndjson`, 'utf8').split('\n')
+    expect(lines.slice(1)).toEqual([...versions.map((record) => JSON.stringify(record)), ''])
+    // And the line table finds each of them.
+    for (const record of versions) expect(await loadVersion(withGit, 'a', record.version)).toEqual(record)
   })
 })

@@ -3,7 +3,7 @@ import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { examples } from '../options.js'
 import { operations } from '../operations.js'
-import { printVersions } from '../lookupOutput.js'
+import { versionsRendering } from '../lookupOutput.js'
 
 export function registerVersions(program: Command, io: CliIo): void {
   program
@@ -16,6 +16,6 @@ export function registerVersions(program: Command, io: CliIo): void {
 }
 
 async function versionsAction(io: CliIo, artifact: string, opts: { json?: boolean }): Promise<void> {
-  const { listVersions } = await operations.listVersions()
-  printVersions(io, artifact, await listVersions({ ...repoOptions(io), artifact }), opts)
+  const { renderVersions } = await operations.renderVersions()
+  io.stdout(await renderVersions({ ...repoOptions(io), artifact }, versionsRendering(opts)))
 }

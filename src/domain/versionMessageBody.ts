@@ -1,0 +1,93 @@
+/**
+ * A version commit's YAML body in the shape gmr writes it (`formatVersionMessage`: block
+ * maps two spaces deep, one `key: value` a line, plain values), read with string
+ * operations only. Building the version index of a fresh clone reads ten thousand of
+ * these, and the general plain-YAML reader spent most of that time finding out that
+ * each one is plain. This answers only when every line is of that shape and every value
+ * is one whose meaning no YAML reader can doubt; anything else — a hand-made commit, a
+ * comment, a quoted or multi-line string, a list, a value YAML might read as something
+ * else — returns `undefined`, and the caller reads the body with `parsePlainYaml` (and
+ * that, when unsure, with the yaml library). A test holds its answers to both.
+ */
+export function parseVersionMessageBody(body: string): Record<string, unknown> | undefined {
+  if (!body.endsWith('\n') || body.includes('\r')) return undefined
+  const lines = body.split('\n')
+  lines.pop()
+  let first = 0
+  while (lines[first] === '') first++
+  if (first === lines.length) return undefined
+  const cursor = { lines, at: first }
+  const map = readMap(cursor, 0)
+  return map !== undefined && cursor.at === lines.length ? map : undefined
+}
+
+interface Cursor {
+  lines: string[]
+  at: number
+}
+
+/** The map whose keys start at `depth` × 2 spaces, up to the first line less deep; undefined when any line is not plain. */
+function readMap(cursor: Cursor, depth: number): Record<string, unknown> | undefined {
+  const indent = 2 * depth
+  const map: Record<string, unknown> = {}
+  while (cursor.at < cursor.lines.length) {
+    const line = cursor.lines[cursor.at]!
+    const lineIndent = indentOf(line)
+    if (lineIndent < indent) break
+    if (lineIndent > indent) return undefined
+    const colon = line.indexOf(':', indent)
+    if (colon < 0) return undefined
+    const key = line.slice(indent, colon)
+    if (!PLAIN_KEY.test(key) || RESERVED.test(key) || key === '__proto__' || Object.hasOwn(map, key)) return undefined
+    cursor.at++
+    let value: unknown
+    if (colon === line.length - 1) {
+      const next = cursor.lines[cursor.at]
+      // `key:` then a deeper map; `key:` alone is null, unless a list follows (never plain here).
+      if (next !== undefined && indentOf(next) > indent) value = readMap(cursor, depth + 1)
+      else if (next !== undefined && next.charCodeAt(indent) === DASH) return undefined
+      else value = null
+    } else {
+      if (line.charCodeAt(colon + 1) !== SPACE) return undefined
+      value = plainValue(line.slice(colon + 2))
+    }
+    if (value === undefined) return undefined
+    map[key] = value
+  }
+  return map
+}
+
+const SPACE = 0x20
+const DASH = 0x2d
+
+function indentOf(line: string): number {
+  let n = 0
+  while (line.charCodeAt(n) === SPACE) n++
+  return n
+}
+
+// Keys as parsePlainYaml takes them (a letter or underscore, then word characters, dots, dashes).
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/
+// Words some YAML reader takes for a boolean, null or a special float: never plain text here.
+const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i
+const INTEGER = /^(?:0|-?[1-9][0-9]{0,14})$/
+const DECIMAL = /^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,17}$/
+// Text starting with a letter or underscore, single spaces between words, no character YAML gives a meaning to.
+const WORDS = /^[A-Za-z_][A-Za-z0-9_./+-]*(?: [A-Za-z0-9_./+-]+)*$/
+// Commit ids and other lowercase hex that is not all digits and not a float's shape (digits, e, digits).
+const HEX = /^[0-9a-f]+$/
+const ALL_DIGITS_OR_EXPONENT = /^[0-9]+(?:e[0-9]+)?$/
+const UTC_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/
+
+/** The value of a plain one-line scalar, or undefined for anything a reader could doubt. */
+function plainValue(text: string): unknown {
+  if (INTEGER.test(text) || DECIMAL.test(text)) return Number(text)
+  if (text === 'true' || text === 'false') return text === 'true'
+  if (text === 'null') return null
+  if (text === '{}') return {}
+  if (text === '[]') return []
+  if (WORDS.test(text)) return RESERVED.test(text) ? undefined : text
+  if (HEX.test(text)) return ALL_DIGITS_OR_EXPONENT.test(text) ? undefined : text
+  if (UTC_TIME.test(text)) return text
+  return undefined
+}
