@@ -3,12 +3,19 @@
 //   (a) 1,000 objects of 100 KiB: `gmr push` against `git lfs push --all` + `git push` of the
 //       same refs; then `gmr download` in a fresh gmr clone, which fetches the objects and
 //       writes the files out, against the same two steps of git-lfs in a fresh git clone:
-//       `git lfs fetch --all` + `git lfs checkout` (the version's branch checked out as pointers).
+//       `git lfs fetch --all` + `git lfs checkout` (the version's branch checked out as pointers,
+//       the LFS filter configured in that clone so that checkout writes the files).
+//       The work in each fetch row: gmr lists the version's pointers, asks the batch API,
+//       receives, hashes, writes and renames each object into .git/lfs/objects (recording it
+//       as verified), then copies each into a new file without hashing again. git-lfs
+//       receives, hashes, writes and renames each object, then checkout copies each into
+//       the working tree and has git refresh the index for those paths. Both rows end with
+//       every file on disk whole (checked after each run).
 //   (b) the same for 10 objects of 50 MiB.
 // Each cell also says how many LFS requests and TCP connections the server saw (keep-alive).
 // Each run pushes to new, empty repositories. GMR_BENCH_TRANSFER_SMALL / _LARGE_MB shrink it.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, env as baseEnv, fmtSeconds, GMR, runAsync, scratch, sh } from '../lib.mjs'
 import { newRegistry } from './foundation.mjs'
@@ -55,7 +62,7 @@ function lfsTraffic() {
 }
 
 /** Push and fetch timings of gmr and of git-lfs for one registry, `runs` times each on fresh repositories. */
-async function compare(server, traffic, root, repo, label, runs, env) {
+async function compare(server, traffic, root, repo, label, runs, env, count, bytes) {
   const run = (cwd, file, ...args) => runAsync(file, args, { cwd, env })
   const gmr = (cwd, ...args) => run(cwd, process.execPath, GMR, ...args)
   const times = { gmrPush: [], lfsPush: [], gmrFetch: [], lfsFetch: [] }
@@ -80,17 +87,31 @@ async function compare(server, traffic, root, repo, label, runs, env) {
     const gmrClone = join(root, `${ours}-clone`)
     await gmr(root, 'clone', server.url(ours), gmrClone)
     await timed('gmrFetch', [() => gmr(gmrClone, 'download', 'a:v0', '--to', join(root, `${ours}-files`))])
+    checkedOut(join(root, `${ours}-files`), count, bytes)
     const gitClone = join(root, `${theirs}-clone`)
     const skipSmudge = { ...env, GIT_LFS_SKIP_SMUDGE: '1' }
     await runAsync('git', ['clone', '-q', server.url(theirs), gitClone], { cwd: root, env: skipSmudge })
     await runAsync('git', ['checkout', '-q', '-b', 'artifacts/a', 'origin/artifacts/a'], { cwd: gitClone, env: skipSmudge })
+    // The filter config `git lfs install` writes, in this clone only: without it `git lfs
+    // checkout` says "Git LFS is not installed", writes no file and still exits 0.
+    await runAsync('git', ['lfs', 'install', '--local', '--skip-repo'], { cwd: gitClone, env })
     await timed('lfsFetch', [() => run(gitClone, 'git', 'lfs', 'fetch', '--all', 'origin'), () => run(gitClone, 'git', 'lfs', 'checkout')])
+    checkedOut(gitClone, count, bytes)
 
     for (const dir of [gmrClone, gitClone, join(root, `${ours}-files`), server.repoPath(ours), server.repoPath(theirs)]) {
       rmSync(dir, { recursive: true, force: true })
     }
   }
   return { times, seen }
+}
+
+/** Both sides of a fetch row must have written the files: `count` of `bytes` each in `dir`. */
+function checkedOut(dir, count, bytes) {
+  const files = readdirSync(dir).filter((name) => name.startsWith('part-'))
+  const whole = files.filter((name) => statSync(join(dir, name)).size === bytes)
+  if (files.length !== count || whole.length !== count) {
+    throw new Error(`${dir}: ${whole.length} of ${count} files have their ${bytes} bytes (${files.length} files): the fetch row would compare unequal work`)
+  }
 }
 
 /** `4.10 s (2010 LFS requests, 9 connections)`: a timing with the LFS traffic it took. */
@@ -112,7 +133,7 @@ export async function lfsTransfer(runs) {
       ['large', 10, LARGE_MB * 1024 * 1024],
     ]) {
       const repo = registryOf(root, label, count, bytes, env)
-      const { times: t, seen } = await compare(server, traffic, root, repo, label, n, env)
+      const { times: t, seen } = await compare(server, traffic, root, repo, label, n, env, count, bytes)
       const what = `${count} x ${bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`}`
       rows.push(
         {
