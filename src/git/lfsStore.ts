@@ -226,6 +226,8 @@ export class LfsStore {
     let size = 0
     let temp: string | null = null
     let writtenTemp: WrittenTemp | undefined
+    // Its folder is made in the thread pool while the bytes are written (a new folder can take a millisecond or more), ready for commit.
+    void this.objectFolder(dirname(this.objectPath(expected.oid)))
     try {
       const created = await this.createTemp()
       temp = created.temp

@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FsClient } from '../../src/git/fs.js'
+import { LfsStore } from '../../src/git/lfsStore.js'
+import { openRepo } from '../../src/git/repo.js'
+import { CredentialSource } from '../../src/remote/credentials.js'
+import { LfsClient } from '../../src/remote/lfsClient.js'
 import { gmr } from '../helpers/cli.js'
 import { makeRepo, type TempRepo, remoteUserEnv } from '../helpers/gitRepo.js'
 import { startGitServer, type GitServer, type GitServerOptions } from '../helpers/gitServer.js'
@@ -210,6 +215,41 @@ describe('batches', () => {
     expect(connections).toHaveLength(253)
     expect(new Set(connections).size).toBeLessThanOrEqual(9)
     files.forEach((bytes, i) => expect(sha256(fs.readFileSync(join(bob, 'shards', `part-${String(i).padStart(3, '0')}.bin`)))).toBe(sha256(bytes)))
+  })
+})
+
+describe('the store beside the transfers', () => {
+  it('objects keep arriving while the store has not committed any: a fetch waits for commits only at its end', async () => {
+    const { server, dir } = await served()
+    const many = join(repo.scratch, 'gated')
+    fs.mkdirSync(many)
+    const files = Array.from({ length: 20 }, (_, i) => randomBytes(1000 + i))
+    files.forEach((bytes, i) => fs.writeFileSync(join(many, `part-${i}.bin`), bytes))
+    await ok(dir, 'log', 'gated', many, '--large-file-threshold', '1')
+    await ok(dir, 'push')
+    const into = join(repo.scratch, 'gated-store')
+    await git(repo.scratch, 'init', '-q', '--bare', into)
+    const pointers = files.map((bytes) => ({ oid: sha256(bytes), size: bytes.length }))
+    // Before, each transfer held its place until its object was committed: 8 objects in, then nothing moved.
+    let allStaged = () => {}
+    const everyStaged = new Promise<void>((resolve) => (allStaged = resolve))
+    let staged = 0
+    class GatedStore extends LfsStore {
+      override async stageStream(...args: Parameters<LfsStore['stageStream']>) {
+        const result = await super.stageStream(...args)
+        if (++staged === files.length) allStaged()
+        return result
+      }
+      override async commit(...args: Parameters<LfsStore['commit']>) {
+        await everyStaged
+        return super.commit(...args)
+      }
+    }
+    const store = new GatedStore(await openRepo({ fs: fs as unknown as FsClient, dir: into, gitdir: into }))
+    const result = await new LfsClient(server.lfsUrl('models'), new CredentialSource(env)).download(store, pointers)
+    expect(result).toEqual({ objects: 20, bytes: pointers.reduce((n, p) => n + p.size, 0) })
+    for (const [i, { oid }] of pointers.entries()) expect(sha256(fs.readFileSync(store.objectPath(oid)))).toBe(sha256(files[i]!))
+    expect(filesBelow(join(into, 'lfs', 'tmp'))).toEqual([])
   })
 })
 
