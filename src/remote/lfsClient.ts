@@ -137,8 +137,9 @@ export class LfsClient {
 
   /**
    * Batches of BATCH_SIZE through one pool of `concurrency` workers: the next batch is
-   * asked for while the objects of the current one still move, so no worker waits for a
-   * batch round trip or for the slowest object of the batch before it. `check` sees a
+   * asked for as soon as the current one starts to move, so no worker waits for a batch
+   * round trip or for the slowest object of the batch before it (a busy server took up to
+   * 0.8 s to answer a batch, longer than 8 workers take for half a batch). `check` sees a
    * whole batch's answer before any of its objects is queued, so a refused object fails
    * the run before that batch's bytes move.
    */
@@ -166,7 +167,7 @@ export class LfsClient {
     }
     const worker = async (): Promise<void> => {
       while (!failed) {
-        if (queue.length < BATCH_SIZE / 2) askNext()
+        if (queue.length < BATCH_SIZE) askNext()
         const object = queue.shift()
         if (object === undefined) {
           if (answer === null) return

@@ -202,6 +202,9 @@ describe('batches', () => {
     connections.length = 0
     expect(await ok(dir, 'push')).toMatch(/uploaded 251 large files/)
     expect(batches).toEqual(['upload 100', 'upload 100', 'upload 51'])
+    // The next batch is asked for as soon as one starts to move, not once half of it has (then: after 51 uploads).
+    const arrived = server.requests.filter((r) => r.class === 'lfs-batch' || r.class === 'lfs-object').map((r) => r.class)
+    expect(arrived.indexOf('lfs-batch', 1)).toBeLessThan(1 + 9)
     // Kept alive: 505 requests (a PUT and a verify per object, 3 batches) on no more connections than 8 transfers and a batch call.
     expect(connections).toHaveLength(505)
     expect(new Set(connections).size).toBeLessThanOrEqual(9)
