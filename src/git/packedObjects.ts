@@ -29,10 +29,18 @@ function syncClient(client: FsClient): SyncFileClient | null {
     : null
 }
 
+/** Bytes read first at an entry: its header, and the whole of a small object (commits, trees, manifests). */
+const FIRST_READ = 4096
+/** Up to this, an entry is read by the worst case of its deflated size; above it, to its exact end from the index. */
+const BOUNDED_READ = 1 << 20
+
 /**
- * One pack file: its index, and where each entry ends (the next entry's offset), so
- * that an object is one positioned read of exactly its bytes and one inflate. Nothing
- * else of the pack is held in memory, whatever its size.
+ * One pack file and its index. An object is one positioned read and one inflate: a read
+ * of the first bytes holds a small entry whole; a larger one is read to the worst case
+ * that zlib could make of the size its header states (inflate stops at the end of its
+ * stream), and only an entry larger still, or one deflated beyond that worst case, is
+ * read to its exact end, which takes every entry's offset sorted once. Nothing else of
+ * the pack is held in memory, whatever its size.
  */
 class PackFile {
   private ends: Float64Array | null = null
@@ -45,25 +53,47 @@ class PackFile {
     private readonly fs: FileSystem,
   ) {}
 
-  /** The raw bytes of the entry at `offset`: its header and its compressed data. */
-  async entry(offset: number): Promise<Buffer> {
+  /**
+   * The raw bytes of the entry at `offset`: its header and at least its compressed data
+   * (more may follow). `exact`: read exactly to the entry's end.
+   */
+  async entry(offset: number, exact = false): Promise<Buffer> {
+    if (exact) return this.read(offset, () => this.entryLength(offset))
+    const first = await this.read(offset, () => Math.min(FIRST_READ, this.entryEnd() - offset))
+    const bound = boundedLength(first)
+    if (bound <= first.length || this.entryEnd() - offset <= first.length) return first
+    return this.read(offset, () => (bound <= BOUNDED_READ ? Math.min(bound, this.entryEnd() - offset) : this.entryLength(offset)))
+  }
+
+  /** `length()` bytes at `offset` (fewer only if the file is shorter); `length` runs once the file's size is known. */
+  private async read(offset: number, length: () => number): Promise<Buffer> {
     const sync = syncClient(this.fs.client)
     if (sync) {
       const fd = this.open(sync)
-      const buffer = Buffer.allocUnsafe(this.entryLength(offset))
+      const buffer = Buffer.allocUnsafe(this.checked(offset, length()))
       const read = sync.readSync(fd, buffer, 0, buffer.length, offset)
       return buffer.subarray(0, read)
     }
-    // A file system without synchronous calls: open, read and close per entry.
+    // A file system without synchronous calls: open, read and close per read.
     const handle = await this.fs.open(this.path, 'r')
     try {
       if (this.size === 0) this.size = (await handle.stat()).size
-      const buffer = Buffer.allocUnsafe(this.entryLength(offset))
+      const buffer = Buffer.allocUnsafe(this.checked(offset, length()))
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset)
       return buffer.subarray(0, bytesRead)
     } finally {
       await handle.close()
     }
+  }
+
+  private checked(offset: number, length: number): number {
+    if (length <= 0) throw new CorruptObjectError(`${this.path} is shorter than its index says; run "git fsck"`, { path: this.path })
+    return length
+  }
+
+  /** Where the last entry ends: the checksum trailer follows it. */
+  private entryEnd(): number {
+    return this.size - TRAILER_BYTES
   }
 
   private open(sync: SyncFileClient): number {
@@ -103,10 +133,34 @@ class PackFile {
       if (ends[mid]! <= offset) lo = mid + 1
       else hi = mid
     }
-    const end = lo < ends.length ? ends[lo]! : this.size - TRAILER_BYTES
-    if (end <= offset) throw new CorruptObjectError(`${this.path} is shorter than its index says; run "git fsck"`, { path: this.path })
+    const end = lo < ends.length ? ends[lo]! : this.entryEnd()
     return end - offset
   }
+}
+
+/** An entry's header: its type, the size of its inflated data, and where the data (or a delta's base) starts. */
+function entryHeader(data: Buffer): { type: number; size: number; pos: number } {
+  let pos = 0
+  let byte = data[pos++]!
+  const type = (byte >> 4) & 7
+  let size = byte & 0x0f
+  let shift = 4
+  while (byte & 0x80) {
+    byte = data[pos++]!
+    size += (byte & 0x7f) * 2 ** shift
+    shift += 7
+  }
+  return { type, size, pos }
+}
+
+/**
+ * The most bytes the entry starting with `first` can take: its header, a delta's base
+ * name (at most 20 bytes), and zlib's worst case for its size with any settings
+ * (deflateBound's conservative formula, plus the zlib wrapper).
+ */
+function boundedLength(first: Buffer): number {
+  const { size, pos } = entryHeader(first)
+  return pos + 20 + size + Math.ceil(size / 8) + Math.ceil(size / 64) + 5 + 6
 }
 
 const openPacks = new Set<PackFile>()
@@ -210,43 +264,61 @@ export class PackedObjects {
     const key = `${pack.path}:${offset}`
     const cached = this.bases.get(key)
     if (cached) return cached
-    const data = await pack.entry(offset)
-    let pos = 0
-    let byte = data[pos++]!
-    const type = (byte >> 4) & 7
-    while (byte & 0x80) byte = data[pos++]!
     let result: ReadObjectResult
+    try {
+      result = await this.decode(pack, offset, await pack.entry(offset))
+    } catch (err) {
+      // Deflated beyond zlib's worst case (another compressor's choice): read to the entry's exact end.
+      if (!(err instanceof TruncatedEntry)) throw err
+      try {
+        result = await this.decode(pack, offset, await pack.entry(offset, true))
+      } catch (again) {
+        if (!(again instanceof TruncatedEntry)) throw again
+        throw new CorruptObjectError(`${pack.path} has an entry cut short at ${offset}; run "git fsck"`, { path: pack.path })
+      }
+    }
+    this.remember(key, result)
+    return result
+  }
+
+  private async decode(pack: PackFile, offset: number, data: Buffer): Promise<ReadObjectResult> {
+    const { type, size, pos: start } = entryHeader(data)
+    let pos = start
     if (type === OFS_DELTA) {
-      byte = data[pos++]!
+      let byte = data[pos++]!
       let distance = byte & 0x7f
       while (byte & 0x80) {
         byte = data[pos++]!
         distance = (distance + 1) * 128 + (byte & 0x7f)
       }
       const base = await this.at(pack, offset - distance)
-      result = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, pack), pack.path) }
-    } else if (type === REF_DELTA) {
+      return { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, size, pack), pack.path) }
+    }
+    if (type === REF_DELTA) {
       const baseOid = data.subarray(pos, pos + 20).toString('hex')
       const base = await this.read(baseOid)
       if (base === null) {
         throw new CorruptObjectError(`${pack.path} has a delta against ${baseOid}, which is missing; run "git fsck"`, { path: pack.path, oid: baseOid })
       }
-      result = { type: base.type, content: applyDelta(base.content, this.inflate(data, pos + 20, pack), pack.path) }
-    } else {
-      const name = TYPES[type]
-      if (name === undefined) throw new CorruptObjectError(`${pack.path} has an entry of unknown type ${type} at ${offset}; run "git fsck"`, { path: pack.path })
-      result = { type: name, content: this.inflate(data, pos, pack) }
+      return { type: base.type, content: applyDelta(base.content, this.inflate(data, pos + 20, size, pack), pack.path) }
     }
-    this.remember(key, result)
-    return result
+    const name = TYPES[type]
+    if (name === undefined) throw new CorruptObjectError(`${pack.path} has an entry of unknown type ${type} at ${offset}; run "git fsck"`, { path: pack.path })
+    return { type: name, content: this.inflate(data, pos, size, pack) }
   }
 
-  private inflate(data: Buffer, from: number, pack: PackFile): Buffer {
+  /** The entry's data inflated: exactly `size` bytes, as its header says. */
+  private inflate(data: Buffer, from: number, size: number, pack: PackFile): Buffer {
+    let out: Buffer
     try {
-      return inflateSync(data.subarray(from))
-    } catch {
+      out = inflateSync(data.subarray(from))
+    } catch (err) {
+      // The stream did not end in the bytes read: too few were read, or the pack is cut short.
+      if ((err as { code?: string }).code === 'Z_BUF_ERROR') throw new TruncatedEntry()
       throw new CorruptObjectError(`${pack.path} has an entry that is not valid zlib data; run "git fsck"`, { path: pack.path })
     }
+    if (out.length !== size) throw new CorruptObjectError(`${pack.path} has an entry whose data is not the size its header says; run "git fsck"`, { path: pack.path })
+    return out
   }
 
   private remember(key: string, result: ReadObjectResult): void {
@@ -260,6 +332,9 @@ export class PackedObjects {
     this.baseBytes += size
   }
 }
+
+/** An entry's zlib stream went past the bytes read for it. */
+class TruncatedEntry extends Error {}
 
 /** git's delta format: the sizes, then copy-from-base and insert instructions. */
 export function applyDelta(base: Buffer, delta: Buffer, where = 'pack'): Buffer {

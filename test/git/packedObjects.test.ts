@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
+import { deflateSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readObject } from '../../src/git/objects.js'
 import { applyDelta } from '../../src/git/packedObjects.js'
@@ -113,6 +115,32 @@ describe('reading objects straight from packs, byte for byte as git cat-file doe
     expect(await readsLikeGit()).toBeGreaterThan(150)
   })
 
+  it('reads an entry deflated far beyond zlib\'s worst case (another compressor\'s stored blocks), and the one after it', async () => {
+    // A pack made by hand: a blob whose zlib stream is 5,000 empty stored blocks before its
+    // 6 bytes (25 kB for a 6-byte object), then an ordinary entry. git accepts both.
+    const content = Buffer.from('hello\n')
+    const padded = Buffer.concat([
+      Buffer.from([0x78, 0x01]),
+      ...Array.from({ length: 5000 }, () => Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff])),
+      Buffer.from([0x01, content.length, 0x00, ~content.length & 0xff, 0xff]),
+      content,
+      adler32(content),
+    ])
+    const after = Buffer.from('the next entry\n')
+    const entry = (data: Buffer, deflated: Buffer) => Buffer.concat([Buffer.from([0x30 | data.length]), deflated])
+    const body = Buffer.concat([Buffer.from('PACK'), u32(2), u32(2), entry(content, padded), entry(after, deflateSync(after))])
+    const pack = Buffer.concat([body, createHash('sha1').update(body).digest()])
+    execFileSync('git', ['index-pack', '--stdin'], { cwd: repo.dir, env: repo.env, input: pack })
+    const git = { fs: toFileSystem(fs), gitdir: `${repo.dir}/.git` }
+    for (const data of [content, after]) {
+      const oid = execFileSync('git', ['hash-object', '--stdin'], { input: data }).toString().trim()
+      expect(execFileSync('git', ['cat-file', 'blob', oid], { cwd: repo.dir, env: repo.env }).equals(data)).toBe(true)
+      const read = await readObject(git, oid)
+      expect(read.type).toBe('blob')
+      expect(read.content.equals(data)).toBe(true)
+    }
+  })
+
   it('says which object is missing and how to get it', async () => {
     const git = { fs: toFileSystem(fs), gitdir: `${repo.dir}/.git` }
     await expect(readObject(git, 'f'.repeat(40))).rejects.toThrow(/object f{40} is missing .*git fetch/)
@@ -125,3 +153,19 @@ describe('reading objects straight from packs, byte for byte as git cat-file doe
     expect(applyDelta(base, Buffer.from([5, 3, 0x91, 1, 3])).toString()).toBe('ell')
   })
 })
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4)
+  b.writeUInt32BE(n)
+  return b
+}
+
+function adler32(data: Buffer): Buffer {
+  let a = 1
+  let b = 0
+  for (const byte of data) {
+    a = (a + byte) % 65521
+    b = (b + a) % 65521
+  }
+  return u32(((b << 16) | a) >>> 0)
+}
