@@ -3,7 +3,7 @@
 // modules plus the YAML library's seventy: bundled, a command starts close to bare node.
 // The library (dist/index.js) stays plain tsc output.
 //
-// Two builds, one per half of the CLI that src/cli/main.ts chooses between:
+// Three builds, one per part of the CLI that src/cli/main.ts chooses between:
 // - the program (main.js and program-*.js): commander and every command definition; each
 //   operation in src/cli/operations.ts becomes a chunk of its own, loaded on first use.
 // - the lookups (lookupRun.js): `gmr resolve` and `gmr versions`, as one file of their own,
@@ -12,6 +12,8 @@
 //   manifest schemas, edit recovery, a bare repository's view) are chunks of this build,
 //   loaded when that path is taken. test/cli/startupPath.test.ts checks which files a
 //   lookup loads.
+// - the clone (cloneRun.js): `gmr clone <url> [dir]`, the same way, so that git's clone
+//   starts without the program being loaded first (test/cli/startupPath.test.ts too).
 import { build } from 'esbuild'
 import { rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -33,14 +35,15 @@ const common = {
   logLevel: 'warning',
   splitting: true,
 }
-const LOOKUP_RUN = 'lookupRun.js'
 const lookupApart = {
   name: 'lookup-apart',
   setup(b) {
-    b.onResolve({ filter: /\/lookupRun\.js$/ }, () => ({ path: `./${LOOKUP_RUN}`, external: true }))
+    b.onResolve({ filter: /\/(lookupRun|cloneRun)\.js$/ }, (args) => ({ path: `./${args.path.slice(args.path.lastIndexOf('/') + 1)}`, external: true }))
   },
 }
 await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'main.ts')], outdir, plugins: [lookupApart] })
 // The lookups' chunks are named apart from the program's: the two builds share no code
 // (an error class is recognised only by the copy of the code that threw it).
 await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'lookupRun.ts')], outdir, chunkNames: 'lookup-[name]-[hash]', entryNames: '[name]' })
+// `gmr clone` has a fast path of its own too (src/cli/cloneCommand.ts), built the same way.
+await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'cloneRun.ts')], outdir, chunkNames: 'cloneRun-[name]-[hash]', entryNames: '[name]' })

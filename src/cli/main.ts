@@ -1,5 +1,6 @@
 import * as fs from 'node:fs'
 import type { CliIo } from './io.js'
+import { cloneCommand } from './cloneCommand.js'
 import { lookupCommand } from './lookup.js'
 
 // The process entry point: the only place that knows about the real process.
@@ -16,11 +17,15 @@ const io: CliIo = {
   onDisk: true,
   stderrIsTTY: process.stderr.isTTY === true,
 }
-// The CLI's first lazy-load boundary: which half of it this command line needs. Lookups
+// The CLI's first lazy-load boundary: which part of it this command line needs. Lookups
 // (`gmr resolve`, `gmr versions`, the commands scripts call in loops) run from one bundle
-// file of their own without building the commander program; everything else loads the
+// file of their own without building the commander program, and so does `gmr clone`
+// (so that git's clone starts right after node does); everything else loads the
 // program, which loads each operation on first use (src/cli/operations.ts).
 const lookup = lookupCommand(argv)
+const clone = lookup === null ? cloneCommand(argv) : null
 process.exitCode = await (lookup !== null
   ? (await import('./lookupRun.js')).runLookupCommand(lookup, io)
-  : (await import('./program.js')).run(argv, io))
+  : clone !== null
+    ? (await import('./cloneRun.js')).runCloneCommand(clone, io)
+    : (await import('./program.js')).run(argv, io))

@@ -1,6 +1,7 @@
 import { Document } from 'yaml'
 import { manifestDefaults, schemaIds, validateRegistry } from './generated/validators.js'
 import { REGISTRY_FILE } from './layout.js'
+import { quickRegistryConfig, registryConfigFrom } from './quickRegistryConfig.js'
 import { parseYamlFile, stringifyManifest } from './yamlFile.js'
 import type { RetentionPolicy } from './retention.js'
 
@@ -22,15 +23,7 @@ export interface RegistryConfig {
 }
 
 export function parseRegistryConfig(text: string, file = REGISTRY_FILE): RegistryConfig {
-  const { data } = parseYamlFile(text, file, validateRegistry)
-  return {
-    formatVersion: data.formatVersion,
-    registryBranch: data.registryBranch,
-    largeFileThreshold: data.largeFileThreshold ?? DEFAULT_LARGE_FILE_THRESHOLD,
-    protectedAliases: data.protectedAliases ?? [],
-    ...(data.retention && { retention: data.retention }),
-    requireSignatures: data.requireSignatures ?? false,
-  }
+  return quickRegistryConfig(text) ?? registryConfigFrom(parseYamlFile(text, file, validateRegistry).data)
 }
 
 /** The file `gmr init` writes. */

@@ -87,7 +87,7 @@ class PackFile {
   }
 
   private checked(offset: number, length: number): number {
-    if (length <= 0) throw new CorruptObjectError(`${this.path} is shorter than its index says; run "git fsck"`, { path: this.path })
+    if (length <= 0) throw new CorruptObjectError(`${this.path} is shorter than its index says (an entry at ${offset}); run "git fsck"`, { path: this.path })
     return length
   }
 

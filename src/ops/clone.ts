@@ -1,10 +1,12 @@
 import { GitCommandError, InvalidInputError, NotARegistryError } from '../domain/errors.js'
-import { REGISTRY_FILE } from '../domain/layout.js'
+import { artifactRef, REGISTRY_FILE } from '../domain/layout.js'
 import { resolvePath } from '../domain/paths.js'
+import { quickRegistryConfig } from '../domain/quickRegistryConfig.js'
+import type { RegistryConfig } from '../domain/registryConfig.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
-import { listRefs, readSymbolicRef } from '../git/refs.js'
-import { toFileSystem } from '../git/repo.js'
+import { listRefs, readRef, readSymbolicRef, updateRef } from '../git/refs.js'
+import { toFileSystem, type Repo } from '../git/repo.js'
 import type { FileSystem, FsClient } from '../git/fs.js'
 import { CredentialSource, inlineCredentialEnv, stripCredentials } from '../remote/credentials.js'
 import { runGit } from '../git/gitBinary.js'
@@ -12,9 +14,10 @@ import { gitTimeoutArgs, timeoutsFrom } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
 import { transportError } from '../remote/remoteGit.js'
 import { openRegistryContext } from './support/context.js'
-import { integrateArtifacts } from './support/replayVersions.js'
+import { loadRegistryConfigParser } from './support/lazyModules.js'
 import { integrateLedger } from './support/ledgerSync.js'
-import { fetchRefspecs, remoteInfo } from './support/remotes.js'
+import { retiredNotPushed } from './support/retiredRemote.js'
+import { fetchRefspecs, remoteInfo, type RemoteInfo } from './support/remotes.js'
 
 export interface CloneOptions {
   fs: FsClient | FileSystem
@@ -70,7 +73,7 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
     await orderRefspecs(fs, `${dir}/.git/config`)
     if (!(await fs.exists(`${dir}/${REGISTRY_FILE}`))) await checkoutRegistryBranch(dir, env, url)
     const ctx = await openRegistryContext({ fs, dir, env })
-    const { registryBranch } = await ctx.config()
+    const { registryBranch } = await readSettings(ctx.repo)
     const remote = await remoteInfo(ctx.repo, env, 'origin')
     const current = (await readSymbolicRef(ctx.repo, 'HEAD'))?.replace(/^refs\/heads\//, '')
     if (current !== registryBranch) {
@@ -79,15 +82,42 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
         throw new GitCommandError(`cannot check out the registry branch ${registryBranch}: ${checkout.stderr.trim()}`, { command: 'checkout' })
       }
     }
-    const artifacts = await integrateArtifacts(ctx, remote, { replay: false })
+    const artifacts = await createArtifactBranches(ctx.repo, remote)
     await integrateLedger(ctx, remote, null)
     if (secret) await credentials.report(url, secret, true)
     const aliases = await listRefs(ctx.repo, 'refs/aliases/')
-    return { dir, registryBranch, artifacts: artifacts.map((a) => a.artifact), aliases: aliases.size }
+    return { dir, registryBranch, artifacts, aliases: aliases.size }
   } catch (err) {
     await fs.removeTree(dir)
     throw err
   }
+}
+
+/** registry.yaml as git checked it out: the quick reader, and the full parser (the YAML library) only when it is unsure. */
+async function readSettings(repo: Repo): Promise<RegistryConfig> {
+  const text = (await repo.fs.readText(`${repo.dir}/${REGISTRY_FILE}`)) ?? ''
+  return quickRegistryConfig(text) ?? (await loadRegistryConfigParser()).parseRegistryConfig(text)
+}
+
+/**
+ * A fresh clone has no artifact branch of its own: each of the remote's becomes a local
+ * branch at the remote's tip, as a fetch does with a branch only the remote has (nothing
+ * to compare, so no version is read). An artifact retired on the remote whose branch is
+ * still there stays retired, as after a fetch. Sorted by name.
+ */
+async function createArtifactBranches(repo: Repo, remote: RemoteInfo): Promise<string[]> {
+  const retired = await retiredNotPushed(repo, remote)
+  const prefix = `${remote.trackingPrefix}artifacts/`
+  const created: string[] = []
+  for (const [ref, tip] of await listRefs(repo, prefix)) {
+    const artifact = ref.slice(prefix.length)
+    if (retired.has(artifact)) continue
+    // git's checkout made one already when the remote's HEAD is an artifact branch.
+    const local = await readRef(repo, artifactRef(artifact))
+    if (local === null) await updateRef(repo, artifactRef(artifact), tip, null)
+    created.push(artifact)
+  }
+  return created.sort()
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
 import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
-import { cloneJson, fetchJson, fetchPlanJson, pullJson, pullPlanJson, pushJson } from '../jsonOutput.js'
+import { fetchJson, fetchPlanJson, pullJson, pullPlanJson, pushJson } from '../jsonOutput.js'
 import { examples } from '../options.js'
+import { gitProgress, printCloned } from '../remoteOutput.js'
 import { humanSize, json, shortOid } from '../render.js'
 import type { FetchPlan } from '../../ops/fetch.js'
 import type { PullPlan } from '../../ops/pull.js'
@@ -11,11 +12,6 @@ import type { ArtifactSync } from '../../ops/support/replayVersions.js'
 import { operations } from '../operations.js'
 import { PLAN_ONLY_HELP, refMove } from '../dryRun.js'
 import { NOTHING_CHANGED } from '../renderPlan.js'
-
-/** git's progress lines, passed through to a terminal only. */
-function progress(io: CliIo): ((line: string) => void) | undefined {
-  return io.stderrIsTTY ? (line) => io.stderr(`${line}\r`) : undefined
-}
 
 function describeArtifacts(artifacts: readonly ArtifactSync[]): string[] {
   const lines: string[] = []
@@ -39,10 +35,9 @@ export function registerRemote(program: Command, io: CliIo): void {
     .addHelpText('after', examples('gmr clone https://git.example.com/org/models.git', 'gmr clone git@git.example.com:org/models.git models'))
     .action(async (url: string, dir: string | undefined, opts: { json?: boolean }) => {
       const { clone } = await operations.clone()
-      const onProgress = progress(io)
+      const onProgress = gitProgress(io)
       const result = await clone({ fs: io.fs, url, cwd: io.cwd, env: io.env, ...(dir !== undefined && { dir }), ...(onProgress && { onProgress }) })
-      if (opts.json) return io.stdout(json(cloneJson(result)))
-      io.stdout(`cloned into ${result.dir} (registry branch ${result.registryBranch}, ${result.artifacts.length} artifacts, ${result.aliases} alias refs)\n`)
+      printCloned(io, result, opts)
     })
 
   program
@@ -63,7 +58,7 @@ export function registerRemote(program: Command, io: CliIo): void {
         const plan = await planFetch({ ...repoOptions(io), ...(remote !== undefined && { remote }) })
         return io.stdout(opts.json ? json(fetchPlanJson(plan)) : renderFetchPlan(plan, []))
       }
-      const onProgress = progress(io)
+      const onProgress = gitProgress(io)
       const result = await fetchRegistry({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
       if (opts.json) return io.stdout(json(fetchJson(result)))
       const lines = describeArtifacts(result.artifacts)
@@ -88,7 +83,7 @@ export function registerRemote(program: Command, io: CliIo): void {
         const plan = await planPull({ ...repoOptions(io), ...(remote !== undefined && { remote }) })
         return io.stdout(opts.json ? json(pullPlanJson(plan)) : renderFetchPlan(plan, [PLANNED_BRANCH[plan.branch]]))
       }
-      const onProgress = progress(io)
+      const onProgress = gitProgress(io)
       const result = await pull({ ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) })
       if (opts.json) return io.stdout(json(pullJson(result)))
       const lines = describeArtifacts(result.artifacts)
@@ -119,7 +114,7 @@ export function registerRemote(program: Command, io: CliIo): void {
     )
     .action(async (remote: string | undefined, opts: { dryRun?: boolean; json?: boolean }) => {
       const { push } = await operations.push()
-      const onProgress = progress(io)
+      const onProgress = gitProgress(io)
       const options = { ...repoOptions(io), ...(remote !== undefined && { remote }), ...(onProgress && { onProgress }) }
       if (opts.dryRun) {
         const plan = await push({ ...options, dryRun: true })
