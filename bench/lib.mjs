@@ -77,6 +77,17 @@ export function median(runs, fn, before) {
   return times[Math.floor(times.length / 2)]
 }
 
+/**
+ * Medians of several commands run in turn, one of each per round: on a shared machine a
+ * change of load then weighs on all of them alike, as it would not on one block of runs
+ * after another.
+ */
+export function interleavedMedians(runs, fns) {
+  const times = fns.map(() => [])
+  for (let i = 0; i < runs; i++) fns.forEach((fn, k) => times[k].push(fn(i)))
+  return times.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)])
+}
+
 const TIME = '/usr/bin/time'
 
 /** Wall seconds and peak RSS (bytes) of one run, measured by /usr/bin/time. */

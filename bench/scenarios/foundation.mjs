@@ -1,7 +1,7 @@
 // Issue 2: logging many small files, and lookups on an artifact with 10,000 versions.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { bareNode, cleanup, fmtBytes, fmtSeconds, GMR, gmr, median, scratch, sh, time, timeWithRss } from '../lib.mjs'
+import { bareNode, cleanup, fmtBytes, fmtSeconds, GMR, gmr, interleavedMedians, median, scratch, sh, time, timeWithRss } from '../lib.mjs'
 
 const FILES = 10_000
 const VERSIONS = 10_000
@@ -154,12 +154,12 @@ export function coldClone(runs) {
     sh('git', ['clone', '-q', '--bare', '--no-local', repo, bare])
     sh('git', ['update-ref', 'refs/aliases/big/production', 'refs/heads/artifacts/big'], { cwd: bare })
     const url = `file://${bare}`
-    let n = 0
-    const ours = median(runs, () => gmr(root, 'clone', url, `gmr-${n++}`))
-    let m = 0
-    const theirs = median(runs, () => time('git', ['clone', '-q', '--no-local', bare, `git-${m++}`], { cwd: root }))
     // The floor: git's clone plus node's own start-up, which gmr cannot do without.
-    const node = median(runs, () => bareNode())
+    const [ours, theirs, node] = interleavedMedians(runs, [
+      (i) => gmr(root, 'clone', url, `gmr-${i}`),
+      (i) => time('git', ['clone', '-q', '--no-local', bare, `git-${i}`], { cwd: root }),
+      () => bareNode(),
+    ])
     let k = 0
     const first = median(runs, () => gmr(join(root, `gmr-${k++}`), 'versions', 'big', '--json'))
     const log = median(runs, () => time('git', ['log', '--first-parent', 'origin/artifacts/big'], { cwd: join(root, 'git-0') }))
