@@ -41,10 +41,8 @@ export async function integrateLedger(ctx: RegistryContext, remote: RemoteInfo, 
   // before this step) moves it without taking the records in, and a push of a ledger that
   // lacks them would rewrite the remote's.
   if (theirs === null) return
-  // Walked only when there is something to find in it (never in a fresh clone).
-  let walked: Promise<Set<string>> | undefined
-  const remoteCommits = () => (walked ??= readLedgerAt(repo, theirs).then((ledger) => ledger.commits))
-  if (trackedBefore !== null && trackedBefore !== theirs && !(await remoteCommits()).has(trackedBefore)) {
+  const remoteLedger = await readLedgerAt(repo, theirs)
+  if (trackedBefore !== null && trackedBefore !== theirs && !remoteLedger.commits.has(trackedBefore)) {
     await updateRef(repo, trackedRef, trackedBefore, theirs)
     throw new LedgerRewrittenError(
       `${remote.name}'s ${LEDGER_REF} was rewritten: it no longer contains ${trackedBefore.slice(0, 10)}, which it held at the last fetch; the ledger is append-only, so find out who rewrote it and push the old history back (git push --force ${remote.name} ${trackedBefore}:${LEDGER_REF})`,
@@ -53,7 +51,7 @@ export async function integrateLedger(ctx: RegistryContext, remote: RemoteInfo, 
   }
   const ours = await readRef(repo, LEDGER_REF)
   if (ours === theirs || (ours !== null && (await readLedgerAt(repo, ours)).commits.has(theirs))) return
-  if (ours === null || (await remoteCommits()).has(ours)) {
+  if (ours === null || remoteLedger.commits.has(ours)) {
     await updateRef(repo, LEDGER_REF, theirs, ours)
     await rememberLedgerTip(repo, theirs)
     return
