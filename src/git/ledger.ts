@@ -79,21 +79,32 @@ export async function readLedger(repo: GitDir, ref: string = LEDGER_REF): Promis
   return tip === null ? { tip, records: [], commits: new Set() } : readLedgerAt(repo, tip)
 }
 
-/** A ledger's records from one commit down, parents first. */
+/**
+ * A ledger's records from one commit down, parents first: each commit is listed after all
+ * of its parents (a depth-first walk that lists a commit when its parents are done), so
+ * records of the same second keep their causal order through a merge of two ledgers.
+ */
 export async function readLedgerAt(repo: GitDir, tip: string): Promise<Ledger> {
   const commits = new Set<string>()
   const records: LedgerRecord[] = []
-  const stack = [tip]
+  const stack: Array<{ oid: string; decoded?: ReturnType<typeof decodeCommit> }> = [{ oid: tip }]
   while (stack.length > 0) {
-    const oid = stack.pop()!
-    if (commits.has(oid)) continue
-    commits.add(oid)
-    const decoded = decodeCommit((await readObject(repo, oid)).content)
-    stack.push(...decoded.parents)
-    const entry = parseLedgerMessage(decoded.message)
+    const top = stack[stack.length - 1]!
+    if (top.decoded === undefined) {
+      if (commits.has(top.oid)) {
+        stack.pop()
+        continue
+      }
+      commits.add(top.oid)
+      top.decoded = decodeCommit((await readObject(repo, top.oid)).content)
+      for (const parent of [...top.decoded.parents].reverse()) if (!commits.has(parent)) stack.push({ oid: parent })
+      continue
+    }
+    stack.pop()
+    const entry = parseLedgerMessage(top.decoded.message)
     if (entry === null) continue
-    const { name, email, timestamp } = decoded.committer
-    records.push({ ...entry, commit: oid, who: { name, email }, time: timestamp })
+    const { name, email, timestamp } = top.decoded.committer
+    records.push({ ...entry, commit: top.oid, who: { name, email }, time: timestamp })
   }
-  return { tip, records: records.reverse(), commits }
+  return { tip, records, commits }
 }
