@@ -9,6 +9,7 @@ export { logVersion, planLogVersion, type LogVersionOptions, type LogVersionResu
 export { createArtifact, type CreateArtifactOptions, type CreateArtifactResult } from './ops/createArtifact.js'
 export { listArtifacts, type ArtifactSummary, type ListArtifactsOptions } from './ops/listArtifacts.js'
 export { listVersions, type ListVersionsOptions, type ListVersionsResult } from './ops/listVersions.js'
+export { renderVersions, type VersionsRendering } from './ops/renderVersions.js'
 export { resolve, type ResolveOptions, type ResolvedVersion } from './ops/resolve.js'
 export { show, type ShowOptions, type ShowResult, type VersionFile } from './ops/show.js'
 export { download, type DownloadOptions, type DownloadResult } from './ops/download.js'

@@ -15,6 +15,7 @@ import { linkModel, type LinkModelOptions } from './link.js'
 import { listArtifacts } from './listArtifacts.js'
 import { listModels, type ListModelsOptions } from './listModels.js'
 import { listVersions, type ListVersionsOptions } from './listVersions.js'
+import { renderVersions, type VersionsRendering } from './renderVersions.js'
 import { logVersion, planLogVersion, type LogVersionOptions } from './logVersion.js'
 import { prune, type PruneOptions } from './prune.js'
 import { planPull, pull, type PullOptions } from './pull.js'
@@ -84,6 +85,8 @@ export function openRegistry(repo: RepoOptions) {
     setModelCard: bind<SetModelCardOptions, Awaited<ReturnType<typeof setModelCard>>>(setModelCard),
     listArtifacts: () => listArtifacts(repo),
     listVersions: bind<ListVersionsOptions, Awaited<ReturnType<typeof listVersions>>>(listVersions),
+    /** The versions printed your way (`rendering`), the output kept and read back while nothing it depends on changed. */
+    renderVersions: (options: Own<ListVersionsOptions>, rendering: VersionsRendering) => renderVersions({ ...repo, ...options }, rendering),
     listModels: (options: Own<ListModelsOptions> = {}) => listModels({ ...repo, ...options }),
     listAliases: (options: { name: string }) => listAliases({ ...repo, ...options }),
     resolve: (options: Own<ResolveOptions> & { at?: string }) =>
