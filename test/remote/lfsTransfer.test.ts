@@ -288,6 +288,24 @@ describe('small objects, moved whole', () => {
     expect(sha256(fs.readFileSync(server.lfsObjectPath('models', sha256(small))))).toBe(sha256(small))
   })
 
+  it('uploads through one reused read buffer, each smaller than the last, arrive as themselves (verified by the server)', async () => {
+    const { server } = await served()
+    const from = join(repo.scratch, 'shrinking-store')
+    await git(repo.scratch, 'init', '-q', '--bare', from)
+    const store = new LfsStore(await openRepo({ fs: fs as unknown as FsClient, dir: from, gitdir: from }))
+    // Descending sizes: a buffer sent past the object's own bytes would carry the tail of the one before.
+    const files = Array.from({ length: 6 }, (_, i) => randomBytes(600 * 1024 - i * 100 * 1024 - i))
+    for (const bytes of files) {
+      const path = store.objectPath(sha256(bytes))
+      fs.mkdirSync(join(path, '..'), { recursive: true })
+      fs.writeFileSync(path, bytes)
+    }
+    const pointers = files.map((bytes) => ({ oid: sha256(bytes), size: bytes.length }))
+    const client = new LfsClient(server.lfsUrl('models'), new CredentialSource(env), { concurrency: 1 })
+    expect(await client.upload(store, pointers)).toEqual({ objects: 6, bytes: pointers.reduce((n, p) => n + p.size, 0) })
+    for (const bytes of files) expect(sha256(fs.readFileSync(server.lfsObjectPath('models', sha256(bytes))))).toBe(sha256(bytes))
+  })
+
   it('a download cut mid-way is resumed with Range from the bytes already received', async () => {
     const { server, result } = await cutDownload({}, small, 64 * 1024)
     const [cut, resumed, ...more] = gets(server)
