@@ -1,7 +1,7 @@
 import { sleep } from '../domain/async.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { LfsStore, StagedLfsObject } from '../git/lfsStore.js'
-import { isErrno } from '../git/fs.js'
+import { isErrno, type FsStreamHandle } from '../git/fs.js'
 import { pageAlignedBuffers } from '../git/streamCopy.js'
 import { HttpLfsAccess, type LfsAccess, type LfsApiTarget } from './lfsAccess.js'
 import type { CredentialSource } from './credentials.js'
@@ -73,7 +73,7 @@ export class LfsClient {
   private readonly timeouts: Timeouts
   private readonly retry: RetryPolicy
   private readonly concurrency: number
-  private readonly wholeBuffers: WholeObjectBuffers
+  private readonly readBuffers: ReadBuffers
 
   /** `endpoint`: an HTTP(S) LFS URL (git's credentials apply), or an LfsAccess (ssh). */
   constructor(endpoint: string | LfsAccess, credentials: CredentialSource, options: LfsClientOptions = {}) {
@@ -81,7 +81,7 @@ export class LfsClient {
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
     this.retry = options.retry ?? DEFAULT_RETRY
     this.concurrency = options.concurrency ?? PARALLEL_TRANSFERS
-    this.wholeBuffers = new WholeObjectBuffers(this.concurrency)
+    this.readBuffers = new ReadBuffers(this.concurrency)
   }
 
   /** Upload every object the server does not have yet; returns what was sent. */
@@ -192,21 +192,28 @@ export class LfsClient {
     const what = `LFS object ${object.oid}`
     const path = store.objectPath(object.oid)
     // A small object is read once (and sent again from memory on a retry); a missing one streams, to fail as a stream does.
-    const held = object.size <= WHOLE_OBJECT_MAX ? await this.wholeBuffers.read(store, path, object.size) : null
+    const held = object.size <= WHOLE_OBJECT_MAX ? await this.readBuffers.whole(store, path, object.size) : null
+    // A larger one is read again for each attempt, through buffers of that attempt's own.
+    const attempts: HeldPieces[] = []
     const upload = await this.fresh('upload', object, 'upload')
-    const response = await this.send(`the upload of ${what}`, () => ({
-      url: upload.href,
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
-      body: held?.bytes ?? store.repo.fs.createReadStream(path, { highWaterMark: PIECE }),
-    }))
+    const response = await this.send(`the upload of ${what}`, () => {
+      const body = held?.bytes ?? attempts[attempts.push(this.readBuffers.pieces(store, path)) - 1]!.body
+      return {
+        url: upload.href,
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(object.size), ...upload.header },
+        body,
+      }
+    })
     await this.expectOk(response, `upload ${what}`)
     // Read every answer to its end: an unread body holds its keep-alive socket, and the
     // process then waits for the server to hang up (seconds, or minutes) before exiting.
     await readBody(response.body)
-    // Answered: the server has every byte, so no write of this buffer is still pending. On
-    // a failure the buffer is dropped rather than reused (a cut socket's write may be queued).
+    // Answered: the server has every byte, so no write from these buffers is still pending.
+    // On a failure they are dropped rather than reused (a cut socket's write may be queued),
+    // and so are those of an attempt before the last (its request may still be sending).
     held?.release()
+    attempts.at(-1)?.release()
     if (!object.actions?.verify) return
     const verify = await this.fresh('upload', object, 'verify')
     const checked = await this.send(`the verify call for ${what}`, () => ({
@@ -418,20 +425,26 @@ interface HeldObject {
   release(): void
 }
 
+/** A large object's bytes, read piece by piece into pooled buffers as they are sent. */
+interface HeldPieces {
+  body: AsyncGenerator<Buffer>
+  release(): void
+}
+
 /**
- * Page-aligned buffers of WHOLE_OBJECT_MAX bytes, reused from one small upload to the next:
- * a read into a buffer that starts on a page costs the kernel half the copy time of one into
- * a fresh allocation (src/git/streamCopy.ts), and a thousand uploads no longer leave a
- * thousand buffers for the collector. Made `count` at a time (one per transfer in flight),
- * on the first small upload.
+ * Page-aligned buffers of 1 MiB (WHOLE_OBJECT_MAX, PIECE), reused from one upload to the
+ * next: a read into a buffer that starts on a page costs the kernel half the copy time of
+ * one into a fresh allocation (src/git/streamCopy.ts), and a thousand uploads no longer
+ * leave a thousand buffers for the collector. Made `count` at a time (one per transfer in
+ * flight) when the pool runs dry.
  */
-class WholeObjectBuffers {
+class ReadBuffers {
   private readonly spare: Buffer[] = []
 
   constructor(private readonly count: number) {}
 
   /** The file's `size` bytes, or null when it cannot be opened as expected (the stream path then reports it). */
-  async read(store: LfsStore, path: string, size: number): Promise<HeldObject | null> {
+  async whole(store: LfsStore, path: string, size: number): Promise<HeldObject | null> {
     let handle
     try {
       handle = await store.repo.fs.open(path, 'r')
@@ -439,21 +452,56 @@ class WholeObjectBuffers {
       if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null
       throw err
     }
-    if (this.spare.length === 0) this.spare.push(...pageAlignedBuffers(this.count, WHOLE_OBJECT_MAX))
-    const buffer = this.spare.pop()!
+    const buffer = this.take()
     try {
-      let filled = 0
-      while (filled < size) {
-        const { bytesRead } = await handle.read(buffer, filled, size - filled, filled)
-        if (bytesRead === 0) break
-        filled += bytesRead
-      }
+      const filled = await readInto(handle, buffer, size, 0)
       // A file shorter than its pointer: send what is there, and let the server's size check refuse it.
       return { bytes: buffer.subarray(0, filled), release: () => void this.spare.push(buffer) }
     } finally {
       await handle.close()
     }
   }
+
+  /**
+   * The file in pieces, two buffers in turn. http.request waits for each 1 MiB piece to
+   * drain into the socket before it asks for the next, so a buffer is refilled only after
+   * the piece it held was sent, and the one after it too.
+   */
+  pieces(store: LfsStore, path: string): HeldPieces {
+    const buffers = [this.take(), this.take()]
+    async function* body(): AsyncGenerator<Buffer> {
+      const handle = await store.repo.fs.open(path, 'r')
+      try {
+        for (let position = 0, turn = 0; ; turn++) {
+          const buffer = buffers[turn % 2]!
+          const filled = await readInto(handle, buffer, buffer.length, position)
+          if (filled === 0) return
+          position += filled
+          yield buffer.subarray(0, filled)
+          if (filled < buffer.length) return
+        }
+      } finally {
+        await handle.close()
+      }
+    }
+    return { body: body(), release: () => void this.spare.push(...buffers) }
+  }
+
+  private take(): Buffer {
+    if (this.spare.length === 0) this.spare.push(...pageAlignedBuffers(this.count, WHOLE_OBJECT_MAX))
+    return this.spare.pop()!
+  }
+}
+
+/** Fill `buffer` with up to `length` bytes from `position`, unless the file ends first; returns the bytes read. */
+async function readInto(handle: FsStreamHandle, buffer: Buffer, length: number, position: number): Promise<number> {
+  let filled = 0
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
 }
 
 /**

@@ -288,13 +288,14 @@ describe('small objects, moved whole', () => {
     expect(sha256(fs.readFileSync(server.lfsObjectPath('models', sha256(small))))).toBe(sha256(small))
   })
 
-  it('uploads through one reused read buffer, each smaller than the last, arrive as themselves (verified by the server)', async () => {
+  it('uploads through reused read buffers, each smaller than the last, arrive as themselves (verified by the server)', async () => {
     const { server } = await served()
     const from = join(repo.scratch, 'shrinking-store')
     await git(repo.scratch, 'init', '-q', '--bare', from)
     const store = new LfsStore(await openRepo({ fs: fs as unknown as FsClient, dir: from, gitdir: from }))
-    // Descending sizes: a buffer sent past the object's own bytes would carry the tail of the one before.
-    const files = Array.from({ length: 6 }, (_, i) => randomBytes(600 * 1024 - i * 100 * 1024 - i))
+    // Descending sizes, in pieces (over 1 MiB) and whole: a buffer sent past the object's own bytes would carry the tail of the one before.
+    const sizes = [2.5 * 1024 * 1024 + 3, 1.5 * 1024 * 1024 + 1, 600 * 1024, 500 * 1024 - 1, 400 * 1024 - 2, 1000]
+    const files = sizes.map((size) => randomBytes(size))
     for (const bytes of files) {
       const path = store.objectPath(sha256(bytes))
       fs.mkdirSync(join(path, '..'), { recursive: true })
