@@ -160,7 +160,8 @@ export class FileSystem {
   async read(path: string): Promise<Buffer | null> {
     try {
       const data = this.client.readFileSync ? this.client.readFileSync(path) : await this.p.readFile(path)
-      return Buffer.from(data as Uint8Array)
+      // A fresh Buffer from node (or memfs) is returned as it is; only a bare Uint8Array is wrapped (copied).
+      return Buffer.isBuffer(data) ? data : Buffer.from(data as Uint8Array)
     } catch (err) {
       if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null
       throw err
