@@ -1,6 +1,7 @@
 import { GitAttributes } from '../domain/gitattributes.js'
 import { attributesDir, isAttributesPath } from '../domain/lfsAttributes.js'
 import { lfsPointerProblem, parseLfsPointer, type LfsPointer } from '../domain/lfsPointer.js'
+import { readObjectsWithGit } from './gitBinary.js'
 import { readObject } from './objects.js'
 import type { GitDir } from './repo.js'
 import type { TreeFile } from './treeWalk.js'
@@ -41,9 +42,10 @@ export async function findLfsFiles(
       })),
     ),
   )
-  for (const file of files) {
-    if (!regular(file) || attributes.get(file.path, 'filter') !== 'lfs') continue
-    const content = (await readObject(repo, file.oid, { cache })).content
+  const marked = files.filter((file) => regular(file) && attributes.get(file.path, 'filter') === 'lfs')
+  const contents = await readBlobs(repo, marked.map((file) => file.oid), cache)
+  for (const [i, file] of marked.entries()) {
+    const content = contents[i]!
     const pointer = parseLfsPointer(content)
     if (pointer) pointers.set(file.path, pointer)
     else {
@@ -52,4 +54,22 @@ export async function findLfsFiles(
     }
   }
   return { pointers, malformed }
+}
+
+/** From this many blobs on, one `git cat-file --batch` (where git sees this repository) reads them faster than the pack reader one by one. */
+const GIT_BATCH_FROM = 100
+
+/** The contents of blobs, in the order asked: from git in one batch when there are many, else (or when git cannot answer) one by one. */
+async function readBlobs(repo: GitDir, oids: readonly string[], cache: object): Promise<Buffer[]> {
+  if (repo.binary !== undefined && oids.length >= GIT_BATCH_FROM) {
+    const unique = [...new Set(oids)]
+    const objects = await readObjectsWithGit(repo, repo.binary, unique)
+    if (objects !== null && objects.every((object) => object.type === 'blob')) {
+      const byOid = new Map(unique.map((oid, i) => [oid, objects[i]!.content]))
+      return oids.map((oid) => byOid.get(oid)!)
+    }
+  }
+  const contents: Buffer[] = []
+  for (const oid of oids) contents.push((await readObject(repo, oid, { cache })).content)
+  return contents
 }
