@@ -104,10 +104,10 @@ export async function recordPushedLedger(ctx: Pick<RegistryContext, 'repo'>, rem
  * last record of it (the latest of both sides' records) puts it.
  */
 async function unpushedAliasMoves(repo: GitDir, remote: RemoteInfo): Promise<Map<string, string | null>> {
-  const ours = await readRef(repo, LEDGER_REF)
-  if (ours === null) return new Map()
+  const [ours, tracked] = [await readRef(repo, LEDGER_REF), await trackedLedger({ repo }, remote)]
+  // The usual case, nothing moved here since the last push or fetch, reads no ledger.
+  if (ours === null || ours === tracked) return new Map()
   const local = await readLedgerAt(repo, ours)
-  const tracked = await trackedLedger({ repo }, remote)
   const pushed = tracked === null ? new Set<string>() : (await readLedgerAt(repo, tracked)).commits
   const touched = new Set(local.records.filter((r) => !pushed.has(r.commit)).flatMap((r) => r.moves.map((m) => aliasRef(m.name, m.alias))))
   const last = lastMoves(local.records)
