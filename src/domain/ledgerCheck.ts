@@ -12,7 +12,8 @@ export interface LedgerState {
   untrusted: ReadonlyArray<{ commit: string; what: string; why: string }>
 }
 
-function short(oid: string | null): string {
+/** Where an alias ref points, as messages say it: a short commit id, or that there is no ref. */
+export function refTarget(oid: string | null): string {
   return oid === null ? 'nothing (no ref)' : oid.slice(0, 10)
 }
 
@@ -34,7 +35,7 @@ export function checkLedger(state: LedgerState): Finding[] {
     findings.push(
       error(
         'alias-ledger',
-        `${ref} points at ${short(actual)}, but the ledger's last record of it (${last.record.commit.slice(0, 10)}, ${isoTime(last.record.time)}) put it at ${short(last.to)}: it was moved outside gmr (plain git update-ref or a forced push); run "gmr sync" to put it where the registry says, or find out who moved it`,
+        `${ref} points at ${refTarget(actual)}, but the ledger's last record of it (${last.record.commit.slice(0, 10)}, ${isoTime(last.record.time)}) put it at ${refTarget(last.to)}: it was moved outside gmr (plain git update-ref or a forced push); run "gmr sync" to put it where the registry says, or find out who moved it`,
       ),
     )
   }

@@ -95,14 +95,18 @@ export function pageAlignedBuffers(count: number, size: number): Buffer[] {
 
 /** Fill `buffer` from `position`, unless the file ends first; returns the bytes read. */
 async function readFull(handle: FsStreamHandle, buffer: Buffer, position: number, options: StreamCopyOptions): Promise<number> {
+  try {
+    return await readInto(handle, buffer, buffer.length, position)
+  } catch (err) {
+    throw options.readError(err)
+  }
+}
+
+/** Fill `buffer` with up to `length` bytes from `position`, unless the file ends first; returns the bytes read. */
+export async function readInto(handle: FsStreamHandle, buffer: Buffer, length: number, position: number): Promise<number> {
   let filled = 0
-  while (filled < buffer.length) {
-    let bytesRead: number
-    try {
-      ;({ bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled))
-    } catch (err) {
-      throw options.readError(err)
-    }
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled)
     if (bytesRead === 0) break
     filled += bytesRead
   }

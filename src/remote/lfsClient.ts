@@ -1,8 +1,8 @@
 import { sleep } from '../domain/async.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { LfsStore, StagedLfsObject } from '../git/lfsStore.js'
-import { isErrno, type FsStreamHandle } from '../git/fs.js'
-import { pageAlignedBuffers } from '../git/streamCopy.js'
+import { isErrno } from '../git/fs.js'
+import { pageAlignedBuffers, readInto } from '../git/streamCopy.js'
 import { HttpLfsAccess, type LfsAccess, type LfsApiTarget } from './lfsAccess.js'
 import type { CredentialSource } from './credentials.js'
 import { RemoteAuthError, RemoteNotFoundError, RemoteTransferError } from '../domain/errors.js'
@@ -491,17 +491,6 @@ class ReadBuffers {
     if (this.spare.length === 0) this.spare.push(...pageAlignedBuffers(this.count, WHOLE_OBJECT_MAX))
     return this.spare.pop()!
   }
-}
-
-/** Fill `buffer` with up to `length` bytes from `position`, unless the file ends first; returns the bytes read. */
-async function readInto(handle: FsStreamHandle, buffer: Buffer, length: number, position: number): Promise<number> {
-  let filled = 0
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled)
-    if (bytesRead === 0) break
-    filled += bytesRead
-  }
-  return filled
 }
 
 /**

@@ -2,6 +2,7 @@ import { planAliasSync, type AliasRefChange } from '../../domain/aliasSync.js'
 import { LedgerRewrittenError, PushRejectedError } from '../../domain/errors.js'
 import { ALIAS_REF_PREFIX, aliasRef } from '../../domain/layout.js'
 import { LEDGER_REF, lastMoves } from '../../domain/ledger.js'
+import { refTarget } from '../../domain/ledgerCheck.js'
 import { appendLedger, buildLedgerCommit, readLedgerAt, rememberLedgerTip } from '../../git/ledger.js'
 import { deleteRef, listRefs, readRef, updateRef } from '../../git/refs.js'
 import type { GitDir } from '../../git/repo.js'
@@ -136,13 +137,12 @@ async function overwrittenAliasMoves(repo: GitDir, remote: RemoteInfo): Promise<
 export async function assertUnpushedAliasMovesHeld(repo: GitDir, remote: RemoteInfo): Promise<void> {
   const changes = await overwrittenAliasMoves(repo, remote)
   if (changes.length === 0) return
-  const at = (oid: string | null) => (oid === null ? 'nothing (no ref)' : oid.slice(0, 10))
   const [first] = changes as [AliasRefChange]
   const actual = first.action === 'create' ? null : first.from
   const recorded = first.action === 'delete' ? null : first.to
   const more = changes.length > 1 ? ` (and ${changes.length - 1} more)` : ''
   throw new PushRejectedError(
-    `push refused: ${first.ref} points at ${at(actual)}, but your alias move not yet pushed put it at ${at(recorded)}${more}; a fetch by plain git overwrote it with ${remote.name}'s value; run "gmr fetch" to put it back, then push again; nothing was pushed`,
+    `push refused: ${first.ref} points at ${refTarget(actual)}, but your alias move not yet pushed put it at ${refTarget(recorded)}${more}; a fetch by plain git overwrote it with ${remote.name}'s value; run "gmr fetch" to put it back, then push again; nothing was pushed`,
     { refs: changes.map((c) => c.ref) },
   )
 }
