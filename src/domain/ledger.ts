@@ -130,3 +130,8 @@ export function lastMoves(records: readonly LedgerRecord[]): Map<string, { to: s
   }
   return last
 }
+
+/** Where an alias ref points, as messages say it: a short commit id, or that there is no ref. */
+export function refTarget(oid: string | null): string {
+  return oid === null ? 'nothing (no ref)' : oid.slice(0, 10)
+}

@@ -1,5 +1,5 @@
 import { error, type Finding } from './checkFindings.js'
-import { LEDGER_REF, lastMoves, type LedgerRecord } from './ledger.js'
+import { LEDGER_REF, lastMoves, refTarget, type LedgerRecord } from './ledger.js'
 
 /** What `gmr check` compares: the ledger, the alias refs, and the tips the ledger must still contain. */
 export interface LedgerState {
@@ -10,11 +10,6 @@ export interface LedgerState {
   tips: ReadonlyArray<{ tip: string; what: string; contained: boolean }>
   /** requireSignatures: each commit whose signature git does not accept, with what it is and why. */
   untrusted: ReadonlyArray<{ commit: string; what: string; why: string }>
-}
-
-/** Where an alias ref points, as messages say it: a short commit id, or that there is no ref. */
-export function refTarget(oid: string | null): string {
-  return oid === null ? 'nothing (no ref)' : oid.slice(0, 10)
 }
 
 function isoTime(seconds: number): string {
