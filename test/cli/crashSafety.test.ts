@@ -36,16 +36,16 @@ function releaseDeadLock(): void {
   fs.rmSync(join(repo.dir, '.git/gmr/registry.lock'), { force: true })
 }
 
-/** Run the gmr binary and SIGKILL it after `ms` (it may have finished by then). */
-function killedAfter(ms: number, args: string[]): Promise<void> {
+/** Run the gmr binary and SIGKILL it after `ms` (it may have finished by then); whether it was killed. */
+function killedAfter(ms: number, args: string[]): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: repo.dir, env: repo.env, stdio: 'ignore' })
     const timer = setTimeout(() => child.kill('SIGKILL'), ms)
     child.on('error', reject)
-    child.on('close', () => {
+    child.on('close', (_, signal) => {
       clearTimeout(timer)
       releaseDeadLock()
-      resolve()
+      resolve(signal === 'SIGKILL')
     })
   })
 }
@@ -199,11 +199,22 @@ describe('gmr log killed while moving its artifact branch', () => {
 
 describe('registry edits killed after random delays', () => {
   it('after every kill: fsck clean, the next gmr command repairs and succeeds, a user commit keeps the registry', async () => {
+    // Kill moments are drawn from how long each edit takes on this machine now, so that most
+    // runs are killed somewhere between start-up and their last write.
+    const timed = async (...args: string[]) => {
+      const start = performance.now()
+      await ok(...args)
+      return performance.now() - start
+    }
+    await ok('link', 'pre:v0', 'm')
+    await ok('link', 'pre:v1', 'm')
+    const aliasTime = await timed('alias', 'set', 'm', 'staging', 'v1')
+    const tagTime = await timed('tag', 'add', 'm', 'calibrate')
+    let kills = 0
     for (let i = 0; i < 30; i++) {
       const args = i % 3 === 0 ? ['alias', 'set', 'm', 'staging', `v${(i / 3) % 2}`] : ['tag', 'add', 'm', `t${i}`]
-      if (i === 0) await ok('link', 'pre:v0', 'm')
-      if (i === 1) await ok('link', 'pre:v1', 'm')
-      await killedAfter(80 + Math.floor(Math.random() * 500), args)
+      const time = i % 3 === 0 ? aliasTime : tagTime
+      if (await killedAfter(Math.floor(time * (0.3 + Math.random() * 0.65)), args)) kills++
       fsck(repo)
       await expectRepaired()
       const registry = repo.git('rev-parse', 'HEAD:registry')
@@ -214,5 +225,7 @@ describe('registry edits killed after random delays', () => {
     }
     await ok('tag', 'add', 'm', 'final')
     expect(headManifest()).toContain('- final')
+    // Many of the 30 runs must really have been killed, or this test shows nothing.
+    expect(kills).toBeGreaterThanOrEqual(8)
   }, 300_000)
 })
