@@ -83,7 +83,7 @@ describe('an alias move not yet pushed', () => {
     const refused = await run(alice.dir, 'push')
     expect(refused.code).toBe(1)
     expect(refused.stderr).toBe(
-      `error: push refused: refs/aliases/churn-model/staging points at ${version(0).slice(0, 10)}, but your alias move not yet pushed put it at ${version(1).slice(0, 10)}; a fetch by plain git overwrote it with origin's value; run "gmr fetch" to put it back, then push again; nothing was pushed\n`,
+      `error: push refused: refs/aliases/churn-model/staging points at ${version(0).slice(0, 10)}, but your alias move not yet pushed put it at ${version(1).slice(0, 10)}; it was moved outside gmr (a plain "git fetch" from origin does this); run "gmr fetch" to put it back, then push again; nothing was pushed\n`,
     )
     expect((await run(alice.dir, 'push', '--dry-run')).stderr).toBe(refused.stderr)
     expect(git(origin, 'for-each-ref')).toBe(remoteBefore)

@@ -141,7 +141,7 @@ export async function assertUnpushedAliasMovesHeld(repo: GitDir, remote: RemoteI
   const recorded = first.action === 'delete' ? null : first.to
   const more = changes.length > 1 ? ` (and ${changes.length - 1} more)` : ''
   throw new PushRejectedError(
-    `push refused: ${first.ref} points at ${refTarget(actual)}, but your alias move not yet pushed put it at ${refTarget(recorded)}${more}; a fetch by plain git overwrote it with ${remote.name}'s value; run "gmr fetch" to put it back, then push again; nothing was pushed`,
+    `push refused: ${first.ref} points at ${refTarget(actual)}, but your alias move not yet pushed put it at ${refTarget(recorded)}${more}; it was moved outside gmr (a plain "git fetch" from ${remote.name} does this); run "gmr fetch" to put it back, then push again; nothing was pushed`,
     { refs: changes.map((c) => c.ref) },
   )
 }
