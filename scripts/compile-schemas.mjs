@@ -118,8 +118,10 @@ export function generateValidators(schemas = loadSchemas()) {
     validateAlias: `${ids.defs}#/$defs/alias`,
     validateTag: `${ids.defs}#/$defs/tag`,
   })
-  const nameValidators = ['validateName', 'validateAlias', 'validateTag'].map((name) => internalNames[name])
-  const { shared, shares, rest: body } = splitStatements(allCode, nameValidators)
+  // The identifier rules and registry.yaml's check go to the summary: every command reads
+  // registry.yaml (src/domain/quickRegistryConfig.ts) and none should load validators.ts for it.
+  const summaryValidators = ['validateName', 'validateAlias', 'validateTag', 'validateRegistry'].map((name) => internalNames[name])
+  const { shared, shares, rest: body } = splitStatements(allCode, summaryValidators)
   const names = { body: shared, internalNames }
 
   const defaults = Object.fromEntries(
@@ -131,22 +133,12 @@ export function generateValidators(schemas = loadSchemas()) {
     ...HEADER,
     "import type { ValidateFunction } from './schemaSummary.js'",
     "import { compiledNameRules } from './schemaSummary.js'",
-    "export type { NameRule, SchemaError, ValidateFunction } from './schemaSummary.js'",
-    "export { manifestDefaults, nameRules, schemaFingerprint, schemaIds, validateAlias, validateName, validateTag } from './schemaSummary.js'",
+    "export type { NameRule, RegistryYaml, SchemaError, ValidateFunction } from './schemaSummary.js'",
+    "export { manifestDefaults, nameRules, schemaFingerprint, schemaIds, validateAlias, validateName, validateRegistry, validateTag } from './schemaSummary.js'",
     `const { ${shares.join(', ')} } = compiledNameRules`,
     '',
     '// The shapes the schemas accept, as read from YAML: optional fields stay optional,',
     "// defaults are not filled in (see manifestDefaults).",
-    '',
-    '/** registry/registry.yaml (schemas/registry.schema.json). */',
-    'export interface RegistryYaml {',
-    '  formatVersion: 1 | 2',
-    '  registryBranch: string',
-    '  largeFileThreshold?: number',
-    '  protectedAliases?: string[]',
-    '  retention?: { keepLast?: number; keepWithin?: string }',
-    '  requireSignatures?: boolean',
-    '}',
     '',
     '/** registry/artifacts/<artifact>.yaml (schemas/artifact.schema.json). */',
     'export interface ArtifactYaml {',
@@ -215,7 +207,6 @@ export function generateValidators(schemas = loadSchemas()) {
     '  retired: RetiredEntryYaml[]',
     '}',
     '',
-    `export const validateRegistry = ${internalNames.validateRegistry} as ValidateFunction<RegistryYaml>`,
     `export const validateArtifact = ${internalNames.validateArtifact} as ValidateFunction<ArtifactYaml>`,
     `export const validateModel = ${internalNames.validateModel} as ValidateFunction<ModelYaml>`,
     `export const validateRetired = ${internalNames.validateRetired} as ValidateFunction<RetiredYaml>`,
@@ -227,8 +218,8 @@ export function generateValidators(schemas = loadSchemas()) {
   const summary = [
     ...HEADER,
     '// The part of the schemas a lookup needs before its first output (the manifest cache',
-    '// key, the identifier rules), kept apart from validators.ts so that `gmr resolve`',
-    '// does not load every compiled schema.',
+    "// key, the identifier rules, registry.yaml's check), kept apart from validators.ts so",
+    '// that `gmr resolve` does not load every compiled schema.',
     '',
     ...VALIDATE_FUNCTION_TYPES,
     '/** What an identifier must match and the `not` rules it must also pass, as phrases. */',
@@ -248,6 +239,17 @@ export function generateValidators(schemas = loadSchemas()) {
     '',
     `export const nameRules: { readonly ${NAME_KINDS.map((k) => `${k}: NameRule`).join('; readonly ')} } = ${JSON.stringify(nameRules)}`,
     '',
+    '/** registry/registry.yaml (schemas/registry.schema.json), as read from YAML: defaults are not filled in. */',
+    'export interface RegistryYaml {',
+    '  formatVersion: 1 | 2',
+    '  registryBranch: string',
+    '  largeFileThreshold?: number',
+    '  protectedAliases?: string[]',
+    '  retention?: { keepLast?: number; keepWithin?: string }',
+    '  requireSignatures?: boolean',
+    '}',
+    '',
+    `export const validateRegistry = ${names.internalNames.validateRegistry} as ValidateFunction<RegistryYaml>`,
     `export const validateName = ${names.internalNames.validateName} as ValidateFunction<string>`,
     `export const validateAlias = ${names.internalNames.validateAlias} as ValidateFunction<string>`,
     `export const validateTag = ${names.internalNames.validateTag} as ValidateFunction<string>`,

@@ -1,5 +1,5 @@
 import { parsePlainYaml } from './fastYaml.js'
-import { manifestDefaults, validateRegistry, type RegistryYaml } from './generated/validators.js'
+import { manifestDefaults, validateRegistry, type RegistryYaml } from './generated/schemaSummary.js'
 import type { RegistryConfig } from './registryConfig.js'
 
 /** Longer texts go to the full parser, which also enforces the size limit (a text this long is well under it). */

@@ -1,8 +1,6 @@
 import { GitCommandError, InvalidInputError, NotARegistryError } from '../domain/errors.js'
 import { artifactRef, REGISTRY_FILE } from '../domain/layout.js'
 import { resolvePath } from '../domain/paths.js'
-import { quickRegistryConfig } from '../domain/quickRegistryConfig.js'
-import type { RegistryConfig } from '../domain/registryConfig.js'
 import { redactUrl } from '../domain/remoteUrl.js'
 import type { Env } from '../git/config.js'
 import { listRefs, readRef, readSymbolicRef, updateRef } from '../git/refs.js'
@@ -14,7 +12,6 @@ import { gitTimeoutArgs, timeoutsFrom } from '../remote/timeouts.js'
 import { checkRemoteUrl } from '../remote/transportPolicy.js'
 import { transportError } from '../remote/remoteGit.js'
 import { openRegistryContext } from './support/context.js'
-import { loadRegistryConfigParser } from './support/lazyModules.js'
 import { integrateLedger } from './support/ledgerSync.js'
 import { retiredNotPushed } from './support/retiredRemote.js'
 import { fetchRefspecs, remoteInfo, type RemoteInfo } from './support/remotes.js'
@@ -73,7 +70,7 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
     await orderRefspecs(fs, `${dir}/.git/config`)
     if (!(await fs.exists(`${dir}/${REGISTRY_FILE}`))) await checkoutRegistryBranch(dir, env, url)
     const ctx = await openRegistryContext({ fs, dir, env })
-    const { registryBranch } = await readSettings(ctx.repo)
+    const { registryBranch } = await ctx.config()
     const remote = await remoteInfo(ctx.repo, env, 'origin')
     const current = (await readSymbolicRef(ctx.repo, 'HEAD'))?.replace(/^refs\/heads\//, '')
     if (current !== registryBranch) {
@@ -91,12 +88,6 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
     await fs.removeTree(dir)
     throw err
   }
-}
-
-/** registry.yaml as git checked it out: the quick reader, and the full parser (the YAML library) only when it is unsure. */
-async function readSettings(repo: Repo): Promise<RegistryConfig> {
-  const text = (await repo.fs.readText(`${repo.dir}/${REGISTRY_FILE}`)) ?? ''
-  return quickRegistryConfig(text) ?? (await loadRegistryConfigParser()).parseRegistryConfig(text)
 }
 
 /**

@@ -2,8 +2,8 @@
 // @ts-nocheck -- ajv emits untyped JavaScript; the typed exports below are the interface.
 
 // The part of the schemas a lookup needs before its first output (the manifest cache
-// key, the identifier rules), kept apart from validators.ts so that `gmr resolve`
-// does not load every compiled schema.
+// key, the identifier rules, registry.yaml's check), kept apart from validators.ts so
+// that `gmr resolve` does not load every compiled schema.
 
 // Declared here rather than imported from ajv: ajv is a development dependency, and the
 // published .d.ts must compile for consumers who do not have it (skipLibCheck: false).
@@ -42,12 +42,424 @@ export const manifestDefaults = {"registry":{"largeFileThreshold":1048576,"requi
 
 export const nameRules: { readonly name: NameRule; readonly alias: NameRule; readonly tag: NameRule; readonly branchName: NameRule } = {"name":{"title":"name","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","mayNot":["contain \"..\"","end in \".lock\"","end in \".\""]},"alias":{"title":"alias","pattern":"^[a-z][a-z0-9._-]{0,62}$","mayNot":["be \"latest\"","be v<N>","contain \"..\"","end in \".lock\"","end in \".\""]},"tag":{"title":"tag","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$","mayNot":[]},"branchName":{"title":"branch name","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","mayNot":["start with \"-\"","be \"HEAD\"","be \"@\"","contain \"@{\"","contain \"..\"","contain \"//\"","start or end with \"/\"","have a component that starts with \".\"","have a component that ends in \".lock\"","end in \".\""]}}
 
+/** registry/registry.yaml (schemas/registry.schema.json), as read from YAML: defaults are not filled in. */
+export interface RegistryYaml {
+  formatVersion: 1 | 2
+  registryBranch: string
+  largeFileThreshold?: number
+  protectedAliases?: string[]
+  retention?: { keepLast?: number; keepWithin?: string }
+  requireSignatures?: boolean
+}
+
+export const validateRegistry = validate52 as ValidateFunction<RegistryYaml>
 export const validateName = validate106 as ValidateFunction<string>
 export const validateAlias = validate108 as ValidateFunction<string>
 export const validateTag = validate110 as ValidateFunction<string>
 
+const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://gmr.dev/schemas/registry.schema.json","title":"gmr registry configuration (registry/registry.yaml)","type":"object","properties":{"formatVersion":{"description":"The storage format this registry uses: 2 adds the alias ledger (refs/gmr/ledger); version-1 registries are still read, and upgraded to 2 by the next registry edit.","enum":[1,2]},"registryBranch":{"description":"The branch whose manifests are the registry's reviewed state; alias refs follow it.","$ref":"defs.schema.json#/$defs/branchName"},"largeFileThreshold":{"description":"Files of at least this many bytes are stored as Git LFS objects.","type":"integer","minimum":1,"default":1048576},"protectedAliases":{"description":"Aliases that may change only on the registry branch.","type":"array","items":{"$comment":"type repeats the definition's so that the compiled uniqueItems check needs no ajv runtime helper","type":"string","$ref":"defs.schema.json#/$defs/alias"},"uniqueItems":true},"retention":{"description":"Which versions keep their large files in a store that `gmr prune` cleans. Linked and aliased versions are always kept; the rules add to that (a version is kept when any rule keeps it). Without this property nothing is pruned.","type":"object","properties":{"keepLast":{"description":"Keep the newest N versions of every artifact.","type":"integer","minimum":0},"keepWithin":{"description":"Keep versions logged less than this long ago: a number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. 30d.","type":"string","pattern":"^[1-9][0-9]{0,5}[mhdw]$"}},"additionalProperties":false},"requireSignatures":{"description":"Refuse unsigned or untrusted version commits and alias moves in download, check and sync.","type":"boolean","default":false}},"required":["formatVersion","registryBranch"],"additionalProperties":false};
+const schema21 = {"title":"branch name","description":"A git branch name, as `git check-ref-format --branch` accepts it.","type":"string","pattern":"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$","allOf":[{"description":"start with \"-\"","not":{"pattern":"^-"}},{"description":"be \"HEAD\"","not":{"const":"HEAD"}},{"description":"be \"@\"","not":{"const":"@"}},{"description":"contain \"@{\"","not":{"pattern":"@\\{"}},{"description":"contain \"..\"","not":{"pattern":"\\.\\."}},{"description":"contain \"//\"","not":{"pattern":"//"}},{"description":"start or end with \"/\"","not":{"pattern":"^/|/$"}},{"description":"have a component that starts with \".\"","not":{"pattern":"(^|/)\\."}},{"description":"have a component that ends in \".lock\"","not":{"pattern":"\\.lock(/|$)"}},{"description":"end in \".\"","not":{"pattern":"\\.$"}}]};
+const pattern3 = new RegExp("^-", "u");
+const pattern4 = new RegExp("@\\{", "u");
 const pattern5 = new RegExp("\\.\\.", "u");
+const pattern6 = new RegExp("//", "u");
+const pattern7 = new RegExp("^/|/$", "u");
+const pattern8 = new RegExp("(^|/)\\.", "u");
+const pattern9 = new RegExp("\\.lock(/|$)", "u");
 const pattern10 = new RegExp("\\.$", "u");
+const pattern11 = new RegExp("^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$", "u");
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate54.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs2 = errors;
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern3.test(data)){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var valid1 = _errs3 === errors;
+if(valid1){
+const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[0].not,parentSchema:schema21.allOf[0],data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs5 = errors;
+const _errs6 = errors;
+if("HEAD" !== data){
+const err2 = {};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var valid2 = _errs6 === errors;
+if(valid2){
+const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[1].not,parentSchema:schema21.allOf[1],data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs8 = errors;
+const _errs9 = errors;
+if("@" !== data){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+var valid3 = _errs9 === errors;
+if(valid3){
+const err5 = {instancePath,schemaPath:"#/allOf/2/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[2].not,parentSchema:schema21.allOf[2],data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+else {
+errors = _errs8;
+if(vErrors !== null){
+if(_errs8){
+vErrors.length = _errs8;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs11 = errors;
+const _errs12 = errors;
+if(typeof data === "string"){
+if(!pattern4.test(data)){
+const err6 = {};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+var valid4 = _errs12 === errors;
+if(valid4){
+const err7 = {instancePath,schemaPath:"#/allOf/3/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[3].not,parentSchema:schema21.allOf[3],data};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+else {
+errors = _errs11;
+if(vErrors !== null){
+if(_errs11){
+vErrors.length = _errs11;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs14 = errors;
+const _errs15 = errors;
+if(typeof data === "string"){
+if(!pattern5.test(data)){
+const err8 = {};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+var valid5 = _errs15 === errors;
+if(valid5){
+const err9 = {instancePath,schemaPath:"#/allOf/4/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[4].not,parentSchema:schema21.allOf[4],data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+else {
+errors = _errs14;
+if(vErrors !== null){
+if(_errs14){
+vErrors.length = _errs14;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs17 = errors;
+const _errs18 = errors;
+if(typeof data === "string"){
+if(!pattern6.test(data)){
+const err10 = {};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+var valid6 = _errs18 === errors;
+if(valid6){
+const err11 = {instancePath,schemaPath:"#/allOf/5/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[5].not,parentSchema:schema21.allOf[5],data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs20 = errors;
+const _errs21 = errors;
+if(typeof data === "string"){
+if(!pattern7.test(data)){
+const err12 = {};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+var valid7 = _errs21 === errors;
+if(valid7){
+const err13 = {instancePath,schemaPath:"#/allOf/6/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[6].not,parentSchema:schema21.allOf[6],data};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+else {
+errors = _errs20;
+if(vErrors !== null){
+if(_errs20){
+vErrors.length = _errs20;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs23 = errors;
+const _errs24 = errors;
+if(typeof data === "string"){
+if(!pattern8.test(data)){
+const err14 = {};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+var valid8 = _errs24 === errors;
+if(valid8){
+const err15 = {instancePath,schemaPath:"#/allOf/7/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[7].not,parentSchema:schema21.allOf[7],data};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+else {
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs26 = errors;
+const _errs27 = errors;
+if(typeof data === "string"){
+if(!pattern9.test(data)){
+const err16 = {};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+var valid9 = _errs27 === errors;
+if(valid9){
+const err17 = {instancePath,schemaPath:"#/allOf/8/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[8].not,parentSchema:schema21.allOf[8],data};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+else {
+errors = _errs26;
+if(vErrors !== null){
+if(_errs26){
+vErrors.length = _errs26;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs29 = errors;
+const _errs30 = errors;
+if(typeof data === "string"){
+if(!pattern10.test(data)){
+const err18 = {};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+var valid10 = _errs30 === errors;
+if(valid10){
+const err19 = {instancePath,schemaPath:"#/allOf/9/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema21.allOf[9].not,parentSchema:schema21.allOf[9],data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+else {
+errors = _errs29;
+if(vErrors !== null){
+if(_errs29){
+vErrors.length = _errs29;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data === "string"){
+if(!pattern11.test(data)){
+const err20 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\u0000-\\u0020\\u007f~^:?*\\[\\\\]+$",parentSchema:schema21,data};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.type,parentSchema:schema21,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+validate54.evaluated = {"dynamicProps":false,"dynamicItems":false};
 const schema22 = {"title":"alias","description":"A movable name for one version, unique within an artifact or registered model; it becomes part of a ref name.","type":"string","pattern":"^[a-z][a-z0-9._-]{0,62}$","allOf":[{"description":"be \"latest\"","not":{"const":"latest"}},{"description":"be v<N>","not":{"pattern":"^v[0-9]+$"}},{"$ref":"#/$defs/refSafe"}]};
 const pattern12 = new RegExp("^v[0-9]+$", "u");
 const pattern16 = new RegExp("^[a-z][a-z0-9._-]{0,62}$", "u");
@@ -185,6 +597,367 @@ validate57.errors = vErrors;
 return errors === 0;
 }
 validate57.evaluated = {"dynamicProps":false,"dynamicItems":false};
+function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate56.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs2 = errors;
+const _errs3 = errors;
+if("latest" !== data){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var valid1 = _errs3 === errors;
+if(valid1){
+const err1 = {instancePath,schemaPath:"#/allOf/0/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[0].not,parentSchema:schema22.allOf[0],data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+else {
+errors = _errs2;
+if(vErrors !== null){
+if(_errs2){
+vErrors.length = _errs2;
+}
+else {
+vErrors = null;
+}
+}
+}
+const _errs5 = errors;
+const _errs6 = errors;
+if(typeof data === "string"){
+if(!pattern12.test(data)){
+const err2 = {};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+var valid2 = _errs6 === errors;
+if(valid2){
+const err3 = {instancePath,schemaPath:"#/allOf/1/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema22.allOf[1].not,parentSchema:schema22.allOf[1],data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(!(validate57(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+if(typeof data === "string"){
+if(!pattern16.test(data)){
+const err4 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9._-]{0,62}$"},message:"must match pattern \""+"^[a-z][a-z0-9._-]{0,62}$"+"\"",schema:"^[a-z][a-z0-9._-]{0,62}$",parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate56.errors = vErrors;
+return errors === 0;
+}
+validate56.evaluated = {"dynamicProps":false,"dynamicItems":false};
+const pattern17 = new RegExp("^[1-9][0-9]{0,5}[mhdw]$", "u");
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://gmr.dev/schemas/registry.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate52.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.formatVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "formatVersion"},message:"must have required property '"+"formatVersion"+"'",schema:schema19.required,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.registryBranch === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "registryBranch"},message:"must have required property '"+"registryBranch"+"'",schema:schema19.required,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "formatVersion") || (key0 === "registryBranch")) || (key0 === "largeFileThreshold")) || (key0 === "protectedAliases")) || (key0 === "retention")) || (key0 === "requireSignatures"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.formatVersion !== undefined){
+let data0 = data.formatVersion;
+if(!((data0 === 1) || (data0 === 2))){
+const err3 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/enum",keyword:"enum",params:{allowedValues: schema19.properties.formatVersion.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.formatVersion.enum,parentSchema:schema19.properties.formatVersion,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.registryBranch !== undefined){
+if(!(validate54(data.registryBranch, {instancePath:instancePath+"/registryBranch",parentData:data,parentDataProperty:"registryBranch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+if(data.largeFileThreshold !== undefined){
+let data2 = data.largeFileThreshold;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err4 = {instancePath:instancePath+"/largeFileThreshold",schemaPath:"#/properties/largeFileThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.largeFileThreshold.type,parentSchema:schema19.properties.largeFileThreshold,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 1 || isNaN(data2)){
+const err5 = {instancePath:instancePath+"/largeFileThreshold",schemaPath:"#/properties/largeFileThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.properties.largeFileThreshold,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+if(data.protectedAliases !== undefined){
+let data3 = data.protectedAliases;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(typeof data4 !== "string"){
+const err6 = {instancePath:instancePath+"/protectedAliases/" + i0,schemaPath:"#/properties/protectedAliases/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.protectedAliases.items.type,parentSchema:schema19.properties.protectedAliases.items,data:data4};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!(validate56(data4, {instancePath:instancePath+"/protectedAliases/" + i0,parentData:data3,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate56.errors : vErrors.concat(validate56.errors);
+errors = vErrors.length;
+}
+}
+let i1 = data3.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data3[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err7 = {instancePath:instancePath+"/protectedAliases",schemaPath:"#/properties/protectedAliases/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema19.properties.protectedAliases,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/protectedAliases",schemaPath:"#/properties/protectedAliases/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.protectedAliases.type,parentSchema:schema19.properties.protectedAliases,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.retention !== undefined){
+let data5 = data.retention;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!((key1 === "keepLast") || (key1 === "keepWithin"))){
+const err9 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema19.properties.retention,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data5.keepLast !== undefined){
+let data6 = data5.keepLast;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err10 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.retention.properties.keepLast.type,parentSchema:schema19.properties.retention.properties.keepLast,data:data6};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
+const err11 = {instancePath:instancePath+"/retention/keepLast",schemaPath:"#/properties/retention/properties/keepLast/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema19.properties.retention.properties.keepLast,data:data6};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+if(data5.keepWithin !== undefined){
+let data7 = data5.keepWithin;
+if(typeof data7 === "string"){
+if(!pattern17.test(data7)){
+const err12 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]{0,5}[mhdw]$"},message:"must match pattern \""+"^[1-9][0-9]{0,5}[mhdw]$"+"\"",schema:"^[1-9][0-9]{0,5}[mhdw]$",parentSchema:schema19.properties.retention.properties.keepWithin,data:data7};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/retention/keepWithin",schemaPath:"#/properties/retention/properties/keepWithin/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.retention.properties.keepWithin.type,parentSchema:schema19.properties.retention.properties.keepWithin,data:data7};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/retention",schemaPath:"#/properties/retention/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.properties.retention.type,parentSchema:schema19.properties.retention,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.requireSignatures !== undefined){
+let data8 = data.requireSignatures;
+if(typeof data8 !== "boolean"){
+const err15 = {instancePath:instancePath+"/requireSignatures",schemaPath:"#/properties/requireSignatures/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.properties.requireSignatures.type,parentSchema:schema19.properties.requireSignatures,data:data8};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+validate52.errors = vErrors;
+return errors === 0;
+}
+validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 const schema25 = {"title":"name","description":"An artifact or registered-model name (one namespace); it becomes part of a branch and ref name.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$","allOf":[{"$ref":"#/$defs/refSafe"}]};
 const pattern18 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");
 const schema32 = {"title":"tag","description":"A keyword on a registered model.","type":"string","pattern":"^[a-z0-9][a-z0-9._:-]{0,63}$"};
@@ -379,4 +1152,4 @@ validate110.evaluated = {"dynamicProps":false,"dynamicItems":false};
 // The compiled name, alias and tag rules; validators.ts takes these from here. Typed as
 // `any` so that the declarations of this module (dist/*.d.ts) say nothing of ajv's
 // untyped functions: a consumer compiling with skipLibCheck off reads them.
-export const compiledNameRules: Record<string, any> = { pattern10, pattern12, pattern16, pattern18, pattern24, pattern5, schema22, schema25, schema32, validate57 }
+export const compiledNameRules: Record<string, any> = { pattern12, pattern16, pattern18, pattern24, schema22, schema25, schema32, validate57 }

@@ -1,4 +1,5 @@
 import { NotARegistryError, UnsupportedStateError } from '../../domain/errors.js'
+import { quickRegistryConfig } from '../../domain/quickRegistryConfig.js'
 import { ALIAS_MOVES_JOURNAL_FILE, EDIT_JOURNAL_FILE, REGISTRY_FILE } from '../../domain/layout.js'
 import type { RegistryConfig } from '../../domain/registryConfig.js'
 import type { GitIdentity } from '../../git/commit.js'
@@ -89,11 +90,18 @@ export async function openRegistryContext(options: RepoOptions): Promise<Registr
     await (await loadEditRecovery())(repo, base.env)
   }
   let config: Promise<RegistryConfig> | undefined
-  const readConfig = async (): Promise<RegistryConfig> => {
-    const { parseRegistryConfig } = await loadRegistryConfigParser()
-    return parseRegistryConfig((await repo.fs.readText(path)) ?? '')
-  }
-  return { ...base, config: () => (config ??= readConfig()) }
+  return { ...base, config: () => (config ??= readRegistryConfig(repo.fs, path)) }
+}
+
+/**
+ * `registry.yaml` as gmr writes it is read by the plain reader and the schema's compiled
+ * check (src/domain/quickRegistryConfig.ts): no YAML library, no validators.ts. Anything
+ * that reader is unsure of, or finds wrong, goes to the full parser, which loads lazily
+ * and says what is wrong with line numbers.
+ */
+async function readRegistryConfig(fs: FileSystem, path: string): Promise<RegistryConfig> {
+  const text = (await fs.readText(path)) ?? ''
+  return quickRegistryConfig(text) ?? (await loadRegistryConfigParser()).parseRegistryConfig(text)
 }
 
 /** Write commands run in a checkout: in a bare repository (a server, a mirror) they say why not. */
