@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import type { CliIo } from './io.js'
 import { cloneCommand } from './cloneCommand.js'
+import { downloadCommand } from './downloadCommand.js'
 import { lookupCommand } from './lookup.js'
 
 // The process entry point: the only place that knows about the real process.
@@ -20,12 +21,16 @@ const io: CliIo = {
 // The CLI's first lazy-load boundary: which part of it this command line needs. Lookups
 // (`gmr resolve`, `gmr versions`, the commands scripts call in loops) run from one bundle
 // file of their own without building the commander program, and so does `gmr clone`
-// (so that git's clone starts right after node does); everything else loads the
+// (so that git's clone starts right after node does), and so does a plain `gmr download`
+// from this clone (so that the copy starts right after node does); everything else loads the
 // program, which loads each operation on first use (src/cli/operations.ts).
 const lookup = lookupCommand(argv)
 const clone = lookup === null ? cloneCommand(argv) : null
+const download = lookup === null && clone === null ? downloadCommand(argv) : null
 process.exitCode = await (lookup !== null
   ? (await import('./lookupRun.js')).runLookupCommand(lookup, io)
   : clone !== null
     ? (await import('./cloneRun.js')).runCloneCommand(clone, io)
-    : (await import('./program.js')).run(argv, io))
+    : download !== null
+      ? (await import('./downloadRun.js')).runDownloadCommand(download, io)
+      : (await import('./program.js')).run(argv, io))

@@ -50,7 +50,7 @@ const HEAVY = [
 ]
 
 describe('the start-up path of lookups', () => {
-  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'ops/renderVersions.ts', 'cli/lookup.ts', 'cli/lookupRun.ts'])(
+  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'ops/renderVersions.ts', 'cli/lookup.ts', 'cli/lookupRun.ts', 'ops/download.ts', 'cli/downloadRun.ts'])(
     '%s loads no YAML library, no isomorphic-git, no compiled manifest schemas, no check rules',
     (entry) => {
       const loaded = closure(entry)
@@ -123,6 +123,19 @@ describe('lookups through the built binary', () => {
       expect(names.filter((name) => /^(program|lookup-rareReadPaths)-/.test(name))).toEqual([])
       expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
     }
+  })
+
+  it('gmr download <ref> --to <dir> runs from its own bundle: no YAML library, schemas, isomorphic-git, commander or program chunk', async () => {
+    const log = join(root, 'modules.log')
+    writeFileSync(log, '')
+    const to = join(root, 'served')
+    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['download', 'churn:v1', '--to', to])
+    expect(result).toMatchObject({ code: 0, stdout: `churn:v1 -> ${to} (1 file: 1 written, 0 unchanged)\n`, stderr: '' })
+    expect(readFileSync(join(to, 'model.txt'), 'utf8')).toBe('weights 2\n')
+    const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://') && url.includes('/dist/'))
+    expect(loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))).toContain('downloadRun.js')
+    expect(loaded.filter((url) => /\/(program|downloadRun-rareReadPaths)-\w+\.js$/.test(url))).toEqual([])
+    expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
   })
 
   it('a rare path loads its chunk and answers: a manifest not in the cache is parsed', async () => {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
-import { repoOptions } from '../context.js'
 import type { CliIo } from '../io.js'
 import { collect, examples } from '../options.js'
-import { progressDisplay } from '../progress.js'
+import { runLocalDownload } from '../localDownload.js'
 import { downloadJson } from '../jsonOutput.js'
 import { json } from '../render.js'
 import { InvalidInputError } from '../../domain/errors.js'
@@ -42,22 +41,7 @@ export function registerDownload(program: Command, io: CliIo): void {
     )
     .action(async (ref: string, opts: DownloadFlags) => {
       if (ref.includes('#')) return downloadFromRemote(io, ref, opts)
-      const verify = opts.verify === true ? { verify: true } : {}
-      const { download } = await operations.download()
-      const progress = progressDisplay(io)
-      const result = await download({
-        ...repoOptions(io),
-        ref,
-        include: opts.include,
-        force: opts.force ?? false,
-        ...(opts.to !== undefined && { to: opts.to }),
-        ...(progress && { onProgress: progress.onProgress }),
-        ...(opts.json && { listFiles: true }),
-        ...verify,
-      }).finally(() => progress?.end())
-      if (opts.json) return io.stdout(json(downloadJson(result, result.fileList ?? [], null)))
-      const what = result.written === 0 ? 'already up to date' : `${result.written} written, ${result.unchanged} unchanged`
-      io.stdout(`${result.name}:v${result.version} -> ${result.dir} (${result.files} ${result.files === 1 ? 'file' : 'files'}: ${what})\n`)
+      return runLocalDownload(io, ref, opts, (await operations.download()).download)
     })
 }
 
