@@ -3,7 +3,7 @@
 // modules plus the YAML library's seventy: bundled, a command starts close to bare node.
 // The library (dist/index.js) stays plain tsc output.
 //
-// Four builds, one per part of the CLI that src/cli/main.ts chooses between:
+// Five builds, one per part of the CLI that src/cli/main.ts chooses between:
 // - the program (main.js and program-*.js): commander and every command definition; each
 //   operation in src/cli/operations.ts becomes a chunk of its own, loaded on first use.
 // - the lookups (lookupRun.js): `gmr resolve` and `gmr versions`, as one file of their own,
@@ -16,6 +16,7 @@
 //   starts without the program being loaded first (test/cli/startupPath.test.ts too).
 // - the download (downloadRun.js): `gmr download <ref> [--to <dir>] [--json]` from this
 //   clone, the same way, so that the copy starts right after node does.
+// - the log (logRun.js): `gmr log <artifact> <path>...` with no flag, the same way.
 import { build } from 'esbuild'
 import { rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -40,7 +41,7 @@ const common = {
 const lookupApart = {
   name: 'lookup-apart',
   setup(b) {
-    b.onResolve({ filter: /\/(lookupRun|cloneRun|downloadRun)\.js$/ }, (args) => ({ path: `./${args.path.slice(args.path.lastIndexOf('/') + 1)}`, external: true }))
+    b.onResolve({ filter: /\/(lookupRun|cloneRun|downloadRun|logRun)\.js$/ }, (args) => ({ path: `./${args.path.slice(args.path.lastIndexOf('/') + 1)}`, external: true }))
   },
 }
 await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'main.ts')], outdir, plugins: [lookupApart] })
@@ -51,3 +52,5 @@ await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'lookupRun.ts')]
 await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'cloneRun.ts')], outdir, chunkNames: 'cloneRun-[name]-[hash]', entryNames: '[name]' })
 // And `gmr download <ref> [--to <dir>] [--json]` from this clone (src/cli/downloadCommand.ts).
 await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'downloadRun.ts')], outdir, chunkNames: 'downloadRun-[name]-[hash]', entryNames: '[name]' })
+// And `gmr log <artifact> <path>...` with no flag (src/cli/logCommand.ts).
+await build({ ...common, entryPoints: [join(root, 'src', 'cli', 'logRun.ts')], outdir, chunkNames: 'logRun-[name]-[hash]', entryNames: '[name]' })

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs'
 import type { CliIo } from './io.js'
 import { cloneCommand } from './cloneCommand.js'
+import { describeCommandLine } from './commandLine.js'
 import { downloadCommand } from './downloadCommand.js'
+import { logCommand } from './logCommand.js'
 import { lookupCommand } from './lookup.js'
 
 // The process entry point: the only place that knows about the real process.
@@ -22,15 +24,19 @@ const io: CliIo = {
 // (`gmr resolve`, `gmr versions`, the commands scripts call in loops) run from one bundle
 // file of their own without building the commander program, and so does `gmr clone`
 // (so that git's clone starts right after node does), and so does a plain `gmr download`
-// from this clone (so that the copy starts right after node does); everything else loads the
+// from this clone (so that the copy starts right after node does), and a plain
+// `gmr log <artifact> <path>...` (so that hashing does); everything else loads the
 // program, which loads each operation on first use (src/cli/operations.ts).
 const lookup = lookupCommand(argv)
 const clone = lookup === null ? cloneCommand(argv) : null
 const download = lookup === null && clone === null ? downloadCommand(argv) : null
+const log = lookup === null && clone === null && download === null ? logCommand(argv, describeCommandLine(argv)) : null
 process.exitCode = await (lookup !== null
   ? (await import('./lookupRun.js')).runLookupCommand(lookup, io)
   : clone !== null
     ? (await import('./cloneRun.js')).runCloneCommand(clone, io)
     : download !== null
       ? (await import('./downloadRun.js')).runDownloadCommand(download, io)
-      : (await import('./program.js')).run(argv, io))
+      : log !== null
+        ? (await import('./logRun.js')).runLogCommand(log, io)
+        : (await import('./program.js')).run(argv, io))

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { describeCommandLine } from './commandLine.js'
 import { resolvePath } from '../domain/paths.js'
 import { parseTimeout, TIMEOUT_ENV } from '../remote/timeouts.js'
 import { registerAlias } from './commands/alias.js'
@@ -165,8 +166,3 @@ function usageMessage(caught: CommanderError): string {
   return caught.message.replace(/^error: /, '').split('\n')[0]!
 }
 
-/** The command line as the registry lock records it: short, one line. */
-function describeCommandLine(argv: readonly string[]): string {
-  const line = ['gmr', ...argv].join(' ').replace(/\s+/g, ' ')
-  return line.length > 200 ? `${line.slice(0, 197)}...` : line
-}

@@ -138,6 +138,18 @@ describe('lookups through the built binary', () => {
     expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
   })
 
+  it('gmr log <artifact> <path> runs from its own bundle: no commander or program chunk', async () => {
+    const log = join(root, 'modules.log')
+    writeFileSync(log, '')
+    writeFileSync(join(root, 'in', 'model.txt'), 'weights from the fast path\n')
+    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['log', 'fast', join(root, 'in')])
+    expect(result).toMatchObject({ code: 0, stdout: 'fast:v0\n', stderr: '' })
+    expect(execFileSync('git', ['show', 'artifacts/fast:model.txt'], { cwd: dir, env }).toString()).toBe('weights from the fast path\n')
+    const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://') && url.includes('/dist/'))
+    expect(loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))).toContain('logRun.js')
+    expect(loaded.filter((url) => /\/program-\w+\.js$/.test(url) || /^\/\/ .*node_modules\/commander\//m.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
+  })
+
   it('a rare path loads its chunk and answers: a manifest not in the cache is parsed', async () => {
     rmSync(join(dir, '.git', 'gmr', 'manifests'), { recursive: true, force: true })
     const head = execFileSync('git', ['rev-parse', 'artifacts/churn'], { cwd: dir, env }).toString().trim()

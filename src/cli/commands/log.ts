@@ -7,7 +7,8 @@ import { PLAN_ONLY_HELP } from '../dryRun.js'
 import { NOTHING_CHANGED } from '../renderPlan.js'
 import { logJson, logPlanJson } from '../jsonOutput.js'
 import { humanSize, json } from '../render.js'
-import type { LogVersionPlan, LogVersionResult } from '../../ops/logVersion.js'
+import type { LogVersionPlan } from '../../ops/logVersion.js'
+import { printLogged } from '../logOutput.js'
 import { operations } from '../operations.js'
 
 interface LogFlags {
@@ -86,8 +87,7 @@ export function registerLog(program: Command, io: CliIo): void {
         const resolved = await resolve({ ...repoOptions(io), ref: `${result.artifact}:v${result.version}` })
         return io.stdout(json(logJson(result, resolved)))
       }
-      io.stdout(`${result.artifact}:v${result.version}${result.unchanged ? ' (unchanged)' : ''}\n`)
-      if (result.unrecorded) io.stderr(`${unrecordedNote(result)}\n`)
+      printLogged(io, result)
     })
 }
 
@@ -104,13 +104,6 @@ function byteCount(value: string): number {
     throw new InvalidArgumentError('give a whole number of bytes, at least 1 (e.g. 1048576 for 1 MiB).')
   }
   return n
-}
-
-/** One line: what was not recorded, and the command that records it. */
-function unrecordedNote(result: LogVersionResult): string {
-  const { metadata, description, command } = result.unrecorded!
-  const what = [...(Object.keys(metadata).length > 0 ? [`metadata ${Object.keys(metadata).join(', ')}`] : []), ...(description !== undefined ? ['the message'] : [])]
-  return `note: ${result.artifact}:v${result.version} already has these files, so this log did not record ${what.join(' or ')} (version commits never change); record it with: ${command}`
 }
 
 /** The version a log would create, file by file, or the existing one it matches. */
