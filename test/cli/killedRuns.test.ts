@@ -123,10 +123,11 @@ describe('temporary files of a killed run', () => {
       return dir
     }
     // Kill moments are drawn from how long the two runs take side by side on this machine now,
-    // so that most runs are killed somewhere between start-up and their last write.
+    // as the processes that get killed (the built binary, start-up included), so that most runs
+    // are killed somewhere between start-up and their last write.
     const timed = async (args: string[]) => {
       const start = performance.now()
-      const result = await gmr(...args)
+      const result = await gmrProcess(repo.dir, repo.env, args)
       expect(result.code, result.stderr).toBe(0)
       return performance.now() - start
     }
