@@ -22,8 +22,9 @@ beforeEach(async () => {
 afterEach(() => repo.cleanup())
 
 /** Run gmr and SIGKILL it after `ms` (if it is still running then). */
-function killedAfter(ms: number, args: string[]): Promise<ProcessResult & { killed: boolean }> {
+function killedAfter(ms: number, args: string[]): Promise<ProcessResult & { killed: boolean; elapsed: number }> {
   return new Promise((resolve, reject) => {
+    const start = performance.now()
     const child = spawn(process.execPath, [BIN, ...args], { cwd: repo.dir, env: repo.env, stdio: 'pipe' })
     let stdout = ''
     let stderr = ''
@@ -33,7 +34,7 @@ function killedAfter(ms: number, args: string[]): Promise<ProcessResult & { kill
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      resolve({ code: code ?? -1, stdout, stderr, killed: signal === 'SIGKILL' })
+      resolve({ code: code ?? -1, stdout, stderr, killed: signal === 'SIGKILL', elapsed: performance.now() - start })
     })
   })
 }
@@ -123,15 +124,15 @@ describe('temporary files of a killed run', () => {
       return dir
     }
     // Kill moments are drawn from how long the two runs take side by side on this machine now,
-    // as the processes that get killed (the built binary, start-up included), so that most runs
-    // are killed somewhere between start-up and their last write.
+    // so that most runs are killed somewhere between start-up and their last write. The load
+    // changes while the test runs: a run that finished before its moment sets the next draw.
     const timed = async (args: string[]) => {
       const start = performance.now()
-      const result = await gmrProcess(repo.dir, repo.env, args)
+      const result = await gmr(...args)
       expect(result.code, result.stderr).toBe(0)
       return performance.now() - start
     }
-    const [logTime, downloadTime] = await Promise.all([timed(['log', 'calibrate', input(-1)]), timed(['download', 'a:v0', '--to', join(repo.scratch, 'calibrate')])])
+    let [logTime, downloadTime] = await Promise.all([timed(['log', 'calibrate', input(-1)]), timed(['download', 'a:v0', '--to', join(repo.scratch, 'calibrate')])])
     const moment = (time: number) => Math.floor(time * (0.3 + Math.random() * 0.65))
     let kills = 0
     for (let i = 0; i < 16; i++) {
@@ -143,6 +144,8 @@ describe('temporary files of a killed run', () => {
         killedAfter(moment(downloadTime), ['download', 'a:v0', '--to', target]),
       ])
       kills += Number(log.killed) + Number(download.killed)
+      if (!log.killed) logTime = log.elapsed
+      if (!download.killed) downloadTime = download.elapsed
       // The next run of each succeeds and leaves no temporary file of a dead process.
       let logAgain = await gmr('log', `b${i % 3}`, dir)
       const refLock = /'([^']+\.lock)' has existed for over/.exec(logAgain.stderr)
