@@ -11,6 +11,7 @@ import { decodeCommit, type CommitData } from './commit.js'
 import { streamGitOutput, type GitBinary } from './gitBinary.js'
 import { readObject } from './objects.js'
 import { readRef } from './refs.js'
+import { cannotWrite } from './cannotWrite.js'
 import { crashPoint } from './crashPoint.js'
 import type { GitDir } from './repo.js'
 import { loadVersionMessageReader } from './lazyModules.js'
@@ -121,8 +122,9 @@ export async function loadVersion(repo: GitDir, artifact: string, version: numbe
 async function writeLineTable(repo: GitDir, artifact: string, tip: string, index: Buffer): Promise<void> {
   try {
     await repo.fs.writeAtomic(linesPath(repo, artifact), lineTable(tip, index))
-  } catch {
+  } catch (err) {
     // Only a shortcut: without it a lookup reads the whole index.
+    if (!cannotWrite(err)) throw err
   }
 }
 
@@ -520,9 +522,10 @@ async function writeIndex(repo: GitDir, name: string, tip: string, versions: rea
   const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), records])
   try {
     await repo.fs.writeAtomic(indexPath(repo, name), data)
-  } catch {
+  } catch (err) {
     // The index is only a cache; a read-only .git still answers, just more slowly.
-    return
+    if (cannotWrite(err)) return
+    throw err
   }
   crashPoint('version-index:written')
   await writeLineTable(repo, name, tip, data)
