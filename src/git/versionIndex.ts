@@ -240,6 +240,61 @@ function chainCommit(oid: string, commit: CommitData): ChainCommit {
 }
 
 /**
+ * What the index reads of a commit object: read in place for the commits gmr and git
+ * write (tree, parents, author, committer, then any other headers), and by decodeCommit,
+ * which names any damage, for anything else. Decoding every header of a few hundred
+ * commits into objects cost as much as reading them.
+ */
+function chainCommitOf(oid: string, content: Buffer): ChainCommit {
+  return readChainCommit(oid, content.toString('utf8')) ?? chainCommit(oid, decodeCommit(content))
+}
+
+function readChainCommit(oid: string, text: string): ChainCommit | null {
+  if (!text.startsWith('tree ') || text.charCodeAt(45) !== NEWLINE) return null
+  const tree = text.slice(5, 45)
+  const parents: string[] = []
+  let at = 46
+  while (text.startsWith('parent ', at) && text.charCodeAt(at + 47) === NEWLINE) {
+    parents.push(text.slice(at + 7, at + 47))
+    at += 48
+  }
+  if (!isObjectId(tree) || !parents.every(isObjectId)) return null
+  const author = identityAt(text, at, 'author ')
+  const committer = author && identityAt(text, author.end + 1, 'committer ')
+  if (!author || !committer) return null
+  const split = text.indexOf('\n\n', committer.end)
+  const headersEnd = split < 0 ? text.length : split
+  // Other headers (gpgsig, encoding, mergetag): a word, a space and its value, or a continuation line.
+  for (let line = committer.end + 1; line < headersEnd; ) {
+    const end = text.indexOf('\n', line)
+    const next = end < 0 || end > headersEnd ? headersEnd : end
+    if (text.charCodeAt(line) !== SPACE) {
+      const space = text.indexOf(' ', line)
+      if (space <= line || space >= next || CORE_HEADERS.has(text.slice(line, space))) return null
+    }
+    line = next + 1
+  }
+  return { oid, tree, parents, time: committer.time, author: author.person, message: split < 0 ? '' : text.slice(split + 2) }
+}
+
+const NEWLINE = 10
+const SPACE = 32
+const CORE_HEADERS = new Set(['tree', 'parent', 'author', 'committer'])
+
+/** The line `<field>Name <email> 1700000000 +0100` at `at` as `Name <email>` and its time; null where decodeCommit might read it otherwise. */
+function identityAt(text: string, at: number, field: string): { person: string; time: number; end: number } | null {
+  const end = text.indexOf('\n', at)
+  if (!text.startsWith(field, at) || end < 0) return null
+  const open = text.indexOf('<', at)
+  const close = text.indexOf('>', at)
+  if (open < 0 || close < open || close > end || text.lastIndexOf('<', close) !== open) return null
+  const when = /^ (\d+) [+-]\d{4}$/.exec(text.slice(close + 1, end))
+  if (when === null) return null
+  const nameEnd = open > at + field.length && text.charCodeAt(open - 1) === SPACE ? open - 1 : open
+  return { person: `${text.slice(at + field.length, nameEnd)} <${text.slice(open + 1, close)}>`, time: Number(when[1]), end }
+}
+
+/**
  * Records for consecutive commits of a chain, oldest first, numbered from `start`;
  * `read` holds any already made (by the streaming git walk), numbered later here.
  * gmr's own message bodies are read with the plain-YAML reader; the YAML library loads
@@ -337,8 +392,8 @@ async function walkChain(repo: GitDir, tip: string, stopAt: string | null, limit
     if (object.type !== 'commit') {
       throw new CorruptObjectError(`${oid} on the artifact branch is a ${object.type}, not a commit`, { oid })
     }
-    const commit = decodeCommit(object.content)
-    commits.push(chainCommit(oid, commit))
+    const commit = chainCommitOf(oid, object.content)
+    commits.push(commit)
     oid = commit.parents[0]
   }
   return { commits, reachedKnown: false }
