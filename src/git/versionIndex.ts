@@ -410,7 +410,7 @@ async function walkChain(repo: GitDir, tip: string, stopAt: string | null, limit
 async function walkWithGit(repo: GitDir, binary: GitBinary, artifact: string, tip: string, stopAt: string | null): Promise<ChainWalk | null> {
   const range = [tip, ...(stopAt === null ? [] : [`^${stopAt}`])]
   const log = new LogReader((commit) => recordOf(artifact, commit, readPlainly))
-  const ran = await streamGitOutput(repo, binary, [...LOG_ARGS, ...range, '--'], (chunk) => log.push(chunk))
+  const ran = await streamGitOutput(repo, unflushed(binary), [...LOG_ARGS, ...range, '--'], (chunk) => log.push(chunk))
   if (!ran) return stopAt === null ? null : walkWithGit(repo, binary, artifact, tip, null)
   const walked = log.end()
   if (walked === null) return null
@@ -420,6 +420,17 @@ async function walkWithGit(repo: GitDir, binary: GitBinary, artifact: string, ti
   // Not on top of stopAt (history was rewritten): the exclusion stopped at a shared ancestor; take the whole chain.
   if ((oldest ? oldest.parents[0] : tip) !== stopAt) return walkWithGit(repo, binary, artifact, tip, null)
   return { commits, read, reachedKnown: true }
+}
+
+/**
+ * git log flushes its output after every commit when it writes into a pipe: ten thousand
+ * commits arrived as two thousand pieces of about a kilobyte, each a wake-up and a stream
+ * event here, and gmr waited on git. GIT_FLUSH=0 lets git fill its buffer first (a fifth
+ * as many pieces; measured in a CPU profile of the first `versions` in a fresh clone of
+ * 10,000 versions, the 60 ms this process sat idle waiting for git were gone).
+ */
+function unflushed(binary: GitBinary): GitBinary {
+  return { ...binary, env: { ...binary.env, GIT_FLUSH: '0' } }
 }
 
 // Commit id, parents, tree, author, committer time, the encoding header, the message as stored: one NUL after each.
