@@ -117,6 +117,30 @@ describe('gmr versions, printed again from what it kept', () => {
     expect(JSON.parse(edited).versions[3].addedMetadata).toEqual({ auc: 0.5 })
   })
 
+  it('after a repack between runs, and with every object loose (git walks the long chain, gmr the short one)', async () => {
+    appendVersions(repo, 'a', 21, 300, tip())
+    const before = await uncached('--json')
+    const { json } = await expectRightAfter(() => {
+      repo.git('repack', '-q', '-a', '-d', '-f')
+      appendVersions(repo, 'a', 321, 1, tip())
+    })
+    expect(JSON.parse(json).versionCount).toBe(322)
+    expect(JSON.parse(json).versions.slice(0, 321)).toEqual(JSON.parse(before).versions)
+    const packDir = join(repo.dir, '.git/objects/pack')
+    const { json: loose } = await expectRightAfter(() => {
+      for (const name of fs.readdirSync(packDir).filter((n) => n.endsWith('.pack'))) {
+        const moved = join(repo.scratch, name)
+        fs.renameSync(join(packDir, name), moved)
+        for (const other of fs.readdirSync(packDir).filter((n) => n.startsWith(name.slice(0, -5)))) fs.rmSync(join(packDir, other))
+        execFileSync('git', ['unpack-objects', '-q'], { cwd: repo.dir, env: repo.env, input: fs.readFileSync(moved) })
+      }
+      appendVersions(repo, 'a', 322, 1, tip())
+    })
+    expect(fs.readdirSync(packDir).filter((n) => n.endsWith('.pack'))).toEqual([])
+    expect(JSON.parse(loose).versionCount).toBe(323)
+    expect(repo.git('fsck', '--strict')).toBe('')
+  })
+
   it('after the kept output was cut short, edited by hand (same length) or emptied', async () => {
     const edits: Array<(kept: Buffer) => Buffer> = [
       (kept) => kept.subarray(0, kept.length - 100),
