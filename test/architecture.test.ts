@@ -151,6 +151,7 @@ describe('architecture', () => {
       'prune.ts': ['retentionFindings'], // gmr check's view of a dry-run prune
       'pruneCache.ts': ['boundDownloadCache'], // the cache bound every remote download applies after it
       'fetch.ts': ['planFetchIn'], // pull's plan starts with fetch's
+      'renderVersions.ts': ['renderVersions'], // writeVersions' output as one buffer, for the library
     }
     const extra = sourceFilesIn(join(SRC, 'ops'))
       .filter((f) => dirname(f) === join(SRC, 'ops'))

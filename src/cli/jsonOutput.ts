@@ -133,6 +133,11 @@ export function versionsJson(result: ListVersionsResult) {
  * (gmr meta set) goes through `artifactVersionJson`, where the merge is stated once.
  */
 export function writeVersionsJson(result: ListVersionsResult, write: (text: string) => void): void {
+  for (const piece of versionsJsonPieces(result)) write(piece)
+}
+
+/** `writeVersionsJson`'s pieces, each handed over when made: the caller prints (and keeps) one before the next exists. */
+export function* versionsJsonPieces(result: ListVersionsResult): Generator<string> {
   const { artifact, versions } = result
   const name = JSON.stringify(artifact)
   const people = new Map<string, string>()
@@ -167,12 +172,12 @@ export function writeVersionsJson(result: ListVersionsResult, write: (text: stri
     }
     // Written in pieces of about 64 KiB: one write per version costs a system call each.
     if (text.length >= 1 << 16) {
-      write(text)
+      yield text
       text = ''
     }
   }
   if (versions.length > 0) text += '\n  ]'
-  write(`${text}\n}\n`)
+  yield `${text}\n}\n`
 }
 
 /** `JSON.stringify(value, null, 2)` for a value nested at `indent` (JSON strings hold no raw newline). */

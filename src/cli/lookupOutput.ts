@@ -4,7 +4,7 @@ import type { ResolvedVersion } from '../ops/resolve.js'
 import type { ResolveAtResult } from '../ops/resolveAt.js'
 import { annotate, versionAnnotation } from '../domain/metadataAdditions.js'
 import type { CliIo } from './io.js'
-import { versionJson, writeVersionsJson } from './jsonOutput.js'
+import { versionJson, versionsJsonPieces } from './jsonOutput.js'
 import { isoDate, json, shortOid, table } from './render.js'
 import { ADDED_LEGEND, annotatedInline } from './renderMetadata.js'
 import { VERSION } from './version.js'
@@ -37,16 +37,15 @@ export function versionsRendering(opts: { json?: boolean }): VersionsRendering {
   }
 }
 
-function versionsJsonText(result: ListVersionsResult): Buffer {
-  // Each piece made bytes at once: a piece is a string of a thousand appended parts, which
-  // the garbage collector would copy again and again while all of them waited to be joined.
-  const pieces: Buffer[] = []
-  writeVersionsJson(result, (piece) => pieces.push(Buffer.from(piece, 'utf8')))
-  return Buffer.concat(pieces)
+function* versionsJsonText(result: ListVersionsResult): Generator<Buffer> {
+  // Each piece made bytes at once and handed on (printed and kept) before the next is made:
+  // the output is never whole in memory, however many versions it has.
+  for (const piece of versionsJsonPieces(result)) yield Buffer.from(piece, 'utf8')
 }
 
-function versionsTable(result: ListVersionsResult): Buffer {
-  return Buffer.from(versionsTableText(result), 'utf8')
+/** The table in one piece: its columns are as wide as their widest cell, known only at the end. */
+function* versionsTable(result: ListVersionsResult): Generator<Buffer> {
+  yield Buffer.from(versionsTableText(result), 'utf8')
 }
 
 function versionsTableText(result: ListVersionsResult): string {

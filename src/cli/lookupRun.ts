@@ -1,4 +1,4 @@
-import { renderVersions } from '../ops/renderVersions.js'
+import { writeVersions } from '../ops/renderVersions.js'
 import { resolve } from '../ops/resolve.js'
 import { repoOptions } from './context.js'
 import type { CliIo } from './io.js'
@@ -19,7 +19,7 @@ export async function runLookupCommand(lookup: LookupCommand, io: CliIo): Promis
   const held = lookup.json ? holdStderr(io) : null
   try {
     if (lookup.command === 'resolve') printResolved(io, await resolve({ ...repoOptions(io), ref: lookup.name }), opts)
-    else io.stdout(await renderVersions({ ...repoOptions(io), artifact: lookup.name }, versionsRendering(opts)))
+    else await writeVersions({ ...repoOptions(io), artifact: lookup.name }, versionsRendering(opts), io.stdout)
     held?.release()
     return EXIT_OK
   } catch (err) {

@@ -33,6 +33,14 @@ function syncClient(client: FsClient): SyncFileClient | null {
 const FIRST_READ = 4096
 /** Up to this, an entry is read by the worst case of its deflated size; above it, to its exact end from the index. */
 const BOUNDED_READ = 1 << 20
+/**
+ * Reads that go forward through a pack read further ahead each time, up to this much:
+ * git writes a history's commits one after the other in the order a walk from the tip
+ * reads them, so walking ten thousand commits makes a few dozen reads instead of ten
+ * thousand. A read anywhere else starts again at FIRST_READ, so a tree here and a blob
+ * there cost what they did. One window per pack file: memory stays flat in its size.
+ */
+const READ_AHEAD = 256 * 1024
 
 /**
  * One pack file and its index. An object is one positioned read and one inflate: a read
@@ -46,6 +54,9 @@ class PackFile {
   private ends: Float64Array | null = null
   private fd: number | null = null
   private size = 0
+  /** The bytes of the last first read, at `windowStart`: replaced, never overwritten, so an entry handed out stays valid. */
+  private window: Buffer | null = null
+  private windowStart = 0
 
   constructor(
     readonly path: string,
@@ -59,10 +70,32 @@ class PackFile {
    */
   async entry(offset: number, exact = false): Promise<Buffer> {
     if (exact) return this.read(offset, () => this.entryLength(offset))
-    const first = await this.read(offset, () => Math.min(FIRST_READ, this.entryEnd() - offset))
+    const held = this.fromWindow(offset)
+    if (held !== null) return held
+    const first = await this.read(offset, () => Math.min(this.firstReadAt(offset), this.entryEnd() - offset))
+    if (syncClient(this.fs.client) !== null) {
+      this.window = first
+      this.windowStart = offset
+    }
     const bound = boundedLength(first)
     if (bound <= first.length || this.entryEnd() - offset <= first.length) return first
     return this.read(offset, () => (bound <= BOUNDED_READ ? Math.min(bound, this.entryEnd() - offset) : this.entryLength(offset)))
+  }
+
+  /** The entry at `offset` from the last first read, when it holds the entry's worst case; else null. */
+  private fromWindow(offset: number): Buffer | null {
+    const window = this.window
+    const at = offset - this.windowStart
+    if (window === null || at < 0 || at >= window.length) return null
+    const entry = window.subarray(at)
+    return boundedLength(entry) <= entry.length || this.windowStart + window.length >= this.entryEnd() ? entry : null
+  }
+
+  /** How much to read first at `offset`: twice the last first read when `offset` lies just past it (a walk going forward), else FIRST_READ. */
+  private firstReadAt(offset: number): number {
+    const window = this.window
+    if (window === null || offset < this.windowStart || offset > this.windowStart + window.length + FIRST_READ) return FIRST_READ
+    return Math.min(READ_AHEAD, 2 * Math.max(window.length, FIRST_READ))
   }
 
   /** `length()` bytes at `offset` (fewer only if the file is shorter); `length` runs once the file's size is known. */
@@ -112,6 +145,7 @@ class PackFile {
 
   close(): void {
     openPacks.delete(this)
+    this.window = null
     if (this.fd === null) return
     const sync = syncClient(this.fs.client)
     const fd = this.fd
@@ -183,7 +217,7 @@ const packLists = new WeakMap<FsClient, Map<string, PackList>>()
  * packs and a short one pays for the listing once.
  */
 export class PackedObjects {
-  private readonly bases = new Map<string, ReadObjectResult>()
+  private readonly bases = new Map<PackFile, Map<number, ReadObjectResult>>()
   private baseBytes = 0
 
   constructor(private readonly repo: GitDir) {}
@@ -198,16 +232,21 @@ export class PackedObjects {
    * since the last listing; without it only the packs already known are searched.
    */
   async read(oid: string, refresh = true): Promise<ReadObjectResult | null> {
+    return this.readAs(oid, refresh, false)
+  }
+
+  /** `read`; `base`: the object is a delta's base, kept for the next delta against it. */
+  private async readAs(oid: string, refresh: boolean, base: boolean): Promise<ReadObjectResult | null> {
     let found = this.locate(await this.list(false), oid)
     if (found === null && refresh) found = this.locate(await this.list(true), oid)
     if (found === null) return null
     try {
-      return await this.at(found.pack, found.offset)
+      return await this.at(found.pack, found.offset, base)
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err
       // Repacked away since the listing: the object is in the pack that replaced it, or loose.
       found = this.locate(await this.list(true), oid)
-      return found === null ? null : this.at(found.pack, found.offset)
+      return found === null ? null : this.at(found.pack, found.offset, base)
     }
   }
 
@@ -260,9 +299,9 @@ export class PackedObjects {
     return packs
   }
 
-  private async at(pack: PackFile, offset: number): Promise<ReadObjectResult> {
-    const key = `${pack.path}:${offset}`
-    const cached = this.bases.get(key)
+  /** The object at `offset`; `base`: it is a delta's base, kept for the next delta against it (a walk's commits are not). */
+  private async at(pack: PackFile, offset: number, base = false): Promise<ReadObjectResult> {
+    const cached = this.bases.get(pack)?.get(offset)
     if (cached) return cached
     let result: ReadObjectResult
     try {
@@ -277,7 +316,7 @@ export class PackedObjects {
         throw new CorruptObjectError(`${pack.path} has an entry cut short at ${offset}; run "git fsck"`, { path: pack.path })
       }
     }
-    this.remember(key, result)
+    if (base) this.remember(pack, offset, result)
     return result
   }
 
@@ -291,12 +330,12 @@ export class PackedObjects {
         byte = data[pos++]!
         distance = (distance + 1) * 128 + (byte & 0x7f)
       }
-      const base = await this.at(pack, offset - distance)
+      const base = await this.at(pack, offset - distance, true)
       return { type: base.type, content: applyDelta(base.content, this.inflate(data, pos, size, pack), pack.path) }
     }
     if (type === REF_DELTA) {
       const baseOid = data.subarray(pos, pos + 20).toString('hex')
-      const base = await this.read(baseOid)
+      const base = await this.readAs(baseOid, true, true)
       if (base === null) {
         throw new CorruptObjectError(`${pack.path} has a delta against ${baseOid}, which is missing; run "git fsck"`, { path: pack.path, oid: baseOid })
       }
@@ -321,14 +360,19 @@ export class PackedObjects {
     return out
   }
 
-  private remember(key: string, result: ReadObjectResult): void {
+  private remember(pack: PackFile, offset: number, result: ReadObjectResult): void {
     const size = result.content.length
     if (size > BASE_CACHE_BYTES / 4) return
     if (this.baseBytes + size > BASE_CACHE_BYTES) {
       this.bases.clear()
       this.baseBytes = 0
     }
-    this.bases.set(key, result)
+    let inPack = this.bases.get(pack)
+    if (inPack === undefined) {
+      inPack = new Map()
+      this.bases.set(pack, inPack)
+    }
+    inPack.set(offset, result)
     this.baseBytes += size
   }
 }

@@ -3,7 +3,7 @@ import { readRef } from '../git/refs.js'
 import { VERSION_INDEX_FORMAT } from '../git/versionIndex.js'
 import { artifactRepo, artifactVersions, type ListVersionsOptions, type ListVersionsResult } from './support/artifactVersions.js'
 import { ManifestStore } from './support/manifestStore.js'
-import { readRendered, renderKey, writeRendered } from './support/renderCache.js'
+import { keepRendered, readRendered, renderKey } from './support/renderCache.js'
 import { versionAdditions } from './support/versionAdditions.js'
 
 /** How a caller prints an artifact's versions. */
@@ -12,19 +12,19 @@ export interface VersionsRendering {
   form: string
   /** Changes whenever the printed form may: gmr's version and the form's own number, say. */
   version: string
-  /** The output as bytes (UTF-8). */
-  render(result: ListVersionsResult): Buffer
+  /** The output as bytes (UTF-8), in pieces made one after the other (a generator, say): each is printed and kept before the next is asked for. */
+  render(result: ListVersionsResult): Iterable<Buffer>
 }
 
 /**
- * `listVersions` printed by `rendering`, as bytes. The output is kept beside the version
- * index (support/renderCache.ts) under a key of the printed form, the index format, the
- * branch tip and the manifest's additions, so printing ten thousand versions again
- * reads one file instead of parsing the index and rendering each version. Any change
- * to what the output depends on changes the key; the output is then rendered anew and
- * kept again.
+ * `listVersions` printed by `rendering`, each piece handed to `write` as it is made. The
+ * output is kept beside the version index (support/renderCache.ts) under a key of the
+ * printed form, the index format, the branch tip and the manifest's additions, so
+ * printing ten thousand versions again reads one file instead of parsing the index and
+ * rendering each version. Any change to what the output depends on changes the key; the
+ * output is then rendered anew, printed and kept in the same pass, never whole in memory.
  */
-export async function renderVersions(options: ListVersionsOptions, rendering: VersionsRendering): Promise<Buffer> {
+export async function writeVersions(options: ListVersionsOptions, rendering: VersionsRendering, write: (bytes: Buffer) => void): Promise<void> {
   const repo = await artifactRepo(options)
   const { artifact } = options
   const store = new ManifestStore(repo)
@@ -33,10 +33,25 @@ export async function renderVersions(options: ListVersionsOptions, rendering: Ve
   const [tip, additions] = await Promise.all([readRef(repo, artifactRef(artifact)), versionAdditions(store, artifact)]).catch(() => [null, undefined] as const)
   const key = tip === null ? null : renderKey([rendering.form, rendering.version, `${VERSION_INDEX_FORMAT}`, artifact, tip, JSON.stringify(additions)])
   const kept = key === null ? null : await readRendered(repo, name, key)
-  if (kept !== null) return kept
+  if (kept !== null) return write(kept)
   const result = await artifactVersions(repo, artifact, store, additions)
-  const bytes = rendering.render(result)
   // Kept only when the branch did not move between the two reads: the key names the tip the output shows.
-  if (key !== null && result.tip === tip) await writeRendered(repo, name, key, bytes)
-  return bytes
+  const keeper = key !== null && result.tip === tip ? await keepRendered(repo, name, key) : null
+  try {
+    for (const piece of rendering.render(result)) {
+      write(piece)
+      await keeper?.write(piece)
+    }
+    await keeper?.finish()
+  } catch (err) {
+    await keeper?.abandon()
+    throw err
+  }
+}
+
+/** `writeVersions` as one buffer, for a caller that wants the bytes rather than to print them. */
+export async function renderVersions(options: ListVersionsOptions, rendering: VersionsRendering): Promise<Buffer> {
+  const pieces: Buffer[] = []
+  await writeVersions(options, rendering, (piece) => pieces.push(piece))
+  return Buffer.concat(pieces)
 }

@@ -1,5 +1,7 @@
+import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { versionsRendering } from '../../src/cli/lookupOutput.js'
@@ -7,11 +9,24 @@ import { VERSION } from '../../src/cli/version.js'
 import { gmr } from '../helpers/cli.js'
 import { appendVersions } from '../helpers/fastImport.js'
 import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
+import type { FsClient } from '../../src/git/fs.js'
 
 // `gmr versions` keeps what it printed under .git/gmr/rendered/ (src/ops/support/renderCache.ts)
 // and prints it again while nothing it depends on changed. Whatever happens to the
 // branch, the manifest or the kept file, what it prints is what a run with no caches at
 // all prints.
+
+// A read-only .git/gmr is a tmpfs mounted there read-only: root ignores file modes.
+const canMount = process.getuid?.() === 0 && probeMount()
+if (!canMount) console.warn('versionsRendered: skipping the read-only .git/gmr test (needs root and mount)')
+
+function probeMount(): boolean {
+  const dir = fs.mkdtempSync(join(tmpdir(), 'gmr-mount-probe-'))
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]).status === 0
+  if (mounted) spawnSync('umount', [dir])
+  fs.rmSync(dir, { recursive: true, force: true })
+  return mounted
+}
 
 let repo: TempRepo
 beforeEach(async () => {
@@ -102,6 +117,30 @@ describe('gmr versions, printed again from what it kept', () => {
     expect(JSON.parse(edited).versions[3].addedMetadata).toEqual({ auc: 0.5 })
   })
 
+  it('after a repack between runs, and with every object loose (git walks the long chain, gmr the short one)', async () => {
+    appendVersions(repo, 'a', 21, 300, tip())
+    const before = await uncached('--json')
+    const { json } = await expectRightAfter(() => {
+      repo.git('repack', '-q', '-a', '-d', '-f')
+      appendVersions(repo, 'a', 321, 1, tip())
+    })
+    expect(JSON.parse(json).versionCount).toBe(322)
+    expect(JSON.parse(json).versions.slice(0, 321)).toEqual(JSON.parse(before).versions)
+    const packDir = join(repo.dir, '.git/objects/pack')
+    const { json: loose } = await expectRightAfter(() => {
+      for (const name of fs.readdirSync(packDir).filter((n) => n.endsWith('.pack'))) {
+        const moved = join(repo.scratch, name)
+        fs.renameSync(join(packDir, name), moved)
+        for (const other of fs.readdirSync(packDir).filter((n) => n.startsWith(name.slice(0, -5)))) fs.rmSync(join(packDir, other))
+        execFileSync('git', ['unpack-objects', '-q'], { cwd: repo.dir, env: repo.env, input: fs.readFileSync(moved) })
+      }
+      appendVersions(repo, 'a', 322, 1, tip())
+    })
+    expect(fs.readdirSync(packDir).filter((n) => n.endsWith('.pack'))).toEqual([])
+    expect(JSON.parse(loose).versionCount).toBe(323)
+    expect(repo.git('fsck', '--strict')).toBe('')
+  })
+
   it('after the kept output was cut short, edited by hand (same length) or emptied', async () => {
     const edits: Array<(kept: Buffer) => Buffer> = [
       (kept) => kept.subarray(0, kept.length - 100),
@@ -121,16 +160,92 @@ describe('gmr versions, printed again from what it kept', () => {
     appendVersions(repo, 'a', 21, 2, tip())
     const killed = await gmrProcess(repo.dir, { ...repo.env, GMR_CRASH_AT: 'rendered:written' }, ['versions', 'a', '--json'])
     expect(killed.code).toBe(-1)
-    expect(killed.stdout).toBe('')
     const leftover = `${JSON_FILE()}.tmp-999999-abc-1`
     fs.writeFileSync(leftover, fs.readFileSync(JSON_FILE()).subarray(0, 1000))
     const printed = await ok('versions', 'a', '--json')
+    // The output is printed as it is kept: the killed run had printed all of it.
+    expect(killed.stdout).toBe(printed)
     expect(printed).toBe(await uncached('--json'))
     expect(JSON.parse(printed).versionCount).toBe(23)
     // The next write of that output sweeps the leftover of the dead process.
     appendVersions(repo, 'a', 23, 1, tip())
     await ok('versions', 'a', '--json')
     expect(fs.existsSync(leftover)).toBe(false)
+  })
+})
+
+describe('gmr versions, kept while it prints', () => {
+  it('after a run killed halfway through keeping its output: printed anew, the half-written file swept', async () => {
+    appendVersions(repo, 'a', 21, 400, tip())
+    const killed = await gmrProcess(repo.dir, { ...repo.env, GMR_CRASH_AT: 'rendered:writing' }, ['versions', 'a', '--json'])
+    expect(killed.code).toBe(-1)
+    const dir = join(repo.dir, '.git/gmr/rendered/versions')
+    const halves = fs.readdirSync(dir).filter((name) => name.startsWith('a.json.tmp-'))
+    expect(halves).toHaveLength(1)
+    expect(fs.existsSync(JSON_FILE())).toBe(false)
+    const printed = await ok('versions', 'a', '--json')
+    expect(JSON.parse(printed).versionCount).toBe(421)
+    expect(fs.readdirSync(dir)).toEqual(['a.json'])
+    expect(await ok('versions', 'a', '--json')).toBe(printed)
+    expect(printed).toBe(await uncached('--json'))
+  })
+
+  it.skipIf(!canMount)('on a read-only .git/gmr: printed all the same, and right after the branch moved', async () => {
+    await ok('versions', 'a', '--json')
+    await ok('versions', 'a')
+    const gmrDir = join(repo.dir, '.git/gmr')
+    const saved = join(repo.scratch, 'gmr-saved')
+    fs.cpSync(gmrDir, saved, { recursive: true })
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', gmrDir])
+    try {
+      fs.cpSync(saved, gmrDir, { recursive: true })
+      execFileSync('mount', ['-o', 'remount,ro', gmrDir])
+      expect(() => fs.writeFileSync(join(gmrDir, 'probe'), 'x')).toThrow(/EROFS/)
+      appendVersions(repo, 'a', 21, 2, tip())
+      const printed: string[] = []
+      for (let i = 0; i < 2; i++) {
+        const result = await gmrProcess(repo.dir, repo.env, ['versions', 'a', '--json'])
+        expect(result).toMatchObject({ code: 0, stderr: '' })
+        printed.push(result.stdout)
+      }
+      const program = await gmr(repo.scratch, repo.env, ['-C', repo.dir, 'versions', 'a'])
+      expect(program).toMatchObject({ code: 0, stderr: '' })
+      execFileSync('umount', [gmrDir])
+      expect(JSON.parse(printed[0]!).versionCount).toBe(23)
+      expect(printed[1]).toBe(printed[0])
+      expect(printed[0]).toBe(await uncached('--json'))
+      expect(program.stdout).toBe(await uncached())
+    } finally {
+      spawnSync('umount', ['-l', gmrDir])
+    }
+  })
+
+  it('a write to the kept output failing for another reason than "cannot write here" is not swallowed', async () => {
+    const injected = Object.assign(new Error('injected write failure'), { code: 'EINVAL' })
+    const promises = new Proxy(fs.promises, {
+      get(target, name) {
+        const value = Reflect.get(target, name) as unknown
+        if (name !== 'open' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
+        return async (path: string, flags: string, mode?: number) => {
+          const handle = await (value as typeof fs.promises.open).call(target, path, flags, mode)
+          if (!path.includes('/gmr/rendered/') || flags === 'r') return handle
+          return new Proxy(handle, {
+            get(h, key) {
+              if (key === 'write') return () => Promise.reject(injected)
+              const member = Reflect.get(h, key) as unknown
+              return typeof member === 'function' ? member.bind(h) : member
+            },
+          })
+        }
+      },
+    })
+    const failing = new Proxy(fs, { get: (target, name) => (name === 'promises' ? promises : Reflect.get(target, name)) }) as unknown as FsClient
+    const result = await gmr(repo.scratch, repo.env, ['-C', repo.dir, 'versions', 'a', '--json'], { fs: failing })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('injected write failure')
+    // Nothing half-written is left behind, and the next run prints and keeps the output.
+    expect(fs.readdirSync(join(repo.dir, '.git/gmr/rendered/versions'))).toEqual([])
+    expect(await ok('versions', 'a', '--json')).toBe(await uncached('--json'))
   })
 })
 
@@ -151,7 +266,7 @@ describe('the printed form names its version', () => {
       source: v === 2 ? { commit: 'c'.repeat(40), dirty: true } : null,
     }))
     const result = { artifact: 'a', tip: versions[2]!.commit, versions, additions: { v1: { metadata: { auc: 0.5 } } } }
-    const digest = (json: boolean) => createHash('sha256').update(versionsRendering({ json }).render(result)).digest('hex')
+    const digest = (json: boolean) => createHash('sha256').update(Buffer.concat([...versionsRendering({ json }).render(result)])).digest('hex')
     expect({ version: versionsRendering({ json: true }).version.replace(VERSION, ''), json: digest(true), text: digest(false) }).toEqual({
       version: '/1',
       json: '87b36f81c8182506bb1ed41b3f6f959754b62aaaf0e9dc130acf8448e3f98c11',

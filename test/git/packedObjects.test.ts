@@ -40,10 +40,12 @@ function gitObjects(): Array<{ oid: string; type: string; content: Buffer }> {
   return objects
 }
 
-async function readsLikeGit(client: FsClient = fs): Promise<number> {
+async function readsLikeGit(client: FsClient = fs, order?: (oids: string[]) => string[]): Promise<number> {
   const git = { fs: toFileSystem(client), gitdir: `${repo.dir}/.git` }
   const cache = {}
-  const objects = gitObjects()
+  const all = gitObjects()
+  const byOid = new Map(all.map((o) => [o.oid, o]))
+  const objects = order === undefined ? all : order(all.map((o) => o.oid)).map((oid) => byOid.get(oid)!)
   for (const { oid, type, content } of objects) {
     const read = await readObject(git, oid, { cache })
     expect(read.type, oid).toBe(type)
@@ -99,6 +101,21 @@ describe('reading objects straight from packs, byte for byte as git cat-file doe
     expect(await readsLikeGit()).toBeGreaterThan(160)
   })
 
+  it('reads ahead going forward through a pack (a history walk) and reads the same in any order', async () => {
+    repo.git('gc', '-q', '--aggressive')
+    // Pack order, as verify-pack lists entries: each read just past the last reads further ahead.
+    const inPack = verifyPack()
+      .split('\n')
+      .filter((line) => /^[0-9a-f]{40} /.test(line))
+      .map((line) => line.split(/\s+/))
+      .sort((a, b) => Number(a[4]) - Number(b[4]))
+      .map((fields) => fields[0]!)
+    expect(await readsLikeGit(fs, () => inPack)).toBeGreaterThan(150)
+    expect(await readsLikeGit(fs, () => [...inPack].reverse())).toBeGreaterThan(150)
+    // Forward and back in turns: the bytes read ahead are replaced, never written over, while the last entry is still in use.
+    expect(await readsLikeGit(fs, () => inPack.flatMap((oid, i) => [oid, inPack[Math.floor(i / 2)]!]))).toBeGreaterThan(300)
+  })
+
   it('reads a large pack: big objects, deltas between them, and the last entry before the trailer', async () => {
     // 4 MiB of text that compresses poorly, then a small edit of it: a large base and a delta.
     let big = ''
@@ -113,6 +130,12 @@ describe('reading objects straight from packs, byte for byte as git cat-file doe
     expect(packs().length).toBe(1)
     expect(fs.statSync(`${repo.dir}/.git/objects/pack/${packs()[0]!.replace('.idx', '.pack')}`).size).toBeGreaterThan(1 << 20)
     expect(await readsLikeGit()).toBeGreaterThan(150)
+    const offsets = verifyPack()
+      .split('\n')
+      .filter((line) => /^[0-9a-f]{40} /.test(line))
+      .map((line) => line.split(/\s+/))
+      .sort((a, b) => Number(a[4]) - Number(b[4]))
+    expect(await readsLikeGit(fs, () => offsets.map((fields) => fields[0]!))).toBeGreaterThan(150)
   })
 
   it('reads an entry deflated far beyond zlib\'s worst case (another compressor\'s stored blocks), and the one after it', async () => {

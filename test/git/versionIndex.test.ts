@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { toFileSystem, type GitDir } from '../../src/git/repo.js'
-import { loadVersion, loadVersions } from '../../src/git/versionIndex.js'
+import { loadVersion, loadVersions, versionRecords } from '../../src/git/versionIndex.js'
+import { decodeCommit, type CommitData } from '../../src/git/commit.js'
 import { formatVersionMessage } from '../../src/domain/versionMessage.js'
 import { appendVersions as appendChain } from '../helpers/fastImport.js'
 import { makeRepo, type TempRepo } from '../helpers/gitRepo.js'
@@ -147,6 +148,42 @@ describe('the version index, walked in-process or by the git binary', () => {
     const commits = appendVersions(0, 300, null)
     const noGit: GitDir = { fs: toFileSystem(fs), gitdir: `${repo.dir}/.git`, binary: { env: { PATH: '/nonexistent' } } }
     expect((await loadVersions(noGit, 'a')).versions.map((v) => v.commit)).toEqual(commits)
+  })
+})
+
+describe('commits read in place', () => {
+  it('gives what decodeCommit gives, whatever the headers: signatures, encodings, odd names, duplicated or misplaced fields', async () => {
+    const tree = repo.git('hash-object', '-t', 'tree', '-w', '/dev/null').trim()
+    const people = [
+      'Ada <ada@example.com> 1700000000 +0000',
+      'Zoë  Q. <zq@example.com> 1700000001 -0130',
+      '<nobody@example.com> 1700000002 +0000',
+      'No Space<ns@example.com> 1700000003 +0100',
+      'Odd<name <odd@example.com> 1700000004 +0000',
+      'Gt>name <gt@example.com> 1700000005 +0000',
+    ]
+    const extras = [
+      '',
+      'encoding ISO-8859-1\n',
+      'gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n',
+      'mergetag object 0000000000000000000000000000000000000000\n type commit\n',
+      'author Second <second@example.com> 1700000009 +0000\n',
+      'x-custom value with spaces\n',
+    ]
+    let parent: string | null = null
+    const chain: Array<{ oid: string; commit: CommitData }> = []
+    for (let v = 0; v < 36; v++) {
+      const message = v % 5 === 4 ? `a v${v}` : `a v${v}\n\nartifact: a\nversion: ${v}\nmetadata:\n  step: ${v}\n`
+      const text: string =
+        `tree ${tree}\n${parent === null ? '' : `parent ${parent}\n`}author ${people[v % people.length]}\n` +
+        `committer ${people[(v + 1) % people.length]}\n${extras[Math.floor(v / people.length) % extras.length]}\n${message}`
+      const oid: string = execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], { cwd: repo.dir, input: text }).toString().trim()
+      chain.push({ oid, commit: decodeCommit(Buffer.from(text)) })
+      parent = oid
+    }
+    repo.git('update-ref', 'refs/heads/artifacts/a', parent!)
+    const { inProcess } = dirs()
+    expect((await loadVersions(inProcess, 'a')).versions).toEqual(await versionRecords('a', 0, chain))
   })
 })
 

@@ -16,6 +16,6 @@ export function registerVersions(program: Command, io: CliIo): void {
 }
 
 async function versionsAction(io: CliIo, artifact: string, opts: { json?: boolean }): Promise<void> {
-  const { renderVersions } = await operations.renderVersions()
-  io.stdout(await renderVersions({ ...repoOptions(io), artifact }, versionsRendering(opts)))
+  const { writeVersions } = await operations.renderVersions()
+  await writeVersions({ ...repoOptions(io), artifact }, versionsRendering(opts), io.stdout)
 }
