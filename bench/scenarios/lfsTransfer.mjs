@@ -12,8 +12,14 @@
 //       the working tree and has git refresh the index for those paths. Both rows end with
 //       every file on disk whole (checked after each run).
 //   (b) the same for 10 objects of 50 MiB.
-// Each cell also says how many LFS requests and TCP connections the server saw (keep-alive).
+// Each cell also says how many LFS requests and TCP connections the server saw (keep-alive),
+// and the CPU time the servers (this process) spent in that step's last run.
 // Each run pushes to new, empty repositories. GMR_BENCH_TRANSFER_SMALL / _LARGE_MB shrink it.
+// GMR_BENCH_TRANSFER_ROWS picks rows for a quick loop: a comma-separated list of
+// `small`, `large`, `small-push`, `small-fetch`, `large-push`, `large-fetch` (default: all).
+// A fetch row pushes with gmr first (untimed) when its push row is not chosen.
+// GMR_BENCH_TRANSFER_NODE_ARGS: node options for gmr's runs (`--cpu-prof --cpu-prof-dir=DIR`);
+// `node --cpu-prof bench/run.mjs …` profiles the servers.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,6 +29,13 @@ import { startServer } from './remote.mjs'
 
 const SMALL = Number(process.env.GMR_BENCH_TRANSFER_SMALL ?? 1000)
 const LARGE_MB = Number(process.env.GMR_BENCH_TRANSFER_LARGE_MB ?? 50)
+
+const ROWS = (process.env.GMR_BENCH_TRANSFER_ROWS ?? 'small,large').split(',').map((row) => row.trim())
+/** Whether the row `label` (small, large) of `side` (push, fetch) is chosen. */
+const chosen = (label, side) => ROWS.includes(label) || ROWS.includes(`${label}-${side}`)
+
+/** Node options for the measured gmr runs, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (GMR_BENCH_TRANSFER_NODE_ARGS). */
+const NODE_ARGS = (process.env.GMR_BENCH_TRANSFER_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -46,15 +59,23 @@ function registryOf(root, name, count, bytes, env) {
 /** The LFS requests the server answers, and the connections they came on, since the last take(). */
 function lfsTraffic() {
   let requests = 0
+  let first = Infinity
+  let last = -Infinity
   const connections = new Set()
   return {
     onRequest: (entry) => {
       requests++
       connections.add(entry.connection)
+      const now = performance.now()
+      first = Math.min(first, now - entry.ms)
+      last = Math.max(last, now)
     },
-    take: () => {
-      const seen = { requests, connections: connections.size }
+    /** What was seen since the last take; `first`/`last`: when the first LFS request arrived and the last answer ended, in s after `since` (performance.now()). */
+    take: (since = 0) => {
+      const seen = { requests, connections: connections.size, first: (first - since) / 1000, last: (last - since) / 1000 }
       requests = 0
+      first = Infinity
+      last = -Infinity
       connections.clear()
       return seen
     },
@@ -64,15 +85,18 @@ function lfsTraffic() {
 /** Push and fetch timings of gmr and of git-lfs for one registry, `runs` times each on fresh repositories. */
 async function compare(server, traffic, root, repo, label, runs, env, count, bytes) {
   const run = (cwd, file, ...args) => runAsync(file, args, { cwd, env })
-  const gmr = (cwd, ...args) => run(cwd, process.execPath, GMR, ...args)
+  const gmr = (cwd, ...args) => run(cwd, process.execPath, ...NODE_ARGS, GMR, ...args)
   const times = { gmrPush: [], lfsPush: [], gmrFetch: [], lfsFetch: [] }
   const seen = {}
   const timed = async (what, steps) => {
     traffic.take()
+    const cpu = process.cpuUsage()
+    const started = performance.now()
     let seconds = 0
     for (const step of steps) seconds += (await step()).seconds
     times[what].push(seconds)
-    seen[what] = traffic.take()
+    const used = process.cpuUsage(cpu)
+    seen[what] = { ...traffic.take(started), serverCpu: (used.user + used.system) / 1e6 }
   }
   for (let i = 0; i < runs; i++) {
     const ours = `${label}-gmr-${i}`
@@ -81,8 +105,20 @@ async function compare(server, traffic, root, repo, label, runs, env, count, byt
     server.createRepo(theirs)
     await run(repo, 'git', 'remote', 'add', ours, server.url(ours))
     await run(repo, 'git', 'remote', 'add', theirs, server.url(theirs))
-    await timed('gmrPush', [() => gmr(repo, 'push', ours)])
-    await timed('lfsPush', [() => run(repo, 'git', 'lfs', 'push', '--all', theirs), () => run(repo, 'git', 'push', '-q', '--no-verify', theirs, 'refs/heads/*:refs/heads/*')])
+    const pushGmr = () => gmr(repo, 'push', ours)
+    const pushLfs = [() => run(repo, 'git', 'lfs', 'push', '--all', theirs), () => run(repo, 'git', 'push', '-q', '--no-verify', theirs, 'refs/heads/*:refs/heads/*')]
+    const fetching = chosen(label, 'fetch')
+    if (chosen(label, 'push')) {
+      await timed('gmrPush', [pushGmr])
+      await timed('lfsPush', pushLfs)
+    } else {
+      await pushGmr()
+      for (const step of pushLfs) await step()
+    }
+    if (!fetching) {
+      for (const dir of [server.repoPath(ours), server.repoPath(theirs)]) rmSync(dir, { recursive: true, force: true })
+      continue
+    }
 
     const gmrClone = join(root, `${ours}-clone`)
     await gmr(root, 'clone', server.url(ours), gmrClone)
@@ -114,8 +150,14 @@ function checkedOut(dir, count, bytes) {
   }
 }
 
-/** `4.10 s (2010 LFS requests, 9 connections)`: a timing with the LFS traffic it took. */
-const cell = (seconds, seen) => `${fmtSeconds(seconds)} (${seen.requests} LFS requests, ${seen.connections} connections)`
+/**
+ * `4.10 s (2010 LFS requests, 9 connections, LFS 0.52 s-3.80 s, server CPU 1.90 s)`: a timing
+ * with the LFS traffic it took in its last run: requests, connections, when the first LFS
+ * request arrived and the last answer ended (after the step began), and the CPU time of
+ * this process (the test servers).
+ */
+const cell = (seconds, seen) =>
+  `${fmtSeconds(seconds)} (${seen.requests} LFS requests, ${seen.connections} connections, LFS ${fmtSeconds(seen.first)}-${fmtSeconds(seen.last)}, server CPU ${fmtSeconds(seen.serverCpu)})`
 
 export async function lfsTransfer(runs) {
   const root = scratch('lfs-transfer')
@@ -132,25 +174,28 @@ export async function lfsTransfer(runs) {
       ['small', SMALL, 100 * 1024],
       ['large', 10, LARGE_MB * 1024 * 1024],
     ]) {
+      if (!chosen(label, 'push') && !chosen(label, 'fetch')) continue
       const repo = registryOf(root, label, count, bytes, env)
       const { times: t, seen } = await compare(server, traffic, root, repo, label, n, env, count, bytes)
       const what = `${count} x ${bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`}`
-      rows.push(
-        {
+      if (chosen(label, 'push')) {
+        rows.push({
           scenario: `LFS push, ${what} (median of ${n})`,
           gmr: `gmr push: ${cell(median(t.gmrPush), seen.gmrPush)}`,
           baseline: `git lfs push --all + git push: ${cell(median(t.lfsPush), seen.lfsPush)}`,
           ratio: median(t.gmrPush) / median(t.lfsPush),
           goal: 1,
-        },
-        {
+        })
+      }
+      if (chosen(label, 'fetch')) {
+        rows.push({
           scenario: `LFS fetch, ${what} (median of ${n})`,
           gmr: `gmr download (fetch + write files): ${cell(median(t.gmrFetch), seen.gmrFetch)}`,
           baseline: `git lfs fetch --all + git lfs checkout: ${cell(median(t.lfsFetch), seen.lfsFetch)}`,
           ratio: median(t.gmrFetch) / median(t.lfsFetch),
           goal: 1,
-        },
-      )
+        })
+      }
       rmSync(join(root, label), { recursive: true, force: true })
     }
     return rows

@@ -7,7 +7,7 @@ import type { Repo } from '../git/repo.js'
 import { listRemoteRefs, pushRefs, pushRefusal, type PushUpdate } from '../remote/remoteGit.js'
 import { openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import { assertUnpushedAliasMovesHeld, ledgerPushUpdate, recordPushedLedger } from './support/ledgerSync.js'
-import { lfsObjectsOf, lfsTransport, type NeededObject } from './support/lfsRemote.js'
+import { lfsObjectsOf, startUpload, type NeededObject, type StartedUpload } from './support/lfsRemote.js'
 import { contains, versionsNotIn } from './support/remotePlan.js'
 import { remoteInfo, workspace, type RemoteInfo } from './support/remotes.js'
 import { recordRetiredPushed, retiredPushUpdates } from './support/retiredRemote.js'
@@ -79,9 +79,21 @@ export interface PushResult {
  */
 export async function push<O extends PushOptions>(options: O): Promise<PushOutcome<O>> {
   const ctx = await openRegistryContext(options)
-  const plan = await planPush(ctx, options.remote)
-  if (options.dryRun) return (await checkAgainstRemote(ctx.repo, plan)) as PushOutcome<O>
-  return (await applyPush(ctx, plan, options.onProgress)) as PushOutcome<O>
+  if (options.dryRun) return (await checkAgainstRemote(ctx.repo, await planPush(ctx, options.remote))) as PushOutcome<O>
+  // The LFS objects go up while the rest of the plan is made and checked: a refusal
+  // stops them (uploaded objects harm nothing, being addressed by their content) before
+  // any ref moves.
+  let upload: StartedUpload | null = null
+  let plan: PushPlan
+  try {
+    plan = await planPush(ctx, options.remote, (remote, objects) => {
+      upload = startUpload(ctx.repo, remote.lfsUrl, remote.env, objects)
+    })
+  } catch (err) {
+    await (upload as StartedUpload | null)?.stop()
+    throw err
+  }
+  return (await applyPush(ctx, plan, upload, options.onProgress)) as PushOutcome<O>
 }
 
 /** What `push` returns: the plan for a dry run, else what was pushed. */
@@ -97,8 +109,14 @@ export type PushOutcome<O extends Pick<PushOptions, 'dryRun'>> = O extends { dry
  * The push as a value: what would move on the remote (leased on the values last
  * fetched), what it lacks of the new versions, and the refusal when this clone's LFS
  * store lacks an object to upload. Reads refs and objects; writes nothing.
+ * `onLfsObjects` is told the LFS objects as soon as they are known, before the rest
+ * of the plan is made and checked (when there are any).
  */
-async function planPush(ctx: RegistryContext, remoteName?: string): Promise<PushPlan> {
+async function planPush(
+  ctx: RegistryContext,
+  remoteName?: string,
+  onLfsObjects?: (remote: RemoteInfo, objects: NeededObject[]) => void,
+): Promise<PushPlan> {
   const { repo, env } = ctx
   const { registryBranch } = await ctx.config()
   const remote = await remoteInfo(repo, env, remoteName, registryBranch)
@@ -118,6 +136,8 @@ async function planPush(ctx: RegistryContext, remoteName?: string): Promise<Push
       needed.push(...(await lfsObjectsOf(repo, version.tree, cache)).map((o) => ({ ...o, path: `${artifact}:v${version.version}/${o.path}` })))
     }
   }
+  const lfsObjects = uniqueObjects(needed)
+  if (lfsObjects.length > 0) onLfsObjects?.(remote, lfsObjects)
 
   const branch = await currentBranch(repo)
   const head = await readRef(repo, branch)
@@ -146,21 +166,20 @@ async function planPush(ctx: RegistryContext, remoteName?: string): Promise<Push
   }
   refs.push(...retired)
 
-  const lfsObjects = uniqueObjects(needed)
   await assertUploadable(repo, needed)
   return { remote, refs, aliases, ledger, retired, versions, lfsObjects, lfsBytes: lfsObjects.reduce((n, o) => n + o.size, 0), listed: false }
 }
 
 /**
- * Carry out a plan exactly as planned: upload the LFS objects, push every ref in one
- * atomic push, then record what the remote now has as last fetched.
+ * Carry out a plan exactly as planned: finish uploading the LFS objects (`upload`, started
+ * while the plan was made), push every ref in one atomic push, then record what the remote
+ * now has as last fetched.
  */
-async function applyPush(ctx: RegistryContext, plan: PushPlan, onProgress?: (line: string) => void): Promise<PushResult> {
+async function applyPush(ctx: RegistryContext, plan: PushPlan, upload: StartedUpload | null, onProgress?: (line: string) => void): Promise<PushResult> {
   const { repo } = ctx
   const { remote } = plan
   const updates = plan.refs.map(toPushUpdate)
-  const lfs =
-    plan.lfsObjects.length > 0 ? await (await lfsTransport(repo, remote.lfsUrl, remote.env)).upload(new LfsStore(repo), plan.lfsObjects) : { objects: 0, bytes: 0 }
+  const lfs = upload !== null ? await upload.done : { objects: 0, bytes: 0 }
   await pushRefs(workspace(repo, remote.env, onProgress), remote.name, updates)
 
   // The remote now has what we sent: record it as the last-known remote state.

@@ -24,6 +24,8 @@ export interface HttpRequest {
   what?: string
   /** Connect and stall limits (default DEFAULT_TIMEOUTS). */
   timeouts?: Timeouts
+  /** Aborted: the request (or its answer's body) is cut and fails. */
+  signal?: AbortSignal
 }
 
 export interface HttpResponse {
@@ -53,7 +55,8 @@ export function request(req: HttpRequest): Promise<HttpResponse> {
       if (incoming) incoming.destroy(err)
       else outgoing.destroy(err)
     }
-    const outgoing = client.request(url, { method: req.method ?? 'GET', headers: req.headers ?? {}, agent }, (response) => {
+    const options = { method: req.method ?? 'GET', headers: req.headers ?? {}, agent, ...(req.signal && { signal: req.signal }) }
+    const outgoing = client.request(url, options, (response) => {
       incoming = response
       const headers: Record<string, string> = {}
       for (const [key, value] of Object.entries(response.headers)) {

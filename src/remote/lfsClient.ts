@@ -1,7 +1,6 @@
 import { sleep } from '../domain/async.js'
 import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { LfsStore, StagedLfsObject } from '../git/lfsStore.js'
-import { isErrno } from '../git/fs.js'
 import { pageAlignedBuffers, readInto } from '../git/streamCopy.js'
 import { HttpLfsAccess, type LfsAccess, type LfsApiTarget } from './lfsAccess.js'
 import type { CredentialSource } from './credentials.js'
@@ -46,6 +45,12 @@ interface BatchObject {
   error?: { code: number; message: string }
 }
 
+/** What an upload may be given besides its objects. */
+export interface LfsUploadOptions {
+  /** Aborted: no further object starts, requests under way are cut, and the upload fails (a push refused while its objects went up). */
+  signal?: AbortSignal
+}
+
 export interface LfsTransferResult {
   /** Objects moved. */
   objects: number
@@ -85,16 +90,23 @@ export class LfsClient {
   }
 
   /** Upload every object the server does not have yet; returns what was sent. */
-  async upload(store: LfsStore, objects: readonly LfsPointer[]): Promise<LfsTransferResult> {
+  async upload(store: LfsStore, objects: readonly LfsPointer[], options: LfsUploadOptions = {}): Promise<LfsTransferResult> {
     const result: LfsTransferResult = { objects: 0, bytes: 0 }
-    await this.pipelined('upload', unique(objects), async (object) => {
-      if (object.error) throw this.objectError('upload', object)
-      // Objects without an upload action are on the server already.
-      if (!object.actions?.upload) return
-      await this.uploadOne(store, object)
-      result.objects++
-      result.bytes += object.size
-    })
+    const { signal } = options
+    await this.pipelined(
+      'upload',
+      unique(objects),
+      async (object) => {
+        if (object.error) throw this.objectError('upload', object)
+        // Objects without an upload action are on the server already.
+        if (!object.actions?.upload) return
+        await this.uploadOne(store, object, signal)
+        result.objects++
+        result.bytes += object.size
+      },
+      undefined,
+      signal,
+    )
     return result
   }
 
@@ -152,6 +164,7 @@ export class LfsClient {
     objects: readonly LfsPointer[],
     transfer: (object: BatchObject) => Promise<void>,
     check: (object: BatchObject) => void = () => undefined,
+    signal?: AbortSignal,
   ): Promise<void> {
     const batches = chunks(objects, BATCH_SIZE)
     const queue: BatchObject[] = []
@@ -160,7 +173,7 @@ export class LfsClient {
     let failed = false
     const askNext = () => {
       if (answer !== null || asked >= batches.length) return
-      const pending = this.batch(operation, batches[asked++]!).then((answered) => {
+      const pending = this.batch(operation, batches[asked++]!, signal).then((answered) => {
         answered.forEach(check)
         queue.push(...answered)
         answer = null
@@ -171,6 +184,7 @@ export class LfsClient {
     }
     const worker = async (): Promise<void> => {
       while (!failed) {
+        signal?.throwIfAborted()
         if (queue.length < BATCH_SIZE) askNext()
         const object = queue.shift()
         if (object === undefined) {
@@ -188,7 +202,7 @@ export class LfsClient {
     await Promise.all(Array.from({ length: this.concurrency }, worker))
   }
 
-  private async uploadOne(store: LfsStore, object: BatchObject): Promise<void> {
+  private async uploadOne(store: LfsStore, object: BatchObject, signal?: AbortSignal): Promise<void> {
     const what = `LFS object ${object.oid}`
     const path = store.objectPath(object.oid)
     // A small object is read once (and sent again from memory on a retry); a missing one streams, to fail as a stream does.
@@ -196,7 +210,7 @@ export class LfsClient {
     // A larger one is read again for each attempt, through buffers of that attempt's own.
     const attempts: HeldPieces[] = []
     const upload = await this.fresh('upload', object, 'upload')
-    const response = await this.send(`the upload of ${what}`, () => {
+    const response = await this.send(`the upload of ${what}`, signal, () => {
       const body = held?.bytes ?? attempts[attempts.push(this.readBuffers.pieces(store, path)) - 1]!.body
       return {
         url: upload.href,
@@ -216,7 +230,7 @@ export class LfsClient {
     attempts.at(-1)?.release()
     if (!object.actions?.verify) return
     const verify = await this.fresh('upload', object, 'verify')
-    const checked = await this.send(`the verify call for ${what}`, () => ({
+    const checked = await this.send(`the verify call for ${what}`, signal, () => ({
       url: verify.href,
       method: 'POST',
       headers: { Accept: LFS_JSON, 'Content-Type': LFS_JSON, ...verify.header },
@@ -265,7 +279,7 @@ export class LfsClient {
   /** GET an object's bytes from `from` on (a Range request when from > 0), the action renewed if it expired. */
   private async get(object: BatchObject, what: string, from: number): Promise<HttpResponse> {
     const action = await this.fresh('download', object, 'download')
-    const response = await this.send(`the download of ${what}`, () => ({
+    const response = await this.send(`the download of ${what}`, undefined, () => ({
       url: action.href,
       headers: { ...action.header, ...(from > 0 && { Range: `bytes=${from}-` }) },
       what: `the download of ${what}`,
@@ -301,7 +315,7 @@ export class LfsClient {
     return replacement
   }
 
-  private async batch(operation: LfsOperation, objects: readonly LfsPointer[]): Promise<BatchObject[]> {
+  private async batch(operation: LfsOperation, objects: readonly LfsPointer[], signal?: AbortSignal): Promise<BatchObject[]> {
     const body = JSON.stringify({
       operation,
       transfers: ['basic'],
@@ -310,7 +324,7 @@ export class LfsClient {
     })
     const what = `the LFS batch request (${operation}, ${objects.length} objects)`
     const send = (target: LfsApiTarget) =>
-      this.send(what, () => ({
+      this.send(what, signal, () => ({
         what,
         url: `${target.endpoint}/objects/batch`,
         method: 'POST',
@@ -342,15 +356,18 @@ export class LfsClient {
   /**
    * One request, tried again on a broken connection, a 5xx or a 429 (after the server's
    * Retry-After, else a doubling pause), at most `retry.maxRetries` times, each retry
-   * said on stderr. The last answer is returned whatever its status.
+   * said on stderr. The last answer is returned whatever its status. An aborted `signal`
+   * cuts the request and is never tried again.
    */
-  private async send(what: string, make: () => HttpRequest): Promise<HttpResponse> {
+  private async send(what: string, signal: AbortSignal | undefined, make: () => HttpRequest): Promise<HttpResponse> {
     for (let retries = 0; ; retries++) {
       let response: HttpResponse | undefined
       let failure: unknown
       try {
-        response = await httpRequest({ what, ...make(), timeouts: this.timeouts })
+        signal?.throwIfAborted()
+        response = await httpRequest({ what, ...make(), timeouts: this.timeouts, ...(signal && { signal }) })
       } catch (err) {
+        if (signal?.aborted) throw signal.reason
         if (!isDroppedConnection(err)) throw err
         failure = err
       }
@@ -443,23 +460,22 @@ class ReadBuffers {
 
   constructor(private readonly count: number) {}
 
-  /** The file's `size` bytes, or null when it cannot be opened as expected (the stream path then reports it). */
+  /** The file's `size` bytes, or null when it does not exist (the stream path then reports it). */
   async whole(store: LfsStore, path: string, size: number): Promise<HeldObject | null> {
-    let handle
+    const buffer = this.take()
+    let filled: number | null
     try {
-      handle = await store.repo.fs.open(path, 'r')
+      filled = await store.repo.fs.readStart(path, buffer, size)
     } catch (err) {
-      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null
+      this.spare.push(buffer)
       throw err
     }
-    const buffer = this.take()
-    try {
-      const filled = await readInto(handle, buffer, size, 0)
-      // A file shorter than its pointer: send what is there, and let the server's size check refuse it.
-      return { bytes: buffer.subarray(0, filled), release: () => void this.spare.push(buffer) }
-    } finally {
-      await handle.close()
+    if (filled === null) {
+      this.spare.push(buffer)
+      return null
     }
+    // A file shorter than its pointer: send what is there, and let the server's size check refuse it.
+    return { bytes: buffer.subarray(0, filled), release: () => void this.spare.push(buffer) }
   }
 
   /**

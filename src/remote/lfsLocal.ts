@@ -2,7 +2,7 @@ import type { LfsPointer } from '../domain/lfsPointer.js'
 import type { FileSystem } from '../git/fs.js'
 import { LfsStore, type LfsCommits } from '../git/lfsStore.js'
 import { RemoteNotFoundError } from '../domain/errors.js'
-import type { LfsTransferResult } from './lfsClient.js'
+import type { LfsTransferResult, LfsUploadOptions } from './lfsClient.js'
 
 /**
  * Git LFS for a remote that is a path on this machine (a bare repository on a shared
@@ -19,8 +19,9 @@ export class LocalLfsTransfer {
     return new LocalLfsTransfer(new LfsStore({ fs, gitdir: bare ? path : `${path}/.git` }))
   }
 
-  async upload(store: LfsStore, objects: readonly LfsPointer[]): Promise<LfsTransferResult> {
-    return copy(store, this.remote, objects, new Map())
+  /** With an aborted `signal`, no further object is copied and the upload fails. */
+  async upload(store: LfsStore, objects: readonly LfsPointer[], options: LfsUploadOptions = {}): Promise<LfsTransferResult> {
+    return copy(store, this.remote, objects, new Map(), options.signal)
   }
 
   async download(store: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string> = new Map()): Promise<LfsTransferResult> {
@@ -28,19 +29,28 @@ export class LocalLfsTransfer {
   }
 }
 
-async function copy(from: LfsStore, to: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string>): Promise<LfsTransferResult> {
+async function copy(from: LfsStore, to: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string>, signal?: AbortSignal): Promise<LfsTransferResult> {
   const result: LfsTransferResult = { objects: 0, bytes: 0 }
   const commits = to.commits()
   try {
-    await copyEach(from, to, objects, labels, commits, result)
+    await copyEach(from, to, objects, labels, commits, result, signal)
   } finally {
     await commits.finish()
   }
   return result
 }
 
-async function copyEach(from: LfsStore, to: LfsStore, objects: readonly LfsPointer[], labels: ReadonlyMap<string, string>, commits: LfsCommits, result: LfsTransferResult): Promise<void> {
+async function copyEach(
+  from: LfsStore,
+  to: LfsStore,
+  objects: readonly LfsPointer[],
+  labels: ReadonlyMap<string, string>,
+  commits: LfsCommits,
+  result: LfsTransferResult,
+  signal?: AbortSignal,
+): Promise<void> {
   for (const object of new Map(objects.map((o) => [o.oid, o])).values()) {
+    signal?.throwIfAborted()
     if (await to.has(object)) continue
     const label = labels.get(object.oid)
     if (!(await from.has(object))) {

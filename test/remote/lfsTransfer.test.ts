@@ -126,6 +126,35 @@ describe('retries', () => {
   })
 })
 
+describe('a push uploads while its plan is checked', () => {
+  it('refused for an object missing from the store, with the batch endpoint stalled: one line, exit 1, no ref on the remote, nothing half-written, no wait', async () => {
+    const { server, dir } = await served()
+    const folder = join(repo.scratch, 'two-files')
+    fs.mkdirSync(folder)
+    const kept = randomBytes(200 * 1024)
+    const lost = randomBytes(300 * 1024)
+    fs.writeFileSync(join(folder, 'a.bin'), kept)
+    fs.writeFileSync(join(folder, 'b.bin'), lost)
+    await ok(dir, 'log', 'churn', folder, '--large-file-threshold', '1024')
+    const oid = sha256(lost)
+    fs.rmSync(join(dir, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid))
+    // The uploads start as soon as the objects are known, before the store is checked: the
+    // refusal must cut the batch request under way (held for 120 s by the server) and exit.
+    server.failures.stallAfterBytes = { path: BATCH, bytes: 0 }
+    const refused = await gmr(dir, env, ['push'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toBe(
+      `error: cannot push: the large file churn:v1/b.bin (LFS object ${oid}) is not in this clone's store; fetch it (gmr download) or push from the clone that logged it\n`,
+    )
+    expect(await git(server.repoPath('models'), 'for-each-ref')).toBe('')
+    expect(filesBelow(join(server.repoPath('models'), 'lfs', 'tmp'))).toEqual([])
+    for (const path of filesBelow(join(server.repoPath('models'), 'lfs', 'objects'))) {
+      const name = path.split('/').at(-1)!
+      expect(sha256(fs.readFileSync(server.lfsObjectPath('models', name)))).toBe(name)
+    }
+  })
+})
+
 /** Push churn, clone it, and download v0 in the clone while the object's connection is cut at `at` bytes once; the download must succeed. */
 async function cutDownload(options: GitServerOptions = {}, model = weights, at = 1024 * 1024) {
   const { server, dir, clone } = await served(options, model)

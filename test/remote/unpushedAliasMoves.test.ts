@@ -32,6 +32,13 @@ function weights(dir: string, content: string): string {
   return dir
 }
 
+/** Download `version` in `dir` into a new folder; returns the folder. */
+async function downloaded(dir: string, version: string): Promise<string> {
+  const into = join(alice.scratch, `out-${version.replace(':', '-')}`)
+  await ok(dir, 'download', version, '--to', into)
+  return into
+}
+
 async function clean(dir: string): Promise<void> {
   expect(git(dir, 'status', '--porcelain')).toBe('')
   expect(await ok(dir, 'check')).toMatch(/^gmr check: no problems/)
@@ -157,5 +164,28 @@ describe('the remote ledger', () => {
     expect(ref(origin, 'refs/aliases/churn-model/canary')).toBe(version(0))
     await ok(bobDir, 'pull')
     await clean(bobDir)
+  })
+
+  it('refuses a push whose new version went up to the remote LFS store meanwhile: no ref moves, one line, and the next push sends it', async () => {
+    await ok(alice.scratch, 'clone', origin, 'bob')
+    await ok(bobDir, 'alias', 'set', 'churn-model', 'canary', 'v0')
+    await ok(bobDir, 'push')
+
+    alice.git('pull', '-q', '--ff-only')
+    // A new version with a large file: its upload starts while the push checks the ledger.
+    await ok(alice.dir, 'log', 'churn', weights(join(alice.scratch, 'a2'), 'v2 '.repeat(1000)), '--large-file-threshold', '1024')
+    const remoteBefore = git(origin, 'for-each-ref')
+    const refused = await run(alice.dir, 'push')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toBe(
+      `error: push refused: origin's refs/gmr/ledger has alias moves this clone has fetched but not taken in (a plain "git fetch" or "git pull" fetched them); run "gmr fetch" to take them in, then push again; nothing was pushed\n`,
+    )
+    expect(git(origin, 'for-each-ref')).toBe(remoteBefore)
+
+    await ok(alice.dir, 'fetch')
+    await ok(alice.dir, 'push')
+    expect(ref(origin, 'refs/heads/artifacts/churn')).toBe(ref(alice.dir, 'refs/heads/artifacts/churn'))
+    await ok(bobDir, 'pull')
+    expect(fs.readFileSync(join(await downloaded(bobDir, 'churn:v2'), 'model.bin'), 'utf8')).toBe('v2 '.repeat(1000))
   })
 })

@@ -8,7 +8,7 @@ import { httpsLfsEndpointFor } from '../../domain/remoteUrl.js'
 import { readGitConfig, type Env } from '../../git/config.js'
 import { CredentialSource } from '../../remote/credentials.js'
 import { SshLfsAccess } from '../../remote/lfsAccess.js'
-import { LfsClient } from '../../remote/lfsClient.js'
+import { LfsClient, type LfsTransferResult } from '../../remote/lfsClient.js'
 import { LocalLfsTransfer } from '../../remote/lfsLocal.js'
 import { retryPolicyFrom } from '../../remote/lfsRetry.js'
 import { parseSshRemote, sshProgramFrom } from '../../remote/lfsSsh.js'
@@ -34,7 +34,7 @@ export type LfsTransport = Pick<LfsClient, 'upload' | 'download'>
  * (core.sshCommand read from git config, as git reads it); a direct copy for a remote that
  * is a local path. Retries follow `lfs.transfer.maxretries`/`maxretrydelay`.
  */
-export async function lfsTransport(repo: GitDir, endpoint: string, env: Env): Promise<LfsTransport> {
+async function lfsTransport(repo: GitDir, endpoint: string, env: Env): Promise<LfsTransport> {
   checkRemoteUrl(endpoint)
   const ssh = parseSshRemote(endpoint)
   if (!ssh && !/^https?:\/\//i.test(endpoint)) return LocalLfsTransfer.open(repo.fs, endpoint)
@@ -52,4 +52,31 @@ export async function fetchLfsObjects(repo: GitDir, endpoint: string, env: Env, 
   const store = new LfsStore(repo)
   const labels = new Map(objects.map((o) => [o.oid, o.path]))
   return (await lfsTransport(repo, endpoint, env)).download(store, objects, labels)
+}
+
+/** An upload under way, started before the operation that needs it has decided to go on. */
+export interface StartedUpload {
+  /** What was uploaded, once every object is on the remote; the upload's failure otherwise. */
+  readonly done: Promise<LfsTransferResult>
+  /** Stop it: no further object starts, requests under way are cut; resolves once nothing runs any more. */
+  stop(): Promise<void>
+}
+
+/**
+ * Start uploading `objects` to `endpoint` now, beside the work that decides whether they
+ * are needed (a push uploads while its plan is still checked): objects are addressed by
+ * their content, so one uploaded for a push that is then refused harms nothing.
+ */
+export function startUpload(repo: GitDir, endpoint: string, env: Env, objects: readonly NeededObject[]): StartedUpload {
+  const controller = new AbortController()
+  const done = (async () => (await lfsTransport(repo, endpoint, env)).upload(new LfsStore(repo), objects, { signal: controller.signal }))()
+  // Awaited by whoever goes on; a refusal stops it first and never looks at its failure.
+  done.catch(() => undefined)
+  return {
+    done,
+    stop: async () => {
+      controller.abort()
+      await done.catch(() => undefined)
+    },
+  }
 }
