@@ -135,7 +135,15 @@ export class LfsClient {
         const what = `LFS object ${object.oid}${labels.has(object.oid) ? ` (${label})` : ''}`
         const body = atMost(this.resumableBody(object, what), object.size, () => this.oversized(what, object.size))
         const expected = { oid: object.oid, size: object.size }
-        keep(object, await store.stageStream(object.size > WHOLE_OBJECT_MAX ? inPieces(body, PIECE) : [await readBody(body)], expected, label))
+        if (object.size > WHOLE_OBJECT_MAX) return keep(object, await store.stageStream(inPieces(body, PIECE), expected, label))
+        // Received into a reused buffer: a fresh 100 KiB buffer per object made the collector run every few dozen objects.
+        const held = await this.readBuffers.received(body)
+        try {
+          keep(object, await store.stageStream([held.bytes], expected, label))
+        } finally {
+          // stageStream has finished (or failed) every write from it.
+          held.release()
+        }
       },
       (object) => {
         const label = labels.get(object.oid)
@@ -449,10 +457,10 @@ interface HeldPieces {
 }
 
 /**
- * Page-aligned buffers of 1 MiB (WHOLE_OBJECT_MAX, PIECE), reused from one upload to the
+ * Page-aligned buffers of 1 MiB (WHOLE_OBJECT_MAX, PIECE), reused from one transfer to the
  * next: a read into a buffer that starts on a page costs the kernel half the copy time of
- * one into a fresh allocation (src/git/streamCopy.ts), and a thousand uploads no longer
- * leave a thousand buffers for the collector. Made `count` at a time (one per transfer in
+ * one into a fresh allocation (src/git/streamCopy.ts), and a thousand small uploads or
+ * downloads no longer leave a thousand buffers for the collector. Made `count` at a time (one per transfer in
  * flight) when the pool runs dry.
  */
 class ReadBuffers {
@@ -475,6 +483,22 @@ class ReadBuffers {
       return null
     }
     // A file shorter than its pointer: send what is there, and let the server's size check refuse it.
+    return { bytes: buffer.subarray(0, filled), release: () => void this.spare.push(buffer) }
+  }
+
+  /** A whole answer body of at most WHOLE_OBJECT_MAX bytes (atMost guards it), received into one buffer. */
+  async received(body: AsyncIterable<Uint8Array>): Promise<HeldObject> {
+    const buffer = this.take()
+    let filled = 0
+    try {
+      for await (const chunk of body) {
+        buffer.set(chunk, filled)
+        filled += chunk.length
+      }
+    } catch (err) {
+      this.spare.push(buffer)
+      throw err
+    }
     return { bytes: buffer.subarray(0, filled), release: () => void this.spare.push(buffer) }
   }
 

@@ -317,7 +317,7 @@ describe('small objects, moved whole', () => {
     expect(sha256(fs.readFileSync(server.lfsObjectPath('models', sha256(small))))).toBe(sha256(small))
   })
 
-  it('uploads through reused read buffers, each smaller than the last, arrive as themselves (verified by the server)', async () => {
+  it('uploads and downloads through reused buffers, each smaller than the last, arrive as themselves (verified by the server, then the store)', async () => {
     const { server } = await served()
     const from = join(repo.scratch, 'shrinking-store')
     await git(repo.scratch, 'init', '-q', '--bare', from)
@@ -334,6 +334,13 @@ describe('small objects, moved whole', () => {
     const client = new LfsClient(server.lfsUrl('models'), new CredentialSource(env), { concurrency: 1 })
     expect(await client.upload(store, pointers)).toEqual({ objects: 6, bytes: pointers.reduce((n, p) => n + p.size, 0) })
     for (const bytes of files) expect(sha256(fs.readFileSync(server.lfsObjectPath('models', sha256(bytes))))).toBe(sha256(bytes))
+
+    // And back, through the same kind of reused buffers: each object received whole into one, largest first.
+    const into = join(repo.scratch, 'shrinking-clone')
+    await git(repo.scratch, 'init', '-q', '--bare', into)
+    const received = new LfsStore(await openRepo({ fs: fs as unknown as FsClient, dir: into, gitdir: into }))
+    expect(await client.download(received, pointers)).toEqual({ objects: 6, bytes: pointers.reduce((n, p) => n + p.size, 0) })
+    for (const bytes of files) expect(fs.readFileSync(received.objectPath(sha256(bytes))).equals(bytes)).toBe(true)
   })
 
   it('a download cut mid-way is resumed with Range from the bytes already received', async () => {
