@@ -151,13 +151,13 @@ function checkedOut(dir, count, bytes) {
 }
 
 /**
- * `4.10 s (2010 LFS requests, 9 connections, LFS 0.52 s-3.80 s, server CPU 1.90 s)`: a timing
+ * `4.10 s (2010 LFS requests, 9 connections; last run: LFS 520 ms-3.80 s, server CPU 1.90 s)`: a timing
  * with the LFS traffic it took in its last run: requests, connections, when the first LFS
  * request arrived and the last answer ended (after the step began), and the CPU time of
  * this process (the test servers).
  */
 const cell = (seconds, seen) =>
-  `${fmtSeconds(seconds)} (${seen.requests} LFS requests, ${seen.connections} connections, LFS ${fmtSeconds(seen.first)}-${fmtSeconds(seen.last)}, server CPU ${fmtSeconds(seen.serverCpu)})`
+  `${fmtSeconds(seconds)} (${seen.requests} LFS requests, ${seen.connections} connections; last run: LFS ${fmtSeconds(seen.first)}-${fmtSeconds(seen.last)}, server CPU ${fmtSeconds(seen.serverCpu)})`
 
 export async function lfsTransfer(runs) {
   const root = scratch('lfs-transfer')

@@ -71,7 +71,9 @@ export interface PushResult {
  * moved meanwhile refuses the push), and what `gmr artifact rm` retired (its
  * `refs/gmr/retired/` ref, and the branch's deletion with a lease). LFS objects of the
  * new versions go up first, so no ref on the remote ever names a version whose large
- * files are missing there. One atomic push: every ref moves, or none.
+ * files are missing there; they start as soon as they are known, while the rest of the
+ * plan is made and checked, and a refusal stops them. One atomic push: every ref moves,
+ * or none.
  *
  * With `dryRun` the plan is returned instead: the remote is listed (`git ls-remote`) and
  * every refusal the push would meet is raised now, with the same message; nothing is
@@ -86,8 +88,11 @@ export async function push<O extends PushOptions>(options: O): Promise<PushOutco
   let upload: StartedUpload | null = null
   let plan: PushPlan
   try {
-    plan = await planPush(ctx, options.remote, (remote, objects) => {
+    plan = await planPush(ctx, options.remote, async (remote, objects) => {
       upload = startUpload(ctx.repo, remote.lfsUrl, remote.env, objects)
+      // The rest of the plan reads refs and stats files without waiting on a socket: let
+      // the event loop connect and send the first batch request before it goes on.
+      await new Promise((resolve) => setTimeout(resolve, 1))
     })
   } catch (err) {
     await (upload as StartedUpload | null)?.stop()
@@ -115,7 +120,7 @@ export type PushOutcome<O extends Pick<PushOptions, 'dryRun'>> = O extends { dry
 async function planPush(
   ctx: RegistryContext,
   remoteName?: string,
-  onLfsObjects?: (remote: RemoteInfo, objects: NeededObject[]) => void,
+  onLfsObjects?: (remote: RemoteInfo, objects: NeededObject[]) => Promise<void>,
 ): Promise<PushPlan> {
   const { repo, env } = ctx
   const { registryBranch } = await ctx.config()
@@ -137,7 +142,7 @@ async function planPush(
     }
   }
   const lfsObjects = uniqueObjects(needed)
-  if (lfsObjects.length > 0) onLfsObjects?.(remote, lfsObjects)
+  if (lfsObjects.length > 0) await onLfsObjects?.(remote, lfsObjects)
 
   const branch = await currentBranch(repo)
   const head = await readRef(repo, branch)

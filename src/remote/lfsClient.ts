@@ -14,6 +14,8 @@ import { transferNotice } from './transferNotices.js'
 const LFS_JSON = 'application/vnd.git-lfs+json'
 /** Objects per batch request: the most the spec lets a client ask for at once. */
 const BATCH_SIZE = 100
+/** Objects answered by the batch API and waiting for a worker: more are asked for while fewer wait (see pipelined). */
+const QUEUED_AHEAD = 3 * BATCH_SIZE
 /** Objects moved at once, as git-lfs's default `lfs.concurrenttransfers` (8). */
 const PARALLEL_TRANSFERS = 8
 /**
@@ -160,12 +162,14 @@ export class LfsClient {
   }
 
   /**
-   * Batches of BATCH_SIZE through one pool of `concurrency` workers: the next batch is
-   * asked for as soon as the current one starts to move, so no worker waits for a batch
-   * round trip or for the slowest object of the batch before it (a busy server took up to
-   * 0.8 s to answer a batch, longer than 8 workers take for half a batch). `check` sees a
-   * whole batch's answer before any of its objects is queued, so a refused object fails
-   * the run before that batch's bytes move.
+   * Batches of BATCH_SIZE through one pool of `concurrency` workers. Batch requests go one
+   * after another, each as soon as the one before is answered, until QUEUED_AHEAD objects
+   * wait for a worker; then the next as soon as fewer do. A busy server took 0.1-0.7 s to
+   * answer a batch whose stats waited behind the uploads (the test server; git-lfs asks
+   * for its batches ahead, and got its answers in 10-20 ms), as long as 8 workers take for
+   * the whole batch before it: asked only when that batch started to move, the workers
+   * waited for it. `check` sees a whole batch's answer before any of its objects is
+   * queued, so a refused object fails the run before that batch's bytes move.
    */
   private async pipelined(
     operation: LfsOperation,
@@ -180,11 +184,12 @@ export class LfsClient {
     let answer: Promise<void> | null = null
     let failed = false
     const askNext = () => {
-      if (answer !== null || asked >= batches.length) return
+      if (answer !== null || asked >= batches.length || queue.length >= QUEUED_AHEAD || failed) return
       const pending = this.batch(operation, batches[asked++]!, signal).then((answered) => {
         answered.forEach(check)
         queue.push(...answered)
         answer = null
+        askNext()
       })
       // Awaited by the workers; until one does, a failure must not count as unhandled.
       pending.catch(() => undefined)
@@ -193,7 +198,7 @@ export class LfsClient {
     const worker = async (): Promise<void> => {
       while (!failed) {
         signal?.throwIfAborted()
-        if (queue.length < BATCH_SIZE) askNext()
+        askNext()
         const object = queue.shift()
         if (object === undefined) {
           if (answer === null) return

@@ -231,7 +231,7 @@ describe('batches', () => {
     connections.length = 0
     expect(await ok(dir, 'push')).toMatch(/uploaded 251 large files/)
     expect(batches).toEqual(['upload 100', 'upload 100', 'upload 51'])
-    // The next batch is asked for as soon as one starts to move, not once half of it has (then: after 51 uploads).
+    // The next batch is asked for as soon as the one before is answered, not once half of it has moved (then: after 51 uploads).
     const arrived = server.requests.filter((r) => r.class === 'lfs-batch' || r.class === 'lfs-object').map((r) => r.class)
     expect(arrived.indexOf('lfs-batch', 1)).toBeLessThan(1 + 9)
     // Kept alive: 505 requests (a PUT and a verify per object, 3 batches) on no more connections than 8 transfers and a batch call.
@@ -247,6 +247,25 @@ describe('batches', () => {
     expect(connections).toHaveLength(253)
     expect(new Set(connections).size).toBeLessThanOrEqual(9)
     files.forEach((bytes, i) => expect(sha256(fs.readFileSync(join(bob, 'shards', `part-${String(i).padStart(3, '0')}.bin`)))).toBe(sha256(bytes)))
+  })
+})
+
+describe('batches ahead of the uploads', () => {
+  it('are asked one after another while no upload has finished (every worker held by a stalled verify call)', async () => {
+    const { server, dir, batches } = await served()
+    const many = join(repo.scratch, 'held')
+    fs.mkdirSync(many)
+    Array.from({ length: 250 }, (_, i) => randomBytes(64 + i)).forEach((bytes, i) => fs.writeFileSync(join(many, `part-${i}.bin`), bytes))
+    await ok(dir, 'log', 'held', many, '--large-file-threshold', '1')
+    batches.length = 0
+    // The verify calls of the first 8 uploads (one per worker) are never answered, until the push gives up on them.
+    server.failures.stallAfterBytes = { path: /\/info\/lfs\/verify$/, bytes: 0, times: 8 }
+    const failed = await gmr(dir, { ...env, GMR_TIMEOUT: '3' }, ['push'])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toMatch(/^error: \S+ (did not answer|stopped sending) for 3 s \(the verify call for LFS object [0-9a-f]{64}\)/)
+    // Asked when the last one started to move, the third batch waited for 100 uploads of the first two (was: 2 batches here).
+    expect(batches).toEqual(['upload 100', 'upload 100', 'upload 51'])
+    expect(await git(server.repoPath('models'), 'for-each-ref')).toBe('')
   })
 })
 
