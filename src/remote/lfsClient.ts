@@ -19,6 +19,14 @@ const QUEUED_AHEAD = 3 * BATCH_SIZE
 /** Objects moved at once, as git-lfs's default `lfs.concurrenttransfers` (8). */
 const PARALLEL_TRANSFERS = 8
 /**
+ * Objects moved at once when every one is small (WHOLE_OBJECT_MAX) and `concurrency` is
+ * not given: each is a request and an answer of milliseconds, so round trips, not bytes,
+ * bound the rate, and a server (or a client descheduled on a busy machine) that pauses
+ * still has work queued. Measured on the test server, 1,000 × 100 KiB: the upload phase
+ * 3.6-3.8 s with 16, 3.5-4.8 s with 8, git-lfs's (8) 3.9-4.2 s in the same runs.
+ */
+const PARALLEL_SMALL_TRANSFERS = 16
+/**
  * Objects up to this size move through memory in one piece: an upload is read with one
  * read and sent with its headers in one write; a download is received whole and written
  * to the store with one write. At most `concurrency` such objects are in memory at once.
@@ -62,7 +70,7 @@ export interface LfsTransferResult {
 export interface LfsClientOptions {
   timeouts?: Timeouts
   retry?: RetryPolicy
-  /** Objects in flight at once (default PARALLEL_TRANSFERS). */
+  /** Objects in flight at once (`lfs.concurrenttransfers`); default PARALLEL_TRANSFERS, or PARALLEL_SMALL_TRANSFERS when all are small. */
   concurrency?: number
 }
 
@@ -79,7 +87,7 @@ export class LfsClient {
   private readonly access: LfsAccess
   private readonly timeouts: Timeouts
   private readonly retry: RetryPolicy
-  private readonly concurrency: number
+  private readonly concurrency: number | undefined
   private readonly readBuffers: ReadBuffers
 
   /** `endpoint`: an HTTP(S) LFS URL (git's credentials apply), or an LfsAccess (ssh). */
@@ -87,8 +95,8 @@ export class LfsClient {
     this.access = typeof endpoint === 'string' ? new HttpLfsAccess(endpoint, credentials) : endpoint
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
     this.retry = options.retry ?? DEFAULT_RETRY
-    this.concurrency = options.concurrency ?? PARALLEL_TRANSFERS
-    this.readBuffers = new ReadBuffers(this.concurrency)
+    this.concurrency = options.concurrency
+    this.readBuffers = new ReadBuffers(this.concurrency ?? PARALLEL_TRANSFERS)
   }
 
   /** Upload every object the server does not have yet; returns what was sent. */
@@ -162,7 +170,7 @@ export class LfsClient {
   }
 
   /**
-   * Batches of BATCH_SIZE through one pool of `concurrency` workers. Batch requests go one
+   * Batches of BATCH_SIZE through one pool of workers (see LfsClientOptions.concurrency). Batch requests go one
    * after another, each as soon as the one before is answered, until QUEUED_AHEAD objects
    * wait for a worker; then the next as soon as fewer do. A busy server took 0.1-0.7 s to
    * answer a batch whose stats waited behind the uploads (the test server; git-lfs asks
@@ -212,7 +220,8 @@ export class LfsClient {
       }
     }
     askNext()
-    await Promise.all(Array.from({ length: this.concurrency }, worker))
+    const workers = this.concurrency ?? (objects.every((o) => o.size <= WHOLE_OBJECT_MAX) ? PARALLEL_SMALL_TRANSFERS : PARALLEL_TRANSFERS)
+    await Promise.all(Array.from({ length: workers }, worker))
   }
 
   private async uploadOne(store: LfsStore, object: BatchObject, signal?: AbortSignal): Promise<void> {

@@ -227,6 +227,8 @@ describe('batches', () => {
     const files = Array.from({ length: 250 }, (_, i) => randomBytes(64 + i))
     files.forEach((bytes, i) => fs.writeFileSync(join(many, `part-${String(i).padStart(3, '0')}.bin`), bytes))
     await ok(dir, 'log', 'shards', many, '--large-file-threshold', '1')
+    // git-lfs's setting, honoured (unset, objects this small move 16 at a time: see below).
+    await git(dir, 'config', 'lfs.concurrenttransfers', '8')
     batches.length = 0
     connections.length = 0
     expect(await ok(dir, 'push')).toMatch(/uploaded 251 large files/)
@@ -240,12 +242,21 @@ describe('batches', () => {
     for (const bytes of files.slice(0, 3)) expect(fs.existsSync(server.lfsObjectPath('models', sha256(bytes)))).toBe(true)
 
     const bob = await clone()
+    await git(bob, 'config', 'lfs.concurrenttransfers', '8')
     batches.length = 0
     connections.length = 0
     await ok(bob, 'download', 'shards:v0', '--to', join(bob, 'shards'))
     expect(batches).toEqual(['download 100', 'download 100', 'download 50'])
     expect(connections).toHaveLength(253)
     expect(new Set(connections).size).toBeLessThanOrEqual(9)
+
+    // Unset, small objects move 16 at a time, still on kept-alive connections: 16 transfers and a batch call.
+    const carol = await clone()
+    connections.length = 0
+    await ok(carol, 'download', 'shards:v0', '--to', join(carol, 'shards'))
+    expect(connections).toHaveLength(253)
+    expect(new Set(connections).size).toBeGreaterThan(9)
+    expect(new Set(connections).size).toBeLessThanOrEqual(17)
     files.forEach((bytes, i) => expect(sha256(fs.readFileSync(join(bob, 'shards', `part-${String(i).padStart(3, '0')}.bin`)))).toBe(sha256(bytes)))
   })
 })
@@ -257,6 +268,7 @@ describe('batches ahead of the uploads', () => {
     fs.mkdirSync(many)
     Array.from({ length: 250 }, (_, i) => randomBytes(64 + i)).forEach((bytes, i) => fs.writeFileSync(join(many, `part-${i}.bin`), bytes))
     await ok(dir, 'log', 'held', many, '--large-file-threshold', '1')
+    await git(dir, 'config', 'lfs.concurrenttransfers', '8')
     batches.length = 0
     // The verify calls of the first 8 uploads (one per worker) are never answered, until the push gives up on them.
     server.failures.stallAfterBytes = { path: /\/info\/lfs\/verify$/, bytes: 0, times: 8 }

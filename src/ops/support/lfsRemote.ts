@@ -32,7 +32,8 @@ export type LfsTransport = Pick<LfsClient, 'upload' | 'download'>
 /**
  * The Batch API for an HTTP(S) endpoint, or for an ssh remote through `git-lfs-authenticate`
  * (core.sshCommand read from git config, as git reads it); a direct copy for a remote that
- * is a local path. Retries follow `lfs.transfer.maxretries`/`maxretrydelay`.
+ * is a local path. Retries follow `lfs.transfer.maxretries`/`maxretrydelay`, the objects in
+ * flight `lfs.concurrenttransfers`.
  */
 async function lfsTransport(repo: GitDir, endpoint: string, env: Env): Promise<LfsTransport> {
   checkRemoteUrl(endpoint)
@@ -41,7 +42,9 @@ async function lfsTransport(repo: GitDir, endpoint: string, env: Env): Promise<L
   const config = await readGitConfig(repo, env)
   const credentials = new CredentialSource(env)
   const timeouts = timeoutsFrom(env)
-  const options = { timeouts, retry: retryPolicyFrom(env, config) }
+  // git-lfs's own setting; unset, the client picks by object size.
+  const concurrency = Number(configValue(config, 'lfs.concurrenttransfers'))
+  const options = { timeouts, retry: retryPolicyFrom(env, config), ...(Number.isInteger(concurrency) && concurrency > 0 && { concurrency }) }
   if (!ssh) return new LfsClient(endpoint, credentials, options)
   const access = new SshLfsAccess(ssh, { env, timeouts, ssh: sshProgramFrom(env, configValue(config, 'core.sshcommand')) }, httpsLfsEndpointFor(endpoint), credentials)
   return new LfsClient(access, credentials, options)
