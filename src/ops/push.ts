@@ -1,3 +1,4 @@
+import { sleep } from '../domain/async.js'
 import { InvalidInputError } from '../domain/errors.js'
 import { ALIAS_REF_PREFIX, ARTIFACT_BRANCH_PREFIX } from '../domain/layout.js'
 import { currentBranch } from '../git/commitFiles.js'
@@ -92,7 +93,7 @@ export async function push<O extends PushOptions>(options: O): Promise<PushOutco
       upload = startUpload(ctx.repo, remote.lfsUrl, remote.env, objects)
       // The rest of the plan reads refs and stats files without waiting on a socket: let
       // the event loop connect and send the first batch request before it goes on.
-      await new Promise((resolve) => setTimeout(resolve, 1))
+      await sleep(1)
     })
   } catch (err) {
     await (upload as StartedUpload | null)?.stop()
