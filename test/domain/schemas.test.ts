@@ -71,11 +71,14 @@ describe('schemas/', () => {
     }
   })
 
-  it('the start-up summary (fingerprint, name rules) is a module of its own, apart from the manifest validators', async () => {
+  it("the start-up summary (fingerprint, name rules, registry.yaml's check) is a module of its own, apart from the manifest validators", async () => {
     const { generateValidators } = await loadScript()
-    const { summary } = generateValidators()
+    const { summary, source } = generateValidators()
     expect(summary).toMatch(/export const schemaFingerprint = '[0-9a-f]{12}'/)
-    expect(summary).not.toMatch(/validateModel|validateArtifact|validateRegistry/)
+    // Every command reads registry.yaml at start-up through the quick reader, which checks it with this.
+    expect(summary).toMatch(/^export const validateRegistry = validate\d+ as ValidateFunction<RegistryYaml>$/m)
+    expect(summary).not.toMatch(/validateModel|validateArtifact/)
+    expect(source).toMatch(/^export const validateModel = /m)
   })
 
   it('the compiled name, alias and tag rules are stated once, in the summary, and the validators import them', async () => {
