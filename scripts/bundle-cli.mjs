@@ -16,7 +16,9 @@
 //   starts without the program being loaded first (test/cli/startupPath.test.ts too).
 // - the download (downloadRun.js): `gmr download <ref> [--to <dir>] [--json]` from this
 //   clone, the same way, so that the copy starts right after node does.
-// - the log (logRun.js): `gmr log <artifact> <path>...` with no flag, the same way.
+// - the log (logRun.js): `gmr log <artifact> <path>...` with no flag, the same way; what only
+//   its flags need (the metadata file parser, alias edits, the check rules) is its
+//   logRun-rareReadPaths chunk (test/cli/startupPath.test.ts).
 import { build } from 'esbuild'
 import { rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'

@@ -1,4 +1,5 @@
 import { parse, stringify } from 'yaml'
+import { writeVersionMessage } from './versionMessageBody.js'
 import { readVersionMessageWith, type VersionClaims, type VersionMessageFields, type VersionMessageReading } from './versionMessageFields.js'
 
 /** Where a model came from: the code commit checked out when it was logged. */
@@ -19,14 +20,7 @@ export interface VersionMessage {
 
 /** Subject `<artifact> v<N>`, a blank line, then a YAML body. */
 export function formatVersionMessage(message: VersionMessage): string {
-  const body: Record<string, unknown> = {
-    artifact: message.artifact,
-    version: message.version,
-    ...(message.description !== undefined && { description: message.description }),
-    metadata: message.metadata,
-  }
-  if (message.source) body.source = { commit: message.source.commit, dirty: message.source.dirty }
-  return `${message.artifact} v${message.version}\n\n${stringify(body, { lineWidth: 0 })}`
+  return writeVersionMessage(message, (body) => stringify(body, { lineWidth: 0 }))!
 }
 
 export type { VersionClaims }

@@ -1,3 +1,5 @@
+import type { VersionMessage } from './versionMessage.js'
+
 /**
  * A version commit's YAML body in the shape gmr writes it (`formatVersionMessage`: block
  * maps two spaces deep, one `key: value` a line, plain values), read with string
@@ -89,5 +91,67 @@ function plainValue(text: string): unknown {
   if (WORDS.test(text)) return RESERVED.test(text) ? undefined : text
   if (HEX.test(text)) return ALL_DIGITS_OR_EXPONENT.test(text) ? undefined : text
   if (UTC_TIME.test(text)) return text
+  return undefined
+}
+
+/** A version commit's body as fields, in the order gmr writes them: `formatVersionMessage` and the plain writer both start here. */
+export function versionMessageBody(message: VersionMessage): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    artifact: message.artifact,
+    version: message.version,
+    ...(message.description !== undefined && { description: message.description }),
+    metadata: message.metadata,
+  }
+  if (message.source) body.source = { commit: message.source.commit, dirty: message.source.dirty }
+  return body
+}
+
+/** Subject `<artifact> v<N>`, a blank line, then the body `writeBody` makes of the fields; undefined when it makes none. */
+export function writeVersionMessage(message: VersionMessage, writeBody: (body: Record<string, unknown>) => string | undefined): string | undefined {
+  const body = writeBody(versionMessageBody(message))
+  return body === undefined ? undefined : `${message.artifact} v${message.version}\n\n${body}`
+}
+
+/**
+ * `formatVersionMessage`'s text written with string operations only, so that a plain
+ * `gmr log` (metadata `{}`, a name that starts with a letter, a commit id) loads no YAML
+ * library. It writes only what this file's reader takes back unchanged, which is what the
+ * yaml library writes for it too (a test holds the two to the same bytes); anything else —
+ * a value a reader could doubt, a float, a list, a key YAML might read otherwise — returns
+ * undefined, and the caller writes the message with the yaml library.
+ */
+export function formatPlainVersionMessage(message: VersionMessage): string | undefined {
+  return writeVersionMessage(message, (body) => writeMap(body, 0))
+}
+
+function writeMap(map: Record<string, unknown>, depth: number): string | undefined {
+  let text = ''
+  for (const [key, value] of Object.entries(map)) {
+    if (!PLAIN_KEY.test(key) || RESERVED.test(key) || key === '__proto__') return undefined
+    const line = `${'  '.repeat(depth)}${key}:`
+    if (isMap(value) && Object.keys(value).length > 0) {
+      const inner = writeMap(value, depth + 1)
+      if (inner === undefined) return undefined
+      text += `${line}\n${inner}`
+    } else {
+      const written = plainText(value)
+      if (written === undefined) return undefined
+      text += `${line} ${written}\n`
+    }
+  }
+  return text
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype
+}
+
+/** A scalar (or `{}`) as one plain word that `plainValue` reads back as the same value; undefined for anything else. */
+function plainText(value: unknown): string | undefined {
+  if (isMap(value)) return '{}'
+  if (typeof value === 'boolean') return String(value)
+  // -0 reads back as 0, and the yaml library writes it as -0.
+  if (typeof value === 'number') return Number.isSafeInteger(value) && !Object.is(value, -0) && INTEGER.test(String(value)) ? String(value) : undefined
+  if (typeof value === 'string') return plainValue(value) === value ? value : undefined
   return undefined
 }

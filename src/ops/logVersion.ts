@@ -1,10 +1,11 @@
 import { sleep } from '../domain/async.js'
 import { GmrError, InvalidInputError, InvalidMetadataError } from '../domain/errors.js'
-import { mergeMetadata, parseMetadataDocument, type Metadata } from '../domain/metadata.js'
+import { mergeMetadata, type Metadata } from '../domain/metadataMerge.js'
 import { annotate, metaSetCommand, unrecordedFields, versionAnnotation, type UnrecordedFields } from '../domain/metadataAdditions.js'
 import { assertAlias, assertName } from '../domain/names.js'
 import { resolvePath } from '../domain/paths.js'
-import { formatVersionMessage, type VersionSource } from '../domain/versionMessage.js'
+import type { VersionMessage, VersionSource } from '../domain/versionMessage.js'
+import { formatPlainVersionMessage } from '../domain/versionMessageBody.js'
 import { collectFiles } from '../git/collectFiles.js'
 import { LfsStore, type LfsProgressCallback } from '../git/lfsStore.js'
 import { formatIdentity } from '../git/commit.js'
@@ -15,16 +16,15 @@ import { snapshotFiles, type Snapshot, type SnapshotEntry } from '../git/version
 import { StatCache } from '../git/statCache.js'
 import { isWorkTreeDirty } from '../git/status.js'
 import { artifactRef } from '../domain/layout.js'
-import { appendVersion, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
+import { appendVersion, loadSoundVersions, versionRecord, type ArtifactVersions } from '../git/versionIndex.js'
 import { commitSigner, encodeSignedCommit } from '../git/signing.js'
 import { assertNameFree } from './support/catalog.js'
 import { assertUnprotected } from './support/aliasRefs.js'
 import { ManifestStore } from './support/manifestStore.js'
-import { assertSoundEdits, loadSoundVersions } from './support/soundState.js'
+import { loadAliasEdits, loadMetadataParser, loadVersionMessageWriter } from './support/lazyModules.js'
 import { assertNotBare, commitIdentities, openRegistryContext, type RegistryContext, type RepoOptions } from './support/context.js'
 import type { SetAliasResult } from './setAlias.js'
 import { assertNameNotRetired } from './support/retiredGuard.js'
-import { setAlias } from './setAlias.js'
 
 export interface LogVersionOptions extends RepoOptions {
   artifact: string
@@ -82,6 +82,7 @@ export async function logVersion(options: LogVersionOptions): Promise<LogVersion
   const aliases = await checkedAliases(options)
   const result = await logFiles(options)
   if (aliases.length === 0) return result
+  const { setAlias } = await loadAliasEdits()
   const aliasesSet: SetAliasResult[] = []
   for (const alias of aliases) {
     aliasesSet.push(await setAlias({ ...options, name: options.artifact, alias, version: `v${result.version}`, force: options.force ?? false }))
@@ -105,7 +106,7 @@ async function checkedAliases(options: LogVersionOptions): Promise<readonly stri
 async function assertMaySetAliases(options: LogVersionOptions, aliases: readonly string[]): Promise<void> {
   const ctx = await openRegistryContext(options)
   const manifest = await new ManifestStore(ctx.repo).read('artifact', options.artifact)
-  if (manifest) await assertSoundEdits(ctx.repo, [{ kind: 'artifact', name: options.artifact, before: manifest.data, after: manifest.data }])
+  if (manifest) await (await loadAliasEdits()).assertSoundEdits(ctx.repo, [{ kind: 'artifact', name: options.artifact, before: manifest.data, after: manifest.data }])
   if (options.force) return
   const config = await ctx.config()
   const onRegistryBranch = (await readSymbolicRef(ctx.repo, 'HEAD')) === `refs/heads/${config.registryBranch}`
@@ -216,7 +217,7 @@ async function commitSnapshot(
   const [identities, source] = await Promise.all([commitIdentities(ctx), readSource(repo)])
   for (let attempt = 1; ; attempt++) {
     const version = known.versions.length
-    const message = formatVersionMessage({
+    const message = await formatMessage({
       artifact: options.artifact,
       version,
       ...(options.description !== undefined && { description: options.description }),
@@ -256,6 +257,11 @@ async function commitSnapshot(
     const raced = known.versions.find((v) => v.tree === snapshot.tree)
     if (raced) return unchangedResult(options.artifact, raced, snapshot.entries, 0)
   }
+}
+
+/** The version commit's message: written plainly when it can be, else by the yaml library (metadata or a message beyond the plain shape). */
+async function formatMessage(message: VersionMessage): Promise<string> {
+  return formatPlainVersionMessage(message) ?? (await loadVersionMessageWriter())(message)
 }
 
 /** What a log of unchanged files said that the version does not hold (see UnrecordedFields). */
@@ -307,7 +313,7 @@ async function readMetadata(ctx: RegistryContext, options: LogVersionOptions, cw
     if (text === null) {
       throw new InvalidMetadataError(`metadata file not found or unreadable: ${options.metadataFile}`, { file })
     }
-    fromFile = parseMetadataDocument(text, options.metadataFile)
+    fromFile = (await loadMetadataParser()).parseMetadataDocument(text, options.metadataFile)
   }
   return mergeMetadata(fromFile, options.metadata ?? {})
 }

@@ -78,4 +78,27 @@ describe('gmr log through the built binary', () => {
     expect(await program('log', 'no..dots', input)).toEqual(badName)
     expect(git('for-each-ref')).toBe(refs)
   })
+
+  // What only a flag needs (the metadata file's parser, the alias edit and its soundness
+  // check) is loaded when the flag is given: the program's log still does all of it.
+  it('with --metadata-file and --alias the program logs, sets the alias and refuses an unsound manifest', async () => {
+    const metrics = repo.write(join(repo.scratch, 'metrics.yaml'), 'accuracy: 0.93\neval:\n  f1: 0.8\n')
+    repo.write(join(input, 'config.json'), '{"layers": 4}\n')
+    expect(await fast('log', 'churn', input, '--metadata-file', metrics, '--alias', 'staging')).toEqual({ code: 0, stdout: 'churn:v1\n', stderr: '' })
+    expect(git('log', '-1', '--format=%B', 'artifacts/churn')).toMatch(/^churn v1\n\nartifact: churn\nversion: 1\nmetadata:\n  accuracy: 0.93\n  eval:\n    f1: 0.8\nsource:\n/)
+    expect(await fast('resolve', 'churn:staging')).toEqual({ code: 0, stdout: git('rev-parse', 'artifacts/churn'), stderr: '' })
+    const bad = repo.write(join(repo.scratch, 'bad.yaml'), 'a: [\n')
+    const refs = git('for-each-ref')
+    expect(await fast('log', 'churn', input, '--metadata-file', bad)).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: [^\n]*bad\.yaml:2:1: [^\n]*; the metadata file must be JSON or YAML\n$/) })
+    // A hand-edited alias that names no version: --alias refuses before anything is written.
+    const manifest = join(repo.dir, 'registry', 'artifacts', 'churn.yaml')
+    fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('staging: 1', 'staging: 9'))
+    repo.write(join(input, 'config.json'), '{"layers": 5}\n')
+    expect(await fast('log', 'churn', input, '--alias', 'production')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: registry/artifacts/churn.yaml:6:12: alias staging names v9, but churn has only v0 to v1; nothing was written\n',
+    })
+    expect(git('for-each-ref')).toBe(refs)
+  })
 })

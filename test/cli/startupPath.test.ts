@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { formatVersionMessage } from '../../src/domain/versionMessage.js'
 import { gmrProcess, testEnv } from '../helpers/gitRepo.js'
 
 // What a lookup loads before its first output (issue 12): the modules a command's
@@ -50,7 +51,7 @@ const HEAVY = [
 ]
 
 describe('the start-up path of lookups', () => {
-  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'ops/renderVersions.ts', 'cli/lookup.ts', 'cli/lookupRun.ts', 'ops/download.ts', 'cli/downloadRun.ts'])(
+  it.each(['ops/resolve.ts', 'ops/listVersions.ts', 'ops/renderVersions.ts', 'cli/lookup.ts', 'cli/lookupRun.ts', 'ops/download.ts', 'cli/downloadRun.ts', 'ops/logVersion.ts', 'cli/logRun.ts'])(
     '%s loads no YAML library, no isomorphic-git, no compiled manifest schemas, no check rules',
     (entry) => {
       const loaded = closure(entry)
@@ -138,16 +139,34 @@ describe('lookups through the built binary', () => {
     expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
   })
 
-  it('gmr log <artifact> <path> runs from its own bundle: no commander or program chunk', async () => {
+  /** `gmr log <artifact> <root>/in` with model.txt holding `weights`, and the bundle files it loaded. */
+  async function recordedLog(artifact: string, weights: string) {
     const log = join(root, 'modules.log')
     writeFileSync(log, '')
-    writeFileSync(join(root, 'in', 'model.txt'), 'weights from the fast path\n')
-    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['log', 'fast', join(root, 'in')])
-    expect(result).toMatchObject({ code: 0, stdout: 'fast:v0\n', stderr: '' })
-    expect(execFileSync('git', ['show', 'artifacts/fast:model.txt'], { cwd: dir, env }).toString()).toBe('weights from the fast path\n')
+    writeFileSync(join(root, 'in', 'model.txt'), weights)
+    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['log', artifact, join(root, 'in')])
+    expect(result).toMatchObject({ code: 0, stdout: `${artifact}:v0\n`, stderr: '' })
+    expect(execFileSync('git', ['show', `artifacts/${artifact}:model.txt`], { cwd: dir, env }).toString()).toBe(weights)
+    // The version message is the one the yaml library writes, whichever writer wrote it.
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, env }).toString().trim()
+    const message = execFileSync('git', ['log', '-1', '--format=%B', `artifacts/${artifact}`], { cwd: dir, env }).toString()
+    expect(message).toBe(`${formatVersionMessage({ artifact, version: 0, metadata: {}, source: { commit: head, dirty: false } })}\n`)
     const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://') && url.includes('/dist/'))
     expect(loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))).toContain('logRun.js')
-    expect(loaded.filter((url) => /\/program-\w+\.js$/.test(url) || /^\/\/ .*node_modules\/commander\//m.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
+    return { message, loaded }
+  }
+
+  it('gmr log <artifact> <path> runs from its own bundle: no YAML library, schemas, check rules, registry edit, commander or program chunk', async () => {
+    const { loaded } = await recordedLog('fast', 'weights from the fast path\n')
+    expect(loaded.filter((url) => /\/(program|logRun-rareReadPaths)-\w+\.js$/.test(url))).toEqual([])
+    expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
+  })
+
+  it('a log whose message is beyond the plain shape loads its chunk and writes what the program writes', async () => {
+    const { message, loaded } = await recordedLog('1e5', 'weights of 1e5\n')
+    expect(loaded.filter((url) => /\/logRun-rareReadPaths-\w+\.js$/.test(url))).not.toEqual([])
+    expect(message).toContain('artifact: "1e5"\n')
+    execFileSync('git', ['fsck', '--strict'], { cwd: dir, env })
   })
 
   it('a rare path loads its chunk and answers: a manifest not in the cache is parsed', async () => {

@@ -2,7 +2,7 @@ import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { parsePlainYaml } from '../../src/domain/fastYaml.js'
 import { formatVersionMessage, readVersionMessage, type VersionMessage } from '../../src/domain/versionMessage.js'
-import { parseVersionMessageBody } from '../../src/domain/versionMessageBody.js'
+import { formatPlainVersionMessage, parseVersionMessageBody } from '../../src/domain/versionMessageBody.js'
 import { readVersionMessageWith } from '../../src/domain/versionMessageFields.js'
 
 // The reader of gmr's own message bodies must either agree with the yaml library (and with
@@ -133,5 +133,45 @@ describe("the reader of gmr's own message bodies", () => {
     for (const body of bodies) readsAsTheLibrary(`a v3\n${body}`)
     // What the fast reader must leave to the others: anything but gmr's plain shape.
     expect(declined).toEqual(bodies.filter((_, i) => ![0, 1, 2, 3, 4, 5, 33, 37].includes(i)))
+  })
+})
+
+// The plain writer lets a plain `gmr log` write its message without the YAML library: what
+// it writes must be the yaml library's bytes exactly, or it must decline.
+
+/** The plain writer against formatVersionMessage: the same text, or declined. */
+function writesAsTheLibrary(message: VersionMessage): 'same' | 'declined' {
+  const plain = formatPlainVersionMessage(message)
+  if (plain === undefined) return 'declined'
+  expect(plain, JSON.stringify(message)).toBe(formatVersionMessage(message))
+  return 'same'
+}
+
+describe("the plain writer of gmr's own messages", () => {
+  it('writes what the yaml library writes, or declines', () => {
+    let same = 0
+    for (let i = 0; i < 600; i++) if (writesAsTheLibrary(message(i)) === 'same') same++
+    expect(same).toBeGreaterThan(50)
+    expect(same).toBeLessThan(600)
+  })
+
+  it('writes every plain log itself: a name that starts with a letter, no metadata, a commit id', () => {
+    for (let i = 0; i < 300; i++) {
+      const name = pick('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('')) + Array.from({ length: i % 20 }, () => pick('abcxyzXY0189._-'.split(''))).join('')
+      if (/^(?:true|false|null|yes|no|on|off|y|n)$/i.test(name)) continue
+      const commit = i % 2 === 0 ? hex() : hex() + hex().slice(0, 24)
+      expect(writesAsTheLibrary({ artifact: name, version: i, metadata: {}, ...(i % 7 !== 0 && { source: { commit, dirty: i % 3 === 0 } }) }), name).toBe('same')
+    }
+  })
+
+  it('writes odd scalars and names as the yaml library does, or declines them', () => {
+    const scalars: unknown[] = [...VALUES, '0b1', '0o17', '1e', 'e1', '0e', '0123', '1_000', '12:30', 'a\u00a0b', '=', '<<', -0, 1.0, 2 ** 53, NaN, Infinity, undefined]
+    for (const value of scalars) {
+      const written = formatPlainVersionMessage({ artifact: 'a', version: 1, metadata: { value } })
+      if (written !== undefined) expect(written, String(value)).toBe(formatVersionMessage({ artifact: 'a', version: 1, metadata: { value } }))
+    }
+    for (const name of ['2024-model', '1.5', '0x1f', '1e5', 'yes', 'True', 'null', 'No']) {
+      expect(formatPlainVersionMessage({ artifact: name, version: 0, metadata: {} }), name).toBeUndefined()
+    }
   })
 })
