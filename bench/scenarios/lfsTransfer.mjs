@@ -20,6 +20,7 @@
 // A fetch row pushes with gmr first (untimed) when its push row is not chosen.
 // GMR_BENCH_TRANSFER_NODE_ARGS: node options for gmr's runs (`--cpu-prof --cpu-prof-dir=DIR`);
 // `node --cpu-prof bench/run.mjs …` profiles the servers.
+// GMR_BENCH_TRANSFER_CONCURRENCY=N sets `lfs.concurrenttransfers` for both tools (unset: each its default).
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -165,7 +166,8 @@ export async function lfsTransfer(runs) {
   try {
     const env = { ...baseEnv, GIT_CONFIG_GLOBAL: join(root, 'gitconfig'), GIT_TERMINAL_PROMPT: '0' }
     // No lock API on the test server: git-lfs would ask it before every push.
-    writeFileSync(env.GIT_CONFIG_GLOBAL, '[lfs]\n\tlocksverify = false\n')
+    const concurrency = process.env.GMR_BENCH_TRANSFER_CONCURRENCY
+    writeFileSync(env.GIT_CONFIG_GLOBAL, `[lfs]\n\tlocksverify = false\n${concurrency ? `\tconcurrenttransfers = ${concurrency}\n` : ''}`)
     const traffic = lfsTraffic()
     server = await startServer(root, { lfs: { onRequest: traffic.onRequest } })
     const n = Math.min(runs, 3)
