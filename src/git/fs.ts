@@ -67,8 +67,10 @@ export interface FsClient {
   readdirSync?(path: string): unknown
   mkdirSync?(path: string, options?: unknown): unknown
   renameSync?(from: string, to: string): unknown
-  openSync?(path: string, flags: string): number
+  openSync?(path: string, flags: string, mode?: number): number
   readSync?(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number
+  writeSync?(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number
+  fstatSync?(fd: number): unknown
   closeSync?(fd: number): unknown
 }
 
@@ -329,6 +331,47 @@ export class FileSystem {
   async open(path: string, flags: 'r' | 'wx', mode = 0o666): Promise<FsStreamHandle> {
     if (flags === 'r') return (await this.p.open(path, flags, mode)) as FsStreamHandle
     return (await writing('create', path, () => this.p.open(path, flags, mode))) as FsStreamHandle
+  }
+
+  /**
+   * Create the new file `path` (EEXIST if it exists) holding `data`, and return its stat
+   * once written; on a failure the file is removed again. Through the synchronous twins
+   * when the client has them: a small file costs four calls on this thread (open, write,
+   * fstat, close) instead of four thread-pool trips, which a thousand small LFS objects
+   * felt (issue 12).
+   */
+  async createWith(path: string, data: Uint8Array, mode = 0o666): Promise<FsStat> {
+    const { openSync, writeSync, fstatSync, closeSync } = this.client
+    if (!(openSync && writeSync && fstatSync && closeSync)) return this.createWithHandle(path, data, mode)
+    const fd = await writing('create', path, () => openSync(path, 'wx', mode))
+    let open = true
+    try {
+      for (let written = 0; written < data.length; ) written += writeSync(fd, data, written, data.length - written, written)
+      const stat = fstatSync(fd) as FsStat
+      open = false
+      closeSync(fd)
+      return stat
+    } catch (err) {
+      // Never closed twice: another thread may have been given the number since.
+      if (open) closeSync(fd)
+      await this.remove(path)
+      throw storageFailure(err, 'write', path)
+    }
+  }
+
+  private async createWithHandle(path: string, data: Uint8Array, mode: number): Promise<FsStat> {
+    const handle = await this.open(path, 'wx', mode)
+    try {
+      try {
+        for (let written = 0; written < data.length; ) written += (await handle.write(data, written, data.length - written, written)).bytesWritten
+        return await handle.stat()
+      } finally {
+        await handle.close()
+      }
+    } catch (err) {
+      await this.remove(path)
+      throw storageFailure(err, 'write', path)
+    }
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -214,7 +214,28 @@ export class LfsStore {
   async stageBytes(content: Uint8Array, label: string): Promise<StagedLfsObject> {
     const pointer = { oid: createHash('sha256').update(content).digest('hex'), size: content.length }
     if (await this.has(pointer)) return { ...pointer, temp: null }
-    return this.stageStream([content], pointer, label)
+    return this.stageHeld(content, pointer, label)
+  }
+
+  /**
+   * Stage bytes received whole into memory (a small LFS download), checked against the
+   * pointer they must match before anything is written: a mismatch is an error naming
+   * `label`. The temporary file is written in a few calls on this thread
+   * (FileSystem.createWith), not the thread-pool trips of a stream; `bytes` may be
+   * reused once this returns.
+   */
+  async stageHeld(bytes: Uint8Array, expected: LfsPointer, label: string): Promise<StagedLfsObject> {
+    const oid = createHash('sha256').update(bytes).digest('hex')
+    if (oid !== expected.oid || bytes.length !== expected.size) throw notTheObject(label, expected, { oid, size: bytes.length })
+    // Its folder is made in the thread pool meanwhile, ready for commit (as stageStream does).
+    void this.objectFolder(dirname(this.objectPath(expected.oid)))
+    try {
+      const temp = await this.tempPath()
+      const stat = await this.repo.fs.createWith(temp, bytes, OBJECT_MODE)
+      return { ...expected, temp, written: { stat, at: performance.now() } }
+    } catch (err) {
+      throw this.storageFailure(err, 'try again')
+    }
   }
 
   /**
@@ -247,12 +268,7 @@ export class LfsStore {
         await output.close()
       }
       const oid = hash.digest('hex')
-      if (oid !== expected.oid || size !== expected.size) {
-        throw new CorruptObjectError(
-          `the bytes received for ${label} are not Git LFS object ${expected.oid} (${size} bytes hashing to ${oid}); try again`,
-          { path: label, oid: expected.oid },
-        )
-      }
+      if (oid !== expected.oid || size !== expected.size) throw notTheObject(label, expected, { oid, size })
     } catch (err) {
       if (temp !== null) await this.repo.fs.remove(temp)
       throw this.storageFailure(err, 'try again')
@@ -672,6 +688,14 @@ function storageError(err: unknown, what: string, retry: string): unknown {
   if (reason === undefined) return err
   const fix = code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space' : 'make it writable'
   return new StorageError(`cannot write ${what}: ${reason} (${code}); ${fix} and ${retry}`, { code })
+}
+
+/** Bytes received for `label` that are not the object its pointer names. */
+function notTheObject(label: string, expected: LfsPointer, received: LfsPointer): CorruptObjectError {
+  return new CorruptObjectError(
+    `the bytes received for ${label} are not Git LFS object ${expected.oid} (${received.size} bytes hashing to ${received.oid}); try again`,
+    { path: label, oid: expected.oid },
+  )
 }
 
 function writeFailure(path: string, err: unknown): unknown {

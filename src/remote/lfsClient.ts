@@ -149,9 +149,9 @@ export class LfsClient {
         // Received into a reused buffer: a fresh 100 KiB buffer per object made the collector run every few dozen objects.
         const held = await this.readBuffers.received(body)
         try {
-          keep(object, await store.stageStream([held.bytes], expected, label))
+          keep(object, await store.stageHeld(held.bytes, expected, label))
         } finally {
-          // stageStream has finished (or failed) every write from it.
+          // stageHeld has finished (or failed) every write from it.
           held.release()
         }
       },

@@ -238,6 +238,44 @@ describe('the LFS object store', () => {
     expect(fs.existsSync(bad)).toBe(false)
   })
 
+  it.each([
+    ['through the synchronous twins', (client: FsClient) => client],
+    ['through the promise API alone', (client: FsClient): FsClient => ({ promises: client.promises })],
+  ])('stages a small object received whole %s, recorded as known good once committed', async (_, shape) => {
+    const content = bytes(100 * 1024)
+    const lfs = await store(shape(fs as unknown as FsClient))
+    const staged = await lfs.stageHeld(content, { oid: sha256(content), size: content.length }, 'part.bin')
+    expect(fs.readFileSync(staged.temp!).equals(content)).toBe(true)
+    await lfs.commit([staged])
+    const object = lfs.objectPath(staged.oid)
+    expect(fs.readFileSync(object).equals(content)).toBe(true)
+    expect(fs.statSync(object).mode & 0o777).toBe(0o644)
+    expect((await VerifiedLfsRecord.open(lfs.repo)).trusted(staged.oid, fs.statSync(object))).toBe(true)
+    expect(filesBelow(join(repo.dir, '.git/lfs/tmp'))).toEqual([])
+  })
+
+  it('refuses received bytes that are not the object before writing anything', async () => {
+    const content = bytes(1000)
+    const lfs = await store()
+    const expected = { oid: sha256(bytes(1000, 2)), size: 1000 }
+    await expect(lfs.stageHeld(content, expected, 'part.bin')).rejects.toMatchObject({
+      code: 'CorruptObjectError',
+      message: `the bytes received for part.bin are not Git LFS object ${expected.oid} (1000 bytes hashing to ${sha256(content)}); try again`,
+    })
+    await expect(lfs.stageHeld(content.subarray(0, 999), { oid: sha256(content), size: 1000 }, 'part.bin')).rejects.toThrow('(999 bytes hashing to')
+    expect(filesBelow(join(repo.dir, '.git/lfs'))).toEqual([])
+  })
+
+  it.each([
+    ['a write', { failWrites: { under: '.git/lfs/tmp', afterBytes: 10, code: 'ENOSPC' } }, /no space left on device \(ENOSPC\); free some space and try again$/],
+    ['the open', { failOpen: { under: '.git/lfs/tmp', code: 'EACCES' } }, /permission denied \(EACCES\); make it writable and try again$/],
+  ])('turns a failure of %s of a small object held in memory into one clear error, leaving no temporary file', async (_, faults, message) => {
+    const content = bytes(1000)
+    const lfs = await store(faultyFs(faults))
+    await expect(lfs.stageHeld(content, { oid: sha256(content), size: 1000 }, 'part.bin')).rejects.toMatchObject({ code: 'StorageError', message })
+    expect(filesBelow(join(repo.dir, '.git/lfs'))).toEqual([])
+  })
+
   it('works on memfs, through the same injected file system', async () => {
     const vol = Volume.fromJSON({ '/r/.git/HEAD': 'ref: refs/heads/main\n', '/in/m.bin': 'x'.repeat(3 * MiB) })
     const client = createFsFromVolume(vol) as unknown as FsClient

@@ -31,7 +31,7 @@ export interface Faults {
   failOpen?: { under: string; code: string }
 }
 
-/** Node's fs with faults injected into the streaming handles gmr opens for large files. */
+/** Node's fs with faults injected into the streaming handles gmr opens for large files, and the synchronous calls it writes small ones with. */
 export function faultyFs(faults: Faults): FsClient {
   let written = 0
   const open = async (path: string, flags: string, mode?: number): Promise<unknown> => {
@@ -76,7 +76,35 @@ export function faultyFs(faults: Faults): FsClient {
     await nodeFs.promises.writeFile(to, data.subarray(0, Math.max(0, fail.afterBytes - written)), { flag: 'wx' })
     throw Object.assign(new Error(`${fail.code}: simulated failure, copyfile '${from}' -> '${to}'`), { code: fail.code })
   }
-  return { ...(nodeFs as unknown as FsClient), promises: { ...(nodeFs.promises as unknown as FsClient['promises']), open, copyFile } }
+  // The synchronous twins a small file is written through (FileSystem.createWith) fail the same way.
+  const paths = new Map<number, string>()
+  const openSync = (path: string, flags: string, mode?: number): number => {
+    if (faults.failOpen && flags !== 'r' && path.includes(faults.failOpen.under)) {
+      throw Object.assign(new Error(`${faults.failOpen.code}: simulated failure, open '${path}'`), { code: faults.failOpen.code })
+    }
+    const fd = nodeFs.openSync(path, flags, mode)
+    paths.set(fd, path)
+    return fd
+  }
+  const writeSync = (fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number => {
+    const fail = faults.failWrites
+    if (fail && paths.get(fd)?.includes(fail.under) && written + length > fail.afterBytes) {
+      throw Object.assign(new Error(`${fail.code}: simulated failure, write`), { code: fail.code })
+    }
+    written += length
+    return nodeFs.writeSync(fd, buffer, offset, length, position)
+  }
+  const closeSync = (fd: number): void => {
+    paths.delete(fd)
+    nodeFs.closeSync(fd)
+  }
+  return {
+    ...(nodeFs as unknown as FsClient),
+    openSync,
+    writeSync,
+    closeSync,
+    promises: { ...(nodeFs.promises as unknown as FsClient['promises']), open, copyFile },
+  }
 }
 
 /** Every file below `dir`, recursively (empty when it does not exist). */

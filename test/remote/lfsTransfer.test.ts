@@ -298,8 +298,9 @@ describe('the store beside the transfers', () => {
     const everyStaged = new Promise<void>((resolve) => (allStaged = resolve))
     let staged = 0
     class GatedStore extends LfsStore {
-      override async stageStream(...args: Parameters<LfsStore['stageStream']>) {
-        const result = await super.stageStream(...args)
+      // Small objects arrive whole and are staged from memory.
+      override async stageHeld(...args: Parameters<LfsStore['stageHeld']>) {
+        const result = await super.stageHeld(...args)
         if (++staged === files.length) allStaged()
         return result
       }
