@@ -276,6 +276,26 @@ describe('the LFS object store', () => {
     expect(filesBelow(join(repo.dir, '.git/lfs'))).toEqual([])
   })
 
+  it('copies objects the record vouches for out by the kernel without opening them, each file whole with its own mode', async () => {
+    const contents = [bytes(5000, 1), bytes(6000, 2), bytes(7000, 3)]
+    const lfs = await store()
+    const staged = await Promise.all(contents.map((content, i) => lfs.stageHeld(content, { oid: sha256(content), size: content.length }, `p${i}`)))
+    await lfs.commit(staged)
+    const record = await VerifiedLfsRecord.open(lfs.repo)
+    const opened: string[] = []
+    const client = fs as unknown as FsClient
+    const open = async (path: string, flags: string, mode?: number) => (opened.push(path), client.promises.open(path, flags, mode))
+    const counting = new LfsStore(await openRepo({ fs: { ...client, promises: { ...client.promises, open } }, dir: repo.dir }))
+    const modes = [0o644, 0o755, 0o600]
+    const copies = staged.map((object, i) => ({ pointer: object, dest: join(repo.scratch, `out-${i}.bin`), label: `p${i}`, mode: modes[i]! }))
+    await counting.copyOutEach(copies, { verified: record })
+    expect(opened.filter((path) => path.includes('/lfs/objects/'))).toEqual([])
+    for (const [i, { dest }] of copies.entries()) {
+      expect(fs.readFileSync(dest).equals(contents[i]!)).toBe(true)
+      expect(fs.statSync(dest).mode & 0o777).toBe(modes[i])
+    }
+  })
+
   it('works on memfs, through the same injected file system', async () => {
     const vol = Volume.fromJSON({ '/r/.git/HEAD': 'ref: refs/heads/main\n', '/in/m.bin': 'x'.repeat(3 * MiB) })
     const client = createFsFromVolume(vol) as unknown as FsClient
