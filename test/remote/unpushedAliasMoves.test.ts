@@ -139,6 +139,17 @@ describe('an alias moved on the remote, fetched and not pulled yet', () => {
   })
 })
 
+/** A push from `dir`, whose ledger lacks records origin's has, is refused in one line and moves nothing on origin. */
+async function expectLedgerNotTakenIn(dir: string): Promise<void> {
+  const remoteBefore = git(origin, 'for-each-ref')
+  const refused = await run(dir, 'push')
+  expect(refused.code).toBe(1)
+  expect(refused.stderr).toBe(
+    `error: push refused: origin's refs/gmr/ledger has alias moves this clone has fetched but not taken in (a plain "git fetch" or "git pull" fetched them); run "gmr fetch" to take them in, then push again; nothing was pushed\n`,
+  )
+  expect(git(origin, 'for-each-ref')).toBe(remoteBefore)
+}
+
 describe('the remote ledger', () => {
   it('is never replaced by a push from a clone that fetched it with plain git (git pull) and did not take it in', async () => {
     await ok(alice.scratch, 'clone', origin, 'bob')
@@ -148,13 +159,7 @@ describe('the remote ledger', () => {
 
     alice.git('pull', '-q', '--ff-only')
     await ok(alice.dir, 'alias', 'set', 'churn-model', 'staging', 'v1')
-    const remoteBefore = git(origin, 'for-each-ref')
-    const refused = await run(alice.dir, 'push')
-    expect(refused.code).toBe(1)
-    expect(refused.stderr).toBe(
-      `error: push refused: origin's refs/gmr/ledger has alias moves this clone has fetched but not taken in (a plain "git fetch" or "git pull" fetched them); run "gmr fetch" to take them in, then push again; nothing was pushed\n`,
-    )
-    expect(git(origin, 'for-each-ref')).toBe(remoteBefore)
+    await expectLedgerNotTakenIn(alice.dir)
 
     await ok(alice.dir, 'fetch')
     await clean(alice.dir)
@@ -174,13 +179,7 @@ describe('the remote ledger', () => {
     alice.git('pull', '-q', '--ff-only')
     // A new version with a large file: its upload starts while the push checks the ledger.
     await ok(alice.dir, 'log', 'churn', weights(join(alice.scratch, 'a2'), 'v2 '.repeat(1000)), '--large-file-threshold', '1024')
-    const remoteBefore = git(origin, 'for-each-ref')
-    const refused = await run(alice.dir, 'push')
-    expect(refused.code).toBe(1)
-    expect(refused.stderr).toBe(
-      `error: push refused: origin's refs/gmr/ledger has alias moves this clone has fetched but not taken in (a plain "git fetch" or "git pull" fetched them); run "gmr fetch" to take them in, then push again; nothing was pushed\n`,
-    )
-    expect(git(origin, 'for-each-ref')).toBe(remoteBefore)
+    await expectLedgerNotTakenIn(alice.dir)
 
     await ok(alice.dir, 'fetch')
     await ok(alice.dir, 'push')
