@@ -28,6 +28,17 @@ export interface FsStreamHandle {
   close(): Promise<void>
 }
 
+/** Fill `buffer` with up to `length` bytes from `position`, unless the file ends first; returns the bytes read. */
+export async function readInto(handle: FsStreamHandle, buffer: Uint8Array, length: number, position: number): Promise<number> {
+  let filled = 0
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
+}
+
 /**
  * The file system gmr is given, in the shape of Node's `fs` (and memfs): its
  * `promises` API, plus streams where the implementation has them. This is the same
@@ -193,9 +204,7 @@ export class FileSystem {
       }
       const handle = await this.open(path, 'r')
       try {
-        let filled = 0
-        for (let read = -1; filled < length && read !== 0; filled += read) read = (await handle.read(buffer, filled, length - filled, filled)).bytesRead
-        return filled
+        return await readInto(handle, buffer, length, 0)
       } finally {
         await handle.close()
       }

@@ -1,4 +1,4 @@
-import type { FsStreamHandle } from './fs.js'
+import { readInto, type FsStreamHandle } from './fs.js'
 
 export interface StreamCopyOptions {
   source: FsStreamHandle
@@ -100,17 +100,6 @@ async function readFull(handle: FsStreamHandle, buffer: Buffer, position: number
   } catch (err) {
     throw options.readError(err)
   }
-}
-
-/** Fill `buffer` with up to `length` bytes from `position`, unless the file ends first; returns the bytes read. */
-export async function readInto(handle: FsStreamHandle, buffer: Buffer, length: number, position: number): Promise<number> {
-  let filled = 0
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled)
-    if (bytesRead === 0) break
-    filled += bytesRead
-  }
-  return filled
 }
 
 async function writeFull(handle: FsStreamHandle, chunk: Buffer, position: number, options: StreamCopyOptions): Promise<void> {
