@@ -454,7 +454,12 @@ export class LfsStore {
     const progress = { phase: 'write' as const, path: options.label, total: pointer.size }
     options.onProgress?.({ ...progress, done: 0 })
     try {
-      await fs.copyNew(path, dest).catch((err: unknown) => Promise.reject(writeFailure(dest, err)))
+      await fs.copyNew(path, dest)
+    } catch (err) {
+      // Not made (EEXIST: a file that is not ours), or removed by the copy that failed.
+      throw writeFailure(dest, err)
+    }
+    try {
       // The kernel copy gives the new file the object's mode.
       if (options.mode !== undefined && (before.mode & 0o777) !== options.mode) await fs.chmod(dest, options.mode)
       const written = await fs.stat(dest)

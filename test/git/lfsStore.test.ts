@@ -296,6 +296,17 @@ describe('the LFS object store', () => {
     }
   })
 
+  it('never removes a file it did not make: a vouched-for copy onto an existing file is refused and leaves it as it was', async () => {
+    const content = bytes(5000, 4)
+    const lfs = await store()
+    const staged = await lfs.stageHeld(content, { oid: sha256(content), size: content.length }, 'p')
+    await lfs.commit([staged])
+    const dest = join(repo.scratch, 'theirs.bin')
+    fs.writeFileSync(dest, 'a file that is not gmr\'s\n')
+    await expect(lfs.copyOut(staged, dest, { label: 'p', verified: await VerifiedLfsRecord.open(lfs.repo) })).rejects.toThrow(/EEXIST/)
+    expect(fs.readFileSync(dest, 'utf8')).toBe("a file that is not gmr's\n")
+  })
+
   it('works on memfs, through the same injected file system', async () => {
     const vol = Volume.fromJSON({ '/r/.git/HEAD': 'ref: refs/heads/main\n', '/in/m.bin': 'x'.repeat(3 * MiB) })
     const client = createFsFromVolume(vol) as unknown as FsClient
