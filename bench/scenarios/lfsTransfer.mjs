@@ -21,6 +21,10 @@
 // GMR_BENCH_TRANSFER_NODE_ARGS: node options for gmr's runs (`--cpu-prof --cpu-prof-dir=DIR`);
 // `node --cpu-prof bench/run.mjs …` profiles the servers.
 // GMR_BENCH_TRANSFER_CONCURRENCY=N sets `lfs.concurrenttransfers` for both tools (unset: each its default).
+// GMR_BENCH_TRANSFER_HOOKS=1: the registry has git-lfs's hooks (as a `git clone` gets where
+// git-lfs is installed), and each remote has the registry branch already (pushed untimed), so
+// the timed pushes send the artifact's branch alone: gmr's `git push` then runs the pre-push
+// hook, the baseline's (`--no-verify`) does not.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -37,6 +41,9 @@ const chosen = (label, side) => ROWS.includes(label) || ROWS.includes(`${label}-
 
 /** Node options for the measured gmr runs, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (GMR_BENCH_TRANSFER_NODE_ARGS). */
 const NODE_ARGS = (process.env.GMR_BENCH_TRANSFER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+
+/** Whether the registry has git-lfs's hooks and the remotes its registry branch (GMR_BENCH_TRANSFER_HOOKS). */
+const HOOKS = process.env.GMR_BENCH_TRANSFER_HOOKS === '1'
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -106,6 +113,7 @@ async function compare(server, traffic, root, repo, label, runs, env, count, byt
     server.createRepo(theirs)
     await run(repo, 'git', 'remote', 'add', ours, server.url(ours))
     await run(repo, 'git', 'remote', 'add', theirs, server.url(theirs))
+    if (HOOKS) for (const remote of [ours, theirs]) await run(repo, 'git', 'push', '-q', '--no-verify', remote, 'main')
     const pushGmr = () => gmr(repo, 'push', ours)
     const pushLfs = [() => run(repo, 'git', 'lfs', 'push', '--all', theirs), () => run(repo, 'git', 'push', '-q', '--no-verify', theirs, 'refs/heads/*:refs/heads/*')]
     const fetching = chosen(label, 'fetch')
@@ -178,6 +186,7 @@ export async function lfsTransfer(runs) {
     ]) {
       if (!chosen(label, 'push') && !chosen(label, 'fetch')) continue
       const repo = registryOf(root, label, count, bytes, env)
+      if (HOOKS) sh('git', ['lfs', 'install', '--local'], { cwd: repo, env, stdio: 'pipe' })
       const { times: t, seen } = await compare(server, traffic, root, repo, label, n, env, count, bytes)
       const what = `${count} x ${bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`}`
       if (chosen(label, 'push')) {

@@ -59,15 +59,17 @@ export async function versionsNotIn(
   other: string | null,
 ): Promise<Array<{ version: number; commit: string; tree: string }>> {
   const exclude = other === null ? [] : ['--not', other]
+  // Without `other` the listing is the whole chain, numbered from 0: no count to ask git
+  // for (a first push starts its uploads one git process sooner).
   const [listed, counted] = await Promise.all([
     readGitOutput(repo, { env }, ['log', '--first-parent', '--reverse', '--format=%H %T', tip, ...exclude, '--']),
-    readGitOutput(repo, { env }, ['rev-list', '--first-parent', '--count', tip, '--']),
+    other === null ? undefined : readGitOutput(repo, { env }, ['rev-list', '--first-parent', '--count', tip, '--']),
   ])
   if (listed === null || counted === null) {
     throw new InvalidInputError(`cannot list the versions of ${artifact} with git (${tip.slice(0, 10)}); check that git is installed and "git fsck" finds nothing wrong`, { artifact, tip })
   }
   const lines = listed.toString('utf8').split('\n').filter(Boolean)
-  const first = Number(counted.toString('utf8').trim()) - lines.length
+  const first = counted === undefined ? 0 : Number(counted.toString('utf8').trim()) - lines.length
   return lines.map((line, i) => {
     const [commit, tree] = line.split(' ')
     return { version: first + i, commit: commit!, tree: tree! }
