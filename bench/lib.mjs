@@ -100,7 +100,7 @@ export function timeWithRss(file, args, options = {}) {
   const kb = /GMR_RSS_KB=(\d+)/.exec(result.stderr.toString())
   // CPU seconds (user + system), steadier than wall time on a shared machine.
   const cpu = /GMR_CPU=([\d.]+)\+([\d.]+)/.exec(result.stderr.toString())
-  return { seconds, rss: kb ? Number(kb[1]) * 1024 : null, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : null }
+  return { seconds, rss: kb ? Number(kb[1]) * 1024 : null, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : null, user: cpu ? Number(cpu[1]) : null }
 }
 
 export const gmr = (cwd, ...args) => time(process.execPath, [GMR, ...args], { cwd })
