@@ -8,7 +8,7 @@
 // the same rounds as gmr and cp (see paired). Every timed command starts after `sync`
 // (settle), for gmr, cp and the floors alike, so no run pays for the write-back of the one before.
 import { randomBytes } from 'node:crypto'
-import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { cleanup, fmtBytes, fmtSeconds, GMR, median, scratch, sh, time, timeWithRss } from '../lib.mjs'
@@ -35,6 +35,12 @@ function writeRandomFile(path) {
 function settle(...paths) {
   for (const path of paths) rmSync(path, { recursive: true, force: true })
   sh('sync', [])
+}
+
+/** An empty folder at `path`, made after the last run's was deleted and its write-back done. */
+function freshFolder(path) {
+  settle(path)
+  mkdirSync(path)
 }
 
 /**
@@ -108,6 +114,7 @@ export function lfsLargeFile(runs) {
     const oid = sh('git', ['show', 'artifacts/big-0:weights.bin'], { cwd: repo }).match(/sha256:([0-9a-f]{64})/)[1]
     const object = join(lfs, 'objects', oid.slice(0, 2), oid.slice(2, 4), oid)
     const target = join(root, 'serving')
+    const copyDir = join(root, 'copied')
     // Right after logging: the store recorded the object it wrote as known good, so it is copied, not hashed.
     const download = paired(
       'download after log',
@@ -116,16 +123,19 @@ export function lfsLargeFile(runs) {
         settle(target)
         return timeWithRss(process.execPath, [GMR, 'download', 'big-0', '--to', target], { cwd: repo })
       },
+      // cp and the floor write into a new folder too, as a download does, so that all three pay
+      // the same for where the copy lands: the floor's own script run in gmr's place (into a
+      // folder made anew each round) took 1.1–2.5 s of CPU against 0.66–0.85 s into a folder that stays.
       () => {
-        settle(copy)
-        return timeWithRss('cp', [object, copy])
+        freshFolder(copyDir)
+        return timeWithRss('cp', [object, join(copyDir, 'weights.bin')])
       },
       // The floor of a download that copies without hashing: node's start-up and the kernel's
       // copy alone (libuv's copyfile: a reflink where the file system has one, else one
       // copy_file_range, as cp does), in one process.
       () => {
-        settle(copy)
-        return timeWithRss(process.execPath, ['-e', KERNEL_COPY, object, copy])
+        freshFolder(copyDir)
+        return timeWithRss(process.execPath, ['-e', KERNEL_COPY, object, join(copyDir, 'weights.bin')])
       },
     )
     // Without that record (deleted): the object is hashed while the kernel copies it.
@@ -142,7 +152,7 @@ export function lfsLargeFile(runs) {
         return timeWithRss('cp', [object, copy])
       },
     )
-    settle(target, copy)
+    settle(target, copy, copyDir)
     const startup = median(runs, () => time(process.execPath, ['-e', '0']))
 
     // Logging the unchanged file again: the stat cache answers; the baseline only hashes it.
