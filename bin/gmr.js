@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/cli-bundle/main.js'
+require('../dist/cli-bundle/main.cjs')

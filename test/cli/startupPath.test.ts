@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUNDLE_WRAPPER } from '../../src/cli/codeCache.js'
 import { formatVersionMessage } from '../../src/domain/versionMessage.js'
 import { gmrProcess, testEnv } from '../helpers/gitRepo.js'
 
@@ -63,24 +64,66 @@ describe('the start-up path of lookups', () => {
 })
 
 // The built binary runs lookups from a bundle file of their own (scripts/bundle-cli.mjs):
-// its answers and its failures must be the program's, and it loads only the lookup's
-// files: none of the program's chunks, and none of the chunks its rare paths load
+// its answers and its failures must be the program's, and it runs only the lookup's code:
+// no program, and none of the modules its rare paths initialise
 // (src/ops/support/lazyModules.ts, src/git/lazyModules.ts) unless that path is taken.
+// Each part of the CLI is one CommonJS file that src/cli/codeCache.ts compiles, so which
+// code ran is read from V8's own record of the functions it called (NODE_V8_COVERAGE),
+// placed in the bundle by esbuild's `// <source path>` markers.
 
-/** What bundled code a file holds, by esbuild's `// <source path>` markers. */
-const HEAVY_IN_BUNDLE = /^\/\/ (?:.*node_modules\/(?:yaml|commander|isomorphic-git|markdown-it)\/|src\/domain\/generated\/validators\.ts$|src\/domain\/checkRegistry\.ts$|src\/ops\/support\/registryEdit\.ts$|src\/cli\/program\.ts$)/m
+const BUNDLES = resolve(import.meta.dirname, '..', '..', 'dist', 'cli-bundle')
 
-/** A module-load hook (node --import) that appends each module URL node loads to a file. */
-function writeModuleRecorder(dir: string): string {
-  const hooks = join(dir, 'hooks.mjs')
-  writeFileSync(
-    hooks,
-    "import { appendFileSync } from 'node:fs'\nlet log\nexport function initialize(data) { log = data.log }\nexport async function load(url, context, next) { appendFileSync(log, url + '\\n'); return next(url, context) }\n",
-  )
-  const entry = join(dir, 'record.mjs')
-  writeFileSync(entry, `import { register } from 'node:module'\nregister(${JSON.stringify(`file://${hooks}`)}, { data: { log: process.env.GMR_TEST_MODULE_LOG } })\n`)
-  return entry
+/** Bundled code that no fast path may run: the YAML library, commander, isomorphic-git, the compiled schemas, the check rules, registry edits, the program. */
+const HEAVY_IN_BUNDLE = /(?:node_modules\/(?:yaml|commander|isomorphic-git|markdown-it)\/|^src\/domain\/generated\/validators\.ts$|^src\/domain\/checkRegistry\.ts$|^src\/ops\/support\/registryEdit\.ts$|^src\/cli\/program\.ts$)/
+/** The modules a part initialises only on a rare path. */
+const RARE = /^src\/(?:ops\/support|git)\/rareReadPaths\.ts$/
+
+interface Coverage {
+  result: { url: string; functions: { ranges: { startOffset: number; count: number }[] }[] }[]
 }
+
+/** The bundle files that ran, and for each the source modules (esbuild's markers) whose functions were called. */
+function codeThatRan(coverageDir: string): Map<string, Set<string>> {
+  const ran = new Map<string, Set<string>>()
+  for (const name of readdirSync(coverageDir)) {
+    for (const script of (JSON.parse(readFileSync(join(coverageDir, name), 'utf8')) as Coverage).result) {
+      const path = script.url.replace(/^file:\/\//, '')
+      if (!path.startsWith(BUNDLES)) continue
+      const file = path.slice(path.lastIndexOf('/') + 1)
+      const text = readFileSync(path, 'utf8')
+      // A part runs inside codeCache.ts's wrapper; main.cjs inside node's own, whose offsets start at the file.
+      const shift = file === 'main.cjs' ? 0 : BUNDLE_WRAPPER[0].length
+      const markers = [...text.matchAll(/^\/\/ (\S+\.(?:ts|js|cjs|mjs|json))$/gm)].map((m) => ({ at: m.index!, module: m[1]!.replace(/^(?:\.\.\/)+main\//, '') }))
+      const modules = ran.get(file) ?? new Set<string>()
+      for (const fn of script.functions) {
+        const first = fn.ranges[0]!
+        if (first.count === 0) continue
+        const at = first.startOffset - shift
+        const section = markers.findLast((marker) => marker.at <= at)
+        if (section !== undefined) modules.add(section.module)
+      }
+      ran.set(file, modules)
+    }
+  }
+  return ran
+}
+
+/** Runs gmr with V8 recording which functions ran; returns its result and codeThatRan. */
+async function recorded(cwd: string, env: Record<string, string>, args: string[]) {
+  const coverage = mkdtempSync(join(tmpdir(), 'gmr-coverage-'))
+  try {
+    const result = await gmrProcess(cwd, { ...env, NODE_V8_COVERAGE: coverage }, args)
+    return { result, ran: codeThatRan(coverage) }
+  } finally {
+    rmSync(coverage, { recursive: true, force: true })
+  }
+}
+
+/** The modules of `ran` matching `pattern`, bundle by bundle. */
+function ranMatching(ran: Map<string, Set<string>>, pattern: RegExp): string[] {
+  return [...ran].flatMap(([file, modules]) => [...modules].filter((module) => pattern.test(module)).map((module) => `${file}: ${module}`))
+}
+
 describe('lookups through the built binary', () => {
   let root: string
   let dir: string
@@ -111,72 +154,60 @@ describe('lookups through the built binary', () => {
     expect(listed).toMatchObject({ versionCount: 2, tip: head })
   })
 
-  it('loads only the lookup bundle: no YAML library, schemas, isomorphic-git, commander or program chunk', async () => {
-    const log = join(root, 'modules.log')
-    const recorder = writeModuleRecorder(root)
-    for (const args of [['resolve', 'm:staging'], ['versions', 'churn', '--json']]) {
-      writeFileSync(log, '')
-      const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${recorder}`, GMR_TEST_MODULE_LOG: log }, args)
+  it('runs only the lookup bundle: no YAML library, schemas, isomorphic-git, commander or program', async () => {
+    for (const [operation, ...args] of [['src/ops/resolve.ts', 'resolve', 'm:staging'], ['src/ops/renderVersions.ts', 'versions', 'churn', '--json']]) {
+      const { result, ran } = await recorded(dir, env, args)
       expect(result.code, result.stderr).toBe(0)
-      const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://') && url.includes('/dist/'))
-      const names = loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))
-      expect(names, args.join(' ')).toContain('lookupRun.js')
-      expect(names.filter((name) => /^(program|lookup-rareReadPaths)-/.test(name))).toEqual([])
-      expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
+      expect([...ran.keys()].sort(), args.join(' ')).toEqual(['lookupRun.cjs', 'main.cjs'])
+      expect(ran.get('lookupRun.cjs')).toContain(operation)
+      expect(ranMatching(ran, HEAVY_IN_BUNDLE)).toEqual([])
+      expect(ranMatching(ran, RARE)).toEqual([])
     }
   })
 
-  it('gmr download <ref> --to <dir> runs from its own bundle: no YAML library, schemas, isomorphic-git, commander or program chunk', async () => {
-    const log = join(root, 'modules.log')
-    writeFileSync(log, '')
+  it('gmr download <ref> --to <dir> runs from its own bundle: no YAML library, schemas, isomorphic-git, commander or program', async () => {
     const to = join(root, 'served')
-    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['download', 'churn:v1', '--to', to])
+    const { result, ran } = await recorded(dir, env, ['download', 'churn:v1', '--to', to])
     expect(result).toMatchObject({ code: 0, stdout: `churn:v1 -> ${to} (1 file: 1 written, 0 unchanged)\n`, stderr: '' })
     expect(readFileSync(join(to, 'model.txt'), 'utf8')).toBe('weights 2\n')
-    const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://') && url.includes('/dist/'))
-    expect(loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))).toContain('downloadRun.js')
-    expect(loaded.filter((url) => /\/(program|downloadRun-rareReadPaths)-\w+\.js$/.test(url))).toEqual([])
-    expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
+    expect([...ran.keys()].sort()).toEqual(['downloadRun.cjs', 'main.cjs'])
+    expect(ranMatching(ran, HEAVY_IN_BUNDLE)).toEqual([])
+    expect(ranMatching(ran, RARE)).toEqual([])
   })
 
-  /** `gmr log <artifact> <root>/in` with model.txt holding `weights`, and the bundle files it loaded. */
+  /** `gmr log <artifact> <root>/in` with model.txt holding `weights`, and the code it ran. */
   async function recordedLog(artifact: string, weights: string) {
-    const log = join(root, 'modules.log')
-    writeFileSync(log, '')
     writeFileSync(join(root, 'in', 'model.txt'), weights)
-    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['log', artifact, join(root, 'in')])
+    const { result, ran } = await recorded(dir, env, ['log', artifact, join(root, 'in')])
     expect(result).toMatchObject({ code: 0, stdout: `${artifact}:v0\n`, stderr: '' })
     expect(execFileSync('git', ['show', `artifacts/${artifact}:model.txt`], { cwd: dir, env }).toString()).toBe(weights)
     // The version message is the one the yaml library writes, whichever writer wrote it.
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, env }).toString().trim()
     const message = execFileSync('git', ['log', '-1', '--format=%B', `artifacts/${artifact}`], { cwd: dir, env }).toString()
     expect(message).toBe(`${formatVersionMessage({ artifact, version: 0, metadata: {}, source: { commit: head, dirty: false } })}\n`)
-    const loaded = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file://') && url.includes('/dist/'))
-    expect(loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))).toContain('logRun.js')
-    return { message, loaded }
+    expect([...ran.keys()].sort()).toEqual(['logRun.cjs', 'main.cjs'])
+    return { message, ran }
   }
 
-  it('gmr log <artifact> <path> runs from its own bundle: no YAML library, schemas, check rules, registry edit, commander or program chunk', async () => {
-    const { loaded } = await recordedLog('fast', 'weights from the fast path\n')
-    expect(loaded.filter((url) => /\/(program|logRun-rareReadPaths)-\w+\.js$/.test(url))).toEqual([])
-    expect(loaded.filter((url) => HEAVY_IN_BUNDLE.test(readFileSync(new URL(url), 'utf8')))).toEqual([])
+  it('gmr log <artifact> <path> runs from its own bundle: no YAML library, schemas, check rules, registry edit, commander or program', async () => {
+    const { ran } = await recordedLog('fast', 'weights from the fast path\n')
+    expect(ranMatching(ran, HEAVY_IN_BUNDLE)).toEqual([])
+    expect(ranMatching(ran, RARE)).toEqual([])
   })
 
-  it('a log whose message is beyond the plain shape loads its chunk and writes what the program writes', async () => {
-    const { message, loaded } = await recordedLog('1e5', 'weights of 1e5\n')
-    expect(loaded.filter((url) => /\/logRun-rareReadPaths-\w+\.js$/.test(url))).not.toEqual([])
+  it('a log whose message is beyond the plain shape initialises its rare path and writes what the program writes', async () => {
+    const { message, ran } = await recordedLog('1e5', 'weights of 1e5\n')
+    expect(ranMatching(ran, RARE)).toEqual(['logRun.cjs: src/ops/support/rareReadPaths.ts'])
     expect(message).toContain('artifact: "1e5"\n')
     execFileSync('git', ['fsck', '--strict'], { cwd: dir, env })
   })
 
-  it('a rare path loads its chunk and answers: a manifest not in the cache is parsed', async () => {
+  it('a rare path initialises its modules and answers: a manifest not in the cache is parsed', async () => {
     rmSync(join(dir, '.git', 'gmr', 'manifests'), { recursive: true, force: true })
     const head = execFileSync('git', ['rev-parse', 'artifacts/churn'], { cwd: dir, env }).toString().trim()
-    const log = join(root, 'modules.log')
-    writeFileSync(log, '')
-    const result = await gmrProcess(dir, { ...env, NODE_OPTIONS: `--import=${writeModuleRecorder(root)}`, GMR_TEST_MODULE_LOG: log }, ['resolve', 'm:staging'])
+    const { result, ran } = await recorded(dir, env, ['resolve', 'm:staging'])
     expect(result).toMatchObject({ code: 0, stdout: `${head}\n`, stderr: '' })
-    expect(readFileSync(log, 'utf8')).toMatch(/\/lookup-rareReadPaths-\w+\.js\n/)
+    expect(ranMatching(ran, RARE)).toEqual(['lookupRun.cjs: src/ops/support/rareReadPaths.ts'])
     expect(existsSync(join(dir, '.git', 'gmr', 'manifests'))).toBe(true)
   })
 
