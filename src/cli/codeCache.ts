@@ -78,7 +78,7 @@ export function loadBundle(name: string, cacheKey: string, options: CodeCacheOpt
     keep: () => {
       if (status === 'accepted' || status === 'off') return
       const written = writeCache(folders, key, withHeader(script.createCachedData(), bundle), options.fs)
-      if (mode === 'report') options.report(`gmr code cache: ${cacheKey} ${written === undefined ? 'not written' : `written ${written}`}\n`)
+      if (mode === 'report') options.report(`gmr code cache: ${cacheKey} ${written === undefined ? 'unwritten' : `written ${written}`}\n`)
     },
   }
 }
