@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cloneCommand } from '../../src/cli/cloneCommand.js'
 import { gmr } from '../helpers/cli.js'
+import { HEAVY_IN_BUNDLE, ranMatching, recordedRun } from '../helpers/bundleCoverage.js'
 import { gmrProcess, makeRepo, type TempRepo } from '../helpers/gitRepo.js'
 
 // `gmr clone <url> [dir]` runs from a bundle file of its own (src/cli/cloneRun.ts), so
@@ -83,18 +84,11 @@ describe('gmr clone through the built binary', () => {
     })
   })
 
-  it('loads no program chunk, no commander, no YAML library and no isomorphic-git', async () => {
-    const log = join(repo.scratch, 'modules.log')
-    const hooks = join(repo.scratch, 'hooks.mjs')
-    fs.writeFileSync(hooks, "import { appendFileSync } from 'node:fs'\nexport async function load(url, context, next) { appendFileSync(process.env.GMR_TEST_MODULE_LOG, url + '\\n'); return next(url, context) }\n")
-    const entry = join(repo.scratch, 'record.mjs')
-    fs.writeFileSync(entry, `import { register } from 'node:module'\nregister(${JSON.stringify(`file://${hooks}`)})\n`)
-    const result = await gmrProcess(repo.scratch, { ...repo.env, NODE_OPTIONS: `--import=${entry}`, GMR_TEST_MODULE_LOG: log }, ['clone', origin, 'recorded'])
+  it('runs no program, no commander, no YAML library and no isomorphic-git', async () => {
+    const { result, ran } = await recordedRun(repo.scratch, repo.env, ['clone', origin, 'recorded'])
     expect(result.code, result.stderr).toBe(0)
-    const loaded = fs.readFileSync(log, 'utf8').split('\n').filter((url) => url.includes('/dist/'))
-    expect(loaded.map((url) => url.slice(url.lastIndexOf('/') + 1))).toContain('cloneRun.js')
-    const heavy = /^\/\/ (?:.*node_modules\/(?:yaml|commander|isomorphic-git|markdown-it)\/|src\/cli\/program\.ts$)/m
-    expect(loaded.filter((url) => /\/program-\w+\.js$/.test(url) || heavy.test(fs.readFileSync(new URL(url), 'utf8')))).toEqual([])
+    expect([...ran.keys()].sort()).toEqual(['cloneRun.cjs', 'main.cjs'])
+    expect(ranMatching(ran, HEAVY_IN_BUNDLE)).toEqual([])
   })
 
   it('fails as the program does: one line or one JSON object, exit 1, no folder left', async () => {

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BUNDLE_WRAPPER } from '../../src/cli/codeCache.js'
 import { formatVersionMessage } from '../../src/domain/versionMessage.js'
+import { HEAVY_IN_BUNDLE, RARE, ranMatching, recordedRun } from '../helpers/bundleCoverage.js'
 import { gmrProcess, testEnv } from '../helpers/gitRepo.js'
 
 // What a lookup loads before its first output (issue 12): the modules a command's
@@ -67,62 +67,7 @@ describe('the start-up path of lookups', () => {
 // its answers and its failures must be the program's, and it runs only the lookup's code:
 // no program, and none of the modules its rare paths initialise
 // (src/ops/support/lazyModules.ts, src/git/lazyModules.ts) unless that path is taken.
-// Each part of the CLI is one CommonJS file that src/cli/codeCache.ts compiles, so which
-// code ran is read from V8's own record of the functions it called (NODE_V8_COVERAGE),
-// placed in the bundle by esbuild's `// <source path>` markers.
-
-const BUNDLES = resolve(import.meta.dirname, '..', '..', 'dist', 'cli-bundle')
-
-/** Bundled code that no fast path may run: the YAML library, commander, isomorphic-git, the compiled schemas, the check rules, registry edits, the program. */
-const HEAVY_IN_BUNDLE = /(?:node_modules\/(?:yaml|commander|isomorphic-git|markdown-it)\/|^src\/domain\/generated\/validators\.ts$|^src\/domain\/checkRegistry\.ts$|^src\/ops\/support\/registryEdit\.ts$|^src\/cli\/program\.ts$)/
-/** The modules a part initialises only on a rare path. */
-const RARE = /^src\/(?:ops\/support|git)\/rareReadPaths\.ts$/
-
-interface Coverage {
-  result: { url: string; functions: { ranges: { startOffset: number; count: number }[] }[] }[]
-}
-
-/** The bundle files that ran, and for each the source modules (esbuild's markers) whose functions were called. */
-function codeThatRan(coverageDir: string): Map<string, Set<string>> {
-  const ran = new Map<string, Set<string>>()
-  for (const name of readdirSync(coverageDir)) {
-    for (const script of (JSON.parse(readFileSync(join(coverageDir, name), 'utf8')) as Coverage).result) {
-      const path = script.url.replace(/^file:\/\//, '')
-      if (!path.startsWith(BUNDLES)) continue
-      const file = path.slice(path.lastIndexOf('/') + 1)
-      const text = readFileSync(path, 'utf8')
-      // A part runs inside codeCache.ts's wrapper; main.cjs inside node's own, whose offsets start at the file.
-      const shift = file === 'main.cjs' ? 0 : BUNDLE_WRAPPER[0].length
-      const markers = [...text.matchAll(/^\/\/ (\S+\.(?:ts|js|cjs|mjs|json))$/gm)].map((m) => ({ at: m.index!, module: m[1]!.replace(/^(?:\.\.\/)+main\//, '') }))
-      const modules = ran.get(file) ?? new Set<string>()
-      for (const fn of script.functions) {
-        const first = fn.ranges[0]!
-        if (first.count === 0) continue
-        const at = first.startOffset - shift
-        const section = markers.findLast((marker) => marker.at <= at)
-        if (section !== undefined) modules.add(section.module)
-      }
-      ran.set(file, modules)
-    }
-  }
-  return ran
-}
-
-/** Runs gmr with V8 recording which functions ran; returns its result and codeThatRan. */
-async function recorded(cwd: string, env: Record<string, string>, args: string[]) {
-  const coverage = mkdtempSync(join(tmpdir(), 'gmr-coverage-'))
-  try {
-    const result = await gmrProcess(cwd, { ...env, NODE_V8_COVERAGE: coverage }, args)
-    return { result, ran: codeThatRan(coverage) }
-  } finally {
-    rmSync(coverage, { recursive: true, force: true })
-  }
-}
-
-/** The modules of `ran` matching `pattern`, bundle by bundle. */
-function ranMatching(ran: Map<string, Set<string>>, pattern: RegExp): string[] {
-  return [...ran].flatMap(([file, modules]) => [...modules].filter((module) => pattern.test(module)).map((module) => `${file}: ${module}`))
-}
+// Which code ran is read from V8's coverage (test/helpers/bundleCoverage.ts).
 
 describe('lookups through the built binary', () => {
   let root: string
@@ -156,7 +101,7 @@ describe('lookups through the built binary', () => {
 
   it('runs only the lookup bundle: no YAML library, schemas, isomorphic-git, commander or program', async () => {
     for (const [operation, ...args] of [['src/ops/resolve.ts', 'resolve', 'm:staging'], ['src/ops/renderVersions.ts', 'versions', 'churn', '--json']]) {
-      const { result, ran } = await recorded(dir, env, args)
+      const { result, ran } = await recordedRun(dir, env, args)
       expect(result.code, result.stderr).toBe(0)
       expect([...ran.keys()].sort(), args.join(' ')).toEqual(['lookupRun.cjs', 'main.cjs'])
       expect(ran.get('lookupRun.cjs')).toContain(operation)
@@ -167,7 +112,7 @@ describe('lookups through the built binary', () => {
 
   it('gmr download <ref> --to <dir> runs from its own bundle: no YAML library, schemas, isomorphic-git, commander or program', async () => {
     const to = join(root, 'served')
-    const { result, ran } = await recorded(dir, env, ['download', 'churn:v1', '--to', to])
+    const { result, ran } = await recordedRun(dir, env, ['download', 'churn:v1', '--to', to])
     expect(result).toMatchObject({ code: 0, stdout: `churn:v1 -> ${to} (1 file: 1 written, 0 unchanged)\n`, stderr: '' })
     expect(readFileSync(join(to, 'model.txt'), 'utf8')).toBe('weights 2\n')
     expect([...ran.keys()].sort()).toEqual(['downloadRun.cjs', 'main.cjs'])
@@ -178,7 +123,7 @@ describe('lookups through the built binary', () => {
   /** `gmr log <artifact> <root>/in` with model.txt holding `weights`, and the code it ran. */
   async function recordedLog(artifact: string, weights: string) {
     writeFileSync(join(root, 'in', 'model.txt'), weights)
-    const { result, ran } = await recorded(dir, env, ['log', artifact, join(root, 'in')])
+    const { result, ran } = await recordedRun(dir, env, ['log', artifact, join(root, 'in')])
     expect(result).toMatchObject({ code: 0, stdout: `${artifact}:v0\n`, stderr: '' })
     expect(execFileSync('git', ['show', `artifacts/${artifact}:model.txt`], { cwd: dir, env }).toString()).toBe(weights)
     // The version message is the one the yaml library writes, whichever writer wrote it.
@@ -205,7 +150,7 @@ describe('lookups through the built binary', () => {
   it('a rare path initialises its modules and answers: a manifest not in the cache is parsed', async () => {
     rmSync(join(dir, '.git', 'gmr', 'manifests'), { recursive: true, force: true })
     const head = execFileSync('git', ['rev-parse', 'artifacts/churn'], { cwd: dir, env }).toString().trim()
-    const { result, ran } = await recorded(dir, env, ['resolve', 'm:staging'])
+    const { result, ran } = await recordedRun(dir, env, ['resolve', 'm:staging'])
     expect(result).toMatchObject({ code: 0, stdout: `${head}\n`, stderr: '' })
     expect(ranMatching(ran, RARE)).toEqual(['lookupRun.cjs: src/ops/support/rareReadPaths.ts'])
     expect(existsSync(join(dir, '.git', 'gmr', 'manifests'))).toBe(true)
