@@ -20,7 +20,7 @@
 // bare repository's view) is in its file but initialised only when that path is taken;
 // test/cli/startupPath.test.ts checks which code a lookup runs.
 import { build } from 'esbuild'
-import { rmSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -56,3 +56,5 @@ const lazyCrypto = {
 }
 const parts = ['main', 'program', 'lookupRun', 'cloneRun', 'downloadRun', 'logRun']
 await Promise.all(parts.map((part) => build({ ...common, entryPoints: [join(root, 'src', 'cli', `${part}.ts`)], outfile: join(outdir, `${part}.cjs`), plugins: [lazyCrypto] })))
+// The code caches that runs of this build keep beside it are not part of the package.
+writeFileSync(join(outdir, '.npmignore'), '.code-cache/\n')
