@@ -22,6 +22,7 @@ export interface CodeCacheFs {
   renameSync(from: string, to: string): void
   mkdirSync(path: string, options: { recursive: true }): string | undefined
   rmSync(path: string, options: { force: true }): void
+  readdirSync(path: string): string[]
 }
 
 export interface CodeCacheOptions {
@@ -77,7 +78,7 @@ export function loadBundle(name: string, cacheKey: string, options: CodeCacheOpt
     status,
     keep: () => {
       if (status === 'accepted' || status === 'off') return
-      const written = writeCache(folders, key, withHeader(script.createCachedData(), bundle), options.fs)
+      const written = writeCache(folders, cacheKey, key, withHeader(script.createCachedData(), bundle), options.fs)
       if (mode === 'report') options.report(`gmr code cache: ${cacheKey} ${written === undefined ? 'unwritten' : `written ${written}`}\n`)
     },
   }
@@ -146,10 +147,12 @@ export function withHeader(data: Buffer, bundle: BundleId): Buffer {
 
 /**
  * Writes the cache into the first folder that takes it, as a temporary file renamed into
- * place, so that a run beside this one reads either no cache or a whole one. Returns the
- * path written, or undefined when no folder was writable (the next run goes without).
+ * place, so that a run beside this one reads either no cache or a whole one, and removes
+ * that folder's caches of the same key for other bundles or nodes (an upgrade's leftovers).
+ * Returns the path written, or undefined when no folder was writable (the next run goes
+ * without).
  */
-function writeCache(folders: readonly string[], key: string, bytes: Buffer, fs: CodeCacheFs): string | undefined {
+function writeCache(folders: readonly string[], cacheKey: string, key: string, bytes: Buffer, fs: CodeCacheFs): string | undefined {
   for (const folder of folders) {
     const path = join(folder, key)
     const temp = join(folder, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
@@ -157,6 +160,7 @@ function writeCache(folders: readonly string[], key: string, bytes: Buffer, fs: 
       fs.mkdirSync(folder, { recursive: true })
       fs.writeFileSync(temp, bytes, { flag: 'wx' })
       fs.renameSync(temp, path)
+      removeOtherCaches(folder, cacheKey, key, fs)
       return path
     } catch {
       try {
@@ -167,6 +171,25 @@ function writeCache(folders: readonly string[], key: string, bytes: Buffer, fs: 
     }
   }
   return undefined
+}
+
+/** The caches of `cacheKey` in `folder` other than `key`: made for an earlier bundle or another node. */
+function removeOtherCaches(folder: string, cacheKey: string, key: string, fs: CodeCacheFs): void {
+  const sameKey = new RegExp(`^${cacheKey}-[0-9a-f]{8}-\\d+-node.*\\.v8cache$`)
+  let names: string[]
+  try {
+    names = fs.readdirSync(folder)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (name === key || !sameKey.test(name)) continue
+    try {
+      fs.rmSync(join(folder, name), { force: true })
+    } catch {
+      // Another run removed it, or the folder forbids it: a leftover costs only disk.
+    }
+  }
 }
 
 function hex(n: number): string {

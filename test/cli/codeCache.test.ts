@@ -130,6 +130,23 @@ describe('the code cache of the bundle files', () => {
     }
   })
 
+  it("writing a cache removes the same command's caches of other bundles or nodes, and leaves other commands' caches", async () => {
+    rmSync(cacheDir(), { recursive: true, force: true })
+    await gmr(['resolve', 'churn:v1'])
+    await gmr(['show', 'churn'])
+    const show = cacheFile('program-show')
+    // An upgrade's leftovers: the same command's cache for another bundle, and for another node.
+    const leftovers = ['lookupRun-resolve-0badc0de-123-node' + process.version + '-' + process.arch + '.v8cache', 'lookupRun-resolve-0badc0de-123-nodev0.0.1-x64.v8cache']
+    const resolveCache = cacheFile('lookupRun-resolve')
+    for (const name of leftovers) writeFileSync(join(cacheDir(), name), readFileSync(resolveCache))
+    rmSync(resolveCache)
+    expect(reported(await report(['resolve', 'churn:v1']))).toEqual(['lookupRun-resolve absent', 'lookupRun-resolve written'])
+    const left = readdirSync(cacheDir()).sort()
+    expect(left.filter((name) => name.startsWith('lookupRun-resolve-'))).toEqual([resolveCache.slice(cacheDir().length + 1)])
+    expect(left).toContain(show.slice(cacheDir().length + 1))
+    expect(reported(await report(['show', 'churn']))).toEqual(['program-show accepted'])
+  })
+
   it('with no writable cache folder, every run answers without a cache', async () => {
     rmSync(cacheDir(), { recursive: true, force: true })
     // A file where the folder would be: neither root nor anyone else can create it.
