@@ -15,7 +15,7 @@ import { cannotWrite } from './cannotWrite.js'
 import { crashPoint } from './crashPoint.js'
 import type { GitDir } from './repo.js'
 import { loadVersionMessageReader } from './lazyModules.js'
-import { FORMAT, indexPath, LOG_FIELDS, parseIndexHeader, startChainLog, type ChainLog, type IndexHeader } from './versionIndexStart.js'
+import { indexPath, LOG_FIELDS, startChainLog, type ChainLog } from './versionIndexStart.js'
 
 /** One version of an artifact, as the index keeps it. */
 export interface VersionRecord {
@@ -42,6 +42,17 @@ export interface ArtifactVersions {
   /** The branch tip, or null when the artifact has no branch yet. */
   tip: string | null
   versions: VersionRecord[]
+}
+
+/** 3: the header carries the records' CRC-32, and the line table one per line. */
+const FORMAT = 3
+
+interface IndexHeader {
+  format: typeof FORMAT
+  tip: string
+  count: number
+  /** CRC-32 of every byte after the header line: an index cut short or edited by hand is rebuilt, never believed. */
+  crc32: number
 }
 
 /** The index's format: what is derived from the records (a kept rendering of them) names it too. */
@@ -174,7 +185,7 @@ async function readLocated(repo: GitDir, artifact: string, tip: string, version:
     const line = Buffer.alloc(version < count ? table.readUInt32LE(TABLE_START + 4 + 8 * version) - 1 - start : 0)
     const [a, b] = await Promise.all([handle.read(header, 0, headerEnd, 0), handle.read(line, 0, line.length, start)])
     // The index may have been rewritten (or cut short) after the table was: then trust neither.
-    const written = a.bytesRead === headerEnd ? parseIndexHeader(header.toString('utf8')) : null
+    const written = a.bytesRead === headerEnd ? parseHeader(header.toString('utf8')) : null
     if (written?.tip !== tip || written.count !== count) return undefined
     if (version >= count) return null
     if (b.bytesRead !== line.length || crc32(line) !== table.readUInt32LE(TABLE_START + 8 + 8 * version)) return undefined
@@ -502,7 +513,7 @@ async function readIndex(repo: GitDir, name: string): Promise<{ header: IndexHea
   const data = await repo.fs.read(indexPath(repo.gitdir, name))
   if (data === null) return null
   const headerEnd = data.indexOf(10) + 1
-  const header = headerEnd === 0 ? null : parseIndexHeader(data.toString('utf8', 0, headerEnd - 1))
+  const header = headerEnd === 0 ? null : parseHeader(data.toString('utf8', 0, headerEnd - 1))
   if (header === null || crc32(data.subarray(headerEnd)) !== header.crc32) return null
   const versions = parseRecords(data.toString('utf8', headerEnd))
   if (versions?.length !== header.count || (header.count > 0 && versions[header.count - 1]!.commit !== header.tip)) return null
@@ -524,6 +535,17 @@ function parseRecords(body: string): VersionRecord[] | null {
 
 function isRecordShaped(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as VersionRecord).commit === 'string'
+}
+
+function parseHeader(text: string): IndexHeader | null {
+  try {
+    const header = JSON.parse(text) as IndexHeader
+    return header.format === FORMAT && typeof header.tip === 'string' && Number.isSafeInteger(header.count) && Number.isSafeInteger(header.crc32)
+      ? header
+      : null
+  } catch {
+    return null
+  }
 }
 
 /**

@@ -4,37 +4,13 @@ import type { Env } from './config.js'
 import type { FsClient } from './fs.js'
 import { startGitOutput, type GitBinary, type GitOutput } from './gitBinary.js'
 
-// What the version index (src/git/versionIndex.ts) does before the rest of gmr loads:
-// where the index is and what its header says, and the walk of an artifact's chain by
-// `git log`. The lookups' start-up (src/cli/lookup.ts) is bundled apart from the
-// lookups themselves, and this is all of the index it carries: a fresh clone's first
-// `gmr versions` starts git here, so that git walks the chain on the second core while
-// node loads the rest of gmr.
-
-/** 3: the header carries the records' CRC-32, and the line table one per line. */
-export const FORMAT = 3
-
-export interface IndexHeader {
-  format: typeof FORMAT
-  tip: string
-  count: number
-  /** CRC-32 of every byte after the header line: an index cut short or edited by hand is rebuilt, never believed. */
-  crc32: number
-}
+// What the version index (src/git/versionIndex.ts) does before the repository is opened:
+// where the index is, and the walk of an artifact's chain by `git log`. A fresh clone's
+// first `gmr versions` starts git here before the registry is opened (src/cli/lookupRun.ts),
+// so that git walks the chain on the second core while gmr reads what else the listing needs.
 
 export function indexPath(gitdir: string, artifact: string): string {
   return `${gitdir}/gmr/versions/${artifact}.ndjson`
-}
-
-export function parseIndexHeader(text: string): IndexHeader | null {
-  try {
-    const header = JSON.parse(text) as IndexHeader
-    return header.format === FORMAT && typeof header.tip === 'string' && Number.isSafeInteger(header.count) && Number.isSafeInteger(header.crc32)
-      ? header
-      : null
-  } catch {
-    return null
-  }
 }
 
 // Commit id, parents, tree, author, committer time, the encoding header, the message as stored: one NUL after each.
@@ -75,8 +51,9 @@ export interface StartPlace {
 /**
  * The whole-chain walk a fresh clone's first `gmr versions <artifact>` will ask for,
  * started before gmr has opened the repository: only when `<dir>/.git` is a folder, the
- * artifact's branch is a plain ref there, and no index of this format is kept for it (an
- * index for another tip is extended by the in-process walk, which needs no git). A guess
+ * artifact's branch is a plain ref there, and no index is kept for it at all (one for
+ * another tip is extended by the in-process walk, which needs no git; one of an older
+ * format is rebuilt once, the way it was before; a warm listing pays one stat). A guess
  * and nothing more: the version index uses it only for the same git directory, tip and
  * range it would ask git for itself (versionIndex.ts), and its caller stops it otherwise.
  * Null when nothing was started; never throws.
@@ -85,9 +62,12 @@ export async function startFirstWalk(place: StartPlace, artifact: string): Promi
   try {
     if (!PLAIN_NAME.test(artifact)) return null
     const gitdir = `${place.dir === '/' ? '' : place.dir}/.git`
-    const tip = await readPlainRef(place.fs, gitdir, artifactRef(artifact))
-    if (tip === null || (await indexKept(place.fs, gitdir, artifact))) return null
-    return startChainLog(gitdir, { env: place.env }, tip, null)
+    const kept = await place.fs.promises.stat(indexPath(gitdir, artifact)).then(
+      () => true,
+      () => false,
+    )
+    const tip = kept ? null : await readPlainRef(place.fs, gitdir, artifactRef(artifact))
+    return tip === null ? null : startChainLog(gitdir, { env: place.env }, tip, null)
   } catch {
     return null
   }
@@ -105,25 +85,6 @@ async function readPlainRef(fs: FsClient, gitdir: string, ref: string): Promise<
   const at = packed?.indexOf(` ${ref}\n`) ?? -1
   if (packed == null || at < 40 || (at > 40 && packed.charCodeAt(at - 41) !== 10)) return null
   return OBJECT_ID_LINE.exec(packed.slice(at - 40, at))?.[1] ?? null
-}
-
-/** Whether an index of this format is kept for the artifact (for any tip): its first line read alone. */
-async function indexKept(fs: FsClient, gitdir: string, artifact: string): Promise<boolean> {
-  const handle = (await fs.promises.open(indexPath(gitdir, artifact), 'r').catch(() => null)) as HeadHandle | null
-  if (handle === null) return false
-  try {
-    const head = Buffer.alloc(512)
-    const { bytesRead } = await handle.read(head, 0, head.length, 0)
-    const end = head.subarray(0, bytesRead).indexOf(10)
-    return end > 0 && parseIndexHeader(head.toString('utf8', 0, end)) !== null
-  } finally {
-    await handle.close()
-  }
-}
-
-interface HeadHandle {
-  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>
-  close(): Promise<void>
 }
 
 async function readText(fs: FsClient, path: string): Promise<string | null> {
