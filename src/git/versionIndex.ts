@@ -552,11 +552,38 @@ function parseHeader(text: string): IndexHeader | null {
  * One JSON line per record, each exactly `JSON.stringify(record)`. Stringified in one
  * call and cut where the array separates its elements: ten thousand calls cost three
  * times as much, and appending their lines one by one makes a chain of pieces that the
- * garbage collector copies until it is flattened.
+ * garbage collector copies until it is flattened. Where every record starts with its
+ * `version` (as recordOf makes them) and `},{"version":` occurs only between records,
+ * the cut is one replaceAll; otherwise (metadata holding a list of such objects) a scan
+ * finds the separators.
  */
 function recordLines(versions: readonly VersionRecord[]): string {
   if (versions.length === 0) return ''
   const array = JSON.stringify(versions)
+  if (versions.every(startsWithVersion) && occurrences(array, BETWEEN_RECORDS) === versions.length - 1) {
+    // Each record's own `{"version":` is there once, after the one before it: no other occurrence can be a separator.
+    return `${array.slice(1, -1).replaceAll(BETWEEN_RECORDS, '}\n{"version":')}\n`
+  }
+  return scannedLines(array)
+}
+
+const BETWEEN_RECORDS = '},{"version":'
+
+/** Whether JSON.stringify writes the record's `version` first. */
+function startsWithVersion(record: VersionRecord): boolean {
+  for (const key in record) return key === 'version'
+  return false
+}
+
+/** How many times `part` occurs in `text`, none of them overlapping (a string that cannot overlap itself). */
+function occurrences(text: string, part: string): number {
+  let count = 0
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) count++
+  return count
+}
+
+/** `recordLines` by scanning the whole array for the commas at its top level. */
+function scannedLines(array: string): string {
   const lines: string[] = []
   let depth = 0
   let start = 1
