@@ -1,3 +1,4 @@
+import { startFirstWalk, stopWalk } from '../git/versionIndexStart.js'
 import { writeVersions } from '../ops/renderVersions.js'
 import { resolve } from '../ops/resolve.js'
 import { repoOptions } from './context.js'
@@ -17,12 +18,18 @@ export async function runLookupCommand(lookup: LookupCommand, io: CliIo): Promis
   const opts = lookup.json ? { json: true } : {}
   const failures = { ...io }
   const held = lookup.json ? holdStderr(io) : null
+  // A fresh clone's first `gmr versions`: git walks the artifact's chain on the second
+  // core from here, while gmr opens the registry and reads what else the listing needs.
+  const started = lookup.command === 'versions' && io.onDisk === true ? startFirstWalk({ fs: io.fs, dir: io.cwd, env: io.env }, lookup.name) : undefined
   try {
     if (lookup.command === 'resolve') printResolved(io, await resolve({ ...repoOptions(io), ref: lookup.name }), opts)
-    else await writeVersions({ ...repoOptions(io), artifact: lookup.name }, versionsRendering(opts), io.stdout)
+    else await writeVersions({ ...repoOptions(io), artifact: lookup.name }, versionsRendering(opts), io.stdout, started)
     held?.release()
     return EXIT_OK
   } catch (err) {
     return reportFailure(failures, err, { debug: false, json: lookup.json })
+  } finally {
+    // A walk started at start-up and not wanted (an index was kept after all, a failure) ends here, never left running.
+    await stopWalk(started)
   }
 }

@@ -13,45 +13,47 @@ import type { VersionMessage } from './versionMessage.js'
  */
 export function parseVersionMessageBody(body: string): Record<string, unknown> | undefined {
   if (!body.endsWith('\n') || body.includes('\r')) return undefined
-  const lines = body.split('\n')
-  lines.pop()
+  // Read in place, line by line (a line ends at its newline): splitting ten thousand bodies into arrays of lines cost a third of the reading.
   let first = 0
-  while (lines[first] === '') first++
-  if (first === lines.length) return undefined
-  const cursor = { lines, at: first }
+  while (body.charCodeAt(first) === NEWLINE) first++
+  if (first === body.length) return undefined
+  const cursor = { text: body, at: first }
   const map = readMap(cursor, 0)
-  return map !== undefined && cursor.at === lines.length ? map : undefined
+  return map !== undefined && cursor.at === body.length ? map : undefined
 }
 
+/** A body being read: `at` is where the next line starts. */
 interface Cursor {
-  lines: string[]
+  text: string
   at: number
 }
 
 /** The map whose keys start at `depth` × 2 spaces, up to the first line less deep; undefined when any line is not plain. */
 function readMap(cursor: Cursor, depth: number): Record<string, unknown> | undefined {
+  const { text } = cursor
   const indent = 2 * depth
   const map: Record<string, unknown> = {}
-  while (cursor.at < cursor.lines.length) {
-    const line = cursor.lines[cursor.at]!
-    const lineIndent = indentOf(line)
+  while (cursor.at < text.length) {
+    const start = cursor.at
+    const end = text.indexOf('\n', start)
+    const lineIndent = indentAt(text, start)
     if (lineIndent < indent) break
     if (lineIndent > indent) return undefined
-    const colon = line.indexOf(':', indent)
-    if (colon < 0) return undefined
-    const key = line.slice(indent, colon)
+    const colon = text.indexOf(':', start + indent)
+    if (colon < 0 || colon > end) return undefined
+    const key = text.slice(start + indent, colon)
     if (!PLAIN_KEY.test(key) || RESERVED.test(key) || key === '__proto__' || Object.hasOwn(map, key)) return undefined
-    cursor.at++
+    cursor.at = end + 1
     let value: unknown
-    if (colon === line.length - 1) {
-      const next = cursor.lines[cursor.at]
+    if (colon === end - 1) {
+      const next = cursor.at
       // `key:` then a deeper map; `key:` alone is null, unless a list follows (never plain here).
-      if (next !== undefined && indentOf(next) > indent) value = readMap(cursor, depth + 1)
-      else if (next !== undefined && next.charCodeAt(indent) === DASH) return undefined
+      if (next < text.length && indentAt(text, next) > indent) value = readMap(cursor, depth + 1)
+      else if (next < text.length && next + indent < text.indexOf('\n', next) && text.charCodeAt(next + indent) === DASH) return undefined
       else value = null
     } else {
-      if (line.charCodeAt(colon + 1) !== SPACE) return undefined
-      value = plainValue(line.slice(colon + 2))
+      if (text.charCodeAt(colon + 1) !== SPACE) return undefined
+      value = plainValue(text.slice(colon + 2, end))
     }
     if (value === undefined) return undefined
     map[key] = value
@@ -61,11 +63,13 @@ function readMap(cursor: Cursor, depth: number): Record<string, unknown> | undef
 
 const SPACE = 0x20
 const DASH = 0x2d
+const NEWLINE = 0x0a
 
-function indentOf(line: string): number {
-  let n = 0
-  while (line.charCodeAt(n) === SPACE) n++
-  return n
+/** How many spaces the line starting at `at` begins with. */
+function indentAt(text: string, at: number): number {
+  let n = at
+  while (text.charCodeAt(n) === SPACE) n++
+  return n - at
 }
 
 // Keys as parsePlainYaml takes them (a letter or underscore, then word characters, dots, dashes).

@@ -25,8 +25,6 @@ export interface RunGitOptions {
   input?: string
   /** Called with each line git writes on stderr (progress), when given. */
   onStderr?: (line: string) => void
-  /** Called with stdout as it arrives, when given (then `stdout` is empty): work on git's output while git still writes it. */
-  onStdout?: (chunk: Buffer) => void
 }
 
 /**
@@ -41,20 +39,24 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
   return { code: run.code, stdout: run.stdout.toString(), stderr: run.stderr }
 }
 
+/** The environment every git run gets: only the allowed transports, never a prompt, C locale. */
+function gitEnv(env: Env): NodeJS.ProcessEnv {
+  return { ...env, GIT_ALLOW_PROTOCOL, GIT_TERMINAL_PROMPT: env.GIT_TERMINAL_PROMPT ?? '0', LC_ALL: 'C' } as NodeJS.ProcessEnv
+}
+
 async function spawnGit(args: readonly string[], options: RunGitOptions): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   // Loaded on first use: lookups that find their indexes current never spawn anything.
   const { spawn } = await import('node:child_process')
   return new Promise((resolve, reject) => {
-    const env = { ...options.env, GIT_ALLOW_PROTOCOL, GIT_TERMINAL_PROMPT: options.env.GIT_TERMINAL_PROMPT ?? '0', LC_ALL: 'C' }
     const child = spawn('git', [...args], {
       cwd: options.cwd,
-      env: env as NodeJS.ProcessEnv,
+      env: gitEnv(options.env),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
     const stdout: Buffer[] = []
     let stderr = ''
     let partial = ''
-    child.stdout!.on('data', options.onStdout ?? ((chunk: Buffer) => stdout.push(chunk)))
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk))
     child.stderr!.on('data', (chunk: Buffer) => {
       const text = chunk.toString()
       stderr += text
@@ -102,10 +104,47 @@ export async function readGitOutput(repo: GitDir, binary: GitBinary, args: reado
   return run !== null && run.code === 0 ? run.stdout : null
 }
 
-/** `readGitOutput` handing stdout to `onChunk` as git writes it; whether git ran and succeeded. */
-export async function streamGitOutput(repo: GitDir, binary: GitBinary, args: readonly string[], onChunk: (chunk: Buffer) => void): Promise<boolean> {
-  const run = await spawnGit([`--git-dir=${repo.gitdir}`, ...args], { env: repoEnv(binary), onStdout: onChunk }).catch(() => null)
-  return run !== null && run.code === 0
+/** A git run started before anything reads it (`readGitOutput` streamed): its stdout is held until `read` is called. */
+export interface GitOutput {
+  /** Hands stdout to `onChunk`, what was held first, then as git writes it; whether git ran and succeeded. Called once. */
+  read(onChunk: (chunk: Buffer) => void): Promise<boolean>
+  /** Ends git if it still runs (its output is then not wanted) and waits until the process is gone. */
+  stop(): Promise<void>
+}
+
+/**
+ * `git --git-dir=<gitdir> <args>` started now and read later: the lookups start `git log`
+ * on the second core while the rest of gmr loads (src/git/versionIndexStart.ts). Nothing
+ * here throws: a git that cannot start or fails reads as false.
+ */
+export function startGitOutput(gitdir: string, binary: GitBinary, args: readonly string[]): GitOutput {
+  const held: Buffer[] = []
+  let reader: ((chunk: Buffer) => void) | null = null
+  let child: import('node:child_process').ChildProcess | null = null
+  let stopped = false
+  const ran = (async () => {
+    const { spawn } = await import('node:child_process')
+    if (stopped) return false
+    return new Promise<boolean>((resolve) => {
+      const git = spawn('git', [`--git-dir=${gitdir}`, ...args], { env: gitEnv(repoEnv(binary)), stdio: ['ignore', 'pipe', 'ignore'] })
+      child = git
+      git.stdout.on('data', (chunk: Buffer) => (reader === null ? held.push(chunk) : reader(chunk)))
+      git.on('error', () => resolve(false))
+      git.on('close', (code) => resolve(code === 0))
+    })
+  })().catch(() => false)
+  return {
+    read(onChunk) {
+      for (const chunk of held.splice(0)) onChunk(chunk)
+      reader = onChunk
+      return ran
+    },
+    async stop() {
+      stopped = true
+      child?.kill()
+      await ran
+    },
+  }
 }
 
 /** The environment for git reading this repository: --git-dir names it, whatever the caller's GIT_DIR says. */

@@ -8,13 +8,14 @@ import { assertSoundChain, versionShapeProblem } from '../domain/versionChain.js
 import { parseVersionMessageBody } from '../domain/versionMessageBody.js'
 import { readVersionMessageWith, type VersionMessageReading } from '../domain/versionMessageFields.js'
 import { decodeCommit, type CommitData } from './commit.js'
-import { streamGitOutput, type GitBinary } from './gitBinary.js'
+import type { GitBinary } from './gitBinary.js'
 import { readObject } from './objects.js'
 import { readRef } from './refs.js'
 import { cannotWrite } from './cannotWrite.js'
 import { crashPoint } from './crashPoint.js'
 import type { GitDir } from './repo.js'
 import { loadVersionMessageReader } from './lazyModules.js'
+import { indexPath, LOG_FIELDS, startChainLog, type ChainLog } from './versionIndexStart.js'
 
 /** One version of an artifact, as the index keeps it. */
 export interface VersionRecord {
@@ -43,6 +44,9 @@ export interface ArtifactVersions {
   versions: VersionRecord[]
 }
 
+/** 3: the header carries the records' CRC-32, and the line table one per line. */
+const FORMAT = 3
+
 interface IndexHeader {
   format: typeof FORMAT
   tip: string
@@ -51,15 +55,8 @@ interface IndexHeader {
   crc32: number
 }
 
-/** 3: the header carries the records' CRC-32, and the line table one per line. */
-const FORMAT = 3
-
 /** The index's format: what is derived from the records (a kept rendering of them) names it too. */
 export const VERSION_INDEX_FORMAT: number = FORMAT
-
-function indexPath(repo: GitDir, artifact: string): string {
-  return `${repo.gitdir}/gmr/versions/${artifact}.ndjson`
-}
 
 /**
  * The derived index of an artifact's versions: `<gitdir>/gmr/versions/<artifact>.ndjson`,
@@ -69,17 +66,24 @@ function indexPath(repo: GitDir, artifact: string): string {
  * forward, and rebuilt from the branch when anything else happened. Deleting it is
  * always safe.
  */
-export async function loadVersions(repo: GitDir, artifact: string): Promise<ArtifactVersions> {
-  return loadVersionsOf(repo, artifact, artifactRef(artifact), artifact)
+export async function loadVersions(repo: GitDir, artifact: string, started?: StartedWalk): Promise<ArtifactVersions> {
+  return loadVersionsOf(repo, artifact, artifactRef(artifact), artifact, started)
 }
+
+/**
+ * A walk of the whole chain that `git log` began before the repository was opened
+ * (`startFirstWalk`, src/git/versionIndexStart.ts): used when it is the walk the index
+ * needs (same git directory and tip, no index to extend); the caller stops it either way.
+ */
+export type StartedWalk = Promise<ChainLog | null>
 
 /**
  * An artifact's versions, refused when its branch breaks the shape every number relies
  * on (a merge commit, a message naming another artifact or number): what `log` builds
  * on and `show`/`versions` print.
  */
-export async function loadSoundVersions(repo: GitDir, artifact: string): Promise<ArtifactVersions> {
-  const known = await loadVersions(repo, artifact)
+export async function loadSoundVersions(repo: GitDir, artifact: string, started?: StartedWalk): Promise<ArtifactVersions> {
+  const known = await loadVersions(repo, artifact, started)
   assertSoundChain(artifact, known.versions, known.tip)
   return known
 }
@@ -93,12 +97,13 @@ export async function loadVersionsOf(
   artifact: string,
   ref: string,
   indexName = ref,
+  started?: StartedWalk,
 ): Promise<ArtifactVersions> {
   const tip = await readRef(repo, ref)
   if (tip === null) return { artifact, tip, versions: [] }
   const stored = await readIndex(repo, indexName)
   if (stored?.header.tip === tip) return { artifact, tip, versions: stored.versions }
-  const versions = await walkNewVersions(repo, artifact, tip, stored?.versions ?? [])
+  const versions = await walkNewVersions(repo, artifact, tip, stored?.versions ?? [], started)
   await writeIndex(repo, indexName, tip, versions)
   return { artifact, tip, versions }
 }
@@ -172,7 +177,7 @@ async function readLocated(repo: GitDir, artifact: string, tip: string, version:
   const count = (table.length - TABLE_START - 4) / 8
   if (!Number.isInteger(count)) return undefined
   const headerEnd = table.readUInt32LE(TABLE_START)
-  const handle = await repo.fs.open(indexPath(repo, artifact), 'r').catch(() => null)
+  const handle = await repo.fs.open(indexPath(repo.gitdir, artifact), 'r').catch(() => null)
   if (handle === null) return undefined
   try {
     const header = Buffer.alloc(headerEnd)
@@ -357,8 +362,14 @@ function recordOf(artifact: string, commit: ChainCommit, read: (message: string)
  */
 const IN_PROCESS_WALK = 256
 
-async function walkNewVersions(repo: GitDir, artifact: string, tip: string, known: VersionRecord[]): Promise<VersionRecord[]> {
+async function walkNewVersions(repo: GitDir, artifact: string, tip: string, known: VersionRecord[], started?: StartedWalk): Promise<VersionRecord[]> {
   const knownTip = known.length > 0 ? known[known.length - 1]!.commit : null
+  const early = repo.binary && knownTip === null ? await started : null
+  if (repo.binary && early?.gitdir === repo.gitdir && early.tip === tip && early.stopAt === null) {
+    // git has walked the whole chain since start-up: no commit is read in-process first.
+    const walked = (await walkWithGit(repo, repo.binary, artifact, tip, null, early)) ?? (await walkChain(repo, tip, null, Infinity))
+    return recordsOf(artifact, 0, walked.commits.reverse(), walked.read?.reverse())
+  }
   let walk = await walkChain(repo, tip, knownTip, repo.binary ? IN_PROCESS_WALK : Infinity)
   if (walk.next !== undefined) {
     const rest =
@@ -407,10 +418,16 @@ async function walkChain(repo: GitDir, tip: string, stopAt: string | null, limit
  * encoding, a field that is not what it should be); the caller then walks in-process,
  * which also names any damage precisely.
  */
-async function walkWithGit(repo: GitDir, binary: GitBinary, artifact: string, tip: string, stopAt: string | null): Promise<ChainWalk | null> {
-  const range = [tip, ...(stopAt === null ? [] : [`^${stopAt}`])]
+async function walkWithGit(
+  repo: GitDir,
+  binary: GitBinary,
+  artifact: string,
+  tip: string,
+  stopAt: string | null,
+  started = startChainLog(repo.gitdir, binary, tip, stopAt),
+): Promise<ChainWalk | null> {
   const log = new LogReader((commit) => recordOf(artifact, commit, readPlainly))
-  const ran = await streamGitOutput(repo, unflushed(binary), [...LOG_ARGS, ...range, '--'], (chunk) => log.push(chunk))
+  const ran = await started.output.read((chunk) => log.push(chunk))
   if (!ran) return stopAt === null ? null : walkWithGit(repo, binary, artifact, tip, null)
   const walked = log.end()
   if (walked === null) return null
@@ -423,23 +440,6 @@ async function walkWithGit(repo: GitDir, binary: GitBinary, artifact: string, ti
 }
 
 /**
- * git log flushes its output after every commit when it writes into a pipe: ten thousand
- * commits arrived as two thousand pieces of about a kilobyte, each a wake-up and a stream
- * event here, and gmr waited on git. GIT_FLUSH=0 lets git fill its buffer first (a fifth
- * as many pieces; measured in a CPU profile of the first `versions` in a fresh clone of
- * 10,000 versions, the 60 ms this process sat idle waiting for git were gone).
- */
-function unflushed(binary: GitBinary): GitBinary {
-  return { ...binary, env: { ...binary.env, GIT_FLUSH: '0' } }
-}
-
-// Commit id, parents, tree, author, committer time, the encoding header, the message as stored: one NUL after each.
-const LOG_FIELDS = 7
-const LOG_FORMAT = '%H%x00%P%x00%T%x00%an <%ae>%x00%ct%x00%e%x00%B'
-// Plumbing-like output whatever the user's config says: no signatures, no colour, UTF-8 (only ever declared).
-const LOG_ARGS = ['log', '--first-parent', '--no-show-signature', '--no-color', '--encoding=UTF-8', '-z', `--format=${LOG_FORMAT}`]
-
-/**
  * `git log -z` in LOG_FORMAT as it arrives, newest first: each piece is decoded up to its
  * last NUL (never inside a character) and read field by field with indexOf; each
  * complete commit is checked and handed to `onCommit` at once.
@@ -447,7 +447,9 @@ const LOG_ARGS = ['log', '--first-parent', '--no-show-signature', '--no-color', 
 class LogReader {
   private readonly commits: ChainCommit[] = []
   private readonly read: Array<VersionRecord | undefined> = []
-  private readonly fields: string[] = []
+  /** The fields of the commit being read: LOG_FIELDS of them, `taken` so far. */
+  private readonly fields: string[] = new Array<string>(LOG_FIELDS).fill('')
+  private taken = 0
   private rest: Buffer | null = null
   private failed = false
 
@@ -462,18 +464,21 @@ class LogReader {
     const text = data.toString('utf8', 0, last + 1)
     for (let at = 0; at < text.length; ) {
       const end = text.indexOf('\0', at)
-      this.fields.push(text.slice(at, end))
+      this.fields[this.taken++] = text.slice(at, end)
       at = end + 1
-      if (this.fields.length === LOG_FIELDS && !this.tryTake()) {
-        this.failed = true
-        return
+      if (this.taken === LOG_FIELDS) {
+        this.taken = 0
+        if (!this.tryTake()) {
+          this.failed = true
+          return
+        }
       }
     }
   }
 
   /** The commits and their records; null when anything was not as this reader expects. */
   end(): { commits: ChainCommit[]; read: Array<VersionRecord | undefined> } | null {
-    if (this.failed || this.rest !== null || this.fields.length > 0) return null
+    if (this.failed || this.rest !== null || this.taken > 0) return null
     return { commits: this.commits, read: this.read }
   }
 
@@ -487,14 +492,15 @@ class LogReader {
   }
 
   private take(): boolean {
-    const [oid, parentList, tree, author, time, encoding, message] = this.fields.splice(0) as [string, string, string, string, string, string, string]
-    // -z ends a record with NUL, and the next begins after it: ids lead every record.
-    if (!isObjectId(oid) || !isObjectId(tree) || !/^[0-9]+$/.test(time)) return false
+    const [oid, parentList, tree, author, time, encoding, message] = this.fields as [string, string, string, string, string, string, string]
+    // -z ends a record with NUL, and the next begins after it: ids lead every record. Each
+    // commit's id is the first parent of the one before, already checked, but for the tip's.
+    const newer = this.commits[this.commits.length - 1]
+    if (newer === undefined ? !isObjectId(oid) : newer.parents[0] !== oid) return false
+    if (!isObjectId(tree) || !/^[0-9]+$/.test(time)) return false
     if (encoding !== '' && !/^utf-?8$/i.test(encoding)) return false
     const parents = parentList === '' ? [] : parentList.split(' ')
     if (!parents.every(isObjectId)) return false
-    const newer = this.commits[this.commits.length - 1]
-    if (newer !== undefined && newer.parents[0] !== oid) return false
     const commit = { oid, tree, parents, time: Number(time), author, message }
     this.commits.push(commit)
     this.read.push(this.onCommit(commit))
@@ -504,7 +510,7 @@ class LogReader {
 
 /** The index as written: its header, bytes and records; null when it is missing, of another format, or not what was written. */
 async function readIndex(repo: GitDir, name: string): Promise<{ header: IndexHeader; data: Buffer; versions: VersionRecord[] } | null> {
-  const data = await repo.fs.read(indexPath(repo, name))
+  const data = await repo.fs.read(indexPath(repo.gitdir, name))
   if (data === null) return null
   const headerEnd = data.indexOf(10) + 1
   const header = headerEnd === 0 ? null : parseHeader(data.toString('utf8', 0, headerEnd - 1))
@@ -546,11 +552,38 @@ function parseHeader(text: string): IndexHeader | null {
  * One JSON line per record, each exactly `JSON.stringify(record)`. Stringified in one
  * call and cut where the array separates its elements: ten thousand calls cost three
  * times as much, and appending their lines one by one makes a chain of pieces that the
- * garbage collector copies until it is flattened.
+ * garbage collector copies until it is flattened. Where every record starts with its
+ * `version` (as recordOf makes them) and `},{"version":` occurs only between records,
+ * the cut is one replaceAll; otherwise (metadata holding a list of such objects) a scan
+ * finds the separators.
  */
 function recordLines(versions: readonly VersionRecord[]): string {
   if (versions.length === 0) return ''
   const array = JSON.stringify(versions)
+  if (versions.every(startsWithVersion) && occurrences(array, BETWEEN_RECORDS) === versions.length - 1) {
+    // Each record's own `{"version":` is there once, after the one before it: no other occurrence can be a separator.
+    return `${array.slice(1, -1).replaceAll(BETWEEN_RECORDS, '}\n{"version":')}\n`
+  }
+  return scannedLines(array)
+}
+
+const BETWEEN_RECORDS = '},{"version":'
+
+/** Whether JSON.stringify writes the record's `version` first. */
+function startsWithVersion(record: VersionRecord): boolean {
+  for (const key in record) return key === 'version'
+  return false
+}
+
+/** How many times `part` occurs in `text`, none of them overlapping (a string that cannot overlap itself). */
+function occurrences(text: string, part: string): number {
+  let count = 0
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) count++
+  return count
+}
+
+/** `recordLines` by scanning the whole array for the commas at its top level. */
+function scannedLines(array: string): string {
   const lines: string[] = []
   let depth = 0
   let start = 1
@@ -587,7 +620,7 @@ async function writeIndex(repo: GitDir, name: string, tip: string, versions: rea
   const header: IndexHeader = { format: FORMAT, tip, count: versions.length, crc32: crc32(records) }
   const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), records])
   try {
-    await repo.fs.writeAtomic(indexPath(repo, name), data)
+    await repo.fs.writeAtomic(indexPath(repo.gitdir, name), data)
   } catch (err) {
     // The index is only a cache; a read-only .git still answers, just more slowly.
     if (cannotWrite(err)) return

@@ -1,6 +1,6 @@
 import { artifactRef } from '../domain/layout.js'
 import { readRef } from '../git/refs.js'
-import { VERSION_INDEX_FORMAT } from '../git/versionIndex.js'
+import { VERSION_INDEX_FORMAT, type StartedWalk } from '../git/versionIndex.js'
 import { artifactRepo, artifactVersions, type ListVersionsOptions, type ListVersionsResult } from './support/artifactVersions.js'
 import { ManifestStore } from './support/manifestStore.js'
 import { keepRendered, readRendered, renderKey } from './support/renderCache.js'
@@ -23,8 +23,15 @@ export interface VersionsRendering {
  * printing ten thousand versions again reads one file instead of parsing the index and
  * rendering each version. Any change to what the output depends on changes the key; the
  * output is then rendered anew, printed and kept in the same pass, never whole in memory.
+ * `started`: a walk of the artifact's chain that git began at start-up, used if it fits
+ * (the caller stops it afterwards either way).
  */
-export async function writeVersions(options: ListVersionsOptions, rendering: VersionsRendering, write: (bytes: Buffer) => void): Promise<void> {
+export async function writeVersions(
+  options: ListVersionsOptions,
+  rendering: VersionsRendering,
+  write: (bytes: Buffer) => void,
+  started?: StartedWalk,
+): Promise<void> {
   const repo = await artifactRepo(options)
   const { artifact } = options
   const store = new ManifestStore(repo)
@@ -34,14 +41,18 @@ export async function writeVersions(options: ListVersionsOptions, rendering: Ver
   const key = tip === null ? null : renderKey([rendering.form, rendering.version, `${VERSION_INDEX_FORMAT}`, artifact, tip, JSON.stringify(additions)])
   const kept = key === null ? null : await readRendered(repo, name, key)
   if (kept !== null) return write(kept)
-  const result = await artifactVersions(repo, artifact, store, additions)
+  const result = await artifactVersions(repo, artifact, store, additions, started)
   // Kept only when the branch did not move between the two reads: the key names the tip the output shows.
   const keeper = key !== null && result.tip === tip ? await keepRendered(repo, name, key) : null
   try {
+    // Each piece is kept while the next one is rendered: the disk's write runs beside the rendering, one at a time and in order.
+    let keeping: Promise<void> | undefined
     for (const piece of rendering.render(result)) {
       write(piece)
-      await keeper?.write(piece)
+      await keeping
+      keeping = keeper?.write(piece)
     }
+    await keeping
     await keeper?.finish()
   } catch (err) {
     await keeper?.abandon()

@@ -342,4 +342,16 @@ describe('the lines of the index', () => {
     // And the line table finds each of them.
     for (const record of versions) expect(await loadVersion(withGit, 'a', record.version)).toEqual(record)
   })
+
+  it('are cut between records, not where metadata lists objects that start with a version', async () => {
+    const messages = [0, 1, 2, 3].map((v) =>
+      formatVersionMessage({ artifact: 'a', version: v, metadata: v === 2 ? { runs: [{ step: 1 }, { version: 7, step: 2 }], after: { version: 1 } } : { step: v } }),
+    )
+    appendChain(repo, 'a', 0, messages.length, null, { body: (v) => messages[v]!.slice(messages[v]!.indexOf('\n') + 2) })
+    const { versions } = await loadVersions(dirs().withGit, 'a')
+    expect(versions[2]!.metadata).toEqual({ runs: [{ step: 1 }, { version: 7, step: 2 }], after: { version: 1 } })
+    const lines = fs.readFileSync(`${repo.dir}/.git/gmr/versions/a.ndjson`, 'utf8').split('\n')
+    expect(lines.slice(1)).toEqual([...versions.map((record) => JSON.stringify(record)), ''])
+    for (const record of versions) expect(await loadVersion(dirs().withGit, 'a', record.version)).toEqual(record)
+  })
 })

@@ -2,7 +2,7 @@ import { NotAnArtifactError } from '../../domain/errors.js'
 import type { AnnotationYaml } from '../../domain/metadataAdditions.js'
 import { assertName } from '../../domain/names.js'
 import type { Repo } from '../../git/repo.js'
-import { loadSoundVersions, type VersionRecord } from '../../git/versionIndex.js'
+import { loadSoundVersions, type StartedWalk, type VersionRecord } from '../../git/versionIndex.js'
 import { kindOfName, unknownName } from './catalog.js'
 import { openRegistryContext, type RepoOptions } from './context.js'
 import { ManifestStore } from './manifestStore.js'
@@ -37,14 +37,18 @@ export async function artifactRepo(options: ListVersionsOptions): Promise<Repo> 
   return repo
 }
 
-/** The artifact's versions (refused when its branch is not sound) and their additions, read from the manifest unless given. */
+/**
+ * The artifact's versions (refused when its branch is not sound) and their additions,
+ * read from the manifest unless given; `started`: a walk of its chain git began at start-up.
+ */
 export async function artifactVersions(
   repo: Repo,
   artifact: string,
   store = new ManifestStore(repo),
   known?: Record<string, AnnotationYaml>,
+  started?: StartedWalk,
 ): Promise<ListVersionsResult> {
-  const { tip, versions } = await loadSoundVersions(repo, artifact)
+  const { tip, versions } = await loadSoundVersions(repo, artifact, started)
   const additions = known ?? (await versionAdditions(store, artifact))
   return { artifact, tip, versions, additions }
 }
