@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { bareNode, cleanup, fmtSeconds, gmr, median, scratch, sh } from '../lib.mjs'
+import { bareNode, cleanup, fmtSeconds, gmr, interleavedMedians, median, scratch, sh } from '../lib.mjs'
 
 const MODELS = 1000
 const LINKS = 50
@@ -67,8 +67,7 @@ export function registry(runs) {
     const modelsCold = gmr(repo, 'models', '--tag', 't', '--json')
     const models = median(runs, () => gmr(repo, 'models', '--tag', 't', '--json'))
     gmr(repo, 'resolve', 'model-500:production')
-    const resolve = median(runs, () => gmr(repo, 'resolve', 'model-500:production'))
-    const node = median(runs, () => bareNode())
+    const [resolve, node] = interleavedMedians(runs, [() => gmr(repo, 'resolve', 'model-500:production'), () => bareNode()])
     dropCaches()
     const historyCold = gmr(repo, 'history', 'model-0', '--json')
     const history = median(runs, () => gmr(repo, 'history', 'model-0', '--json'))
