@@ -44,9 +44,9 @@ export async function writeVersions(
   const result = await artifactVersions(repo, artifact, store, additions, started)
   // Kept only when the branch did not move between the two reads: the key names the tip the output shows.
   const keeper = key !== null && result.tip === tip ? await keepRendered(repo, name, key) : null
+  // Each piece is kept while the next one is rendered: the disk's write runs beside the rendering, one at a time and in order.
+  let keeping: Promise<void> | undefined
   try {
-    // Each piece is kept while the next one is rendered: the disk's write runs beside the rendering, one at a time and in order.
-    let keeping: Promise<void> | undefined
     for (const piece of rendering.render(result)) {
       write(piece)
       await keeping
@@ -55,6 +55,8 @@ export async function writeVersions(
     await keeping
     await keeper?.finish()
   } catch (err) {
+    // A write still under way ends before the file is abandoned; the error that stopped the listing is the one to report.
+    await keeping?.catch(() => undefined)
     await keeper?.abandon()
     throw err
   }
