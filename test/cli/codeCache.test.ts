@@ -1,4 +1,3 @@
-import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -6,7 +5,7 @@ import { Script } from 'node:vm'
 import { crc32 } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withHeader } from '../../src/cli/codeCache.js'
-import { gmrProcess, testEnv, type ProcessResult } from '../helpers/gitRepo.js'
+import { registryAfter, runProgram, type ProcessResult } from '../helpers/gitRepo.js'
 
 // V8's code cache of the bundle files (src/cli/codeCache.ts): a shortcut that never
 // changes what a command does. Each test runs a copy of the built binary of its own
@@ -14,18 +13,6 @@ import { gmrProcess, testEnv, type ProcessResult } from '../helpers/gitRepo.js'
 // the bundles, is the test's.
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
-
-function runNode(args: string[], cwd: string, env: Record<string, string>): Promise<ProcessResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', fail)
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }))
-  })
-}
 
 const REPORT = /^gmr code cache: .*\n/gm
 
@@ -46,7 +33,7 @@ describe('the code cache of the bundle files', () => {
   let env: Record<string, string>
   const bundles = () => join(pkg, 'dist', 'cli-bundle')
   const cacheDir = () => join(bundles(), '.code-cache')
-  const gmr = (args: string[], extra: Record<string, string> = {}) => runNode([join(pkg, 'bin', 'gmr.js'), ...args], dir, { ...env, ...extra })
+  const gmr = (args: string[], extra: Record<string, string> = {}) => runProgram(process.execPath, [join(pkg, 'bin', 'gmr.js'), ...args], dir, { ...env, ...extra })
   const report = (args: string[], extra: Record<string, string> = {}) => gmr(args, { GMR_CODE_CACHE: 'report', ...extra })
   /** The cache file written for `key` beside the bundles. */
   const cacheFile = (key: string) => {
@@ -74,18 +61,7 @@ describe('the code cache of the bundle files', () => {
       cpSync(join(ROOT, 'dist', 'cli-bundle', name), join(bundles(), name))
     }
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'))
-    dir = join(root, 'repo')
-    mkdirSync(dir)
-    mkdirSync(join(root, 'home'))
-    mkdirSync(join(root, 'in'))
-    env = testEnv(join(root, 'home'))
-    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env })
-    execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'initial commit'], { cwd: dir, env })
-    for (const [i, args] of [['init'], ['log', 'churn', join(root, 'in')], ['log', 'churn', join(root, 'in')]].entries()) {
-      writeFileSync(join(root, 'in', 'model.txt'), `weights ${i}\n`)
-      const setup = await gmrProcess(dir, env, args)
-      expect(setup.code, setup.stderr).toBe(0)
-    }
+    ;({ dir, env } = await registryAfter(root, (inputs) => [['init'], ['log', 'churn', inputs], ['log', 'churn', inputs]]))
     for (const args of COMMANDS) withoutCache.set(args.join(' '), await gmr(args, { GMR_CODE_CACHE: 'off' }))
     expect(withoutCache.get('resolve churn:v1')!.code).toBe(0)
     expect(withoutCache.get('show nothing --debug')!.stderr).toMatch(/\n\s+at /)

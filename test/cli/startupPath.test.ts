@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatVersionMessage } from '../../src/domain/versionMessage.js'
 import { HEAVY_IN_BUNDLE, RARE, ranMatching, recordedRun } from '../helpers/bundleCoverage.js'
-import { gmrProcess, testEnv } from '../helpers/gitRepo.js'
+import { gmrProcess, registryAfter } from '../helpers/gitRepo.js'
 
 // What a lookup loads before its first output (issue 12): the modules a command's
 // operation reaches through static imports. Dynamic imports load only on the paths that
@@ -77,17 +77,7 @@ describe('lookups through the built binary', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'gmr-startup-'))
-    dir = join(root, 'repo')
-    mkdirSync(dir)
-    mkdirSync(join(root, 'home'))
-    mkdirSync(join(root, 'in'))
-    env = testEnv(join(root, 'home'))
-    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env })
-    execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'initial commit'], { cwd: dir, env })
-    for (const [i, args] of [['init'], ['log', 'churn', join(root, 'in')], ['log', 'churn', join(root, 'in')], ['model', 'create', 'm'], ['link', 'churn:v1', 'm'], ['alias', 'set', 'm', 'staging', 'latest']].entries()) {
-      writeFileSync(join(root, 'in', 'model.txt'), `weights ${i}\n`)
-      expect((await gmr(...args)).code, args.join(' ')).toBe(0)
-    }
+    ;({ dir, env } = await registryAfter(root, (inputs) => [['init'], ['log', 'churn', inputs], ['log', 'churn', inputs], ['model', 'create', 'm'], ['link', 'churn:v1', 'm'], ['alias', 'set', 'm', 'staging', 'latest']]))
   })
   afterAll(() => rmSync(root, { recursive: true, force: true }))
 

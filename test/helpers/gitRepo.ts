@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -93,7 +93,7 @@ export interface ProcessResult {
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gmr.js')
 
 /** Run a program without blocking the event loop, capturing its output. */
-function run(file: string, args: string[], cwd: string, env: Record<string, string>, input?: string): Promise<ProcessResult> {
+export function runProgram(file: string, args: string[], cwd: string, env: Record<string, string>, input?: string): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd, env, stdio: 'pipe' })
     child.stdin.end(input)
@@ -108,7 +108,7 @@ function run(file: string, args: string[], cwd: string, env: Record<string, stri
 
 /** Run the real `gmr` binary (the built dist) as a separate process. */
 export function gmrProcess(cwd: string, env: Record<string, string>, args: string[]): Promise<ProcessResult> {
-  return run(process.execPath, [BIN, ...args], cwd, env)
+  return runProgram(process.execPath, [BIN, ...args], cwd, env)
 }
 
 /**
@@ -116,5 +116,25 @@ export function gmrProcess(cwd: string, env: Record<string, string>, args: strin
  * never call git synchronously (the server could not answer it).
  */
 export function gitAsync(cwd: string, env: Record<string, string>, args: string[], input?: string): Promise<ProcessResult> {
-  return run('git', args, cwd, env, input)
+  return runProgram('git', args, cwd, env, input)
+}
+
+/**
+ * A git repository at `<root>/repo` (its user's HOME `<root>/home`) on which gmr ran
+ * `commands` in turn, each after writing `<root>/in/model.txt` anew: the registry a test
+ * of the built binary starts from.
+ */
+export async function registryAfter(root: string, commands: (inputs: string) => string[][]): Promise<{ dir: string; env: Record<string, string> }> {
+  const dir = join(root, 'repo')
+  const inputs = join(root, 'in')
+  for (const folder of [dir, join(root, 'home'), inputs]) mkdirSync(folder)
+  const env = testEnv(join(root, 'home'))
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env })
+  execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'initial commit'], { cwd: dir, env })
+  for (const [i, args] of commands(inputs).entries()) {
+    writeFileSync(join(inputs, 'model.txt'), `weights ${i}\n`)
+    const setup = await gmrProcess(dir, env, args)
+    if (setup.code !== 0) throw new Error(`gmr ${args.join(' ')}: ${setup.stderr}`)
+  }
+  return { dir, env }
 }
