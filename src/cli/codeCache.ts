@@ -173,9 +173,14 @@ function writeCache(folders: readonly string[], cacheKey: string, key: string, b
   return undefined
 }
 
-/** The caches of `cacheKey` in `folder` other than `key`: made for an earlier bundle or another node. */
+/**
+ * The caches of `cacheKey` in `folder` other than `key` (made for an earlier bundle or
+ * another node), and its temporary files left by a run that was killed while writing one
+ * (their process is gone).
+ */
 function removeOtherCaches(folder: string, cacheKey: string, key: string, fs: CodeCacheFs): void {
   const sameKey = new RegExp(`^${cacheKey}-[0-9a-f]{8}-\\d+-node.*\\.v8cache$`)
+  const leftTemp = new RegExp(`^\\.${cacheKey}-[0-9a-f]{8}-\\d+-node.*\\.v8cache\\.(\\d+)\\.[0-9a-z]*\\.tmp$`)
   let names: string[]
   try {
     names = fs.readdirSync(folder)
@@ -183,12 +188,24 @@ function removeOtherCaches(folder: string, cacheKey: string, key: string, fs: Co
     return
   }
   for (const name of names) {
-    if (name === key || !sameKey.test(name)) continue
+    const temp = leftTemp.exec(name)
+    const left = temp !== null && !processRuns(Number(temp[1]))
+    if (!left && (name === key || !sameKey.test(name))) continue
     try {
       fs.rmSync(join(folder, name), { force: true })
     } catch {
       // Another run removed it, or the folder forbids it: a leftover costs only disk.
     }
+  }
+}
+
+/** Whether process `pid` still runs (a temporary file of its own may be under way). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

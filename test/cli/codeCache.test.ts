@@ -123,6 +123,20 @@ describe('the code cache of the bundle files', () => {
     expect(reported(await report(['show', 'churn']))).toEqual(['program-show accepted'])
   })
 
+  it("writing a cache removes the temporary files of runs killed while writing one, not a running process's", async () => {
+    rmSync(cacheDir(), { recursive: true, force: true })
+    await gmr(['resolve', 'churn:v1'])
+    const written = cacheFile('lookupRun-resolve')
+    const key = written.slice(cacheDir().length + 1)
+    // A pid above Linux's largest is no process; this test's own runs.
+    const killed = `.${key}.99999999.k1ll3d.tmp`
+    const running = `.${key}.${process.pid}.w0rk1ng.tmp`
+    for (const name of [killed, running]) writeFileSync(join(cacheDir(), name), 'half a cache')
+    rmSync(written)
+    expect(reported(await report(['resolve', 'churn:v1']))).toEqual(['lookupRun-resolve absent', 'lookupRun-resolve written'])
+    expect(readdirSync(cacheDir()).filter((name) => name.endsWith('.tmp'))).toEqual([running])
+  })
+
   it('with no writable cache folder, every run answers without a cache', async () => {
     rmSync(cacheDir(), { recursive: true, force: true })
     // A file where the folder would be: neither root nor anyone else can create it.
