@@ -39,6 +39,11 @@ export async function readInto(handle: FsStreamHandle, buffer: Uint8Array, lengt
   return filled
 }
 
+/** Write all of `data` at `position` (a write may take fewer bytes than it was given). */
+export async function writeAll(handle: FsStreamHandle, data: Uint8Array, position: number): Promise<void> {
+  for (let written = 0; written < data.length; ) written += (await handle.write(data, written, data.length - written, position + written)).bytesWritten
+}
+
 /**
  * The file system gmr is given, in the shape of Node's `fs` (and memfs): its
  * `promises` API, plus streams where the implementation has them. This is the same
@@ -372,7 +377,7 @@ export class FileSystem {
     const handle = await this.open(path, 'wx', mode)
     try {
       try {
-        for (let written = 0; written < data.length; ) written += (await handle.write(data, written, data.length - written, written)).bytesWritten
+        await writeAll(handle, data, 0)
         return await handle.stat()
       } finally {
         await handle.close()

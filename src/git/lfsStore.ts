@@ -3,7 +3,7 @@ import { sleep } from '../domain/async.js'
 import { CorruptObjectError, GmrError, InvalidInputError, MissingLfsObjectError, StorageError } from '../domain/errors.js'
 import { lfsObjectRelativePath, type LfsPointer } from '../domain/lfsPointer.js'
 import { changedWhileLogging, guard } from './collectFiles.js'
-import { dirname, isErrno, tempPathFor, type FsStat, type FsStreamHandle } from './fs.js'
+import { dirname, isErrno, tempPathFor, writeAll, type FsStat, type FsStreamHandle } from './fs.js'
 import type { GitDir } from './repo.js'
 import { streamCopy, type StreamCopyOptions } from './streamCopy.js'
 import { crashPoint } from './crashPoint.js'
@@ -256,10 +256,7 @@ export class LfsStore {
       try {
         for await (const chunk of stream) {
           hash.update(chunk)
-          let written = 0
-          while (written < chunk.length) {
-            written += (await output.write(chunk, written, chunk.length - written, size + written)).bytesWritten
-          }
+          await writeAll(output, chunk, size)
           size += chunk.length
         }
         const stat = await output.stat()

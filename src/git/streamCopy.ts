@@ -1,4 +1,4 @@
-import { readInto, type FsStreamHandle } from './fs.js'
+import { readInto, writeAll, type FsStreamHandle } from './fs.js'
 
 export interface StreamCopyOptions {
   source: FsStreamHandle
@@ -103,14 +103,10 @@ async function readFull(handle: FsStreamHandle, buffer: Buffer, position: number
 }
 
 async function writeFull(handle: FsStreamHandle, chunk: Buffer, position: number, options: StreamCopyOptions): Promise<void> {
-  let written = 0
-  while (written < chunk.length) {
-    try {
-      const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written)
-      written += bytesWritten
-    } catch (err) {
-      throw options.writeError(err)
-    }
+  try {
+    await writeAll(handle, chunk, position)
+  } catch (err) {
+    throw options.writeError(err)
   }
 }
 

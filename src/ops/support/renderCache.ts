@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 import { cannotWrite } from '../../git/cannotWrite.js'
 import { crashPoint } from '../../git/crashPoint.js'
-import { tempPathFor, type FsStreamHandle } from '../../git/fs.js'
+import { tempPathFor, writeAll, type FsStreamHandle } from '../../git/fs.js'
 import type { GitDir } from '../../git/repo.js'
 import { sweepTempFiles } from '../../git/tempFiles.js'
 
@@ -87,7 +87,7 @@ class KeptOutput implements RenderedWriter {
   async write(piece: Uint8Array): Promise<void> {
     if (!this.open) return
     await this.step(async () => {
-      await writeAt(this.handle, piece, this.headerBytes + this.length)
+      await writeAll(this.handle, piece, this.headerBytes + this.length)
       this.length += piece.length
       this.crc = crc32(piece, this.crc)
     })
@@ -98,7 +98,7 @@ class KeptOutput implements RenderedWriter {
     if (!this.open) return
     const kept = await this.step(async () => {
       // The header last: until it is written the file is not for any key, and until the rename it is not in place.
-      await writeAt(this.handle, Buffer.from(headerLine(this.key, this.length, this.crc), 'latin1'), 0)
+      await writeAll(this.handle, Buffer.from(headerLine(this.key, this.length, this.crc), 'latin1'), 0)
       this.open = false
       await this.handle.close()
       await this.repo.fs.rename(this.temp, this.path)
@@ -124,13 +124,5 @@ class KeptOutput implements RenderedWriter {
       if (cannotWrite(err)) return undefined
       throw err
     }
-  }
-}
-
-/** All of `bytes` at `position` (a write may take fewer bytes than it was given). */
-async function writeAt(handle: FsStreamHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done)
-    done += bytesWritten
   }
 }
