@@ -48,6 +48,7 @@ export interface LoadedBundle {
 export const BUNDLE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n})'] as const
 
 const MAGIC = Buffer.from('gmrv8c01', 'latin1')
+const EMPTY = Buffer.alloc(0)
 /** The magic, then the V8 data's length and CRC-32, then the bundle's length and CRC-32. */
 const HEADER_BYTES = MAGIC.length + 16
 
@@ -78,7 +79,7 @@ export function loadBundle(name: string, cacheKey: string, options: CodeCacheOpt
     status,
     keep: () => {
       if (status === 'accepted' || status === 'off') return
-      const written = writeCache(folders, cacheKey, key, withHeader(script.createCachedData(), bundle), options.fs)
+      const written = writeCache(folders, cacheKey, key, () => withHeader(script.createCachedData(), bundle), options.fs)
       if (mode === 'report') options.report(`gmr code cache: ${cacheKey} ${written === undefined ? 'unwritten' : `written ${written}`}\n`)
     },
   }
@@ -150,15 +151,19 @@ export function withHeader(data: Buffer, bundle: BundleId): Buffer {
  * place, so that a run beside this one reads either no cache or a whole one, and removes
  * that folder's caches of the same key for other bundles or nodes (an upgrade's leftovers).
  * Returns the path written, or undefined when no folder was writable (the next run goes
- * without).
+ * without). `data` is made once a folder has taken the temporary file: where none is
+ * writable, no run serializes V8's code only to drop it.
  */
-function writeCache(folders: readonly string[], cacheKey: string, key: string, bytes: Buffer, fs: CodeCacheFs): string | undefined {
+function writeCache(folders: readonly string[], cacheKey: string, key: string, data: () => Buffer, fs: CodeCacheFs): string | undefined {
+  let bytes: Buffer | undefined
   for (const folder of folders) {
     const path = join(folder, key)
     const temp = join(folder, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
     try {
       fs.mkdirSync(folder, { recursive: true })
-      fs.writeFileSync(temp, bytes, { flag: 'wx' })
+      fs.writeFileSync(temp, EMPTY, { flag: 'wx' })
+      bytes ??= data()
+      fs.writeFileSync(temp, bytes, { flag: 'w' })
       fs.renameSync(temp, path)
       removeOtherCaches(folder, cacheKey, key, fs)
       return path
